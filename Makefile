@@ -1,0 +1,60 @@
+# Barnraise: `make demo` serves a seeded marketplace, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+VENDOR := src/barnraise/web/static/vendor
+
+.PHONY: demo test test-fast test-browser lint format install install-dev assets clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.installed
+
+# Front-end libraries come from npm at build time and are served by Barnraise itself (no CDN).
+$(VENDOR)/.stamp: package.json package-lock.json
+	npm ci --silent --no-progress
+	mkdir -p $(VENDOR)/pico $(VENDOR)/htmx $(VENDOR)/leaflet $(VENDOR)/chartjs
+	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/pico/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map $(VENDOR)/chartjs/
+	touch $@
+
+install: $(VENV)/.installed $(VENDOR)/.stamp
+install-dev: $(VENV)/.installed-dev $(VENDOR)/.stamp
+assets: $(VENDOR)/.stamp
+
+demo: install
+	$(BIN)/barnraise demo --port $(PORT)
+
+test: install-dev
+	$(BIN)/pytest
+
+test-fast: install-dev
+	$(BIN)/pytest -m "not slow and not browser"
+
+test-browser: install-dev
+	$(BIN)/pytest -m browser
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+
+format: install-dev
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,203 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja.responses import Status
+
+from barnraise.accounts import selectors, services
+from barnraise.accounts.models import ApiToken, User
+from barnraise.api.auth import caller
+from barnraise.api.pagination import PageParams, page_by_id
+from barnraise.api.ratelimit import client_ip
+from barnraise.api.schemas import ErrorOut, Page
+from barnraise.errors import InvalidCredentials
+from barnraise.ratelimits import rate_limit, rate_limit_check
+
+auth_router = Router(tags=["auth"])
+me_router = Router(tags=["me"])
+
+
+class UserBrief(Schema):
+    id: UUID
+    name: str
+    email: str
+
+
+class UserOut(UserBrief):
+    email_verified: bool
+    bio: str
+    location: str
+    avatar_url: str | None
+    date_joined: datetime
+
+
+def user_out(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "email_verified": selectors.user_email_verified(user=user),
+        "bio": user.bio,
+        "location": user.location,
+        "avatar_url": user.avatar.url if user.avatar else None,
+        "date_joined": user.date_joined,
+    }
+
+
+class SignupIn(Schema):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+
+
+class SignupOut(Schema):
+    token: str
+    user: UserBrief
+
+
+class TokenIn(Schema):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+    name: str = Field("API", max_length=100, description="A label for the token.")
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@auth_router.post("/signup", auth=None, response={201: SignupOut, 409: ErrorOut}, summary="Create an account")
+def signup(request: HttpRequest, data: SignupIn) -> Status[dict[str, Any]]:
+    """Creates the member, sends the verification email, and returns a first API token."""
+    rate_limit("signup:ip", client_ip(request))
+    user = services.user_signup(email=data.email, password=data.password, name=data.name, request=request)
+    _, raw = services.token_create(user=user, name="signup")
+    return Status(201, {"token": raw, "user": user})
+
+
+@auth_router.post(
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut},
+    summary="Exchange credentials for a token (401 `invalid_credentials`)",
+)
+def token(request: HttpRequest, data: TokenIn) -> dict[str, str]:
+    email = data.email.strip().lower()
+    rate_limit("token:ip", client_ip(request))
+    # Per account, only failures count (as allauth does for logins), so a member who knows
+    # their password is never locked out by someone else's successful requests.
+    rate_limit_check("token:account", email)
+    user = authenticate(request, email=email, password=data.password)
+    if not isinstance(user, User):
+        rate_limit("token:account", email)
+        raise InvalidCredentials()
+    _, raw = services.token_create(user=user, name=data.name)
+    return {"token": raw}
+
+
+@me_router.get("", response=UserOut, summary="The caller's own account")
+def me(request: HttpRequest) -> dict[str, Any]:
+    return user_out(caller(request))
+
+
+class ProfileIn(Schema):
+    name: str | None = Field(None, max_length=200)
+    bio: str | None = Field(None, max_length=4000)
+    location: str | None = Field(None, max_length=400)
+
+
+@me_router.patch("", response=UserOut, summary="Update the caller's profile")
+def me_update(request: HttpRequest, data: ProfileIn) -> dict[str, Any]:
+    user = services.user_profile_update(actor=caller(request), **data.dict(exclude_unset=True))
+    return user_out(user)
+
+
+class DeleteIn(Schema):
+    password: str = Field(max_length=200)
+
+
+@me_router.delete("", response={204: None}, summary="Delete (anonymise) the caller's account")
+def me_delete(request: HttpRequest, data: DeleteIn) -> Status[None]:
+    services.user_delete(actor=caller(request), password=data.password)
+    return Status(204, None)
+
+
+@me_router.get("/export", response=dict[str, Any], summary="Download everything we keep about you")
+def me_export(request: HttpRequest) -> dict[str, Any]:
+    return selectors.user_export(user=caller(request))
+
+
+@me_router.post(
+    "/email/verification", response={202: dict[str, bool]}, summary="Send the verification email again"
+)
+def me_email_verification(request: HttpRequest) -> Status[dict[str, bool]]:
+    sent = services.user_email_verification_send(user=caller(request), request=request)
+    return Status(202, {"sent": sent})
+
+
+class ApiTokenOut(Schema):
+    id: UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenOut):
+    token: str = Field(description="The secret; shown this once only.")
+
+
+class ApiTokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+
+
+@me_router.get("/tokens", response=Page[ApiTokenOut], summary="List your API tokens")
+def tokens_list(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
+    rows, cursor = page_by_id(selectors.tokens_for(user=caller(request)), params)
+    return {"results": rows, "next_cursor": cursor}
+
+
+@me_router.post("/tokens", response={201: ApiTokenCreated}, summary="Create an API token")
+def tokens_create(request: HttpRequest, data: ApiTokenIn) -> Status[dict[str, Any]]:
+    token_row, raw = services.token_create(user=caller(request), name=data.name)
+    return Status(201, {**_token_fields(token_row), "token": raw})
+
+
+@me_router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
+def tokens_revoke(request: HttpRequest, token_id: UUID) -> Status[None]:
+    services.token_revoke(actor=caller(request), token_id=token_id)
+    return Status(204, None)
+
+
+def _token_fields(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+@me_router.post(
+    "/avatar",
+    response=UserOut,
+    summary="Set or replace your avatar",
+)
+def me_avatar_set(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    """Send `multipart/form-data` with `file` (JPEG, PNG, WebP or GIF). It is cropped to the
+    centre square, scaled to 256 px, re-encoded as JPEG and stripped of all metadata.
+
+    Errors: 413 `file_too_large` over 5 MiB (`details.limit`, bytes); 422 `invalid_image` for
+    anything that is not a whole JPEG, PNG, WebP or GIF of at most 40 megapixels."""
+    return user_out(services.user_avatar_set(actor=caller(request), upload=file))
+
+
+@me_router.delete("/avatar", response={204: None}, summary="Remove your avatar")
+def me_avatar_clear(request: HttpRequest) -> Status[None]:
+    services.user_avatar_clear(actor=caller(request))
+    return Status(204, None)

@@ -1,0 +1,70 @@
+"""Operator groups and what each may see in the admin.
+
+Operators are staff members in one or more of these groups. The admin shows a staff member only
+the models their permissions name, so each group sees just what its work needs. Money actions
+need `finance`. The permissions are re-synced after every migrate, so new models are covered as
+soon as their app lists them here.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+SUPPORT = "support"
+FINANCE = "finance"
+ADMIN = "admin"
+GROUPS = (SUPPORT, FINANCE, ADMIN)
+
+# app_label -> model -> actions, per group. "admin" gets every permission there is.
+GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    SUPPORT: {
+        "accounts": {"user": ("view", "change"), "apitoken": ("view",)},
+        "account": {"emailaddress": ("view",)},
+        "notifications": {"notification": ("view",)},
+        "catalog": {"category": ("view",), "listing": ("view", "change")},
+        "commerce": {"transaction": ("view", "change"), "booking": ("view",), "timer": ("view",)},
+    },
+    FINANCE: {
+        "accounts": {"user": ("view",)},
+        "catalog": {"listing": ("view",)},
+        "commerce": {
+            "transaction": ("view",),
+            "feerule": ("view", "add", "change"),
+            "feeamount": ("view", "add", "change"),
+        },
+        "ledger": {
+            "account": ("view",),
+            "journalentry": ("view",),
+            "posting": ("view",),
+            "balancesnapshot": ("view",),
+        },
+    },
+}
+
+
+def _permissions_for(group: str) -> list[Permission]:
+    if group == ADMIN:
+        return list(Permission.objects.all())
+    wanted = GROUP_PERMISSIONS.get(group, {})
+    found = []
+    for perm in Permission.objects.select_related("content_type"):
+        app, model = perm.content_type.app_label, perm.content_type.model
+        action = perm.codename.split("_", 1)[0]
+        if action in wanted.get(app, {}).get(model, ()):
+            found.append(perm)
+    return found
+
+
+def groups_sync() -> None:
+    for name in GROUPS:
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions_for(name))
+
+
+def sync_groups_after_migrate(**kwargs: Any) -> None:
+    """post_migrate fires once per app; act on the last one, when every permission exists."""
+    from django.apps import apps
+
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if kwargs.get("app_config") is with_models[-1]:
+        groups_sync()

@@ -1,0 +1,65 @@
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from barnraise.accounts import lifecycle
+from barnraise.accounts.models import ApiToken, User
+
+
+def user_by_token(*, raw: str) -> User | None:
+    """The active member a bearer token belongs to, or None. Marks the token used."""
+    from barnraise.accounts.services import token_digest
+
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Writing on every request would make each API read a write; once a minute is enough.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def user_email_verified(*, user: User) -> bool:
+    verified: bool = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    return verified
+
+
+def tokens_for(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-id")
+
+
+def user_export(*, user: User) -> dict[str, Any]:
+    """Everything Barnraise keeps about a member, as JSON-ready data."""
+    data: dict[str, Any] = {
+        "profile": {
+            "id": str(user.id),
+            "email": user.email,
+            "email_verified": user_email_verified(user=user),
+            "name": user.name,
+            "bio": user.bio,
+            "location": user.location,
+            "avatar": user.avatar.url if user.avatar else None,
+            "date_joined": user.date_joined.isoformat(),
+        },
+        "api_tokens": [
+            {
+                "id": str(t.id),
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in tokens_for(user=user)
+        ],
+    }
+    for name, section in lifecycle.export_sections().items():
+        data[name] = section(user)
+    return data

@@ -1,0 +1,77 @@
+"""Operators: staff in support/finance/admin groups see only what their work needs."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+
+from barnraise.accounts.models import User
+from barnraise.accounts.services import operator_create
+from barnraise.errors import InvalidInput
+
+
+def admin_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_createoperator_command_puts_staff_in_groups(capsys):
+    # when
+    call_command("createoperator", email="Ops@Example.com", password="a-long-password-1", group=["support"])
+    # then
+    user = User.objects.get(email="ops@example.com")
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == ["support"]
+    assert "support" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_operator_groups_exist_after_migrate_with_their_permissions():
+    # then (migrations ran for the test database)
+    support = Group.objects.get(name="support")
+    codenames = set(support.permissions.values_list("codename", flat=True))
+    assert {"view_user", "change_user", "view_listing"} <= codenames
+    assert "delete_user" not in codenames
+    admin_perms = Group.objects.get(name="admin").permissions.count()
+    assert admin_perms > len(codenames)
+
+
+@pytest.mark.django_db
+def test_support_sees_members_but_not_emails_outbox_and_finance_cannot_edit_members():
+    # given
+    support = operator_create(email="s@example.com", name="S", password="pw-123456789", groups=["support"])
+    finance = operator_create(email="f@example.com", name="F", password="pw-123456789", groups=["finance"])
+    member = User.objects.create_user(email="m@example.com", password="pw-123456789", name="M")
+    # when / then
+    s, f = admin_client(support), admin_client(finance)
+    assert s.get("/admin/accounts/user/").status_code == 200
+    assert s.get("/admin/notifications/outgoingemail/").status_code == 403
+    assert f.get("/admin/accounts/user/").status_code == 200
+    response = f.post(f"/admin/accounts/user/{member.pk}/change/", {"name": "Changed"})
+    assert response.status_code == 403
+    member.refresh_from_db()
+    assert member.name == "M"
+
+
+@pytest.mark.django_db
+def test_admin_group_sees_everything_and_unknown_group_is_refused():
+    # given
+    boss = operator_create(email="a@example.com", name="A", password="pw-123456789", groups=["admin"])
+    # then
+    assert admin_client(boss).get("/admin/notifications/outgoingemail/").status_code == 200
+    with pytest.raises(InvalidInput):
+        operator_create(email="x@example.com", name="X", password="pw-123456789", groups=["janitor"])
+    assert not User.objects.filter(email="x@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_members_cannot_open_the_admin():
+    # given
+    member = User.objects.create_user(email="m@example.com", password="pw-123456789", name="M")
+    # when
+    response = admin_client(member).get("/admin/")
+    # then
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

@@ -1,0 +1,249 @@
+"""The API at /api/v1/: one NinjaAPI, each context's router mounted on it, one error shape."""
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from barnraise.api.auth import bearer
+from barnraise.errors import DomainError, InvalidInput, UnsupportedMediaType
+
+logger = logging.getLogger(__name__)
+
+# Every operation may answer with these; declared once here rather than on each endpoint.
+STANDARD_ERRORS: dict[str, str] = {
+    "400": "Malformed request (code `bad_request`).",
+    "401": "Missing or invalid bearer token (code `not_authenticated`).",
+    "403": "Not allowed (codes `permission_denied`, `email_unverified`).",
+    "404": "Not found, or not visible to the caller (code `not_found`).",
+    "413": "Body too large (code `body_too_large`).",
+    "415": "The body is not JSON (code `unsupported_media_type`).",
+    "422": "Invalid input; `details` names each field (codes `invalid`, `currency_not_supported`, "
+    "`idempotency_key_reused`).",
+    "429": "Rate limited; `details.retry_after` in seconds (code `rate_limited`).",
+    "503": "Busy; retry after `details.retry_after` seconds (code `busy`).",
+}
+
+
+class BarnraiseAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorOut" not in schema["components"]["schemas"]:
+            from barnraise.api.schemas import ErrorOut
+
+            schema["components"]["schemas"].update(
+                ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {})
+            )
+            schema["components"]["schemas"]["ErrorOut"] = ErrorOut.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+        ref = {"$ref": "#/components/schemas/ErrorOut"}
+        for path in schema["paths"].values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                # ninja keys declared statuses by int; ours are str. One key per status.
+                declared = {str(code) for code in responses}
+                body = operation.get("requestBody", {}).get("content", {})
+                for status, description in STANDARD_ERRORS.items():
+                    if status in declared:
+                        continue
+                    if status == "401" and not operation.get("security"):
+                        continue
+                    if status in ("413", "415") and not body:
+                        continue
+                    if status == "415" and "multipart/form-data" in body:
+                        continue
+                    responses[status] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": ref}},
+                    }
+        return schema
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        """ninja's URLs, answering a wrong method and an unknown path in the one error shape."""
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern) and pattern.name == "api-root":
+                pattern.callback = _unknown_path  # ninja's root is an HTML 404 outside DEBUG
+            elif isinstance(pattern, URLPattern):
+                pattern.callback = _json_not_allowed(pattern.callback)
+        urls.append(re_path(r"", _unknown_path))
+        return urls
+
+
+def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)  # keeps csrf_exempt and the other flags ninja set
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            message = _("Use one of: %(methods)s.") % {"methods": allowed}
+            response = error_response(request, 405, "method_not_allowed", message, {"allow": allowed})
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+def _unknown_path(request: HttpRequest) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("There is no such API endpoint."))
+
+
+class JsonParser(Parser):
+    """Bodies are JSON only. Anything else is refused, not guessed at: a `text/plain` or form
+    body is what a cross-site form can send without a CORS preflight."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType()
+        if b"\\u0000" in request.body:
+            # PostgreSQL text cannot hold NUL; refuse it here rather than fail on write.
+            raise InvalidInput(details={"body": [_("Text may not contain NUL characters.")]})
+        return super().parse_body(request)
+
+
+api = BarnraiseAPI(
+    title="Barnraise API",
+    version="1",
+    description="Peer-to-peer marketplace API. Authenticate with `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+    auth=bearer,
+    parser=JsonParser(),
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
+    response = api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details}}, status=status
+    )
+    if isinstance(details, dict) and "retry_after" in details:
+        response["Retry-After"] = str(details["retry_after"])
+    return response
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """422 `invalid` with `details` shaped like InvalidInput's: `{field: [messages]}`.
+
+    The field is what the client sent (`email`, `limit`, `items.0.qty`); `body` when the body as a
+    whole is wrong (not an object, missing).
+    """
+    details: dict[str, list[str]] = {}
+    for err in exc.errors:
+        if err.get("type") == "json_invalid":
+            return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
+        loc = [str(part) for part in err.get("loc", ())]
+        where = loc[0] if loc else "body"
+        # ninja nests a body under its parameter name: drop it so the field is what was sent.
+        field = ".".join(loc[2:] if where == "body" else loc[1:]) or where
+        details.setdefault(field, []).append(str(err.get("msg", "")))
+    return error_response(request, 422, "invalid", _("Some fields are not valid."), details)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "not_authenticated", _("A valid bearer token is required."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # raised by JsonParser while ninja parsed the body
+        return on_domain_error(request, exc.__cause__)
+    codes = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "body_too_large",
+        429: "rate_limited",
+    }
+    code = codes.get(exc.status_code, "error")
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    is_upload = request.content_type == "multipart/form-data"
+    limit = settings.API_MAX_UPLOAD_BYTES if is_upload else settings.API_MAX_BODY_BYTES
+    return error_response(
+        request, 413, "body_too_large", _("The request body is too large."), {"limit": limit}
+    )
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Django's own request guards (too many fields or files, a bad Host): a 400, not a 500."""
+    return error_response(request, 400, "bad_request", _("The request could not be read."))
+
+
+@api.exception_handler(OperationalError)
+def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+        return error_response(
+            request, 503, "busy", _("The marketplace is busy; try again."), {"retry_after": 1}
+        )
+    return on_unexpected(request, exc)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(request, 500, "server_error", _("Something went wrong on our side."))
+
+
+def _mount_routers() -> None:
+    from barnraise.accounts.api import auth_router, me_router
+    from barnraise.api.health import router as health_router
+    from barnraise.catalog.api import categories_router
+    from barnraise.catalog.api import router as listings_router
+    from barnraise.catalog.photos_api import photos_router
+    from barnraise.commerce.api import events_router, offers_router, processes_router
+    from barnraise.commerce.api import router as transactions_router
+    from barnraise.ledger.api import router as ledger_router
+    from barnraise.notifications.api import router as notifications_router
+    from barnraise.search.api import router as saved_searches_router
+
+    api.add_router("", health_router)
+    api.add_router("/auth", auth_router)
+    api.add_router("/me", me_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/listings", listings_router)
+    api.add_router("/listings", photos_router)
+    api.add_router("/categories", categories_router)
+    api.add_router("/saved-searches", saved_searches_router)
+    api.add_router("/transactions", transactions_router)
+    api.add_router("/listings", offers_router)
+    api.add_router("/processes", processes_router)
+    api.add_router("/events", events_router)
+    api.add_router("", ledger_router)
+
+
+_mount_routers()

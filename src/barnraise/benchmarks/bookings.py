@@ -1,0 +1,434 @@
+"""`barnraise bench bookings`: concurrent bookings through the engine, against two floors.
+
+32 client threads (each with its own database connection) book random one-hour windows on
+100 hot listings for a fixed time, through commerce.services.transaction_create: the whole
+engine (validation, pricing, the calendar lock, the availability count, the event, the timer).
+In the same run, with the same threads:
+
+- the floor: the same booking as hand-written SQL on the raw driver (lock the calendar row,
+  count the overlapping bookings, insert), in a table of its own;
+- context: pgbench's built-in TPC-B-like TPS (PostgreSQL only).
+
+Afterwards every calendar is checked for overlapping held bookings: the count must be 0. The
+database is created fresh each run: PostgreSQL `barnraise_bench_bookings`, or
+var/bench/bookings.sqlite3. The caller points DATABASE_URL at it before Django starts.
+"""
+
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from barnraise.benchmarks import report
+
+LISTINGS = 100
+CLIENTS = 32
+FLOOR_TABLE = "bench_floor_booking"
+SERIAL = {"postgresql": "BIGSERIAL", "sqlite": "INTEGER"}
+
+
+@dataclass(frozen=True)
+class Target:
+    vendor: str
+    url: str
+    admin_url: str = ""
+
+
+def target(vendor: str, postgres_url: str) -> Target:
+    if vendor == "sqlite":
+        path = (
+            Path(os.environ.get("BARNRAISE_VAR_DIR", Path.cwd() / "var")).resolve()
+            / "bench"
+            / "bookings.sqlite3"
+        )
+        return Target(vendor, f"sqlite:///{path}")
+    parts = urlsplit(postgres_url)
+    return Target(vendor, urlunsplit(parts._replace(path="/barnraise_bench_bookings")), postgres_url)
+
+
+def prepare_storage(t: Target) -> None:
+    """A fresh, empty database for this run."""
+    if t.vendor == "sqlite":
+        path = Path(t.url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(t.admin_url, autocommit=True) as admin:
+        admin.execute('DROP DATABASE IF EXISTS "barnraise_bench_bookings"')
+        admin.execute('CREATE DATABASE "barnraise_bench_bookings"')
+
+
+def setup(say: Callable[[str], None]) -> tuple[list[Any], list[Any]]:
+    """Migrate, then make the hot listings and the customers. Returns (listings, customers)."""
+    from allauth.account.models import EmailAddress
+    from django.core.management import call_command
+
+    from barnraise.accounts.models import User
+    from barnraise.catalog.services import category_create, listing_create
+
+    say("Migrating the bench database…")
+    call_command("migrate", "--no-input", "--verbosity", "0")
+    owner = User.objects.create_user(email="owner@bench.example", password=None, name="Owner")
+    EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
+    rooms = category_create(slug="rooms", name="Rooms", kinds=["rental"])
+    listings = [
+        listing_create(
+            actor=owner,
+            kind="rental",
+            category=rooms,
+            title=f"Room {i}",
+            unit="hour",
+            price_amount_minor=1000,
+            currency="EUR",
+            seats=1,
+            lat=50.0,
+            lng=4.0,
+            timezone="UTC",
+        )
+        for i in range(LISTINGS)
+    ]
+    customers = []
+    for i in range(CLIENTS):
+        user = User.objects.create_user(email=f"c{i}@bench.example", password=None, name=f"C{i}")
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+        customers.append(user)
+    return listings, customers
+
+
+def _window(rng: random.Random, base: datetime) -> tuple[datetime, datetime]:
+    start = base + timedelta(days=rng.randrange(30), hours=rng.randrange(8, 20))
+    return start, start + timedelta(hours=1)
+
+
+@dataclass
+class Tally:
+    outcomes: Counter[str]
+    latencies_ms: list[float]
+    seconds: float
+
+
+def _threads(work: Callable[[int, float], tuple[Counter[str], list[float]]], seconds: float) -> Tally:
+    barrier = threading.Barrier(CLIENTS)
+    results: list[tuple[Counter[str], list[float]]] = [(Counter(), [])] * CLIENTS
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = work(index, time.monotonic() + seconds)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    outcomes: Counter[str] = Counter()
+    latencies: list[float] = []
+    for counted, timed in results:
+        outcomes.update(counted)
+        latencies.extend(timed)
+    return Tally(outcomes, latencies, elapsed)
+
+
+def run_engine(listings: list[Any], customers: list[Any], seconds: float) -> Tally:
+    from django.db import OperationalError, connection
+
+    from barnraise.commerce.services import transaction_create
+    from barnraise.errors import NotAvailable
+
+    base = (datetime.now(UTC) + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def work(index: int, deadline: float) -> tuple[Counter[str], list[float]]:
+        rng = random.Random(index)  # noqa: S311 - load generation
+        outcomes: Counter[str] = Counter()
+        latencies: list[float] = []
+        try:
+            while time.monotonic() < deadline:
+                listing = rng.choice(listings)
+                start, end = _window(rng, base)
+                began = time.perf_counter()
+                try:
+                    transaction_create(
+                        actor=customers[index],
+                        listing_id=listing.public_id,
+                        params={"start": start.isoformat(), "end": end.isoformat()},
+                    )
+                    outcomes["booked"] += 1
+                except NotAvailable:
+                    outcomes["not_available"] += 1
+                except OperationalError:
+                    outcomes["busy"] += 1
+                latencies.append((time.perf_counter() - began) * 1000)
+        finally:
+            connection.close()
+        return outcomes, latencies
+
+    return _threads(work, seconds)
+
+
+FLOOR_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS bench_floor_tx (id TEXT PRIMARY KEY, calendar_id TEXT NOT NULL, "
+    "customer TEXT NOT NULL, state TEXT NOT NULL, total BIGINT NOT NULL, start_at TIMESTAMP NOT NULL, "
+    "end_at TIMESTAMP NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id TEXT PRIMARY KEY, tx_id TEXT NOT NULL, "
+    "calendar_id TEXT NOT NULL, start_at TIMESTAMP NOT NULL, end_at TIMESTAMP NOT NULL, "
+    "status TEXT NOT NULL)",
+    f"CREATE INDEX IF NOT EXISTS {FLOOR_TABLE}_cal ON {FLOOR_TABLE} (calendar_id, start_at)",
+    "CREATE TABLE IF NOT EXISTS bench_floor_event (tx_id TEXT NOT NULL, name TEXT NOT NULL, "
+    "to_state TEXT NOT NULL, created_at TIMESTAMP NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bench_floor_timer (id TEXT PRIMARY KEY, target TEXT NOT NULL, "
+    "due_at TIMESTAMP NOT NULL)",
+]
+
+
+def _floor_statements(vendor: str) -> dict[str, str]:
+    m = "%s" if vendor == "postgresql" else "?"
+    return {
+        "lock": "SELECT id FROM catalog_calendar WHERE id = %s FOR UPDATE",
+        "count": f"SELECT count(*) FROM {FLOOR_TABLE} WHERE calendar_id = {m} AND start_at < {m} "
+        f"AND end_at > {m} AND status = 'pending'",
+        "tx": f"INSERT INTO bench_floor_tx VALUES ({m}, {m}, {m}, 'requested', 1000, {m}, {m})",
+        "booking": f"INSERT INTO {FLOOR_TABLE} VALUES ({m}, {m}, {m}, {m}, {m}, 'pending')",
+        "event": f"INSERT INTO bench_floor_event VALUES ({m}, 'request', 'requested', {m})",
+        "timer": f"INSERT INTO bench_floor_timer VALUES ({m}, {m}, {m})",
+    }
+
+
+def run_floor(t: Target, calendars: list[Any], seconds: float) -> Tally:
+    """The same booking by hand, on the raw driver: lock the calendar, count the overlapping
+    bookings, and write what the engine writes (the transaction, the booking, the event and the
+    expiry timer), in one transaction."""
+    connect = _connector(t)
+    with connect() as setup_conn:
+        for statement in FLOOR_SCHEMA:
+            setup_conn.execute(statement)
+        setup_conn.commit()
+    base = (datetime.now(UTC) + timedelta(days=2)).replace(
+        tzinfo=None, hour=0, minute=0, second=0, microsecond=0
+    )
+    sql = _floor_statements(t.vendor)
+
+    def book(conn: Any, calendar: str, start: datetime, end: datetime, customer: str) -> bool:
+        if t.vendor == "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            conn.execute(sql["lock"], [calendar])
+        (taken,) = conn.execute(sql["count"], [calendar, end, start]).fetchone()
+        if not taken:
+            tx_id, now = str(uuid.uuid4()), datetime.now(UTC).replace(tzinfo=None)
+            conn.execute(sql["tx"], [tx_id, calendar, customer, start, end])
+            conn.execute(sql["booking"], [str(uuid.uuid4()), tx_id, calendar, start, end])
+            conn.execute(sql["event"], [tx_id, now])
+            conn.execute(sql["timer"], [str(uuid.uuid4()), f"transaction:{tx_id}", now + timedelta(days=3)])
+        conn.commit()
+        return not taken
+
+    def work(index: int, deadline: float) -> tuple[Counter[str], list[float]]:
+        rng = random.Random(1000 + index)  # noqa: S311 - load generation
+        outcomes: Counter[str] = Counter()
+        latencies: list[float] = []
+        with connect() as conn:
+            while time.monotonic() < deadline:
+                calendar = str(rng.choice(calendars))
+                start, end = _window(rng, base)
+                began = time.perf_counter()
+                try:
+                    outcomes[
+                        "booked" if book(conn, calendar, start, end, f"c{index}") else "not_available"
+                    ] += 1
+                except Exception:  # a busy database: count it like the engine's 503
+                    conn.rollback()
+                    outcomes["busy"] += 1
+                latencies.append((time.perf_counter() - began) * 1000)
+        return outcomes, latencies
+
+    return _threads(work, seconds)
+
+
+def _connector(t: Target) -> Callable[[], Any]:
+    if t.vendor == "sqlite":
+        path = t.url.removeprefix("sqlite:///")
+
+        def sqlite_connect() -> Any:
+            conn = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return _SqliteTx(conn)
+
+        return sqlite_connect
+    import psycopg
+
+    return lambda: psycopg.connect(t.url)
+
+
+class _SqliteTx:
+    """sqlite3 in autocommit mode with explicit BEGIN IMMEDIATE, shaped like psycopg's API."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def commit(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def __enter__(self) -> "_SqliteTx":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+
+def double_bookings() -> int:
+    """Pairs of held bookings on one calendar that overlap (every listing has one seat)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM commerce_booking a JOIN commerce_booking b "
+            "ON a.calendar_id = b.calendar_id AND a.id < b.id AND a.start < b.blocked_until "
+            "AND b.start < a.blocked_until "
+            "WHERE a.status IN ('pending', 'accepted') AND b.status IN ('pending', 'accepted')"
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+def pgbench(t: Target, seconds: int) -> dict[str, Any]:
+    """pgbench's TPC-B-like run on a scratch database, for context."""
+    parts = urlsplit(t.admin_url)
+    common = [
+        "-h",
+        parts.hostname or "127.0.0.1",
+        "-p",
+        str(parts.port or 5432),
+        "-U",
+        parts.username or "postgres",
+    ]
+    subprocess.run(
+        [
+            "psql",
+            *common,
+            "-q",
+            "-c",
+            "DROP DATABASE IF EXISTS barnraise_bench_pgbench",
+            "-c",
+            "CREATE DATABASE barnraise_bench_pgbench",
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["pgbench", *common, "-i", "-q", "-s", "10", "barnraise_bench_pgbench"],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [
+            "pgbench",
+            *common,
+            "-c",
+            "16",
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "barnraise_bench_pgbench",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    match = re.search(r"tps = ([\d.]+)", done.stdout)
+    return {"clients": 16, "seconds": seconds, "tps": float(match.group(1)) if match else None}
+
+
+def tally_row(name: str, tally: Tally) -> dict[str, Any]:
+    booked = tally.outcomes["booked"]
+    attempts = sum(tally.outcomes.values())
+    return {
+        "layer": name,
+        "attempts_per_s": round(attempts / tally.seconds, 1),
+        "bookings_per_s": round(booked / tally.seconds, 1),
+        **{k: tally.outcomes[k] for k in ("booked", "not_available", "busy")},
+        "latency_ms": report.summary(tally.latencies_ms or [0.0]),
+    }
+
+
+def run(t: Target, seconds: int, output_dir: Path, say: Callable[[str], None]) -> tuple[dict[str, Any], Path]:
+    from django.db import connection
+
+    listings, customers = setup(say)
+    calendars = [listing.calendar_id for listing in listings]
+    say(f"Engine: {CLIENTS} clients for {seconds}s on {LISTINGS} listings…")
+    engine = run_engine(listings, customers, seconds)
+    doubles = double_bookings()
+    connection.close()
+    say(f"Floor (hand-written SQL): {CLIENTS} clients for {seconds}s…")
+    floor = run_floor(t, calendars, seconds)
+    rows = [tally_row("engine (transaction_create)", engine), tally_row("floor (hand-written SQL)", floor)]
+    floor_rate = rows[1]["attempts_per_s"] or 1.0
+    payload: dict[str, Any] = {
+        "benchmark": "bookings",
+        "database": t.vendor,
+        "clients": CLIENTS,
+        "listings": LISTINGS,
+        "seconds": seconds,
+        "machine": report.machine(),
+        "results": rows,
+        "engine_vs_floor": round(rows[0]["attempts_per_s"] / floor_rate, 3),
+        "double_bookings": doubles,
+        "goal": {"engine_vs_floor_at_least": 0.30, "double_bookings": 0},
+    }
+    if t.vendor == "postgresql":
+        say("pgbench TPC-B-like, 16 clients, for context…")
+        payload["pgbench"] = pgbench(t, min(seconds, 15))
+    path = report.write_json(output_dir, f"bookings-{t.vendor}", payload)
+    return payload, path
+
+
+def render(payload: dict[str, Any]) -> str:
+    headers = ["layer", "attempts/s", "bookings/s", "booked", "not avail.", "busy", "p50 ms", "p99 ms"]
+    rows = [
+        [
+            r["layer"],
+            r["attempts_per_s"],
+            r["bookings_per_s"],
+            r["booked"],
+            r["not_available"],
+            r["busy"],
+            r["latency_ms"]["p50"],
+            r["latency_ms"]["p99"],
+        ]
+        for r in payload["results"]
+    ]
+    lines = [
+        report.table(headers, rows),
+        "",
+        f"engine / floor: {payload['engine_vs_floor']:.0%} (goal ≥ 30%)",
+        f"double bookings: {payload['double_bookings']} (must be 0)",
+    ]
+    if "pgbench" in payload:
+        lines.append(f"pgbench TPC-B-like: {payload['pgbench']['tps']} TPS (16 clients)")
+    return "\n".join(lines)

@@ -1,0 +1,94 @@
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from barnraise.accounts.models import User
+from barnraise.catalog.models import Category, Listing
+from barnraise.errors import InvalidInput, NotFound
+
+
+def listings_export_for(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(listing.public_id),
+            "kind": listing.kind,
+            "title": listing.title,
+            "description": listing.description,
+            "price": {"amount_minor": listing.price_amount_minor, "currency": listing.currency},
+            "unit": listing.unit,
+            "status": listing.status,
+            "address": listing.address,
+            "lat": listing.lat,
+            "lng": listing.lng,
+            "created_at": listing.created_at.isoformat(),
+        }
+        for listing in Listing.objects.filter(author=user).order_by("id")
+    ]
+
+
+def categories_tree() -> list[Category]:
+    """Top-level categories in their display order, each with its children prefetched."""
+    children = Prefetch("children", queryset=Category.objects.order_by("position", "name"))
+    return list(Category.objects.filter(parent=None).order_by("position", "name").prefetch_related(children))
+
+
+def listings_latest(*, limit: int = 12) -> list[Listing]:
+    """The most recently published listings, with their author, category and photos loaded."""
+    return list(
+        Listing.objects.filter(status=Listing.Status.PUBLISHED)
+        .select_related("author", "category")
+        .prefetch_related("photos")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def listings_with_relations() -> QuerySet[Listing]:
+    return Listing.objects.select_related("author", "category").prefetch_related("photos")
+
+
+def listing_visible(*, public_id: Any, viewer: User | None) -> Listing:
+    """A listing as `viewer` may see it: published ones for all, others for the author only."""
+    listing = listings_with_relations().filter(public_id=public_id).first()
+    if listing is None:
+        raise NotFound()
+    is_author = viewer is not None and listing.author_id == viewer.pk
+    if listing.status != Listing.Status.PUBLISHED and not is_author:
+        raise NotFound()
+    return listing
+
+
+def category_by_slug(slug: str) -> Category:
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise InvalidInput(details={"category": [_("No category with this slug.")]})
+    return category
+
+
+def categories_all(*, after_path: str | None = None, limit: int = 1000) -> list[Category]:
+    qs = Category.objects.select_related("parent").order_by("path")
+    if after_path is not None:
+        qs = qs.filter(path__gt=str(after_path))
+    return list(qs[:limit])
+
+
+def availability_of(listing: Listing) -> dict[str, Any]:
+    return {
+        "weekly": list(listing.weekly_slots.values("weekday", "start", "end", "seats")),
+        "exceptions": list(listing.exceptions.values("start", "end", "seats", "note")),
+    }
+
+
+def listings_by_author(*, user: User) -> list[Listing]:
+    """Every listing `user` wrote, newest first, whatever its status (their "My listings")."""
+    return list(Listing.objects.filter(author=user).select_related("category").order_by("-created_at", "-id"))
+
+
+def category_filterable_attributes(*, category: Category) -> list[dict[str, Any]]:
+    """The filterable attribute definitions of `category` and its subcategories, first one wins."""
+    found: dict[str, dict[str, Any]] = {}
+    for node in Category.objects.filter(path__startswith=category.path).order_by("path"):
+        for definition in node.attribute_schema:
+            if definition.get("filterable"):
+                found.setdefault(definition["name"], definition)
+    return list(found.values())

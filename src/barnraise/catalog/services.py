@@ -1,0 +1,375 @@
+"""Writes for the catalog: categories, listings, availability, approval."""
+
+import math
+import secrets
+import zoneinfo
+from datetime import time
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from barnraise.accounts.models import User
+from barnraise.accounts.services import user_require_verified_email
+from barnraise.catalog import attributes
+from barnraise.catalog.models import (
+    KIND_UNITS,
+    AvailabilityException,
+    Calendar,
+    CatalogPolicy,
+    Category,
+    Kind,
+    Listing,
+    WeeklySlot,
+)
+from barnraise.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from barnraise.money import check_currency
+
+PUBLIC_FUZZ_METRES = 300  # the public point lies within this distance of the exact one
+# Changing these on an approved listing sends it back to the approval queue.
+REVIEWED_FIELDS = ("title", "description", "price_amount_minor", "currency", "photos")
+EDITABLE_FIELDS = (
+    "category",
+    "title",
+    "description",
+    "attributes",
+    "price_amount_minor",
+    "currency",
+    "unit",
+    "stock",
+    "seats",
+    "lat",
+    "lng",
+    "address",
+    "timezone",
+    "slot_minutes",
+    "min_units",
+    "max_units",
+    "buffer_minutes",
+    "min_notice_hours",
+    "max_advance_days",
+    "instant_booking",
+    "deadline",
+    "cancellation_policy",
+)
+
+
+def policy() -> CatalogPolicy:
+    current, _created = CatalogPolicy.objects.get_or_create(pk=1)
+    return current
+
+
+def category_path(category: Category) -> str:
+    parent_path = category.parent.path if category.parent else "/"
+    return f"{parent_path}{category.slug}/"
+
+
+def category_create(
+    *,
+    slug: str,
+    name: str,
+    parent: Category | None = None,
+    kinds: list[str] | None = None,
+    attribute_schema: list[dict[str, Any]] | None = None,
+    position: int = 0,
+    processes: list[str] | None = None,
+) -> Category:
+    category = Category(
+        slug=slug,
+        name=name,
+        parent=parent,
+        kinds=kinds or [k.value for k in Kind],
+        attribute_schema=attributes.schema_check(attribute_schema or []),
+        position=position,
+        processes=processes or [],
+    )
+    category.path = category_path(category)
+    category.save()
+    return category
+
+
+def fuzz_point(lat: float, lng: float, *, metres: int = PUBLIC_FUZZ_METRES) -> tuple[float, float]:
+    """A point spread uniformly over a disc of `metres` around (lat, lng). Computed once."""
+    rng = secrets.SystemRandom()
+    distance = metres * math.sqrt(rng.random())
+    bearing = rng.uniform(0, 2 * math.pi)
+    dlat = distance * math.cos(bearing) / 111_320
+    dlng = distance * math.sin(bearing) / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    return round(max(-90.0, min(90.0, lat + dlat)), 6), round(((lng + dlng + 540) % 360) - 180, 6)
+
+
+def _check_rules(fields: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    if fields["slot_minutes"] not in (15, 30, 60, 120, 240, 1440):
+        errors["slot_minutes"] = [_("Use 15, 30, 60, 120, 240 or 1440 minutes.")]
+    if fields["max_units"] is not None and fields["max_units"] < fields["min_units"]:
+        errors["max_units"] = [_("Must be at least min_units.")]
+    if fields["min_units"] < 1:
+        errors["min_units"] = [_("Must be at least 1.")]
+    if not 1 <= fields["max_advance_days"] <= 730:
+        errors["max_advance_days"] = [_("Must lie between 1 and 730 days.")]
+
+
+def _validate(fields: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    kind, unit, category = fields["kind"], fields["unit"], fields["category"]
+    if unit not in KIND_UNITS[kind]:
+        units = " or ".join(KIND_UNITS[kind])
+        errors["unit"] = [_("A %(kind)s is priced %(units)s.") % {"kind": kind, "units": units}]
+    if category.kinds and kind not in category.kinds:
+        errors["category"] = [_("This category does not take listings of this kind.")]
+    if not fields["title"].strip():
+        errors["title"] = [_("Give the listing a title.")]
+    if fields["price_amount_minor"] < 0:
+        errors["price"] = [_("The price cannot be negative.")]
+    if not (-90 <= fields["lat"] <= 90) or not (-180 <= fields["lng"] <= 180):
+        errors["location"] = [_("Latitude must lie in [-90, 90] and longitude in [-180, 180].")]
+    if fields["timezone"] not in zoneinfo.available_timezones():
+        errors["timezone"] = [_("Use an IANA time zone such as Europe/Paris.")]
+    if kind == Kind.SALE and fields.get("stock") is None:
+        errors["stock"] = [_("Say how many you have.")]
+    if kind == Kind.REQUEST and fields.get("deadline") and fields["deadline"] <= timezone.now():
+        errors["deadline"] = [_("The deadline must be in the future.")]
+    _check_rules(fields, errors)
+    return errors
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    fields["currency"] = check_currency(fields["currency"])
+    fields["title"] = " ".join(str(fields["title"]).split())
+    errors = _validate(fields)
+    if not errors:
+        try:
+            fields["attributes"] = attributes.attributes_clean(
+                fields["category"].attribute_schema, fields.get("attributes") or {}
+            )
+        except InvalidInput as exc:
+            errors.update(exc.details)
+    if errors:
+        raise InvalidInput(details=errors)
+    return fields
+
+
+def _published_status() -> str:
+    if policy().approval_required:
+        return Listing.Status.PENDING_APPROVAL
+    return Listing.Status.PUBLISHED
+
+
+LISTING_DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "attributes": {},
+    "stock": None,
+    "seats": 1,
+    "address": "",
+    "timezone": "UTC",
+    "slot_minutes": 60,
+    "min_units": 1,
+    "max_units": None,
+    "buffer_minutes": 0,
+    "min_notice_hours": 0,
+    "max_advance_days": 365,
+    "instant_booking": False,
+    "deadline": None,
+    "cancellation_policy": "moderate",
+}
+
+
+def listing_create(*, actor: User, publish: bool = True, **fields: Any) -> Listing:
+    """Create a listing for `actor`: published at once, or queued when approval is required."""
+    user_require_verified_email(user=actor)
+    if fields.get("kind") not in KIND_UNITS:
+        raise InvalidInput(details={"kind": [_("Choose one of: %s.") % ", ".join(KIND_UNITS)]})
+    fields = _clean({**LISTING_DEFAULTS, **fields})
+    public_lat, public_lng = fuzz_point(fields["lat"], fields["lng"])
+    status = _published_status() if publish else Listing.Status.DRAFT
+    now = timezone.now()
+    with transaction.atomic():
+        listing = Listing.objects.create(
+            author=actor,
+            public_lat=public_lat,
+            public_lng=public_lng,
+            status=status,
+            published_at=now if status == Listing.Status.PUBLISHED else None,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        if listing.kind in (Kind.RENTAL, Kind.SERVICE):
+            listing.calendar = Calendar.objects.create(owner=actor)
+            listing.save(update_fields=["calendar"])
+            # Open every day, all day, until the provider says otherwise (PUT …/availability).
+            WeeklySlot.objects.bulk_create(
+                WeeklySlot(listing=listing, weekday=day, start=time(0), end=time(0), seats=listing.seats)
+                for day in range(7)
+            )
+    return listing
+
+
+def _own_listing_for_update(actor: User, public_id: Any) -> Listing:
+    listing = Listing.objects.select_for_update().filter(public_id=public_id).first()
+    if listing is None or (listing.author_id != actor.pk and listing.status != Listing.Status.PUBLISHED):
+        raise NotFound()
+    if listing.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author can change a listing."))
+    return listing
+
+
+def listing_update(*, actor: User, public_id: Any, changes: dict[str, Any]) -> Listing:
+    """Apply the author's changes. Status may move draft ⇄ published (through approval)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {"status"}
+    if unknown:
+        raise InvalidInput(details={name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        listing = _own_listing_for_update(actor, public_id)
+        if listing.status == Listing.Status.CLOSED:
+            raise Conflict(_("This listing is closed."))
+        status = changes.pop("status", None)
+        current = {name: getattr(listing, name) for name in EDITABLE_FIELDS}
+        merged = _clean({**current, **changes, "kind": listing.kind})
+        merged.pop("kind")
+        reviewed_change = any(merged[f] != current[f] for f in REVIEWED_FIELDS if f in merged)
+        if (merged["lat"], merged["lng"]) != (current["lat"], current["lng"]):
+            listing.public_lat, listing.public_lng = fuzz_point(merged["lat"], merged["lng"])
+        for name, value in merged.items():
+            setattr(listing, name, value)
+        _apply_status(actor, listing, status, reviewed_change)
+        listing.updated_at = timezone.now()
+        listing.save()
+    return listing
+
+
+def _apply_status(actor: User, listing: Listing, status: str | None, reviewed_change: bool) -> None:
+    if status == Listing.Status.DRAFT:
+        listing.status = Listing.Status.DRAFT
+    elif status == Listing.Status.PUBLISHED and listing.status == Listing.Status.DRAFT:
+        user_require_verified_email(user=actor)
+        listing.status = _published_status()
+    elif status not in (None, Listing.Status.PUBLISHED, Listing.Status.DRAFT):
+        raise InvalidInput(details={"status": [_("Set draft or published; DELETE closes.")]})
+    if reviewed_change and listing.status == Listing.Status.PUBLISHED and policy().approval_required:
+        listing.status = Listing.Status.PENDING_APPROVAL
+    if listing.status == Listing.Status.PUBLISHED and listing.published_at is None:
+        listing.published_at = timezone.now()
+
+
+def listing_close(*, actor: User, public_id: Any) -> Listing:
+    with transaction.atomic():
+        listing = _own_listing_for_update(actor, public_id)
+        if listing.status != Listing.Status.CLOSED:
+            listing.status = Listing.Status.CLOSED
+            listing.updated_at = timezone.now()
+            listing.save(update_fields=["status", "updated_at"])
+    return listing
+
+
+def listing_photos_changed(*, listing: Listing) -> None:
+    """Called by the photo services: a new photo on an approved listing needs a new review."""
+    if listing.status == Listing.Status.PUBLISHED and policy().approval_required:
+        Listing.objects.filter(pk=listing.pk).update(
+            status=Listing.Status.PENDING_APPROVAL, updated_at=timezone.now()
+        )
+
+
+def _require_operator(actor: User) -> None:
+    if not (actor.is_staff and actor.has_perm("catalog.change_listing")):
+        raise PermissionDenied()
+
+
+def listing_approve(*, actor: User, listing_id: int) -> Listing:
+    from barnraise.notifications.services import notification_send
+
+    _require_operator(actor)
+    with transaction.atomic():
+        listing = Listing.objects.select_for_update().get(pk=listing_id)
+        if listing.status != Listing.Status.PENDING_APPROVAL:
+            raise Conflict(_("Only listings waiting for approval can be approved."))
+        listing.status = Listing.Status.PUBLISHED
+        listing.rejection_reason = ""
+        listing.published_at = listing.published_at or timezone.now()
+        listing.save(update_fields=["status", "rejection_reason", "published_at"])
+        notification_send(
+            recipient=listing.author,
+            kind="listing_approved",
+            context={"listing": listing},
+            url=f"/listings/{listing.public_id}/",
+        )
+    return listing
+
+
+def listing_reject(*, actor: User, listing_id: int, reason: str) -> Listing:
+    from barnraise.notifications.services import notification_send
+
+    _require_operator(actor)
+    if not reason.strip():
+        raise InvalidInput(details={"reason": [_("Tell the author why.")]})
+    with transaction.atomic():
+        listing = Listing.objects.select_for_update().get(pk=listing_id)
+        if listing.status != Listing.Status.PENDING_APPROVAL:
+            raise Conflict(_("Only listings waiting for approval can be rejected."))
+        listing.status = Listing.Status.DRAFT
+        listing.rejection_reason = reason.strip()[:500]
+        listing.save(update_fields=["status", "rejection_reason"])
+        notification_send(
+            recipient=listing.author,
+            kind="listing_rejected",
+            context={"listing": listing, "reason": listing.rejection_reason},
+            url=f"/listings/{listing.public_id}/edit/",
+        )
+    return listing
+
+
+def availability_set(
+    *, actor: User, public_id: Any, weekly: list[dict[str, Any]], exceptions: list[dict[str, Any]]
+) -> Listing:
+    """Replace the weekly plan and the exceptions of the actor's listing."""
+    errors: dict[str, list[str]] = {}
+    for index, slot in enumerate(weekly):
+        end_ok = slot["end"] == time(0) or slot["end"] > slot["start"]
+        if not 0 <= slot["weekday"] <= 6 or not end_ok or not 0 <= slot["seats"] <= 1000:
+            errors[f"weekly[{index}]"] = [
+                _("weekday 0–6, start before end (00:00 = midnight), seats 0–1000.")
+            ]
+    for index, exc in enumerate(exceptions):
+        if exc["end"] <= exc["start"] or not 0 <= exc["seats"] <= 1000:
+            errors[f"exceptions[{index}]"] = [_("start before end, seats 0–1000.")]
+    if errors:
+        raise InvalidInput(details=errors)
+    with transaction.atomic():
+        listing = _own_listing_for_update(actor, public_id)
+        if listing.kind not in (Kind.RENTAL, Kind.SERVICE):
+            raise InvalidInput(details={"kind": [_("Only rentals and services have availability.")]})
+        WeeklySlot.objects.filter(listing=listing).delete()
+        AvailabilityException.objects.filter(listing=listing).delete()
+        WeeklySlot.objects.bulk_create(WeeklySlot(listing=listing, **slot) for slot in weekly)
+        AvailabilityException.objects.bulk_create(
+            AvailabilityException(listing=listing, **exc) for exc in exceptions
+        )
+        listing.updated_at = timezone.now()
+        listing.save(update_fields=["updated_at"])
+    return listing
+
+
+def listings_close_for_deleted_member(user: User) -> None:
+    """Account deletion: the member's open listings leave the marketplace."""
+    Listing.objects.filter(author=user).exclude(status=Listing.Status.CLOSED).update(
+        status=Listing.Status.CLOSED, address="", updated_at=timezone.now()
+    )
+
+
+def stock_take(*, listing_id: int, quantity: int) -> bool:
+    """Take `quantity` from stock in one conditional update; False when there is not enough."""
+    taken = Listing.objects.filter(pk=listing_id, stock__gte=quantity).update(stock=F("stock") - quantity)
+    return taken == 1
+
+
+def stock_return(*, listing_id: int, quantity: int) -> None:
+    Listing.objects.filter(pk=listing_id).update(stock=F("stock") + quantity)
+
+
+def listing_mark_fulfilled(*, listing_id: int) -> None:
+    """A request whose offer was accepted leaves search: the system closes it."""
+    Listing.objects.filter(pk=listing_id, status=Listing.Status.PUBLISHED).update(
+        status=Listing.Status.CLOSED, updated_at=timezone.now()
+    )

@@ -1,0 +1,349 @@
+"""The `barnraise` command: demo, serve, worker, seed, createoperator, bench, ledger and manage."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+import click
+
+SETTINGS = "barnraise.config.settings"
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _check_services() -> None:
+    """Fail at start-up, clearly, when a configured service cannot be reached."""
+    from django.conf import settings
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except Exception as exc:  # any driver error means the same thing here
+        raise click.ClickException(f"cannot reach the database (DATABASE_URL): {exc}") from exc
+    if settings.DATABASE_VENDOR == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+            if cursor.fetchone() is None:
+                raise click.ClickException(
+                    "PostgreSQL needs the PostGIS extension (Debian: postgresql-15-postgis-3)."
+                )
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except Exception as exc:  # redis raises several connection error types
+            raise click.ClickException(f"cannot reach Redis (REDIS_URL): {exc}") from exc
+
+
+def _prepare() -> None:
+    _django()
+    _check_services()
+    click.echo("Applying migrations…")
+    _manage("migrate", "--no-input", "--verbosity", "0")
+    _manage("createcachetable", "--verbosity", "0")
+    click.echo("Collecting static files…")
+    _manage("collectstatic", "--no-input", "--verbosity", "0")
+
+
+def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "barnraise.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+    ]
+
+
+def _worker_args(workers: int) -> list[str]:
+    return [sys.executable, "-m", "barnraise.cli", "worker", "--workers", str(workers)]
+
+
+def _run_together(commands: Sequence[list[str]]) -> None:
+    """Run child processes side by side; stop them all when one ends or on Ctrl-C."""
+    children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603 - our own commands
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@click.group()
+@click.version_option(package_name="barnraise")
+def main() -> None:
+    """Barnraise, an open-source engine for peer-to-peer marketplaces."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--members", default=50, show_default=True, type=click.IntRange(2, 100_000))
+@click.option("--listings", default=300, show_default=True, type=click.IntRange(0, 10_000_000))
+def demo(host: str, port: int, members: int, listings: int) -> None:
+    """Migrate, seed a demo marketplace (once) and serve it with a worker beside it."""
+    os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
+    _prepare()
+    from barnraise.demo import seed
+
+    seed.run(members=members, listings=listings, progress=True)
+    click.echo("")
+    click.secho(f"Barnraise demo: http://{host}:{port}/", bold=True)
+    for login in seed.DEMO_LOGINS:
+        click.echo(f"  {login.role:<9} {login.email}  password: {seed.DEMO_PASSWORD}")
+    click.echo(f"  operator  {seed.OPERATOR_EMAIL}  password: {seed.DEMO_PASSWORD}  (/admin/)")
+    click.echo("Emails are printed by the worker below. Ctrl-C stops everything.\n")
+    _run_together([_gunicorn_args(host, port, 2), _worker_args(1)])
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104 - a server binds all
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--migrate/--no-migrate", default=False, help="Apply migrations first.")
+def serve(host: str, port: int, workers: int, migrate: bool) -> None:
+    """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately)."""
+    _django()
+    _check_services()
+    if migrate:
+        _manage("migrate", "--no-input")
+    _manage("collectstatic", "--no-input", "--verbosity", "0")
+    os.execv(sys.executable, _gunicorn_args(host, port, workers))  # noqa: S606 - our own command
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--verbose", is_flag=True, help="Log every task; by default only warnings and errors.")
+def worker(workers: int, verbose: bool) -> None:
+    """Run the task worker (huey consumer): emails, timers, sweepers."""
+    _django()
+    _check_services()
+    # The sweepers run every minute: at INFO their lines would drown what matters.
+    _manage(
+        "run_huey",
+        "--workers",
+        str(workers),
+        "--worker-type",
+        "thread",
+        "--verbose" if verbose else "--quiet",
+    )
+
+
+@main.command()
+@click.option("--members", default=50, show_default=True, type=click.IntRange(2, 100_000))
+@click.option("--listings", default=300, show_default=True, type=click.IntRange(0, 10_000_000))
+@click.option("--seed", "random_seed", default=7, show_default=True, help="Random seed.")
+def seed(members: int, listings: int, random_seed: int) -> None:
+    """Seed demo data. Idempotent: a second run adds only what is missing."""
+    _django()
+    _check_services()
+    from barnraise.demo import seed as demo_seed
+
+    counts = demo_seed.run(members=members, listings=listings, random_seed=random_seed, progress=True)
+    click.echo(f"Seeded: {counts}")
+
+
+@main.command()
+@click.option("--email", required=True)
+@click.option("--name", default="Operator", show_default=True)
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    type=click.Choice(["support", "finance", "admin"]),
+    help="Repeat for several groups. Default: support.",
+)
+@click.password_option()
+def createoperator(email: str, name: str, groups: tuple[str, ...], password: str) -> None:
+    """Create an operator: a staff member in the support, finance and/or admin groups."""
+    _django()
+    args = ["createoperator", "--email", email, "--name", name, "--password", password]
+    for group in groups:
+        args += ["--group", group]
+    _manage(*args)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks: a cached data set, timed in layers; JSON written to bench/results/."""
+
+
+@bench.command("search")
+@click.option("--listings", default=10_000, show_default=True, type=click.IntRange(100, 10_000_000))
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**31))
+@click.option(
+    "--database", "vendor", default="sqlite", show_default=True, type=click.Choice(["sqlite", "postgresql"])
+)
+@click.option(
+    "--queries",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Timed runs per query type and layer.",
+)
+@click.option("--wrk", "use_wrk", is_flag=True, help="Also load the server with wrk -t2 -c32.")
+@click.option("--wrk-seconds", default=15, show_default=True, type=click.IntRange(1, 3600))
+@click.option(
+    "--postgres-url",
+    envvar="BENCH_POSTGRES_URL",
+    default="postgres://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="PostgreSQL server to create barnraise_bench_N_S on.",
+)
+@click.option("--rebuild", is_flag=True, help="Load the data set again even if cached.")
+@click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
+def bench_search(
+    listings: int,
+    seed: int,
+    vendor: str,
+    queries: int,
+    use_wrk: bool,
+    wrk_seconds: int,
+    postgres_url: str,
+    rebuild: bool,
+    output_dir: str,
+) -> None:
+    """Search: N listings, a fixed query mix, p50/p95/p99 as bare SQL, service layer and HTTP."""
+    from pathlib import Path
+
+    from barnraise.benchmarks import search as search_bench
+    from barnraise.benchmarks import search_data
+
+    target = search_data.target(vendor, listings, seed, postgres_url)
+    try:
+        reused = search_data.prepare_storage(target, rebuild)
+    except Exception as exc:  # any driver error: the server cannot be reached or used
+        raise click.ClickException(f"cannot prepare the bench database: {exc}") from exc
+    # The bench database, for Django here and for the gunicorn children; never debug mode.
+    os.environ["DATABASE_URL"] = target.url
+    os.environ["DEBUG"] = "0"
+    _django()
+    options = search_bench.Options(
+        listings=listings,
+        seed=seed,
+        vendor=vendor,
+        queries=queries,
+        wrk=use_wrk,
+        wrk_seconds=wrk_seconds,
+        output_dir=Path(output_dir),
+    )
+    payload, path = search_bench.run(target, options, reused, click.echo)
+    click.echo(search_bench.render(payload))
+    click.echo(f"JSON: {path}")
+
+
+@bench.command("bookings")
+@click.option(
+    "--database",
+    "vendor",
+    default="postgresql",
+    show_default=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+)
+@click.option("--seconds", default=20, show_default=True, type=click.IntRange(1, 3600), help="Per layer.")
+@click.option(
+    "--postgres-url",
+    envvar="BENCH_POSTGRES_URL",
+    default="postgres://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="PostgreSQL server to create barnraise_bench_bookings on.",
+)
+@click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
+def bench_bookings(vendor: str, seconds: int, postgres_url: str, output_dir: str) -> None:
+    """Bookings: 32 clients on 100 hot listings through the engine, beside a hand-written-SQL floor."""
+    from pathlib import Path
+
+    from barnraise.benchmarks import bookings as bookings_bench
+
+    target = bookings_bench.target(vendor, postgres_url)
+    try:
+        bookings_bench.prepare_storage(target)
+    except Exception as exc:  # any driver error: the server cannot be reached or used
+        raise click.ClickException(f"cannot prepare the bench database: {exc}") from exc
+    os.environ["DATABASE_URL"] = target.url
+    os.environ["DEBUG"] = "0"
+    _django()
+    payload, path = bookings_bench.run(target, seconds, Path(output_dir), click.echo)
+    click.echo(bookings_bench.render(payload))
+    click.echo(f"JSON: {path}")
+
+
+@main.group()
+def ledger() -> None:
+    """The money ledger: checks for operators."""
+
+
+@ledger.command("verify")
+def ledger_verify() -> None:
+    """Scan every entry, posting and balance snapshot; exit 1 if anything is off."""
+    _django()
+    _check_services()
+    from barnraise.ledger.verify import ledger_verify as verify
+
+    result = verify()
+    click.echo(
+        f"Ledger: {result.entries} entries, {result.postings} postings, "
+        f"{result.accounts} accounts, {result.snapshots} snapshots."
+    )
+    for currency, total in sorted(result.totals.items()):
+        click.echo(f"  {currency}: postings sum to {total}")
+    if result.problems:
+        for problem in result.problems:
+            click.secho(f"  problem: {problem}", fg="red", err=True)
+        raise SystemExit(1)
+    click.echo("No problems found.")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command: barnraise manage migrate, shell, …"""
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["barnraise manage", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from barnraise.accounts.models import User
+from barnraise.api.auth import caller
+from barnraise.api.pagination import PageParams, page_by_id
+from barnraise.api.schemas import MoneyIn, MoneyOut, Page, StrictInt
+from barnraise.commerce import engine, processes, selectors, services
+from barnraise.commerce.models import Transaction, TransactionEvent
+from barnraise.commerce.processes.definitions import Process
+from barnraise.errors import NotFound
+from barnraise.money import Money
+
+router = Router(tags=["transactions"])
+offers_router = Router(tags=["transactions"])
+processes_router = Router(tags=["processes"])
+events_router = Router(tags=["events"])
+
+
+class PartyOut(Schema):
+    id: UUID
+    name: str
+
+
+class ListingBrief(Schema):
+    id: UUID
+    title: str
+
+
+class EventOut(Schema):
+    sequence: int | None
+    name: str
+    actor_role: str
+    from_state: str
+    to_state: str
+    params: dict[str, Any]
+    created_at: datetime
+
+
+class ContactOut(Schema):
+    customer_email: str
+    provider_email: str
+    address: str
+
+
+class TransactionOut(Schema):
+    id: UUID
+    process: str
+    process_version: int
+    state: str
+    customer: PartyOut
+    provider: PartyOut
+    listing: ListingBrief
+    quantity: int
+    start: datetime | None
+    end: datetime | None
+    seats: int
+    line_items: list[dict[str, Any]]
+    total: MoneyOut = Field(description="What the customer pays: the price and the service fee.")
+    provider_payout: MoneyOut = Field(description="What the provider gets: the price less commission.")
+    platform_fee: MoneyOut = Field(description="What the marketplace keeps: service fee and commission.")
+    cancellation_policy: dict[str, Any]
+    available_transitions: list[str]
+    events: list[EventOut]
+    contact: ContactOut | None = Field(None, description="Once accepted: how to reach each other.")
+    dry_run: bool = False
+
+
+def tx_out(
+    outcome_or_tx: engine.Outcome | Transaction, viewer: User, *, dry_run: bool = False
+) -> dict[str, Any]:
+    tx = outcome_or_tx.tx if isinstance(outcome_or_tx, engine.Outcome) else outcome_or_tx
+    events: list[TransactionEvent] = []
+    if dry_run and isinstance(outcome_or_tx, engine.Outcome) and outcome_or_tx.event is not None:
+        events = [outcome_or_tx.event]
+    elif not dry_run:
+        events = selectors.events_of(tx)
+    contact = None
+    if tx.contact_revealed_at is not None:
+        contact = {
+            "customer_email": tx.customer.email,
+            "provider_email": tx.provider.email,
+            "address": tx.listing.address,
+        }
+    return {
+        "id": tx.id,
+        "process": tx.process,
+        "process_version": tx.process_version,
+        "state": tx.state,
+        "customer": tx.customer,
+        "provider": tx.provider,
+        "listing": {"id": tx.listing.public_id, "title": tx.listing.title},
+        "quantity": tx.quantity,
+        "start": tx.start,
+        "end": tx.end,
+        "seats": tx.seats,
+        "line_items": tx.line_items,
+        "total": Money(tx.total_amount_minor, tx.currency).as_json(),
+        "provider_payout": Money(tx.provider_payout_minor, tx.currency).as_json(),
+        "platform_fee": Money(tx.platform_fee_minor, tx.currency).as_json(),
+        "cancellation_policy": tx.cancellation_policy,
+        "available_transitions": engine.available_transitions(tx, viewer),
+        "events": events,
+        "contact": contact,
+        "dry_run": dry_run,
+    }
+
+
+class TransactionIn(Schema):
+    listing_id: UUID
+    process: str | None = Field(None, max_length=40, description="One the listing allows; default its first.")
+    transition: str | None = Field(
+        None, max_length=40, description="The first step, e.g. `inquire`; default: the deal."
+    )
+    quantity: StrictInt | None = Field(None, ge=1, le=10_000, description="Purchases.")
+    start: str | None = Field(
+        None, max_length=40, description="Bookings: ISO date-time with offset; a date for day/night."
+    )
+    end: str | None = Field(None, max_length=40)
+    seats: StrictInt | None = Field(None, ge=1, le=1000)
+    message: str | None = Field(None, max_length=5000)
+
+
+class DryRunQuery(Schema):
+    dry_run: bool = Field(False, description="Price and check it without writing anything.")
+
+
+def _key(request: HttpRequest) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    return key[:255] if key else None
+
+
+@router.post("", response={200: TransactionOut, 201: TransactionOut}, summary="Start a deal on a listing")
+def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[DryRunQuery]) -> Status[Any]:
+    """Opens an inquiry, a purchase or a booking. 409 `not_available` when the seats or stock
+    are gone; 422 `currency_not_supported` when the marketplace's fees are not set for the
+    listing's currency; `?dry_run=true` returns the price breakdown, fees included, without
+    writing anything."""
+    user = caller(request)
+    params = data.dict(exclude_unset=True, exclude={"listing_id", "process", "transition"})
+    outcome = services.transaction_create(
+        actor=user,
+        listing_id=data.listing_id,
+        process=data.process,
+        transition=data.transition,
+        params=params,
+        idempotency_key=_key(request),
+        dry_run=query.dry_run,
+    )
+    return Status(
+        200 if query.dry_run or outcome.replayed else 201, tx_out(outcome, user, dry_run=query.dry_run)
+    )
+
+
+class OfferIn(Schema):
+    price: MoneyIn
+    message: str = Field("", max_length=5000)
+    start: str | None = Field(None, max_length=40)
+    end: str | None = Field(None, max_length=40)
+
+
+@offers_router.post(
+    "/{listing_id}/offers",
+    response={200: TransactionOut, 201: TransactionOut},
+    summary="Offer to do a request",
+)
+def offer_create(
+    request: HttpRequest, listing_id: UUID, data: OfferIn, query: Query[DryRunQuery]
+) -> Status[Any]:
+    user = caller(request)
+    params = data.dict(exclude_unset=True)
+    params["price"] = data.price.dict()
+    outcome = services.offer_create(
+        actor=user, listing_id=listing_id, params=params, idempotency_key=_key(request), dry_run=query.dry_run
+    )
+    return Status(
+        200 if query.dry_run or outcome.replayed else 201, tx_out(outcome, user, dry_run=query.dry_run)
+    )
+
+
+class TransactionListQuery(PageParams):
+    role: Literal["customer", "provider"] | None = None
+    state: str | None = Field(None, max_length=40)
+
+
+@router.get("", response=Page[TransactionOut], summary="Your deals, newest first")
+def transactions_list(request: HttpRequest, query: Query[TransactionListQuery]) -> dict[str, Any]:
+    user = caller(request)
+    rows, cursor = page_by_id(
+        selectors.transactions_for(actor=user, role=query.role, state=query.state), query
+    )
+    return {"results": [tx_out(tx, user) for tx in rows], "next_cursor": cursor}
+
+
+@router.get("/{transaction_id}", response=TransactionOut, summary="A deal (parties and operators only)")
+def transaction_detail(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
+    user = caller(request)
+    return tx_out(selectors.transaction_visible(actor=user, transaction_id=transaction_id), user)
+
+
+class TransitionIn(Schema):
+    name: str = Field(max_length=40)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.post(
+    "/{transaction_id}/transitions",
+    response={200: TransactionOut},
+    summary="Take a transition (409 `transition_not_allowed` lists what is allowed)",
+)
+def transaction_transition(
+    request: HttpRequest, transaction_id: UUID, data: TransitionIn, query: Query[DryRunQuery]
+) -> dict[str, Any]:
+    user = caller(request)
+    outcome = services.transaction_transition(
+        actor=user,
+        transaction_id=transaction_id,
+        name=data.name,
+        params=data.params,
+        idempotency_key=_key(request),
+        dry_run=query.dry_run,
+    )
+    tx = (
+        outcome.tx
+        if query.dry_run
+        else selectors.transaction_visible(actor=user, transaction_id=transaction_id)
+    )
+    return tx_out(engine.Outcome(tx, outcome.event) if query.dry_run else tx, user, dry_run=query.dry_run)
+
+
+class TransitionDef(Schema):
+    name: str
+    from_states: list[str]
+    to: str
+    actor: str
+    actions: list[str]
+    guards: list[str]
+    at: list[str]
+    params: list[str]
+
+
+class ProcessOut(Schema):
+    name: str
+    version: int
+    description: str
+    kinds: list[str]
+    states: list[str]
+    final_states: list[str]
+    transitions: list[TransitionDef]
+    diagram: str = Field(description="Mermaid stateDiagram-v2 text.")
+
+
+def process_out(process: Process) -> dict[str, Any]:
+    return {
+        "name": process.name,
+        "version": process.version,
+        "description": process.description,
+        "kinds": list(process.kinds),
+        "states": process.states,
+        "final_states": list(process.final_states),
+        "transitions": [
+            {
+                "name": t.name,
+                "from_states": list(t.from_states),
+                "to": t.to,
+                "actor": t.actor,
+                "actions": list(t.actions),
+                "guards": list(t.guards),
+                "at": [a.describe() for a in t.at],
+                "params": list(t.params),
+            }
+            for t in process.transitions
+        ],
+        "diagram": process.mermaid(),
+    }
+
+
+@processes_router.get("", auth=None, response=Page[ProcessOut], summary="The processes deals follow")
+def processes_list(request: HttpRequest) -> dict[str, Any]:
+    found = [processes.latest(name) for name in processes.names()]
+    return {"results": [process_out(p) for p in found if p], "next_cursor": None}
+
+
+@processes_router.get("/{name}", auth=None, response=ProcessOut, summary="One process, with its diagram")
+def process_detail(request: HttpRequest, name: str, version: int | None = None) -> dict[str, Any]:
+    found = processes.PROCESSES.get((name, version)) if version else processes.latest(name)
+    if found is None:
+        raise NotFound()
+    return process_out(found)
+
+
+class EventsQuery(Schema):
+    after: int = Field(0, ge=0, description="The last sequence number you have seen.")
+    limit: int = Field(100, ge=1, le=100)
+
+
+class GlobalEventOut(EventOut):
+    transaction_id: UUID
+
+
+@events_router.get("", response=Page[GlobalEventOut], summary="Every transaction event, in order (operators)")
+def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, Any]:
+    rows = selectors.events_after(actor=caller(request), after=query.after, limit=query.limit)
+    cursor = str(rows[-1].sequence) if len(rows) == query.limit else None
+    return {"results": rows, "next_cursor": cursor}

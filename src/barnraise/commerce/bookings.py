@@ -1,0 +1,124 @@
+"""Booking windows: checking them against the listing's rules, and holding seats safely.
+
+No double booking: the calendar row is locked (SELECT … FOR UPDATE on PostgreSQL; on SQLite
+every write transaction begins IMMEDIATE, so writers are serialized), then the seats free over
+the window are counted from the weekly plan, the exceptions and the bookings already held,
+and the booking is written in the same transaction.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from barnraise.catalog.availability import Slot, Span, free_seats, local_date_range
+from barnraise.catalog.models import Calendar, Listing
+from barnraise.commerce.models import Booking, Transaction
+from barnraise.errors import InvalidInput, NaiveDatetime, NotAvailable
+
+
+def _moment(value: Any, field: str) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(details={field: [_("Use ISO 8601 with an offset.")]}) from None
+    if moment.tzinfo is None:
+        raise NaiveDatetime(field)
+    return moment
+
+
+def _day(value: Any, field: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise InvalidInput(details={field: [_("Use a date, YYYY-MM-DD.")]}) from None
+
+
+def window(listing: Listing, start: Any, end: Any, now: datetime) -> tuple[datetime, datetime, Decimal]:
+    """(start, end, units) in UTC for a booking of `listing`, or InvalidInput naming the field."""
+    if start is None or end is None:
+        raise InvalidInput(details={"start" if start is None else "end": [_("Give start and end.")]})
+    zone = ZoneInfo(listing.timezone)
+    if listing.unit in ("day", "night"):
+        first, last = _day(start, "start"), _day(end, "end")
+        begin, finish = local_date_range(first, last, zone)
+        units = Decimal((last - first).days)
+    else:
+        begin, finish = _moment(start, "start"), _moment(end, "end")
+        minutes = int((finish - begin).total_seconds() // 60)
+        if minutes % listing.slot_minutes or begin.astimezone(zone).minute % min(listing.slot_minutes, 60):
+            raise InvalidInput(details={"end": [_("Book whole slots of %d minutes.") % listing.slot_minutes]})
+        units = Decimal(minutes) / Decimal(60) if listing.unit == "hour" else Decimal(1)
+    if finish <= begin:
+        raise InvalidInput(details={"end": [_("Must be after start.")]})
+    if units < listing.min_units or (listing.max_units is not None and units > listing.max_units):
+        raise InvalidInput(
+            details={
+                "end": [
+                    _("Book between %(low)s and %(high)s %(unit)s.")
+                    % {"low": listing.min_units, "high": listing.max_units or "∞", "unit": listing.unit}
+                ]
+            }
+        )
+    if begin < now + timedelta(hours=listing.min_notice_hours):
+        raise InvalidInput(details={"start": [_("Book at least %d hours ahead.") % listing.min_notice_hours]})
+    if begin > now + timedelta(days=listing.max_advance_days):
+        raise InvalidInput(details={"start": [_("Book at most %d days ahead.") % listing.max_advance_days]})
+    return begin, finish, units
+
+
+def taken_on(
+    calendar_ids: list[Any], start: datetime, end: datetime, buffer: timedelta = timedelta(0)
+) -> dict[Any, list[Span]]:
+    """Seats held by pending and accepted bookings near [start, end), per calendar.
+
+    Each booking blocks [its start − buffer, blocked_until): a new booking must keep the buffer
+    on both sides.
+    """
+    rows = Booking.objects.filter(
+        Q(status=Booking.Status.PENDING) | Q(status=Booking.Status.ACCEPTED),
+        calendar_id__in=calendar_ids,
+        start__lt=end + buffer,
+        blocked_until__gt=start,
+    ).values_list("calendar_id", "start", "blocked_until", "seats")
+    found: dict[Any, list[Span]] = {}
+    for calendar_id, begin, until, seats in rows:
+        found.setdefault(calendar_id, []).append(Span(begin - buffer, until, seats))
+    return found
+
+
+def reserve(tx: Transaction, listing: Listing) -> Booking:
+    """Hold `tx.seats` on the listing's calendar for the transaction's window, or NotAvailable."""
+    if listing.calendar_id is None or tx.start is None or tx.end is None:
+        raise NotAvailable(_("This listing takes no bookings."))
+    Calendar.objects.select_for_update().get(pk=listing.calendar_id)
+    buffer = timedelta(minutes=listing.buffer_minutes)
+    taken = taken_on([listing.calendar_id], tx.start, tx.end, buffer).get(listing.calendar_id, [])
+    slots = [Slot(s.weekday, s.start, s.end, s.seats) for s in listing.weekly_slots.all()]
+    exceptions = [
+        Span(e.start, e.end, e.seats) for e in listing.exceptions.filter(start__lt=tx.end, end__gt=tx.start)
+    ]
+    free = free_seats(
+        slots=slots,
+        exceptions=exceptions,
+        zone=ZoneInfo(listing.timezone),
+        start=tx.start,
+        end=tx.end,
+        taken=taken,
+    )
+    if free < tx.seats:
+        raise NotAvailable(details={"free_seats": free})
+    return Booking.objects.create(
+        calendar_id=listing.calendar_id,
+        transaction=tx,
+        start=tx.start,
+        end=tx.end,
+        blocked_until=tx.end + buffer,
+        seats=tx.seats,
+    )

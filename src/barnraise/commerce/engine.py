@@ -1,0 +1,268 @@
+"""The one door for every state change of a transaction.
+
+    transition(tx, name, actor=..., params=..., idempotency_key=...)
+
+In one database transaction it locks the row, checks the actor and the guards, runs the
+actions, appends an immutable event, and cancels stale timers and schedules new ones. Side
+effects (notifications, webhooks) happen after commit, from the event log (events.pump).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction as db
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from barnraise.accounts.models import User
+from barnraise.commerce import cancellation, events, processes, registry, timers
+from barnraise.commerce.models import Transaction, TransactionEvent
+from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
+from barnraise.errors import DomainError, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+
+TIMER_HANDLER = "commerce.timed_transition"
+
+
+class _DryRun(Exception):
+    """Raised inside a dry run to roll everything back."""
+
+
+@dataclass
+class Outcome:
+    tx: Transaction
+    event: TransactionEvent | None
+    replayed: bool = False
+
+
+def role_of(tx: Transaction, actor: User | None) -> str | None:
+    """The actor's part in the transaction: customer, provider, operator, system, or None."""
+    if actor is None:
+        return "system"
+    if actor.pk == tx.customer_id:
+        return "customer"
+    if actor.pk == tx.provider_id:
+        return "provider"
+    if actor.is_staff and actor.has_perm("commerce.change_transaction"):
+        return "operator"
+    return None
+
+
+def available_transitions(tx: Transaction, actor: User | None) -> list[str]:
+    """What `actor` may do now: their transitions out of the state whose guards pass."""
+    role = role_of(tx, actor)
+    process = processes.get(tx.process, tx.process_version)
+    now = timezone.now()
+    found = []
+    for step in process.from_state(tx.state):
+        if step.actor != role or step.at:
+            continue
+        ctx = registry.Context(
+            tx=tx,
+            process=process,
+            transition=step,
+            actor=actor,
+            role=role or "",
+            params={},
+            now=now,
+            dry_run=True,
+        )
+        try:
+            for guard in step.guards:
+                registry.guard(guard)(ctx)
+        except DomainError:
+            continue
+        found.append(step.name)
+    return found
+
+
+def _check(tx: Transaction, process: Process, name: str, role: str | None) -> Transition:
+    step = process.transition(name)
+    allowed = [t.name for t in process.from_state(tx.state) if t.actor == role]
+    if step is None or tx.state not in step.from_states:
+        raise TransitionNotAllowed(details={"state": tx.state, "allowed": allowed})
+    if step.actor != role:
+        if role is None:
+            raise NotFound()
+        raise PermissionDenied(_("Only the %s can do this.") % step.actor, details={"allowed": allowed})
+    return step
+
+
+def _clean_params(step: Transition, params: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(params) - set(step.params))
+    if unknown:
+        raise InvalidInput(
+            details={f"params.{k}": [_("Not a parameter of %s.") % step.name] for k in unknown}
+        )
+    message = params.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > 5000):
+        raise InvalidInput(details={"params.message": [_("Text of at most 5,000 characters.")]})
+    return dict(params)
+
+
+def _due(tx: Transaction, at: tuple[At, ...], now: datetime) -> datetime | None:
+    moments: dict[str, datetime | None] = {
+        "initiated": tx.created_at,
+        "entered_state": now,
+        "booking_start": tx.start,
+        "booking_end": tx.end,
+    }
+    due: list[datetime] = []
+    for point in at:
+        base = moments[point.timepoint]
+        if base is not None:
+            due.append(base + point.offset)
+    return min(due) if due else None
+
+
+def _reschedule(tx: Transaction, process: Process, now: datetime, *, is_new: bool) -> None:
+    target = f"transaction:{tx.pk}"
+    if not is_new:
+        timers.cancel_pending(target=target, handler=TIMER_HANDLER)
+    for step in process.from_state(tx.state):
+        due = _due(tx, step.at, now) if step.at else None
+        if due is not None:
+            timers.schedule(
+                handler=TIMER_HANDLER,
+                target=target,
+                due_at=due,
+                payload={
+                    "transaction": str(tx.pk),
+                    "transition": step.name,
+                    "process_version": tx.process_version,
+                },
+            )
+
+
+def _apply(
+    tx: Transaction,
+    name: str,
+    actor: User | None,
+    params: dict[str, Any],
+    idempotency_key: str | None,
+    dry_run: bool,
+) -> Outcome:
+    now = timezone.now()
+    process = processes.get(tx.process, tx.process_version)
+    if idempotency_key:
+        earlier = TransactionEvent.objects.filter(transaction=tx, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return Outcome(tx, earlier, replayed=True)
+    role = role_of(tx, actor)
+    step = _check(tx, process, name, role)
+    ctx = registry.Context(
+        tx=tx,
+        process=process,
+        transition=step,
+        actor=actor,
+        role=role or "",
+        params=_clean_params(step, params),
+        now=now,
+        dry_run=dry_run,
+    )
+    for guard in step.guards:
+        registry.guard(guard)(ctx)
+    for action in step.actions:
+        registry.action(action)(ctx)
+    from_state, tx.state = tx.state, step.to
+    tx.entered_state_at = tx.updated_at = now
+    tx.save()
+    event = TransactionEvent.objects.create(
+        transaction=tx,
+        name=step.name,
+        actor_role=role or "",
+        actor=actor,
+        from_state=from_state,
+        to_state=step.to,
+        params=_jsonable(ctx.params),
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    _reschedule(tx, process, now, is_new=from_state == INITIAL)
+    return Outcome(tx, event)
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in params.items()}
+
+
+def _after_commit() -> None:
+    db.on_commit(events.pump_soon)
+
+
+def transition(
+    tx: Transaction,
+    name: str,
+    *,
+    actor: User | None,
+    params: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Move `tx` by the transition `name`. With dry_run, compute everything, write nothing."""
+    try:
+        with db.atomic():
+            locked = Transaction.objects.select_for_update().select_related("listing").get(pk=tx.pk)
+            outcome = _apply(locked, name, actor, params or {}, idempotency_key, dry_run)
+            if dry_run:
+                raise _DryRun()
+            _after_commit()
+            return outcome
+    except _DryRun:
+        return outcome
+
+
+def start(
+    *,
+    listing: Any,
+    customer: User,
+    provider: User,
+    process: Process,
+    name: str,
+    params: dict[str, Any],
+    actor: User,
+    idempotency_key: str | None = None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Open a transaction and take its first transition, in one database transaction."""
+    if process.transition(name) is None or name not in [t.name for t in process.initial_transitions()]:
+        allowed = [t.name for t in process.initial_transitions()]
+        raise TransitionNotAllowed(details={"state": "initial", "allowed": allowed})
+    try:
+        with db.atomic():
+            # Built, not saved: _apply inserts it once, in its final state. Rows that point to it
+            # (bookings, reservations) may come first: foreign keys are checked at commit.
+            tx = Transaction(
+                process=process.name,
+                process_version=process.version,
+                state="initial",
+                listing=listing,
+                customer=customer,
+                provider=provider,
+                currency=listing.currency,
+                # Only time-bound deals are refunded by notice given.
+                cancellation_policy=(
+                    cancellation.snapshot(listing.cancellation_policy) if process.name == "booking" else {}
+                ),
+                idempotency_key=None if dry_run else idempotency_key,
+            )
+            tx.listing = listing
+            outcome = _apply(tx, name, actor, params, None, dry_run)
+            if dry_run:
+                raise _DryRun()
+            _after_commit()
+            return outcome
+    except _DryRun:
+        return outcome
+
+
+def fire_timed(timer: Any) -> None:
+    """Timer handler: take the timed transition if the transaction still waits for it."""
+    tx = Transaction.objects.filter(pk=timer.payload["transaction"]).first()
+    if tx is None or tx.process_version != timer.payload["process_version"]:
+        return
+    process = processes.get(tx.process, tx.process_version)
+    step = process.transition(timer.payload["transition"])
+    if step is None or tx.state not in step.from_states:
+        return  # stale: the transaction moved on
+    transition(tx, step.name, actor=None)

@@ -1,0 +1,292 @@
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from barnraise.catalog.models import Calendar, Category, Listing
+from barnraise.ids import uuid7
+from barnraise.money import known_currencies
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+
+class CommercePolicy(models.Model):
+    """Marketplace policy for deals, edited by operators in the admin. One row."""
+
+    review_window_days = models.PositiveSmallIntegerField(default=14)
+    dispute_window_days = models.PositiveSmallIntegerField(default=7)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("commerce policy")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class CancellationPolicy(models.Model):
+    """A schedule of refund shares by notice given; see barnraise.commerce.cancellation."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    schedule = models.JSONField(help_text=_('[{"hours_before": 120, "refund_percent": 100}, …]'))
+
+    class Meta:
+        verbose_name_plural = _("cancellation policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def percent_field(help_text: "str | _StrPromise") -> "models.DecimalField[Decimal, Decimal]":
+    return models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=help_text,
+    )
+
+
+class FeeRule(models.Model):
+    """What the marketplace charges on a deal, edited by operators in the admin.
+
+    A listing's rule is the active one of its category or of the nearest ancestor, else the
+    default (no category). The percentages hold in every currency; fixed amounts, minimums and
+    maximums are set per currency in FeeAmount. See barnraise.commerce.pricing.
+    """
+
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: the marketplace default. A rule covers the category's subcategories too."),
+    )
+    customer_fee_percent = percent_field(_("The service fee the customer pays, as % of the price."))
+    provider_commission_percent = percent_field(_("The commission the provider pays, as % of the price."))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["category"], condition=models.Q(active=True), name="feerule_one_per_category"
+            ),
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=models.Q(active=True, category__isnull=True),
+                name="feerule_one_default",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(customer_fee_percent__gte=0, customer_fee_percent__lte=100)
+                & models.Q(provider_commission_percent__gte=0, provider_commission_percent__lte=100),
+                name="feerule_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.category.name if self.category else _("Marketplace default")
+        return f"{where}: {self.customer_fee_percent}% + {self.provider_commission_percent}%"
+
+
+class FeeAmount(models.Model):
+    """A rule's fixed fee, minimum and maximum in one currency, in its minor units."""
+
+    rule = models.ForeignKey(FeeRule, on_delete=models.CASCADE, related_name="amounts")
+    currency = models.CharField(max_length=3)
+    customer_fixed_minor = models.BigIntegerField(default=0)
+    customer_min_minor = models.BigIntegerField(default=0)
+    customer_max_minor = models.BigIntegerField(null=True, blank=True, help_text=_("Empty: no maximum."))
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["rule", "currency"], name="feeamount_rule_currency"),
+            models.CheckConstraint(
+                condition=models.Q(customer_fixed_minor__gte=0, customer_min_minor__gte=0)
+                & (
+                    models.Q(customer_max_minor__isnull=True)
+                    | models.Q(customer_max_minor__gte=models.F("customer_min_minor"))
+                ),
+                name="feeamount_min_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.currency})"
+
+    def clean(self) -> None:
+        self.currency = self.currency.upper()
+        if self.currency not in known_currencies():
+            raise ValidationError({"currency": _("Not an ISO 4217 currency code.")})
+
+
+class Transaction(models.Model):
+    """One deal: a customer, a provider and a listing, moving through a versioned process.
+
+    The state changes only through barnraise.commerce.engine.transition().
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    process = models.CharField(max_length=40)
+    process_version = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=40)
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="transactions")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
+    quantity = models.PositiveIntegerField(default=1)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    seats = models.PositiveSmallIntegerField(default=1)
+    # Priced when computed and never recomputed for history.
+    line_items = models.JSONField(default=list)
+    total_amount_minor = models.BigIntegerField(default=0, help_text=_("What the customer pays."))
+    provider_payout_minor = models.BigIntegerField(default=0, help_text=_("The price less commission."))
+    platform_fee_minor = models.BigIntegerField(default=0, help_text=_("Service fee plus commission."))
+    currency = models.CharField(max_length=3)
+    cancellation_policy = models.JSONField(default=dict, blank=True)
+    contact_revealed_at = models.DateTimeField(null=True, blank=True)
+    reviews_open_until = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+    entered_state_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["customer", "-id"]),
+            models.Index(fields=["provider", "-id"]),
+            models.Index(fields=["listing", "state"]),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                name="tx_customer_idempotency_key",
+                condition=models.Q(idempotency_key__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.process} {self.id} ({self.state})"
+
+
+class TransactionEvent(models.Model):
+    """An immutable record of one transition. `sequence` is global and gap-free, given after
+    commit by the sequencer, so readers following `?after=N` never miss a late commit."""
+
+    id = models.BigAutoField(primary_key=True)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="events")
+    sequence = models.BigIntegerField(null=True, blank=True, unique=True)
+    name = models.CharField(max_length=40)
+    actor_role = models.CharField(max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_state = models.CharField(max_length=40)
+    to_state = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["transaction", "id"]),
+            models.Index(fields=["id"], condition=models.Q(sequence=None), name="event_unsequenced_idx"),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["transaction", "idempotency_key"],
+                name="event_tx_idempotency_key",
+                condition=models.Q(idempotency_key__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.from_state} → {self.to_state}"
+
+
+class EventConsumer(models.Model):
+    """A reader of the event log after commit, with its own position (at-least-once)."""
+
+    name = models.CharField(max_length=80, primary_key=True)
+    position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.position}"
+
+
+class Booking(models.Model):
+    """Seats held on a calendar for [start, end); `blocked_until` adds the listing's buffer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        CANCELLED = "cancelled", _("cancelled")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="bookings")
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="booking")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    blocked_until = models.DateTimeField()
+    seats = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["calendar", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} × {self.seats} ({self.status})"
+
+
+class StockReservation(models.Model):
+    class Status(models.TextChoices):
+        HELD = "held", _("held")
+        RELEASED = "released", _("released")
+
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="stock_reservation"
+    )
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.listing_id} ({self.status})"
+
+
+class Timer(models.Model):
+    """A generic due action: the sweeper fires it once, at or after `due_at`, idempotently.
+
+    Any context may schedule one with a handler it registered (barnraise.commerce.timers).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        FIRED = "fired", _("fired")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    due_at = models.DateTimeField()
+    handler = models.CharField(max_length=80)
+    target = models.CharField(max_length=80, help_text=_("What it acts on, e.g. 'transaction:<id>'."))
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    fired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["due_at"], condition=models.Q(status="pending"), name="timer_due_idx"),
+            models.Index(fields=["target", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} {self.target} at {self.due_at:%Y-%m-%d %H:%M}"

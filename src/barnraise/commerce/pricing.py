@@ -1,0 +1,149 @@
+"""Line items: what a transaction costs, computed once and stored with it.
+
+A priced deal has its `base` items (the listing's price, or an offer's), then the marketplace's
+fees from the FeeRule that applies to the listing's category:
+
+- `customer_fee`: the service fee the customer pays on top, % of the base + a fixed amount,
+  clamped to the currency's minimum and maximum;
+- `provider_commission`: what the provider gives up, a negative amount marked
+  `"paid_by": "provider"`, so it never changes what the customer pays.
+
+Every fee is rounded once, by `Money.percent` (that is, `round_minor`).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from barnraise.catalog.models import Category, Listing
+from barnraise.commerce.models import FeeAmount, FeeRule
+from barnraise.errors import CurrencyNotSupported
+from barnraise.money import Money
+
+CUSTOMER = "customer"
+PROVIDER = "provider"
+
+
+def line_item(
+    code: str, label: str, unit_price: Money, units: Decimal, *, paid_by: str = CUSTOMER
+) -> dict[str, Any]:
+    amount = unit_price.times(units)
+    return {
+        "code": code,
+        "label": label,
+        "unit_price": unit_price.amount_minor,
+        "units": str(units.normalize()),
+        "amount_minor": amount.amount_minor,
+        "currency": amount.currency,
+        "paid_by": paid_by,
+    }
+
+
+def base_items(listing: Listing, units: Decimal, seats: int = 1) -> list[dict[str, Any]]:
+    price = Money(listing.price_amount_minor, listing.currency)
+    label = (
+        listing.title
+        if seats == 1
+        else _("%(title)s × %(seats)d seats") % {"title": listing.title, "seats": seats}
+    )
+    return [line_item("base", label, price, units * seats)]
+
+
+@dataclass(frozen=True, slots=True)
+class FeeTerms:
+    """One rule's fees in one currency."""
+
+    customer_percent: Decimal
+    commission_percent: Decimal
+    fixed: Money
+    minimum: Money
+    maximum: Money | None
+
+    def customer_fee(self, base: Money) -> Money:
+        fee = base.percent(self.customer_percent) + self.fixed
+        if fee < self.minimum:
+            fee = self.minimum
+        if self.maximum is not None and self.maximum < fee:
+            fee = self.maximum
+        return fee
+
+    def commission(self, base: Money) -> Money:
+        return base.percent(self.commission_percent)
+
+
+def _ancestor_paths(category: Category) -> list[str]:
+    """'/a/b/c/' -> ['/a/', '/a/b/', '/a/b/c/']."""
+    slugs = [slug for slug in category.path.split("/") if slug]
+    return ["/" + "/".join(slugs[: n + 1]) + "/" for n in range(len(slugs))]
+
+
+def fee_rule_for(category: Category) -> FeeRule | None:
+    """The active rule of the category or its nearest ancestor, else the default, else None."""
+    rules = FeeRule.objects.filter(
+        Q(category__isnull=True) | Q(category__path__in=_ancestor_paths(category)), active=True
+    ).select_related("category")
+    return max(rules, key=lambda rule: len(rule.category.path) if rule.category else 0, default=None)
+
+
+def fee_terms_for(listing: Listing, currency: str) -> FeeTerms | None:
+    """None when no rule applies (a fresh install before the operator sets fees): no fees.
+
+    A rule without amounts for `currency` refuses it with 422 `currency_not_supported`.
+    """
+    rule = fee_rule_for(listing.category)
+    if rule is None:
+        return None
+    amounts = FeeAmount.objects.filter(rule=rule, currency=currency).first()
+    if amounts is None:
+        raise CurrencyNotSupported(details={"currency": currency})
+    maximum = amounts.customer_max_minor
+    return FeeTerms(
+        customer_percent=rule.customer_fee_percent,
+        commission_percent=rule.provider_commission_percent,
+        fixed=Money(amounts.customer_fixed_minor, currency),
+        minimum=Money(amounts.customer_min_minor, currency),
+        maximum=None if maximum is None else Money(maximum, currency),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """What a transaction stores: its line items and the three amounts derived from them."""
+
+    line_items: list[dict[str, Any]]
+    total: Money
+    provider_payout: Money
+    platform_fee: Money
+
+
+def with_fees(listing: Listing, base: list[dict[str, Any]], currency: str) -> Priced:
+    """Add the fees that apply to the listing to its `base` items, and sum up."""
+    base_amount = total(base, currency)
+    items = list(base)
+    customer_fee = commission = Money.zero(currency)
+    terms = fee_terms_for(listing, currency)
+    if terms is not None:
+        customer_fee = terms.customer_fee(base_amount)
+        commission = terms.commission(base_amount)
+        items.append(line_item("customer_fee", _("Service fee"), customer_fee, Decimal(1)))
+        items.append(
+            line_item("provider_commission", _("Commission"), -commission, Decimal(1), paid_by=PROVIDER)
+        )
+    return Priced(
+        line_items=items,
+        total=base_amount + customer_fee,
+        provider_payout=base_amount - commission,
+        platform_fee=customer_fee + commission,
+    )
+
+
+def total(items: list[dict[str, Any]], currency: str) -> Money:
+    """What the customer pays for these items (items the provider pays are left out)."""
+    amount = Money.zero(currency)
+    for item in items:
+        if item.get("paid_by", CUSTOMER) == CUSTOMER:
+            amount = amount + Money(int(item["amount_minor"]), str(item["currency"]))
+    return amount

@@ -1,0 +1,93 @@
+"""Booking: time on a calendar, in seats. Request and accept, or book instantly."""
+
+from datetime import timedelta
+
+from barnraise.commerce.processes.definitions import (
+    DISPUTE_STEPS,
+    INITIAL,
+    INQUIRY_STEPS,
+    At,
+    Process,
+    Transition,
+    timed,
+)
+
+DISPUTE_WINDOW = timedelta(days=7)
+DAY = timedelta(days=1)
+
+BOOKING_V1 = Process(
+    name="booking",
+    version=1,
+    kinds=("rental", "service"),
+    description="A window of time with seats. The provider accepts or declines a request, or "
+    "the listing books instantly. Completes a day after the booking ends.",
+    final_states=("declined", "expired", "cancelled", "resolved", "completed", "closed"),
+    transitions=(
+        *INQUIRY_STEPS,
+        Transition(
+            "request",
+            (INITIAL, "inquiry"),
+            "requested",
+            "customer",
+            guards=("listing_requires_acceptance",),
+            actions=("set_line_items", "reserve_booking"),
+            params=("start", "end", "seats", "message"),
+        ),
+        Transition(
+            "book",
+            (INITIAL, "inquiry"),
+            "accepted",
+            "customer",
+            guards=("listing_books_instantly",),
+            actions=("set_line_items", "reserve_booking", "accept_booking", "reveal_contact_details"),
+            params=("start", "end", "seats", "message"),
+        ),
+        Transition(
+            "accept",
+            ("requested",),
+            "accepted",
+            "provider",
+            actions=("accept_booking", "reveal_contact_details"),
+        ),
+        Transition(
+            "decline", ("requested",), "declined", "provider", actions=("cancel_booking",), params=("reason",)
+        ),
+        timed(
+            "expire",
+            ("requested",),
+            "expired",
+            At("entered_state", 3 * DAY),
+            At("booking_start"),
+            actions=("cancel_booking",),
+            description="Unanswered requests lapse.",
+        ),
+        Transition(
+            "cancel_by_customer",
+            ("requested", "accepted"),
+            "cancelled",
+            "customer",
+            guards=("before_start",),
+            actions=("cancel_booking",),
+            params=("reason",),
+        ),
+        Transition(
+            "cancel_by_provider",
+            ("accepted",),
+            "cancelled",
+            "provider",
+            guards=("before_start",),
+            actions=("cancel_booking",),
+            params=("reason",),
+        ),
+        Transition(
+            "cancel_by_operator",
+            ("requested", "accepted"),
+            "cancelled",
+            "operator",
+            actions=("cancel_booking",),
+            params=("reason",),
+        ),
+        timed("complete", ("accepted",), "completed", At("booking_end", DAY), actions=("open_reviews",)),
+        *DISPUTE_STEPS,
+    ),
+)

@@ -1,0 +1,126 @@
+"""The vocabulary processes are written in: states, transitions, actors and time triggers.
+
+A process is plain data. The engine (barnraise.commerce.engine) interprets it; actions and
+guards are named, and looked up in their registries when a transition runs.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+Actor = Literal["customer", "provider", "operator", "system"]
+Timepoint = Literal["initiated", "entered_state", "booking_start", "booking_end"]
+INITIAL = "initial"
+
+
+@dataclass(frozen=True)
+class At:
+    """A moment relative to a timepoint of the transaction."""
+
+    timepoint: Timepoint
+    offset: timedelta = timedelta(0)
+
+    def describe(self) -> str:
+        hours = int(self.offset.total_seconds() // 3600)
+        sign = "+" if hours >= 0 else "-"
+        span = (
+            f" {sign} {abs(hours) // 24}d"
+            if hours % 24 == 0 and hours
+            else (f" {sign} {abs(hours)}h" if hours else "")
+        )
+        return f"{self.timepoint}{span}"
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    from_states: tuple[str, ...]
+    to: str
+    actor: Actor
+    actions: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    # A timed transition is taken by the system at the earliest of these moments.
+    at: tuple[At, ...] = ()
+    # Parameters the caller may pass, by name; anything else is refused.
+    params: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    version: int
+    description: str
+    transitions: tuple[Transition, ...]
+    final_states: tuple[str, ...]
+    # Listing kinds this process serves.
+    kinds: tuple[str, ...] = field(default=())
+
+    @property
+    def states(self) -> list[str]:
+        seen: list[str] = [INITIAL]
+        for t in self.transitions:
+            for state in (*t.from_states, t.to):
+                if state not in seen:
+                    seen.append(state)
+        return seen
+
+    def transition(self, name: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == name), None)
+
+    def from_state(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.from_states]
+
+    def initial_transitions(self) -> list[Transition]:
+        return self.from_state(INITIAL)
+
+    def mermaid(self) -> str:
+        """The process as a Mermaid state diagram."""
+        lines = ["stateDiagram-v2"]
+        for t in self.transitions:
+            for source in t.from_states:
+                label = f"{t.name} ({t.actor}"
+                if t.at:
+                    label += ", at " + " or ".join(a.describe() for a in t.at)
+                label += ")"
+                origin = "[*]" if source == INITIAL else source
+                lines.append(f"    {origin} --> {t.to}: {label}")
+        for state in self.final_states:
+            lines.append(f"    {state} --> [*]")
+        return "\n".join(lines)
+
+
+def timed(
+    name: str,
+    from_states: tuple[str, ...],
+    to: str,
+    *at: At,
+    actions: tuple[str, ...] = (),
+    description: str = "",
+) -> Transition:
+    return Transition(name, from_states, to, "system", actions=actions, at=at, description=description)
+
+
+# Steps several processes share, so each process reads as what makes it different.
+INQUIRY_STEPS = (
+    Transition(
+        "inquire",
+        (INITIAL,),
+        "inquiry",
+        "customer",
+        params=("message",),
+        description="Ask first; the deal can follow in the same transaction.",
+    ),
+    Transition("close_inquiry", ("inquiry",), "closed", "customer"),
+)
+DISPUTE_STEPS = (
+    Transition(
+        "dispute",
+        ("completed",),
+        "disputed",
+        "customer",
+        guards=("within_dispute_window",),
+        params=("reason",),
+    ),
+    Transition("resolve", ("disputed",), "resolved", "operator", params=("outcome",)),
+)

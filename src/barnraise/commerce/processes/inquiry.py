@@ -1,0 +1,16 @@
+"""Inquiry: a conversation about a listing that takes no online deal (classifieds)."""
+
+from barnraise.commerce.processes.definitions import INITIAL, Process, Transition
+
+INQUIRY_V1 = Process(
+    name="inquiry",
+    version=1,
+    kinds=("sale", "rental", "service", "request"),
+    description="Ask about a listing. Either side closes the conversation.",
+    final_states=("closed",),
+    transitions=(
+        Transition("inquire", (INITIAL,), "open", "customer", params=("message",)),
+        Transition("close", ("open",), "closed", "customer"),
+        Transition("close_by_provider", ("open",), "closed", "provider"),
+    ),
+)

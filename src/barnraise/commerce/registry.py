@@ -1,0 +1,82 @@
+"""Named actions and guards that processes refer to.
+
+Each app registers its own in `AppConfig.ready()`:
+
+    from barnraise.commerce.registry import register_action
+    register_action("request_capture", ledger.actions.request_capture)
+
+A deployment adds its own by dotted path in settings, loaded at start-up:
+
+    BARNRAISE_ACTIONS = {"notify_slack": "myproject.actions.notify_slack"}
+    BARNRAISE_GUARDS = {"weekday_only": "myproject.guards.weekday_only"}
+
+An action receives the Context and may change `ctx.tx` (the engine saves it) or write rows of
+its own; it must touch only the database, never the network (see docs/processes.md). A guard
+raises a barnraise.errors.DomainError to refuse the transition.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from barnraise.accounts.models import User
+    from barnraise.commerce.models import Transaction
+    from barnraise.commerce.processes.definitions import Process, Transition
+
+
+@dataclass
+class Context:
+    tx: "Transaction"
+    process: "Process"
+    transition: "Transition"
+    actor: "User | None"
+    role: str
+    params: dict[str, Any]
+    now: datetime
+    dry_run: bool = False
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+Step = Callable[[Context], None]
+_actions: dict[str, Step] = {}
+_guards: dict[str, Step] = {}
+
+
+def register_action(name: str, action: Step) -> None:
+    _actions[name] = action
+
+
+def register_guard(name: str, guard: Step) -> None:
+    _guards[name] = guard
+
+
+def _configured(kind: str) -> dict[str, Step]:
+    paths: dict[str, str] = getattr(settings, f"BARNRAISE_{kind}", {})
+    return {name: import_string(path) for name, path in paths.items()}
+
+
+def load_configured() -> None:
+    """Register the deployment's own actions and guards from settings."""
+    _actions.update(_configured("ACTIONS"))
+    _guards.update(_configured("GUARDS"))
+
+
+def action(name: str) -> Step:
+    return _actions[name]
+
+
+def guard(name: str) -> Step:
+    return _guards[name]
+
+
+def known_actions() -> set[str]:
+    return set(_actions)
+
+
+def known_guards() -> set[str]:
+    return set(_guards)

@@ -1,0 +1,83 @@
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from barnraise.accounts.models import User
+from barnraise.commerce import processes
+from barnraise.commerce.models import Transaction, TransactionEvent
+from barnraise.commerce.processes.definitions import INITIAL
+from barnraise.errors import NotFound, PermissionDenied
+
+
+def is_operator(user: User) -> bool:
+    return bool(user.is_staff and user.has_perm("commerce.view_transaction"))
+
+
+def transaction_visible(*, actor: User, transaction_id: Any) -> Transaction:
+    """The transaction, if `actor` is a party or an operator; anyone else gets NotFound."""
+    tx = (
+        Transaction.objects.select_related("listing", "customer", "provider")
+        .filter(pk=transaction_id)
+        .first()
+    )
+    if tx is None or not (actor.pk in (tx.customer_id, tx.provider_id) or is_operator(actor)):
+        raise NotFound()
+    return tx
+
+
+def transactions_for(*, actor: User, role: str | None, state: str | None) -> QuerySet[Transaction]:
+    if role == "customer":
+        qs = Transaction.objects.filter(customer=actor)
+    elif role == "provider":
+        qs = Transaction.objects.filter(provider=actor)
+    else:
+        qs = Transaction.objects.filter(Q(customer=actor) | Q(provider=actor))
+    if state:
+        qs = qs.filter(state=state)
+    events = Prefetch("events", queryset=TransactionEvent.objects.order_by("id"))
+    return (
+        qs.select_related("listing", "customer", "provider").prefetch_related(events).exclude(state="initial")
+    )
+
+
+# Steps that leave a deal or revise one's own offer; having them open does not mean a deal
+# waits for you. Conversations (an open inquiry) wait for no one either.
+_NOT_AWAITED = ("cancel", "close", "withdraw", "dispute", "reject", "update")
+_CONVERSATIONS = (INITIAL, "inquiry", "open")
+
+
+def _awaited_steps() -> list[tuple[str, int, str, str]]:
+    """(process, version, state, role) where that party has a step forward to take."""
+    found: set[tuple[str, int, str, str]] = set()
+    for process in processes.PROCESSES.values():
+        for step in process.transitions:
+            if step.actor not in ("customer", "provider") or step.at or step.name.startswith(_NOT_AWAITED):
+                continue
+            for state in step.from_states:
+                if state not in _CONVERSATIONS:
+                    found.add((process.name, process.version, state, step.actor))
+    return sorted(found)
+
+
+def transactions_awaiting(*, actor: User) -> QuerySet[Transaction]:
+    """The actor's deals that wait for the actor's answer: a request to accept, a delivery to approve."""
+    terms = [
+        Q(process=name, process_version=version, state=state)
+        & (Q(customer=actor) if role == "customer" else Q(provider=actor))
+        for name, version, state, role in _awaited_steps()
+    ]
+    return Transaction.objects.filter(reduce(or_, terms, Q(pk__in=[])))
+
+
+def events_of(tx: Transaction) -> list[TransactionEvent]:
+    """In order; uses the events prefetched by transactions_for when there are some."""
+    return sorted(tx.events.all(), key=lambda event: event.pk)
+
+
+def events_after(*, actor: User, after: int, limit: int) -> list[TransactionEvent]:
+    """The global, numbered event log, for operators' integrations."""
+    if not is_operator(actor):
+        raise PermissionDenied()
+    return list(TransactionEvent.objects.filter(sequence__gt=after).order_by("sequence")[:limit])

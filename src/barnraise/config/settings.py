@@ -1,0 +1,365 @@
+"""Settings for Barnraise, read from the environment and nowhere else.
+
+Every variable is listed in the README. Defaults give the embedded setup: SQLite under ./var/,
+huey on SQLite, the database cache, email to the console. A value that is set but unusable
+raises ImproperlyConfigured here, at start-up, with a message that names the variable.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
+
+from barnraise import __version__
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("BARNRAISE_VAR_DIR", Path.cwd() / "var")).resolve()
+VERSION = __version__
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no.")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once into ./var/secret_key."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def _database(url: str) -> dict[str, object]:
+    try:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except Exception as exc:  # dj_database_url raises plain ValueError or KeyError
+        raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from exc
+    engine = str(config.get("ENGINE", ""))
+    if engine == "django.db.backends.sqlite3":
+        name = str(config["NAME"])
+        if name not in ("", ":memory:"):
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        # IMMEDIATE makes every write transaction take the write lock at BEGIN, so a
+        # check-then-insert inside one transaction (the overlap check of a booking) is
+        # serialized. WAL lets readers carry on while one writer works.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 5,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        }
+        # Keep connections: opening one per request costs set-up time and a cold page cache.
+        config["CONN_MAX_AGE"] = 60
+        config["CONN_HEALTH_CHECKS"] = True
+    elif engine == "django.db.backends.postgresql":
+        config["CONN_HEALTH_CHECKS"] = True
+        # JIT compilation adds ~200 ms to short indexed queries (measured on the search bench);
+        # an OLTP marketplace never runs the long analytic queries it pays off for.
+        options: dict[str, object] = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]  # dj-database-url types OPTIONS loosely
+        config["OPTIONS"] = {**options, "options": "-c jit=off"}
+    else:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL names an unsupported database ({engine}); use sqlite:// or postgres://."
+        )
+    return config
+
+
+def _site_url() -> str:
+    url = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"SITE_URL={url!r} must be an absolute http(s) URL.")
+    return url
+
+
+def _payment_provider() -> str:
+    name = os.environ.get("PAYMENT_PROVIDER", "sandbox").strip().lower()
+    if name == "stripe":
+        raise ImproperlyConfigured(
+            "PAYMENT_PROVIDER=stripe is not available yet: the Stripe adapter is not built. "
+            "Use PAYMENT_PROVIDER=sandbox."
+        )
+    if name != "sandbox":
+        raise ImproperlyConfigured(
+            f"PAYMENT_PROVIDER={name!r} is not a payment provider; use sandbox or stripe."
+        )
+    return name
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = _secret_key()
+SITE_URL = _site_url()
+SITE_NAME = os.environ.get("SITE_NAME", "Barnraise")
+_site = urlsplit(SITE_URL)
+HTTPS = _site.scheme == "https"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", str(_site.hostname)])
+CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+
+DATABASES = {
+    "default": _database(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'barnraise.sqlite3'}"))
+}
+DATABASE_VENDOR = (
+    "postgresql" if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else "sqlite"
+)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+    raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss://.")
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "barnraise",
+        "url": REDIS_URL,
+        "immediate": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    # The cache table is created by a migration of barnraise.api, so a fresh database has it.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "barnraise_cache",
+        }
+    }
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "barnraise",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+TASKS = {
+    "default": {
+        "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
+        # A task is queued only once the transaction that asked for it has committed.
+        "ENQUEUE_ON_COMMIT": True,
+    }
+}
+
+try:
+    _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))
+except Exception as exc:  # dj_email_url raises plain ValueError or KeyError
+    raise ImproperlyConfigured(f"EMAIL_URL could not be parsed: {exc}") from exc
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must start with smtp://, smtps://, submission://, console:// or memory://."
+    )
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Barnraise <noreply@barnraise.invalid>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
+MEDIA_URL = "/media/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "huey.contrib.djhuey",
+    # Before allauth, so that the site's templates override allauth's.
+    "barnraise.web",
+    "allauth",
+    "allauth.account",
+    "ninja",
+    "barnraise.accounts",
+    "barnraise.notifications",
+    "barnraise.catalog",
+    "barnraise.search",
+    "barnraise.commerce",
+    "barnraise.ledger",
+    "barnraise.api",
+]
+
+MIDDLEWARE = [
+    "barnraise.api.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "barnraise.web.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "barnraise.api.idempotency.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "barnraise.config.urls"
+WSGI_APPLICATION = "barnraise.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "barnraise.web.context_processors.site",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+
+ACCOUNT_ADAPTER = "barnraise.accounts.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "barnraise.accounts.adapters.user_display"
+ACCOUNT_FORMS = {"signup": "barnraise.accounts.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+# Members may log in before verifying; publishing, transacting and messaging need it.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+
+# API limits: (requests, seconds) per IP and per account for the auth endpoints.
+API_RATE_LIMITS = {
+    "signup:ip": (10, 60),
+    "token:ip": (30, 60),
+    "token:account": (10, 300),
+    "verification:account": (3, 600),
+}
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+API_MAX_BODY_BYTES = 1024 * 1024
+API_MAX_UPLOAD_BYTES = 12 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+NINJA_PAGINATION_MAX_LIMIT = 100
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS and not DEBUG else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+
+# Deployment-specific transaction actions and guards, by dotted path (docs/processes.md).
+BARNRAISE_ACTIONS: dict[str, str] = {}
+BARNRAISE_GUARDS: dict[str, str] = {}
+
+# The payment provider (barnraise.ledger.providers): sandbox (default) or stripe.
+PAYMENT_PROVIDER = _payment_provider()
+
+# Map tiles for Leaflet; empty means the map draws without a base layer.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # run_huey adds its own handler to "huey"; propagating would print each line twice.
+        "huey": {"propagate": False},
+    },
+}

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from barnraise.api.root import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("", include("barnraise.web.urls")),
+]
+
+handler400 = "barnraise.web.views.bad_request"
+handler403 = "barnraise.web.views.permission_denied"
+handler404 = "barnraise.web.views.page_not_found"
+handler500 = "barnraise.web.views.server_error"

@@ -1,0 +1,78 @@
+"""Fixtures shared by every context's tests."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.test import Client
+
+from barnraise.accounts.models import User
+from barnraise.accounts.services import token_create
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()  # rate-limit counters must not leak between tests
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    counter = {"n": 0}
+
+    def make(
+        *,
+        email: str | None = None,
+        name: str = "Member",
+        verified: bool = True,
+        password: str = "correct horse battery",
+        **fields: Any,
+    ) -> User:
+        counter["n"] += 1
+        email = email or f"member{counter['n']}@example.com"
+        user = User.objects.create_user(email=email, password=password, name=name, **fields)
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+        return user
+
+    return make
+
+
+class ApiClient(Client):
+    """A test client that speaks JSON to /api/v1 with an optional bearer token."""
+
+    def __init__(self, token: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.token = token
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        merged = dict(headers or {})
+        if self.token:
+            merged.setdefault("Authorization", f"Bearer {self.token}")
+        return merged
+
+    def call(
+        self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        handler = getattr(self, method.lower())
+        if json is not None:
+            kwargs.update(data=json, content_type="application/json")
+        return handler(url, headers=self._headers(headers), **kwargs)
+
+
+@pytest.fixture
+def api() -> ApiClient:
+    return ApiClient()
+
+
+@pytest.fixture
+def api_as(make_user: Callable[..., User]) -> Callable[..., ApiClient]:
+    def as_user(user: User | None = None, **user_fields: Any) -> ApiClient:
+        user = user or make_user(**user_fields)
+        _, raw = token_create(user=user, name="test")
+        client = ApiClient(token=raw)
+        client.user = user  # type: ignore[attr-defined]
+        return client
+
+    return as_user

@@ -1,0 +1,1 @@
+"""Demo data: a believable small-town marketplace around Burlington, Vermont."""

@@ -1,0 +1,81 @@
+"""Demo deals: the two demo logins see bookings, purchases and offers in many states."""
+
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from barnraise.accounts.models import User
+from barnraise.catalog.models import Listing
+from barnraise.commerce import engine
+from barnraise.commerce.models import Transaction
+from barnraise.commerce.services import offer_create, transaction_create
+from barnraise.errors import DomainError
+
+
+def _window(listing: Listing, days: int, hours: int = 2) -> dict[str, str]:
+    zone = ZoneInfo(listing.timezone)
+    day = (timezone.now().astimezone(zone) + timedelta(days=days)).date()
+    if listing.unit in ("day", "night"):
+        return {"start": day.isoformat(), "end": (day + timedelta(days=2)).isoformat()}
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=zone)
+    return {"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}
+
+
+def _then(tx: Transaction, steps: list[tuple[str, User | None]]) -> None:
+    """Take the steps that apply: an instant booking is accepted already."""
+    for name, actor in steps:
+        tx.refresh_from_db()
+        if name in engine.available_transitions(tx, actor) or (actor is None and tx.state != "completed"):
+            engine.transition(tx, name, actor=actor)
+
+
+@transaction.atomic
+def seed_deals(customer: User, provider: User, people: list[User], rng: random.Random) -> int:
+    """A handful of deals per demo login, in different states. Skipped when any exist."""
+    if Transaction.objects.filter(customer=customer).exclude(state="initial").exists():
+        return 0
+    made = 0
+    bookable = list(
+        Listing.objects.filter(author=provider, kind__in=("rental", "service"), status="published")[:6]
+    )
+    buyable = list(Listing.objects.filter(kind="sale", status="published").exclude(author=customer)[:4])
+    plans: list[list[tuple[str, User | None]]] = [
+        [],  # requested: waits for the provider (Bob's inbox)
+        [("accept", provider)],
+        [("accept", provider), ("complete", None)],
+        [("decline", provider)],
+        [("cancel_by_customer", customer)],
+    ]
+    for days, (listing, steps) in enumerate(zip(bookable, plans, strict=False), start=3):
+        try:
+            outcome = transaction_create(
+                actor=customer,
+                listing_id=listing.public_id,
+                params={**_window(listing, days), "message": "Is this free?"},
+            )
+        except DomainError:
+            continue
+        _then(outcome.tx, steps)
+        made += 1
+    for listing, names in zip(buyable, [[], ["accept"], ["accept", "mark_shipped"]], strict=False):
+        outcome = transaction_create(actor=customer, listing_id=listing.public_id, params={"quantity": 1})
+        seller: User | None = outcome.tx.provider
+        _then(outcome.tx, [(name, seller) for name in names])
+        made += 1
+    request = Listing.objects.filter(author=customer, kind="request", status="published").first()
+    if request is not None:
+        for helper in rng.sample([p for p in people if p.pk != customer.pk], 2):
+            amount = request.price_amount_minor + rng.randint(-10, 10) * 100
+            offer_create(
+                actor=helper,
+                listing_id=request.public_id,
+                params={
+                    "price": {"amount_minor": max(amount, 500), "currency": request.currency},
+                    "message": "I can help this week.",
+                },
+            )
+            made += 1
+    return made

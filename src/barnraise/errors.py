@@ -1,0 +1,141 @@
+"""The one hierarchy of domain errors.
+
+Services raise these; the API maps each to a 4xx JSON body `{"error": {code, message, details}}`
+and the pages show the message beside the form. A code is part of the public contract: never
+rename or reuse one.
+"""
+
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "bad_request"
+    status: ClassVar[int] = 400
+    default_message: ClassVar[Any] = _("The request could not be processed.")
+
+    def __init__(self, message: str | None = None, *, details: Any = None) -> None:
+        self.message = str(message if message is not None else self.default_message)
+        self.details = details
+        super().__init__(self.message)
+
+
+class InvalidInput(DomainError):
+    """Field-level problems; `details` maps a field name to a list of messages."""
+
+    code = "invalid"
+    status = 422
+    default_message = _("Some fields are not valid.")
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+    status = 401
+    default_message = _("Authentication is required.")
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+    default_message = _("The email or password is not correct.")
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    status = 403
+    default_message = _("You may not do this.")
+
+
+class EmailUnverified(PermissionDenied):
+    code = "email_unverified"
+    default_message = _("Verify your email address first; we have sent you a link.")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    default_message = _("The request conflicts with the current state.")
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = _("An account with this email address already exists.")
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
+    default_message = _("Too many requests; try again later.")
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+    default_message = _("Send the body as JSON with Content-Type: application/json.")
+
+
+class NaiveDatetime(DomainError):
+    """A datetime without a UTC offset: we never guess the time zone."""
+
+    code = "naive_datetime"
+    status = 400
+    default_message = _("Give every date-time with a UTC offset, e.g. 2026-05-01T10:00:00+02:00.")
+
+    def __init__(self, field: str) -> None:
+        # The same details shape as InvalidInput: {field: [messages]}.
+        super().__init__(details={field: [str(self.default_message)]})
+        self.field = field
+
+
+class FileTooLarge(DomainError):
+    """An uploaded file over its limit; `details.limit` is the limit in bytes."""
+
+    code = "file_too_large"
+    status = 413
+    default_message = _("The file is too large.")
+
+
+class InvalidImage(DomainError):
+    """Not a whole JPEG, PNG, WebP or GIF image, or too many pixels."""
+
+    code = "invalid_image"
+    status = 422
+    default_message = _("The file is not a JPEG, PNG, WebP or GIF image, or it is damaged.")
+
+
+class TooManyPhotos(Conflict):
+    """The listing has as many photos as the catalog policy allows; `details.limit`."""
+
+    code = "too_many_photos"
+    default_message = _("This listing has as many photos as it may have.")
+
+
+class NotAvailable(Conflict):
+    """Lost a race or asked for what is not there: seats, stock, a closed listing."""
+
+    code = "not_available"
+    default_message = _("This is no longer available for what you asked.")
+
+
+class TransitionNotAllowed(Conflict):
+    code = "transition_not_allowed"
+    default_message = _("This step is not possible in the transaction's current state.")
+
+
+class CurrencyNotSupported(DomainError):
+    """The fee rule that applies has no amounts in this currency; `details.currency` names it."""
+
+    code = "currency_not_supported"
+    status = 422
+    default_message = _("The marketplace does not take payments in this currency yet.")

@@ -1,0 +1,36 @@
+"""The ledger's domain errors; each code is part of the public contract."""
+
+from django.utils.translation import gettext_lazy as _
+
+from barnraise.errors import Conflict, DomainError
+
+
+class UnbalancedEntry(DomainError):
+    """An entry with fewer than two postings, or whose postings do not sum to zero per currency."""
+
+    code = "unbalanced_entry"
+    status = 422
+    default_message = _("The entry's postings must sum to zero in each currency.")
+
+
+class CurrencyMismatch(DomainError):
+    """A line whose amount is not in its account's currency: the ledger never converts."""
+
+    code = "currency_mismatch"
+    status = 422
+    default_message = _("An amount is not in its account's currency.")
+
+
+class IdempotencyKeyReused(DomainError):
+    """The key already names an entry with different content."""
+
+    code = "idempotency_key_reused"
+    status = 422
+    default_message = _("This idempotency key was used for a different entry.")
+
+
+class InsufficientFunds(Conflict):
+    """The entry would take a member's available balance below zero."""
+
+    code = "insufficient_funds"
+    default_message = _("The available balance is too low for this.")

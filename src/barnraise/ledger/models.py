@@ -1,0 +1,239 @@
+"""The double-entry ledger: accounts, journal entries and their postings, balance snapshots.
+
+Sign convention: `Posting.amount_minor` is positive for a debit and negative for a credit, so
+the postings of every entry sum to zero per currency. An account's balance is reported on its
+normal side (see `AccountKind.credit_normal`): what the platform owes or has earned is
+credit-normal and reads positive when the postings sum below zero.
+
+Rows hold ids, amounts and codes only, never personal data: a member is an `owner` id.
+The database refuses unbalanced entries and any change to a posting or a posted entry
+(triggers in migration 0002); see docs/money.md.
+"""
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from barnraise.ids import uuid7
+
+
+class AccountKind(models.TextChoices):
+    """The chart of accounts, one list for the whole code base. Values are never renamed."""
+
+    EXTERNAL_FUNDING = "external_funding", _("external funding")
+    ESCROW = "escrow", _("escrow")
+    MEMBER_PENDING = "member_pending", _("member pending")
+    MEMBER_AVAILABLE = "member_available", _("member available")
+    PROVIDER_RECEIVABLE = "provider_receivable", _("provider receivable")
+    PLATFORM_REVENUE = "platform_revenue", _("platform revenue")
+    PROCESSOR_FEES = "processor_fees", _("processor fees")
+    CHARGEBACKS = "chargebacks", _("chargebacks")
+    EXTERNAL_PAYOUTS = "external_payouts", _("external payouts")
+    REFUNDS = "refunds", _("refunds")
+
+    @classmethod
+    def credit_normal(cls) -> frozenset[str]:
+        """Kinds whose balance is the negated sum of their postings (owed, earned or paid out)."""
+        return frozenset(
+            {
+                cls.ESCROW,
+                cls.MEMBER_PENDING,
+                cls.MEMBER_AVAILABLE,
+                cls.PLATFORM_REVENUE,
+                cls.EXTERNAL_PAYOUTS,
+                cls.REFUNDS,
+            }
+        )
+
+    @classmethod
+    def member_owned(cls) -> frozenset[str]:
+        return frozenset({cls.MEMBER_PENDING, cls.MEMBER_AVAILABLE, cls.PROVIDER_RECEIVABLE})
+
+
+class EntryKind(models.TextChoices):
+    CAPTURE = "capture", _("capture")
+    RELEASE = "release", _("release")
+    FEE = "fee", _("fee")
+    SETTLE = "settle", _("pending to available")
+    REFUND = "refund", _("refund")
+    CHARGEBACK = "chargeback", _("chargeback")
+    PAYOUT = "payout", _("payout")
+    TRANSFER = "transfer", _("transfer")
+    CORRECTION = "correction", _("correction")
+
+
+class EntryStatus(models.TextChoices):
+    OPEN = "open", _("open")  # only while its postings are being written, inside one transaction
+    POSTED = "posted", _("posted")
+
+
+class Account(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    kind = models.CharField(max_length=32, choices=AccountKind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_accounts",
+    )
+    reference = models.CharField(max_length=80, blank=True, help_text=_('e.g. "transaction:<uuid>"'))
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            # Two partial constraints, because NULL owners are distinct in a plain one.
+            models.UniqueConstraint(
+                fields=["kind", "owner", "reference", "currency"],
+                name="ledger_account_unique_owned",
+                condition=models.Q(owner__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "reference", "currency"],
+                name="ledger_account_unique_unowned",
+                condition=models.Q(owner__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = f" owner={self.owner_id}" if self.owner_id else ""
+        ref = f" {self.reference}" if self.reference else ""
+        return f"{self.kind}{who}{ref} {self.currency}"
+
+
+class JournalEntry(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    kind = models.CharField(max_length=32, choices=EntryKind.choices)
+    status = models.CharField(max_length=8, choices=EntryStatus.choices, default=EntryStatus.OPEN)
+    reference = models.CharField(max_length=80, blank=True)
+    memo = models.CharField(max_length=200, blank=True, help_text=_("Ids and codes only."))
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    # sha256 of the entry's content, to tell a replay from a reused key.
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = _("journal entries")
+        indexes: ClassVar = [models.Index(fields=["reference"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} ({self.id})"
+
+
+class Posting(models.Model):
+    """One line of an entry: debit positive, credit negative, in the account's currency."""
+
+    id = models.BigAutoField(primary_key=True)
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount_minor = models.BigIntegerField(help_text=_("Debit positive, credit negative."))
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["account", "id"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=~models.Q(amount_minor=0), name="ledger_posting_nonzero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor:+d} {self.currency} on {self.account_id}"
+
+
+class BalanceSnapshot(models.Model):
+    """An account's raw balance (sum of its postings) over postings with id <= up_to_posting_id.
+
+    Written by `balances_snapshot()`; every snapshot of one run has the run's watermark as its
+    `up_to_posting_id`. Append-only; `ledger_verify()` checks each one against the postings.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="snapshots")
+    currency = models.CharField(max_length=3)
+    up_to_posting_id = models.BigIntegerField()
+    balance_minor = models.BigIntegerField(help_text=_("Sum of postings: debit positive."))
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["account", "up_to_posting_id"], name="ledger_snapshot_once")
+        ]
+        indexes: ClassVar = [models.Index(fields=["up_to_posting_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} @{self.up_to_posting_id}: {self.balance_minor}"
+
+
+class ProviderOperation(models.TextChoices):
+    AUTHORIZE = "authorize", _("authorize")
+    CAPTURE = "capture", _("capture")
+    VOID = "void", _("void")
+    REFUND = "refund", _("refund")
+    PAYOUT = "payout", _("payout")
+
+
+class ProviderCallStatus(models.TextChoices):
+    PENDING = "pending", _("pending")  # not answered yet; the worker (and the sweeper) make it
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")  # a decline, a failed capture or payout, or a refused request
+
+
+class ProviderCall(models.Model):
+    """The outbox of payment-provider calls (see `barnraise.ledger.payments`).
+
+    An action writes the row in its transaction; the worker makes the call after commit,
+    outside any lock, with the row's idempotency key, so a retry never charges twice. The
+    payload holds ids and amounts only: a card number is kept as its last four digits.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    operation = models.CharField(max_length=16, choices=ProviderOperation.choices)
+    reference = models.CharField(max_length=80, help_text=_('e.g. "transaction:<uuid>"'))
+    payload = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(
+        max_length=16, choices=ProviderCallStatus.choices, default=ProviderCallStatus.PENDING
+    )
+    result = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # When the registered result handlers ran; finished calls without it are reported again.
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["reference"]),
+            models.Index(fields=["status", "updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.reference} {self.status} ({self.id})"
+
+
+class SandboxRecord(models.Model):
+    """The sandbox provider's own books: one row per answered request, append-only.
+
+    `response` is what the sandbox answered (replayed for the same idempotency key);
+    `fingerprint` is a keyed hash of the request, so a card number is never stored.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=24)
+    external_id = models.CharField(max_length=64, blank=True, db_index=True)
+    parent_id = models.CharField(max_length=64, blank=True, db_index=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    amount_minor = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    scenario = models.CharField(max_length=24, blank=True)
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id or self.idempotency_key}"

@@ -1,0 +1,287 @@
+"""Payment providers: one Protocol, the value types it returns, and the one chosen in settings.
+
+`settings.PAYMENT_PROVIDER` names the implementation; `provider()` returns it. Every method is
+keyword-only and takes an `idempotency_key`: the same key replays the first answer (errors
+included), and the same key with a different request raises `ProviderRefused` with reason
+`idempotency_key_reused`.
+
+Outcomes of a well-formed request come back as values (a decline, a failed capture, a dispute,
+a payout to an account that is not ready). Requests the provider refuses (an unknown id, a
+refund above what is left, a reused key) raise `ProviderRefused`, which is final. Anything else
+raised (`ProviderUnavailable`, a network error) is transient: retry with the same key.
+
+Never call a provider inside a database transaction or while holding a lock; see
+`barnraise.ledger.payments` for the outbox (`ProviderCall`) that does it after commit.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import cache
+from typing import Any, ClassVar, Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from barnraise.errors import DomainError
+from barnraise.money import Money
+
+# name -> dotted path of the class. A contract test runs every one of them.
+IMPLEMENTATIONS: dict[str, str] = {"sandbox": "barnraise.ledger.providers.sandbox.SandboxProvider"}
+# Names the setting accepts that have no adapter yet.
+PLANNED: frozenset[str] = frozenset({"stripe"})
+
+
+class ProviderError(DomainError):
+    code = "provider_error"
+    status = 502
+    default_message = _("The payment provider could not process the request.")
+
+
+class ProviderUnavailable(ProviderError):
+    """Transient: the provider did not answer. Retry with the same idempotency key."""
+
+    code = "provider_unavailable"
+    status = 503
+    default_message = _("The payment provider is not answering; try again shortly.")
+
+
+class ProviderRefused(ProviderError):
+    """Final: the provider refused the request itself; `reason` is its code for why."""
+
+    code = "provider_refused"
+    status = 422
+    default_message = _("The payment provider refused the request.")
+
+    def __init__(self, reason: str, message: str | None = None, *, details: Any = None) -> None:
+        super().__init__(message, details={"reason": reason, **(details or {})})
+        self.reason = reason
+
+
+class CardDeclined(DomainError):
+    """A declined first authorization: nothing is written; `details.decline_code` says why."""
+
+    code = "card_declined"
+    status = 402
+    default_message = _("The card was declined.")
+
+
+class AuthorizationStatus(StrEnum):
+    AUTHORIZED = "authorized"
+    REQUIRES_ACTION = "requires_action"
+    DECLINED = "declined"
+
+
+class CaptureStatus(StrEnum):
+    CAPTURED = "captured"
+    FAILED = "failed"
+    DISPUTED = "disputed"  # captured, then a chargeback was reported
+
+
+class RefundStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PayoutStatus(StrEnum):
+    PAID = "paid"
+    FAILED = "failed"
+
+
+def money_json(amount: Money) -> dict[str, Any]:
+    return {"amount_minor": amount.amount_minor, "currency": amount.currency}
+
+
+def money_from(data: dict[str, Any]) -> Money:
+    return Money(int(data["amount_minor"]), str(data["currency"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    id: str
+    status: AuthorizationStatus
+    amount: Money
+    expires_at: datetime | None  # when the hold lapses; None when declined
+    decline_code: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": str(self.status),
+            "amount": money_json(self.amount),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "decline_code": self.decline_code,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Authorization":
+        expires = data.get("expires_at")
+        return cls(
+            id=data["id"],
+            status=AuthorizationStatus(data["status"]),
+            amount=money_from(data["amount"]),
+            expires_at=datetime.fromisoformat(expires) if expires else None,
+            decline_code=data.get("decline_code", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    id: str
+    authorization_id: str
+    status: CaptureStatus
+    amount: Money
+    failure_code: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "authorization_id": self.authorization_id,
+            "status": str(self.status),
+            "amount": money_json(self.amount),
+            "failure_code": self.failure_code,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Capture":
+        return cls(
+            id=data["id"],
+            authorization_id=data["authorization_id"],
+            status=CaptureStatus(data["status"]),
+            amount=money_from(data["amount"]),
+            failure_code=data.get("failure_code", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Void:
+    authorization_id: str
+    status: str = "voided"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"authorization_id": self.authorization_id, "status": self.status}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Void":
+        return cls(authorization_id=data["authorization_id"], status=data.get("status", "voided"))
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    id: str
+    capture_id: str
+    status: RefundStatus
+    amount: Money
+    failure_code: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "capture_id": self.capture_id,
+            "status": str(self.status),
+            "amount": money_json(self.amount),
+            "failure_code": self.failure_code,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Refund":
+        return cls(
+            id=data["id"],
+            capture_id=data["capture_id"],
+            status=RefundStatus(data["status"]),
+            amount=money_from(data["amount"]),
+            failure_code=data.get("failure_code", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutAccount:
+    id: str
+    ready: bool  # payouts may be sent; otherwise the owner finishes onboarding first
+    onboarding_url: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "ready": self.ready, "onboarding_url": self.onboarding_url}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "PayoutAccount":
+        return cls(id=data["id"], ready=bool(data["ready"]), onboarding_url=data.get("onboarding_url", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    id: str
+    account_id: str
+    status: PayoutStatus
+    amount: Money
+    failure_code: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "account_id": self.account_id,
+            "status": str(self.status),
+            "amount": money_json(self.amount),
+            "failure_code": self.failure_code,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Payout":
+        return cls(
+            id=data["id"],
+            account_id=data["account_id"],
+            status=PayoutStatus(data["status"]),
+            amount=money_from(data["amount"]),
+            failure_code=data.get("failure_code", ""),
+        )
+
+
+class PaymentProvider(Protocol):
+    """What every payment provider does. All amounts are `Money`; ids are the provider's."""
+
+    name: ClassVar[str]
+
+    def authorize(self, *, amount: Money, payment_method: str, idempotency_key: str) -> Authorization:
+        """Hold `amount` on the payment method (a card number in the sandbox)."""
+        ...
+
+    def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:
+        """Take up to the authorized amount; fails once the hold has expired."""
+        ...
+
+    def void(self, *, authorization_id: str, idempotency_key: str) -> Void:
+        """Release an authorization that was not captured."""
+        ...
+
+    def refund(self, *, capture_id: str, amount: Money, idempotency_key: str) -> Refund:
+        """Send back part or all of a capture; never more than is left of it."""
+        ...
+
+    def create_payout_account(self, *, owner_reference: str, idempotency_key: str) -> PayoutAccount:
+        """An account the owner (e.g. "member:<id>") is paid out to, with its onboarding."""
+        ...
+
+    def payout(self, *, account_id: str, amount: Money, idempotency_key: str) -> Payout:
+        """Send `amount` to a ready payout account."""
+        ...
+
+
+def implementations() -> list[str]:
+    return sorted(IMPLEMENTATIONS)
+
+
+@cache
+def _load(name: str) -> PaymentProvider:
+    if name in PLANNED and name not in IMPLEMENTATIONS:
+        raise ImproperlyConfigured(f"PAYMENT_PROVIDER={name!r} is not available yet; use 'sandbox'.")
+    if name not in IMPLEMENTATIONS:
+        raise ImproperlyConfigured(f"PAYMENT_PROVIDER={name!r} is not a payment provider.")
+    implementation: PaymentProvider = import_string(IMPLEMENTATIONS[name])()
+    return implementation
+
+
+def provider(name: str | None = None) -> PaymentProvider:
+    """The implementation named by `settings.PAYMENT_PROVIDER` (or `name`)."""
+    return _load(name or settings.PAYMENT_PROVIDER)

@@ -1,0 +1,299 @@
+"""The sandbox: a test-mode card processor, the default payment provider.
+
+It behaves as card processors' test modes document (the table is in docs/money.md): the
+payment method is a test card number, authorizations hold for 7 days, every call is
+idempotent by key across processes, and payouts go to accounts that finished a simulated
+onboarding. Its books are `SandboxRecord` rows, append-only; no card number is stored.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from barnraise.ids import uuid7
+from barnraise.ledger.models import SandboxRecord
+from barnraise.ledger.providers import (
+    Authorization,
+    AuthorizationStatus,
+    Capture,
+    CaptureStatus,
+    Payout,
+    PayoutAccount,
+    PayoutStatus,
+    ProviderRefused,
+    Refund,
+    RefundStatus,
+    Void,
+    money_json,
+)
+from barnraise.money import Money
+
+HOLD = timedelta(days=7)
+
+
+class Scenario(StrEnum):
+    SUCCEEDS = "succeeds"
+    DECLINED = "declined"
+    REQUIRES_ACTION = "requires_action"
+    CAPTURE_FAILS = "capture_fails"
+    DISPUTED = "disputed"
+
+
+TEST_CARDS: dict[str, Scenario] = {
+    "4242424242424242": Scenario.SUCCEEDS,
+    "4000000000000002": Scenario.DECLINED,
+    "4000002500003155": Scenario.REQUIRES_ACTION,
+    "4000000000000341": Scenario.CAPTURE_FAILS,
+    "4000000000000259": Scenario.DISPUTED,
+}
+
+
+class Kind(StrEnum):
+    AUTHORIZATION = "authorization"
+    CAPTURE = "capture"
+    VOID = "void"
+    REFUND = "refund"
+    PAYOUT_ACCOUNT = "payout_account"
+    ONBOARDING = "onboarding"
+    PAYOUT = "payout"
+
+
+def card_digits(payment_method: str) -> str | None:
+    """The card number without spaces or dashes, or None if anything else is in it."""
+    digits = payment_method.replace(" ", "").replace("-", "")
+    return digits if digits.isascii() and digits.isdigit() else None
+
+
+def luhn_valid(digits: str) -> bool:
+    if not 12 <= len(digits) <= 19:
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+@dataclass
+class _Made:
+    response: dict[str, Any]
+    external_id: str = ""
+    parent_id: str = ""
+    amount: Money | None = None
+    scenario: str = ""
+
+
+def _new_id(prefix: str) -> str:
+    return f"sbx_{prefix}_{uuid7().hex}"
+
+
+def _fingerprint(kind: str, request: dict[str, Any]) -> str:
+    """A keyed hash, so a request holding a card number can be compared but not recovered."""
+    content = json.dumps({"kind": kind, **request}, sort_keys=True).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), content, hashlib.sha256).hexdigest()
+
+
+def _replay(record: SandboxRecord) -> dict[str, Any]:
+    response: dict[str, Any] = record.response
+    if "error" in response:
+        error = response["error"]
+        raise ProviderRefused(error["reason"], error["message"], details=error.get("details"))
+    return response
+
+
+def _once(kind: Kind, key: str, request: dict[str, Any], make: Callable[[], _Made]) -> dict[str, Any]:
+    """Answer a request once per idempotency key; replay the stored answer (or error) after."""
+    if not key or len(key) > 255:
+        raise ProviderRefused("invalid_idempotency_key", "Give an idempotency key of 1 to 255 characters.")
+    fingerprint = _fingerprint(kind, request)
+    with transaction.atomic():
+        found = SandboxRecord.objects.filter(idempotency_key=key).first()
+        if found is None:
+            try:
+                made = make()
+            except ProviderRefused as refused:  # errors are stored and replayed too
+                details = {k: v for k, v in (refused.details or {}).items() if k != "reason"}
+                made = _Made(
+                    response={
+                        "error": {"reason": refused.reason, "message": refused.message, "details": details}
+                    }
+                )
+            try:
+                with transaction.atomic():
+                    found = SandboxRecord.objects.create(
+                        kind=kind,
+                        external_id=made.external_id,
+                        parent_id=made.parent_id,
+                        idempotency_key=key,
+                        fingerprint=fingerprint,
+                        amount_minor=made.amount.amount_minor if made.amount else None,
+                        currency=made.amount.currency if made.amount else "",
+                        scenario=made.scenario,
+                        response=made.response,
+                    )
+            except IntegrityError:  # a concurrent request with the same key answered first
+                found = SandboxRecord.objects.get(idempotency_key=key)
+    if found.fingerprint != fingerprint:
+        raise ProviderRefused(
+            "idempotency_key_reused", "This idempotency key was used for a different request."
+        )
+    return _replay(found)
+
+
+def _locked(kind: Kind, external_id: str, reason: str) -> SandboxRecord:
+    record = SandboxRecord.objects.select_for_update().filter(kind=kind, external_id=external_id).first()
+    if record is None:
+        raise ProviderRefused(reason, f"No such {kind}: {external_id!r}.")
+    return record
+
+
+def _check_amount(amount: Money, limit: Money | None = None) -> None:
+    if amount.amount_minor <= 0:
+        raise ProviderRefused("invalid_amount", "The amount must be positive.")
+    if limit is not None:
+        if amount.currency != limit.currency:
+            raise ProviderRefused("currency_mismatch", f"The amount must be in {limit.currency}.")
+        if limit < amount:
+            raise ProviderRefused(
+                "amount_too_large",
+                "The amount is more than is left.",
+                details={"available_minor": limit.amount_minor},
+            )
+
+
+def _record_money(record: SandboxRecord) -> Money:
+    return Money(int(record.amount_minor or 0), record.currency)
+
+
+def _children(kind: Kind, parent_id: str) -> list[dict[str, Any]]:
+    rows = SandboxRecord.objects.filter(kind=kind, parent_id=parent_id).values_list("response", flat=True)
+    return [row for row in rows if "error" not in row]
+
+
+class SandboxProvider:
+    name: ClassVar[str] = "sandbox"
+
+    def authorize(self, *, amount: Money, payment_method: str, idempotency_key: str) -> Authorization:
+        digits = card_digits(payment_method)
+        request = {"amount": money_json(amount), "payment_method": digits or payment_method}
+
+        def make() -> _Made:
+            _check_amount(amount)
+            scenario = TEST_CARDS.get(digits or "")
+            decline_code = ""
+            if digits is None or not luhn_valid(digits) or scenario is None:
+                decline_code = "invalid_number"
+            elif scenario == Scenario.DECLINED:
+                decline_code = "card_declined"
+            if decline_code:
+                status, expires_at = AuthorizationStatus.DECLINED, None
+            else:
+                status = (
+                    AuthorizationStatus.REQUIRES_ACTION
+                    if scenario == Scenario.REQUIRES_ACTION
+                    else AuthorizationStatus.AUTHORIZED
+                )
+                expires_at = timezone.now() + HOLD
+            auth = Authorization(_new_id("auth"), status, amount, expires_at, decline_code)
+            return _Made(auth.as_json(), auth.id, amount=amount, scenario=str(scenario or ""))
+
+        return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make))
+
+    def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:
+        request = {"authorization_id": authorization_id, "amount": money_json(amount)}
+
+        def make() -> _Made:
+            auth = _locked(Kind.AUTHORIZATION, authorization_id, "no_such_authorization")
+            _check_amount(amount, _record_money(auth))
+            if auth.response["status"] != AuthorizationStatus.AUTHORIZED:
+                raise ProviderRefused(
+                    "authorization_not_capturable", "This authorization cannot be captured."
+                )
+            if _children(Kind.VOID, authorization_id):
+                raise ProviderRefused("authorization_voided", "This authorization was voided.")
+            if any(c["status"] != CaptureStatus.FAILED for c in _children(Kind.CAPTURE, authorization_id)):
+                raise ProviderRefused("already_captured", "This authorization was captured already.")
+            status, failure = CaptureStatus.CAPTURED, ""
+            if timezone.now() >= datetime.fromisoformat(auth.response["expires_at"]):
+                status, failure = CaptureStatus.FAILED, "authorization_expired"
+            elif auth.scenario == Scenario.CAPTURE_FAILS:
+                status, failure = CaptureStatus.FAILED, "card_declined"
+            elif auth.scenario == Scenario.DISPUTED:
+                status = CaptureStatus.DISPUTED
+            capture = Capture(_new_id("cap"), authorization_id, status, amount, failure)
+            return _Made(capture.as_json(), capture.id, authorization_id, amount, auth.scenario)
+
+        return Capture.from_json(_once(Kind.CAPTURE, idempotency_key, request, make))
+
+    def void(self, *, authorization_id: str, idempotency_key: str) -> Void:
+        request = {"authorization_id": authorization_id}
+
+        def make() -> _Made:
+            _locked(Kind.AUTHORIZATION, authorization_id, "no_such_authorization")
+            if any(c["status"] != CaptureStatus.FAILED for c in _children(Kind.CAPTURE, authorization_id)):
+                raise ProviderRefused("already_captured", "A captured authorization cannot be voided.")
+            return _Made(Void(authorization_id).as_json(), parent_id=authorization_id)
+
+        return Void.from_json(_once(Kind.VOID, idempotency_key, request, make))
+
+    def refund(self, *, capture_id: str, amount: Money, idempotency_key: str) -> Refund:
+        request = {"capture_id": capture_id, "amount": money_json(amount)}
+
+        def make() -> _Made:
+            capture = _locked(Kind.CAPTURE, capture_id, "no_such_capture")
+            if capture.response["status"] == CaptureStatus.FAILED:
+                raise ProviderRefused("capture_failed", "Nothing was captured, so nothing can be refunded.")
+            if capture.response["status"] == CaptureStatus.DISPUTED:
+                raise ProviderRefused("charge_disputed", "A disputed capture is settled by the dispute.")
+            left = _record_money(capture)
+            for earlier in _children(Kind.REFUND, capture_id):
+                left = left - Money(earlier["amount"]["amount_minor"], earlier["amount"]["currency"])
+            _check_amount(amount, left)
+            refund = Refund(_new_id("re"), capture_id, RefundStatus.SUCCEEDED, amount)
+            return _Made(refund.as_json(), refund.id, capture_id, amount)
+
+        return Refund.from_json(_once(Kind.REFUND, idempotency_key, request, make))
+
+    def create_payout_account(self, *, owner_reference: str, idempotency_key: str) -> PayoutAccount:
+        request = {"owner_reference": owner_reference}
+
+        def make() -> _Made:
+            account_id = _new_id("acct")
+            url = f"{settings.SITE_URL}/sandbox/onboarding/{account_id}"
+            return _Made(PayoutAccount(account_id, False, url).as_json(), account_id, owner_reference)
+
+        return PayoutAccount.from_json(_once(Kind.PAYOUT_ACCOUNT, idempotency_key, request, make))
+
+    def onboarding_complete(self, *, account_id: str) -> PayoutAccount:
+        """Sandbox only: what the owner's visit to the onboarding URL does. Idempotent."""
+        request = {"account_id": account_id}
+
+        def make() -> _Made:
+            _locked(Kind.PAYOUT_ACCOUNT, account_id, "no_such_account")
+            return _Made(PayoutAccount(account_id, True).as_json(), parent_id=account_id)
+
+        return PayoutAccount.from_json(_once(Kind.ONBOARDING, f"onboarding:{account_id}", request, make))
+
+    def payout(self, *, account_id: str, amount: Money, idempotency_key: str) -> Payout:
+        request = {"account_id": account_id, "amount": money_json(amount)}
+
+        def make() -> _Made:
+            _locked(Kind.PAYOUT_ACCOUNT, account_id, "no_such_account")
+            _check_amount(amount)
+            ready = bool(_children(Kind.ONBOARDING, account_id))
+            status = PayoutStatus.PAID if ready else PayoutStatus.FAILED
+            payout = Payout(_new_id("po"), account_id, status, amount, "" if ready else "account_not_ready")
+            return _Made(payout.as_json(), payout.id, account_id, amount)
+
+        return Payout.from_json(_once(Kind.PAYOUT, idempotency_key, request, make))

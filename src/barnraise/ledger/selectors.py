@@ -1,0 +1,123 @@
+"""Ledger reads: balances from snapshots plus the postings since, the trial balance, histories.
+
+Only postings of posted entries count. A balance is the latest snapshot of the account plus its
+postings after the snapshot's watermark, so reads stay cheap however long the ledger grows, and
+no account has a running-balance row that every entry must update.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
+
+from barnraise.accounts.models import User
+from barnraise.ledger.models import Account, AccountKind, BalanceSnapshot, EntryStatus, Posting
+from barnraise.money import Money
+
+
+def normal_sign(kind: str) -> int:
+    """+1 for a debit-normal account, -1 for a credit-normal one (see models.AccountKind)."""
+    return -1 if kind in AccountKind.credit_normal() else 1
+
+
+def raw_balance_minor(account_id: UUID) -> int:
+    """The sum of the account's posted postings (debit positive): snapshot plus postings since."""
+    snapshot = (
+        BalanceSnapshot.objects.filter(account_id=account_id)
+        .order_by("-up_to_posting_id")
+        .values_list("up_to_posting_id", "balance_minor")
+        .first()
+    )
+    since, base = snapshot or (0, 0)
+    recent = Posting.objects.filter(
+        account_id=account_id, id__gt=since, entry__status=EntryStatus.POSTED
+    ).aggregate(total=Sum("amount_minor"))["total"]
+    return int(base) + int(recent or 0)
+
+
+def balance_of(account: Account) -> Money:
+    """The account's balance on its normal side: a member's available balance reads positive."""
+    return Money(normal_sign(account.kind) * raw_balance_minor(account.pk), account.currency)
+
+
+def snapshot_watermark() -> int:
+    """The posting id up to which the latest snapshot run counted (0 before the first run)."""
+    value = BalanceSnapshot.objects.aggregate(top=Max("up_to_posting_id"))["top"]
+    return int(value or 0)
+
+
+def latest_snapshots(watermark: int) -> "QuerySet[BalanceSnapshot]":
+    """Each account's newest snapshot at or below `watermark`."""
+    newest = (
+        BalanceSnapshot.objects.filter(account_id=OuterRef("account_id"), up_to_posting_id__lte=watermark)
+        .order_by("-up_to_posting_id")
+        .values("up_to_posting_id")[:1]
+    )
+    return BalanceSnapshot.objects.filter(up_to_posting_id__lte=watermark, up_to_posting_id=Subquery(newest))
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    totals: dict[str, int]  # currency -> sum of every account's raw balance; always 0
+    accounts: dict[str, int]  # currency -> accounts counted
+    postings_since_snapshot: int
+    watermark: int
+
+
+def trial_balance_report() -> TrialBalance:
+    watermark = snapshot_watermark()
+    totals: dict[str, int] = {}
+    accounts: dict[str, int] = {}
+    for row in latest_snapshots(watermark).values("currency").annotate(s=Sum("balance_minor"), n=Count("id")):
+        totals[row["currency"]] = int(row["s"])
+        accounts[row["currency"]] = int(row["n"])
+    since = Posting.objects.filter(id__gt=watermark, entry__status=EntryStatus.POSTED)
+    count = 0
+    for row in since.values("currency").annotate(s=Sum("amount_minor"), n=Count("id")):
+        totals[row["currency"]] = totals.get(row["currency"], 0) + int(row["s"])
+        count += int(row["n"])
+    for currency, n in Account.objects.values_list("currency").annotate(n=Count("id")):
+        accounts[currency] = int(n)
+    return TrialBalance(totals=totals, accounts=accounts, postings_since_snapshot=count, watermark=watermark)
+
+
+def trial_balance() -> dict[str, int]:
+    """Per currency, the sum of all account balances (latest snapshots + postings since): zero."""
+    return trial_balance_report().totals
+
+
+@dataclass(frozen=True)
+class MemberBalance:
+    currency: str
+    pending: Money
+    available: Money
+
+
+def member_balances(*, member: User) -> list[MemberBalance]:
+    """Pending and available balances per currency the member has an account in."""
+    by_currency: dict[str, dict[str, Money]] = {}
+    kinds = (AccountKind.MEMBER_PENDING, AccountKind.MEMBER_AVAILABLE)
+    for account in Account.objects.filter(owner=member, kind__in=kinds).order_by("currency", "kind"):
+        by_currency.setdefault(account.currency, {})[account.kind] = balance_of(account)
+    return [
+        MemberBalance(
+            currency=currency,
+            pending=found.get(AccountKind.MEMBER_PENDING, Money.zero(currency)),
+            available=found.get(AccountKind.MEMBER_AVAILABLE, Money.zero(currency)),
+        )
+        for currency, found in sorted(by_currency.items())
+    ]
+
+
+def member_postings(*, member: User) -> "QuerySet[Posting]":
+    """The member's postings (on the accounts they own), newest first."""
+    return (
+        Posting.objects.filter(account__owner=member, entry__status=EntryStatus.POSTED)
+        .select_related("entry", "account")
+        .order_by("-id")
+    )
+
+
+def may_see_ledger(user: User) -> bool:
+    """Staff with the finance view permission (the finance and admin groups, superusers)."""
+    return bool(user.is_staff and user.has_perm("ledger.view_journalentry"))

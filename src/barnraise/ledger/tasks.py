@@ -1,0 +1,25 @@
+"""Worker tasks for the ledger. Thin and safe to retry."""
+
+from django_tasks import task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from barnraise.ledger import payments, services
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def balances_snapshot() -> None:
+    """Snapshot the balances of accounts that moved, so balances and the trial balance stay fast."""
+    services.balances_snapshot()
+
+
+@task()
+def provider_call_run(call_id: str) -> None:
+    """Make one provider call, after the commit that wrote it; safe to run twice."""
+    payments.provider_call_make(call_id=call_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def provider_calls_sweep() -> None:
+    """Retry provider calls left pending for a minute (same key) and report finished ones."""
+    payments.provider_calls_sweep()

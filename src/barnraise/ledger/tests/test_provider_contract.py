@@ -1,0 +1,237 @@
+"""The contract every payment provider keeps, run against every registered implementation.
+
+A new adapter registers in `providers.IMPLEMENTATIONS` and adds its way of making a payout
+account ready to `READY_ACCOUNT`; the rest of this file must then pass unchanged.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+from itertools import count
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from barnraise.ledger.providers import (
+    IMPLEMENTATIONS,
+    PaymentProvider,
+    PayoutAccount,
+    ProviderRefused,
+    implementations,
+    provider,
+)
+from barnraise.ledger.providers.sandbox import SandboxProvider
+from barnraise.money import Money
+
+pytestmark = pytest.mark.django_db
+
+SUCCEEDS = "4242424242424242"
+DECLINED = "4000000000000002"
+REQUIRES_ACTION = "4000002500003155"
+CAPTURE_FAILS = "4000000000000341"
+DISPUTES = "4000000000000259"
+EUR_50 = Money(5000, "EUR")
+
+
+def _sandbox_ready(payment: PaymentProvider, account: PayoutAccount) -> PayoutAccount:
+    assert isinstance(payment, SandboxProvider)
+    return payment.onboarding_complete(account_id=account.id)
+
+
+READY_ACCOUNT: dict[str, Callable[[PaymentProvider, PayoutAccount], PayoutAccount]] = {
+    "sandbox": _sandbox_ready,
+}
+
+
+@pytest.fixture(params=implementations())
+def payment(request: pytest.FixtureRequest) -> PaymentProvider:
+    return provider(request.param)
+
+
+@pytest.fixture
+def key() -> Callable[[], str]:
+    numbers = count(1)
+    return lambda: f"contract-{next(numbers)}"
+
+
+def test_every_implementation_has_a_ready_account_helper():
+    assert set(IMPLEMENTATIONS) == set(READY_ACCOUNT)
+
+
+def test_a_good_card_authorizes_for_seven_days_and_captures(payment, key):
+    # when
+    auth = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    # then
+    assert auth.status == "authorized" and auth.decline_code == "" and auth.amount == EUR_50
+    assert auth.expires_at is not None
+    assert timedelta(days=6, hours=23) < auth.expires_at - timezone.now() <= timedelta(days=7)
+    assert capture.status == "captured" and capture.amount == EUR_50 and capture.authorization_id == auth.id
+
+
+def test_a_partial_capture_is_allowed_but_not_more_than_authorized_nor_twice(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    with pytest.raises(ProviderRefused) as too_much:
+        payment.capture(authorization_id=auth.id, amount=Money(5001, "EUR"), idempotency_key=key())
+    with pytest.raises(ProviderRefused) as other_currency:
+        payment.capture(authorization_id=auth.id, amount=Money(100, "USD"), idempotency_key=key())
+    capture = payment.capture(authorization_id=auth.id, amount=Money(3000, "EUR"), idempotency_key=key())
+    with pytest.raises(ProviderRefused) as again:
+        payment.capture(authorization_id=auth.id, amount=Money(1000, "EUR"), idempotency_key=key())
+    assert too_much.value.reason == "amount_too_large" and other_currency.value.reason == "currency_mismatch"
+    assert capture.status == "captured" and again.value.reason == "already_captured"
+
+
+@pytest.mark.parametrize(
+    ("card", "decline_code"),
+    [
+        (DECLINED, "card_declined"),
+        ("4111111111111112", "invalid_number"),  # fails the Luhn check
+        ("4000056655665556", "invalid_number"),  # a valid number that is not a test card
+        ("4242-4242-4242-424x", "invalid_number"),
+        ("", "invalid_number"),
+    ],
+)
+def test_a_declined_or_invalid_card_is_declined_and_cannot_be_captured(payment, key, card, decline_code):
+    auth = payment.authorize(amount=EUR_50, payment_method=card, idempotency_key=key())
+    assert auth.status == "declined" and auth.decline_code == decline_code and auth.expires_at is None
+    with pytest.raises(ProviderRefused) as refused:
+        payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    assert refused.value.reason == "authorization_not_capturable"
+
+
+def test_card_numbers_may_be_written_with_spaces(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method="4242 4242 4242 4242", idempotency_key=key())
+    assert auth.status == "authorized"
+
+
+def test_a_card_that_needs_authentication_requires_action_and_can_be_voided(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method=REQUIRES_ACTION, idempotency_key=key())
+    assert auth.status == "requires_action"
+    with pytest.raises(ProviderRefused):
+        payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    assert payment.void(authorization_id=auth.id, idempotency_key=key()).status == "voided"
+
+
+def test_a_voided_authorization_cannot_be_captured_and_a_captured_one_cannot_be_voided(payment, key):
+    voided = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    payment.void(authorization_id=voided.id, idempotency_key=key())
+    with pytest.raises(ProviderRefused) as capture_refused:
+        payment.capture(authorization_id=voided.id, amount=EUR_50, idempotency_key=key())
+    captured = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    payment.capture(authorization_id=captured.id, amount=EUR_50, idempotency_key=key())
+    with pytest.raises(ProviderRefused) as void_refused:
+        payment.void(authorization_id=captured.id, idempotency_key=key())
+    assert capture_refused.value.reason == "authorization_voided"
+    assert void_refused.value.reason == "already_captured"
+
+
+def test_a_card_that_fails_at_capture_authorizes_then_fails(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method=CAPTURE_FAILS, idempotency_key=key())
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    assert auth.status == "authorized"
+    assert capture.status == "failed" and capture.failure_code == "card_declined"
+    with pytest.raises(ProviderRefused) as refused:
+        payment.refund(capture_id=capture.id, amount=EUR_50, idempotency_key=key())
+    assert refused.value.reason == "capture_failed"
+
+
+def test_a_disputed_card_captures_and_reports_a_chargeback(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method=DISPUTES, idempotency_key=key())
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    assert capture.status == "disputed" and capture.amount == EUR_50
+    with pytest.raises(ProviderRefused) as refused:
+        payment.refund(capture_id=capture.id, amount=EUR_50, idempotency_key=key())
+    assert refused.value.reason == "charge_disputed"
+
+
+def test_an_authorization_expires_after_seven_days(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    assert capture.status == "failed" and capture.failure_code == "authorization_expired"
+
+
+def test_the_same_key_replays_the_first_answer(payment, key):
+    # given an authorization and a capture
+    auth_key, capture_key = key(), key()
+    auth = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=auth_key)
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=capture_key)
+    # when both are sent again with the same keys (a retried worker, another process)
+    again = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=auth_key)
+    capture_again = provider(payment.name).capture(
+        authorization_id=auth.id, amount=EUR_50, idempotency_key=capture_key
+    )
+    # then they answer the same, and capture once
+    assert again == auth and capture_again == capture
+
+
+def test_the_same_key_replays_an_error_too(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    refund_key = key()
+    for _attempt in range(2):
+        with pytest.raises(ProviderRefused) as refused:
+            payment.refund(capture_id=capture.id, amount=Money(9999, "EUR"), idempotency_key=refund_key)
+        assert refused.value.reason == "amount_too_large"
+
+
+def test_the_same_key_with_a_different_request_is_refused(payment, key):
+    auth_key = key()
+    payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=auth_key)
+    with pytest.raises(ProviderRefused) as other_amount:
+        payment.authorize(amount=Money(5001, "EUR"), payment_method=SUCCEEDS, idempotency_key=auth_key)
+    with pytest.raises(ProviderRefused) as other_card:
+        payment.authorize(amount=EUR_50, payment_method=DISPUTES, idempotency_key=auth_key)
+    with pytest.raises(ProviderRefused) as other_operation:
+        payment.create_payout_account(owner_reference="member:1", idempotency_key=auth_key)
+    reasons = {other_amount.value.reason, other_card.value.reason, other_operation.value.reason}
+    assert reasons == {"idempotency_key_reused"}
+
+
+def test_refunds_never_exceed_the_capture_less_earlier_refunds(payment, key):
+    # given a captured 50.00
+    auth = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    # when 30.00 and then 20.00 are refunded
+    first = payment.refund(capture_id=capture.id, amount=Money(3000, "EUR"), idempotency_key=key())
+    with pytest.raises(ProviderRefused) as too_much:
+        payment.refund(capture_id=capture.id, amount=Money(2001, "EUR"), idempotency_key=key())
+    second = payment.refund(capture_id=capture.id, amount=Money(2000, "EUR"), idempotency_key=key())
+    # then nothing more can be refunded
+    with pytest.raises(ProviderRefused) as nothing_left:
+        payment.refund(capture_id=capture.id, amount=Money(1, "EUR"), idempotency_key=key())
+    with pytest.raises(ProviderRefused) as not_positive:
+        payment.refund(capture_id=capture.id, amount=Money(0, "EUR"), idempotency_key=key())
+    with pytest.raises(ProviderRefused) as unknown:
+        payment.refund(capture_id="nope", amount=Money(1, "EUR"), idempotency_key=key())
+    assert first.status == second.status == "succeeded" and second.amount == Money(2000, "EUR")
+    assert too_much.value.reason == nothing_left.value.reason == "amount_too_large"
+    assert not_positive.value.reason == "invalid_amount" and unknown.value.reason == "no_such_capture"
+
+
+def test_a_payout_goes_to_a_ready_account_only(payment, key):
+    # given a payout account before and after onboarding
+    account = payment.create_payout_account(owner_reference="member:42", idempotency_key=key())
+    early = payment.payout(account_id=account.id, amount=EUR_50, idempotency_key=key())
+    ready = READY_ACCOUNT[payment.name](payment, account)
+    # when paid out
+    paid = payment.payout(account_id=account.id, amount=EUR_50, idempotency_key=key())
+    # then only the ready account is paid
+    assert not account.ready and account.onboarding_url
+    assert early.status == "failed" and early.failure_code == "account_not_ready"
+    assert ready.ready and ready.id == account.id
+    assert paid.status == "paid" and paid.amount == EUR_50 and paid.account_id == account.id
+    with pytest.raises(ProviderRefused) as unknown:
+        payment.payout(account_id="nope", amount=EUR_50, idempotency_key=key())
+    assert unknown.value.reason == "no_such_account"
+
+
+def test_ids_name_their_provider_and_kind(payment, key):
+    auth = payment.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    refund = payment.refund(capture_id=capture.id, amount=EUR_50, idempotency_key=key())
+    assert len({auth.id, capture.id, refund.id}) == 3
+    if payment.name == "sandbox":
+        assert auth.id.startswith("sbx_auth_") and capture.id.startswith("sbx_cap_")
+        assert refund.id.startswith("sbx_re_")

@@ -1,0 +1,180 @@
+"""Ledger services: accounts, balanced entries, idempotency, funds, snapshots and verification."""
+
+import pytest
+from click.testing import CliRunner
+
+from barnraise.cli import main
+from barnraise.errors import InvalidInput
+from barnraise.ledger.errors import CurrencyMismatch, IdempotencyKeyReused, InsufficientFunds, UnbalancedEntry
+from barnraise.ledger.models import AccountKind, BalanceSnapshot, JournalEntry, Posting
+from barnraise.ledger.selectors import balance_of, member_balances, trial_balance
+from barnraise.ledger.services import account_for, balances_snapshot, entry_post
+from barnraise.ledger.verify import ledger_verify
+from barnraise.money import Money
+
+pytestmark = pytest.mark.django_db
+
+
+def test_account_for_returns_one_account_per_kind_owner_reference_and_currency(make_user):
+    member = make_user()
+    first = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="eur")
+    again = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="EUR")
+    other = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="JPY")
+    revenue = account_for(AccountKind.PLATFORM_REVENUE, currency="EUR")
+    assert first == again and first.currency == "EUR" and other != first
+    assert account_for(AccountKind.PLATFORM_REVENUE, currency="EUR") == revenue
+    escrow = account_for(AccountKind.ESCROW, reference="transaction:1", currency="EUR")
+    assert escrow != account_for(AccountKind.ESCROW, reference="transaction:2", currency="EUR")
+
+
+def test_account_for_refuses_nonsense(make_user):
+    with pytest.raises(InvalidInput):
+        account_for("piggy_bank", currency="EUR")
+    with pytest.raises(InvalidInput):
+        account_for(AccountKind.MEMBER_PENDING, currency="EUR")
+    with pytest.raises(InvalidInput):
+        account_for(AccountKind.PLATFORM_REVENUE, owner=make_user(), currency="EUR")
+    with pytest.raises(InvalidInput):
+        account_for(AccountKind.ESCROW, currency="EUR")
+    with pytest.raises(InvalidInput):
+        account_for(AccountKind.PLATFORM_REVENUE, currency="XXQ")
+
+
+def test_entry_post_writes_a_balanced_posted_entry_and_balances_follow(make_user, fund):
+    # given a member funded with 10.00 EUR
+    member = make_user()
+    fund(member, 1000)
+    available = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="EUR")
+    payouts = account_for(AccountKind.EXTERNAL_PAYOUTS, currency="EUR")
+    # when 4.00 is paid out
+    entry = entry_post(
+        kind="payout",
+        reference="payout:1",
+        lines=[(available, Money(400, "EUR")), (payouts, Money(-400, "EUR"))],
+        idempotency_key="payout-1",
+    )
+    # then the entry is posted and the balances read on their normal side
+    assert entry.status == "posted" and entry.postings.count() == 2
+    assert balance_of(available) == Money(600, "EUR")
+    assert balance_of(payouts) == Money(400, "EUR")
+    assert balance_of(account_for(AccountKind.EXTERNAL_FUNDING, currency="EUR")) == Money(1000, "EUR")
+    assert trial_balance() == {"EUR": 0}
+    assert member_balances(member=member)[0].available == Money(600, "EUR")
+
+
+def test_the_same_key_replays_and_different_content_is_refused(make_user, fund):
+    member = make_user()
+    first = fund(member, 500, key="k1")
+    assert fund(member, 500, key="k1") == first
+    with pytest.raises(IdempotencyKeyReused) as raised:
+        fund(member, 501, key="k1")
+    assert raised.value.code == "idempotency_key_reused"
+    assert JournalEntry.objects.count() == 1 and Posting.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [[], [100], [100, -99], [0, 0], [100, -100, 1]],
+)
+def test_unbalanced_or_empty_entries_are_refused_and_write_nothing(amounts):
+    accounts = [
+        account_for(AccountKind.EXTERNAL_FUNDING, currency="EUR"),
+        account_for(AccountKind.PLATFORM_REVENUE, currency="EUR"),
+        account_for(AccountKind.PROCESSOR_FEES, currency="EUR"),
+    ]
+    lines = [(accounts[i], Money(amount, "EUR")) for i, amount in enumerate(amounts)]
+    with pytest.raises(UnbalancedEntry) as raised:
+        entry_post(kind="correction", lines=lines, idempotency_key="bad")
+    assert raised.value.code == "unbalanced_entry"
+    assert not JournalEntry.objects.exists() and not Posting.objects.exists()
+
+
+def test_balanced_in_total_but_not_per_currency_is_refused():
+    eur = account_for(AccountKind.EXTERNAL_FUNDING, currency="EUR")
+    jpy = account_for(AccountKind.PLATFORM_REVENUE, currency="JPY")
+    with pytest.raises(UnbalancedEntry):
+        entry_post(
+            kind="correction",
+            lines=[(eur, Money(100, "EUR")), (jpy, Money(-100, "JPY"))],
+            idempotency_key="fx",
+        )
+    assert not JournalEntry.objects.exists()
+
+
+def test_an_amount_in_another_currency_than_its_account_is_refused():
+    eur = account_for(AccountKind.EXTERNAL_FUNDING, currency="EUR")
+    revenue = account_for(AccountKind.PLATFORM_REVENUE, currency="EUR")
+    with pytest.raises(CurrencyMismatch):
+        entry_post(
+            kind="correction",
+            lines=[(eur, Money(100, "USD")), (revenue, Money(-100, "USD"))],
+            idempotency_key="usd",
+        )
+    assert not JournalEntry.objects.exists()
+
+
+def test_available_never_goes_negative(make_user, fund):
+    # given 3.00 available
+    member = make_user()
+    fund(member, 300)
+    available = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="EUR")
+    payouts = account_for(AccountKind.EXTERNAL_PAYOUTS, currency="EUR")
+    # when 3.01 is paid out, then refused and nothing changed
+    with pytest.raises(InsufficientFunds) as raised:
+        entry_post(
+            kind="payout",
+            lines=[(available, Money(301, "EUR")), (payouts, Money(-301, "EUR"))],
+            idempotency_key="too-much",
+        )
+    assert raised.value.details["available_minor"] == 300
+    assert balance_of(available) == Money(300, "EUR") and JournalEntry.objects.count() == 1
+    # and exactly 3.00 is fine
+    entry_post(
+        kind="payout",
+        lines=[(available, Money(300, "EUR")), (payouts, Money(-300, "EUR"))],
+        idempotency_key="all",
+    )
+    assert balance_of(available) == Money(0, "EUR")
+
+
+def test_snapshots_keep_balances_and_the_trial_balance_equal_to_the_postings(make_user, fund):
+    # given two members funded in EUR and JPY, a snapshot run, then more postings
+    alice, bob = make_user(), make_user()
+    fund(alice, 1000)
+    fund(bob, 700, "JPY")
+    assert balances_snapshot() == 4  # two members, two funding accounts
+    assert balances_snapshot() == 0  # nothing new
+    fund(alice, 50)
+    alice_eur = account_for(AccountKind.MEMBER_AVAILABLE, owner=alice, currency="EUR")
+    # then balances are snapshot + postings since, and equal the full recomputation
+    assert balance_of(alice_eur) == Money(1050, "EUR")
+    assert trial_balance() == {"EUR": 0, "JPY": 0}
+    assert balances_snapshot() == 2
+    assert BalanceSnapshot.objects.filter(account=alice_eur).count() == 2
+    assert balance_of(alice_eur) == Money(1050, "EUR")
+    result = ledger_verify()
+    assert result.problems == [] and result.entries == 3 and result.postings == 6 and result.snapshots == 6
+
+
+def test_ledger_verify_and_the_cli_report_a_snapshot_that_disagrees_with_the_postings(make_user, fund):
+    # given a snapshot that lies
+    member = make_user()
+    fund(member, 1000)
+    balances_snapshot()
+    account = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="EUR")
+    BalanceSnapshot.objects.create(
+        account=account, currency="EUR", up_to_posting_id=10**9, balance_minor=-999
+    )
+    # when verified, then the problem is named and the CLI exits 1
+    problems = ledger_verify().problems
+    assert any(f"snapshot of account {account.pk}" in p for p in problems)
+    assert any("trial balance is not zero" in p for p in problems)
+    result = CliRunner().invoke(main, ["ledger", "verify"])
+    assert result.exit_code == 1 and "problem:" in result.output
+
+
+def test_the_cli_says_so_when_the_ledger_is_sound(make_user, fund):
+    fund(make_user(), 1000)
+    result = CliRunner().invoke(main, ["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "1 entries, 2 postings" in result.output and "No problems found." in result.output

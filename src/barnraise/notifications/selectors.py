@@ -1,0 +1,29 @@
+from typing import Any
+
+from django.db.models import QuerySet
+
+from barnraise.accounts.models import User
+from barnraise.notifications.models import Notification
+
+
+def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user).order_by("-id")
+    return qs.filter(read_at=None) if unread_only else qs
+
+
+def notifications_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def notifications_export_for(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(n.id),
+            "kind": n.kind,
+            "title": n.title,
+            "body": n.body,
+            "created_at": n.created_at.isoformat(),
+            "read_at": n.read_at.isoformat() if n.read_at else None,
+        }
+        for n in Notification.objects.filter(recipient=user).order_by("id")
+    ]

@@ -1,0 +1,153 @@
+"""Writes for notifications: the one way every context tells a member something."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import TemplateDoesNotExist, render_to_string
+from django.utils import timezone
+
+from barnraise.accounts.models import User
+from barnraise.errors import NotFound
+from barnraise.notifications.models import Notification, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+
+def _render(kind: str, part: str, context: dict[str, Any]) -> str:
+    return render_to_string(f"notifications/{kind}/{part}", context).strip()
+
+
+def notification_send(
+    *,
+    recipient: User,
+    kind: str,
+    context: dict[str, Any] | None = None,
+    url: str = "",
+    email: bool = True,
+) -> Notification:
+    """Record an in-app notification and, unless `email` is off, queue its email.
+
+    Title and body come from `notifications/<kind>/title.txt` and `body.txt`; an optional
+    `email.html` gives the email an HTML part. Both are rendered now, so the worker only sends.
+    """
+    from django.conf import settings
+
+    ctx = {"recipient": recipient, "url": url, "site_url": settings.SITE_URL, **(context or {})}
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            recipient=recipient,
+            kind=kind,
+            title=" ".join(_render(kind, "title.txt", ctx).split()),
+            body=_render(kind, "body.txt", ctx),
+            url=url,
+            data={key: str(value) for key, value in (context or {}).items()},
+        )
+        if email and recipient.is_active and recipient.deleted_at is None:
+            try:
+                html = _render(kind, "email.html", ctx)
+            except TemplateDoesNotExist:
+                html = ""
+            text = notification.body
+            if url:
+                text = f"{text}\n\n{settings.SITE_URL}{url}"
+            email_queue(
+                to=recipient.email,
+                subject=notification.title,
+                text_body=text,
+                html_body=html,
+                notification=notification,
+            )
+    return notification
+
+
+def email_queue(
+    *,
+    to: str,
+    subject: str,
+    text_body: str,
+    html_body: str = "",
+    notification: Notification | None = None,
+) -> OutgoingEmail:
+    """Store an email and hand it to the worker once the surrounding transaction commits."""
+    from barnraise.notifications.tasks import email_deliver
+
+    message = OutgoingEmail.objects.create(
+        to=to,
+        subject=subject[:300],
+        text_body=text_body,
+        html_body=html_body,
+        notification=notification,
+    )
+    email_deliver.enqueue(email_id=str(message.id))
+    return message
+
+
+def email_deliver_now(*, email_id: str) -> OutgoingEmail | None:
+    """Send one stored email. Safe to call twice: a sent email is not sent again."""
+    from django.conf import settings
+
+    message = OutgoingEmail.objects.filter(id=email_id).first()
+    if message is None or message.status != OutgoingEmail.Status.PENDING:
+        return message
+    mail = EmailMultiAlternatives(
+        message.subject, message.text_body, settings.DEFAULT_FROM_EMAIL, [message.to]
+    )
+    if message.html_body:
+        mail.attach_alternative(message.html_body, "text/html")
+    try:
+        mail.send()
+    except Exception as exc:  # any transport error: record it and let the sweeper retry
+        attempts = message.attempts + 1
+        status = (
+            OutgoingEmail.Status.FAILED
+            if attempts >= OutgoingEmail.MAX_ATTEMPTS
+            else OutgoingEmail.Status.PENDING
+        )
+        OutgoingEmail.objects.filter(id=message.id).update(
+            attempts=F("attempts") + 1, last_error=repr(exc)[:2000], status=status
+        )
+        logger.warning("email %s to %s failed (attempt %s): %r", message.id, message.to, attempts, exc)
+        return message
+    OutgoingEmail.objects.filter(id=message.id, status=OutgoingEmail.Status.PENDING).update(
+        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return message
+
+
+def emails_requeue_pending(*, older_than_seconds: int = 120) -> int:
+    """Queue again every email still pending after a while (a lost message, a failed send)."""
+    from barnraise.notifications.tasks import email_deliver
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("id", flat=True)[:500]
+    )
+    for email_id in ids:
+        email_deliver.enqueue(email_id=str(email_id))
+    return len(ids)
+
+
+def notification_mark_read(*, actor: User, notification_id: str) -> Notification:
+    notification = Notification.objects.filter(id=notification_id, recipient=actor).first()
+    if notification is None:
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor: User) -> int:
+    return Notification.objects.filter(recipient=actor, read_at=None).update(read_at=timezone.now())
+
+
+def notifications_delete_for(user: User) -> None:
+    """Account deletion: notifications are personal and nobody else depends on them."""
+    Notification.objects.filter(recipient=user).delete()
+    OutgoingEmail.objects.filter(to=user.email, status=OutgoingEmail.Status.PENDING).delete()

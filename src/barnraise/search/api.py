@@ -1,0 +1,69 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from barnraise.api.auth import caller
+from barnraise.api.pagination import PageParams, page_by_id
+from barnraise.api.schemas import Page, StrictBool
+from barnraise.search import selectors, services
+
+router = Router(tags=["search"])
+
+
+class SearchParams(Schema):
+    """Documented here; parsed by barnraise.search.query, which also reads `attr.<name>`."""
+
+    q: str | None = Field(None, description="Words to find in titles and descriptions.")
+    kind: str | None = Field(None, description="sale, rental, service or request.")
+    category: str | None = Field(None, description="A category slug; includes subcategories.")
+    lat: str | None = Field(None, description="With lng: search around this point.")
+    lng: str | None = None
+    radius_km: str | None = Field(None, description="Around lat/lng; default 25, at most 500.")
+    bbox: str | None = Field(None, description="minLng,minLat,maxLng,maxLat (the map's view).")
+    min_price: str | None = Field(None, description="Minor units; needs currency.")
+    max_price: str | None = Field(None, description="Minor units; needs currency.")
+    currency: str | None = None
+    start: str | None = Field(None, description="With end: free for the whole window (with offset).")
+    end: str | None = None
+    seats: str | None = Field(None, description="Seats needed in the window; default 1.")
+    sort: str | None = Field(None, description="relevance, distance, price, -price, rating, newest.")
+    limit: str | None = Field(None, description="At most 100; default 20.")
+    cursor: str | None = None
+
+
+class SavedSearchIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    params: dict[str, str] = Field(description='The search\'s query parameters, e.g. {"q": "bike"}.')
+    alerts: StrictBool = True
+
+
+class SavedSearchOut(Schema):
+    id: UUID
+    name: str
+    params: dict[str, Any]
+    alerts: bool
+    created_at: datetime
+    last_run_at: datetime | None
+
+
+@router.get("", response=Page[SavedSearchOut], summary="Your saved searches")
+def saved_searches(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
+    rows, cursor = page_by_id(selectors.saved_searches_for(user=caller(request)), params)
+    return {"results": rows, "next_cursor": cursor}
+
+
+@router.post("", response={201: SavedSearchOut}, summary="Save a search and get a daily digest")
+def saved_search_create(request: HttpRequest, data: SavedSearchIn) -> Status[Any]:
+    saved = services.saved_search_create(
+        actor=caller(request), name=data.name, params=data.params, alerts=data.alerts
+    )
+    return Status(201, saved)
+
+
+@router.delete("/{saved_search_id}", response={204: None}, summary="Forget a saved search")
+def saved_search_delete(request: HttpRequest, saved_search_id: UUID) -> Status[None]:
+    services.saved_search_delete(actor=caller(request), saved_search_id=saved_search_id)
+    return Status(204, None)

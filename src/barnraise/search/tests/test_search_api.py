@@ -1,0 +1,259 @@
+"""Search through GET /api/v1/listings: one suite, run on SQLite and on PostgreSQL."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from barnraise.catalog.models import Listing
+from barnraise.search.tests.conftest import GHENT, titles
+
+pytestmark = pytest.mark.django_db
+
+BRUGES = (51.2093, 3.2247)  # ~38 km from Ghent
+ANTWERP = (51.2194, 4.4025)  # ~51 km
+
+
+def test_text_search_finds_stemmed_words_and_prefixes_and_ranks_titles_first(api, add):
+    add("Old armchair", description="Comes with a free bike pump")
+    add("Blue commuter bike")
+    add("Racing bikes for two")
+    add("Garden table", category="goods")
+    assert titles(api.get("/api/v1/listings?q=bike"))[:2] in (
+        ["Racing bikes for two", "Blue commuter bike"],
+        ["Blue commuter bike", "Racing bikes for two"],
+    )
+    assert set(titles(api.get("/api/v1/listings?q=bike"))) == {
+        "Old armchair",
+        "Blue commuter bike",
+        "Racing bikes for two",
+    }
+    assert titles(api.get("/api/v1/listings?q=commut")) == ["Blue commuter bike"]
+    assert titles(api.get("/api/v1/listings?q=blue+bike")) == ["Blue commuter bike"]
+    assert titles(api.get('/api/v1/listings?q="); DROP TABLE x; --')) == []
+
+
+def test_index_follows_edits_and_only_published_listings_show(api, api_as, add):
+    listing = add("Blue commuter bike")
+    draft = add("Hidden bike", publish=False)
+    assert titles(api.get("/api/v1/listings?q=bike")) == ["Blue commuter bike"]
+    Listing.objects.filter(pk=listing.pk).update(title="Red tandem")
+    assert titles(api.get("/api/v1/listings?q=bike")) == []
+    assert titles(api.get("/api/v1/listings?q=tandem")) == ["Red tandem"]
+    Listing.objects.filter(pk=listing.pk).delete()
+    assert titles(api.get("/api/v1/listings?q=tandem")) == []
+    assert draft.status == "draft"
+
+
+def test_kind_and_category_include_subcategories(api, add):
+    add("Blue bike")
+    add("Bike for rent", kind="rental", unit="day")
+    add("Lamp", category="goods")
+    add("Room by the river", category="rooms", kind="rental", unit="night")
+    assert set(titles(api.get("/api/v1/listings?category=goods"))) == {"Blue bike", "Bike for rent", "Lamp"}
+    assert titles(api.get("/api/v1/listings?category=goods&kind=rental")) == ["Bike for rent"]
+    assert titles(api.get("/api/v1/listings?kind=rental&sort=newest")) == [
+        "Room by the river",
+        "Bike for rent",
+    ]
+
+
+def test_radius_search_reports_distance_and_sorts_by_it(api, add):
+    add("Antwerp bike", at=ANTWERP)
+    add("Bruges bike", at=BRUGES)
+    add("Ghent bike", at=GHENT)
+    near = api.get(f"/api/v1/listings?lat={GHENT[0]}&lng={GHENT[1]}&radius_km=45&sort=distance").json()
+    assert [r["title"] for r in near["results"]] == ["Ghent bike", "Bruges bike"]
+    assert near["results"][0]["distance_km"] == 0.0
+    assert 37.0 <= near["results"][1]["distance_km"] <= 40.0
+    wide = api.get(f"/api/v1/listings?lat={GHENT[0]}&lng={GHENT[1]}&radius_km=80&sort=distance")
+    assert titles(wide) == ["Ghent bike", "Bruges bike", "Antwerp bike"]
+
+
+def test_bbox_is_the_map_view(api, add):
+    add("Bruges bike", at=BRUGES)
+    add("Antwerp bike", at=ANTWERP)
+    assert titles(api.get("/api/v1/listings?bbox=3.0,51.1,3.5,51.3")) == ["Bruges bike"]
+
+
+def test_price_range_within_a_currency_and_price_sorts(api, add):
+    add("Cheap", price=500)
+    add("Mid", price=5000)
+    add("Dear", price=50000)
+    add("Pounds", price=5000, currency="GBP")
+    assert titles(api.get("/api/v1/listings?min_price=1000&max_price=10000&currency=EUR")) == ["Mid"]
+    assert titles(api.get("/api/v1/listings?currency=EUR&sort=price")) == ["Cheap", "Mid", "Dear"]
+    assert titles(api.get("/api/v1/listings?currency=EUR&sort=-price")) == ["Dear", "Mid", "Cheap"]
+
+
+def test_attribute_filters_are_typed_by_the_schema(api, add):
+    add("Small e-bike", attributes={"frame_size": "S", "electric": True, "gears": 7})
+    add("Large bike", attributes={"frame_size": "L", "electric": False, "gears": 21})
+    assert titles(api.get("/api/v1/listings?category=bikes&attr.frame_size=S")) == ["Small e-bike"]
+    assert titles(api.get("/api/v1/listings?category=goods&attr.electric=false")) == ["Large bike"]
+    assert titles(api.get("/api/v1/listings?category=bikes&attr.gears=21")) == ["Large bike"]
+
+
+def test_rating_sort_puts_unrated_last(api, add):
+    a, b, c = add("A"), add("B"), add("C")
+    Listing.objects.filter(pk=a.pk).update(rating_score=3.5)
+    Listing.objects.filter(pk=c.pk).update(rating_score=4.9)
+    assert titles(api.get("/api/v1/listings?sort=rating")) == ["C", "A", "B"]
+    assert b.rating_score is None
+
+
+def test_window_search_respects_weekly_plan_exceptions_and_dst(api, api_as, add):
+    # given a room open 09:00-17:00 local time every day, in Brussels
+    owner = api_as()
+    room = add("Meeting room", category="rooms", kind="rental", unit="hour", actor=owner.user)
+    weekly = [{"weekday": d, "start": "09:00", "end": "17:00", "seats": 2} for d in range(7)]
+    owner.call("PUT", f"listings/{room.public_id}/availability", json={"weekly": weekly, "exceptions": []})
+    brussels, utc = ZoneInfo("Europe/Brussels"), ZoneInfo("UTC")
+    # clocks go forward on Sunday 2027-03-28: 09:00 local is 08:00 UTC the day before, 07:00 on it
+    day = datetime(2027, 3, 28, 9, 0, tzinfo=brussels)
+    saturday_0730_utc = datetime(2027, 3, 27, 7, 30, tzinfo=utc)
+    sunday_0730_utc = datetime(2027, 3, 28, 7, 30, tzinfo=utc)
+
+    def free(start: datetime, end: datetime, seats: int = 1) -> list[str]:
+        params = {"start": start.isoformat(), "end": end.isoformat(), "seats": str(seats)}
+        return titles(api.get("/api/v1/listings", params))
+
+    assert free(day, day + timedelta(hours=1)) == ["Meeting room"]
+    assert free(day.astimezone(utc), day.astimezone(utc) + timedelta(hours=8)) == ["Meeting room"]
+    assert free(sunday_0730_utc, sunday_0730_utc + timedelta(hours=1)) == ["Meeting room"]
+    assert free(saturday_0730_utc, saturday_0730_utc + timedelta(hours=1)) == []  # 08:30 local
+    assert free(day - timedelta(hours=1), day + timedelta(hours=1)) == []  # 08:00 local is closed
+    assert free(day, day + timedelta(hours=1), seats=3) == []
+    # when the owner closes that morning with an exception
+    owner.call(
+        "PUT",
+        f"listings/{room.public_id}/availability",
+        json={
+            "weekly": weekly,
+            "exceptions": [
+                {"start": day.isoformat(), "end": (day + timedelta(hours=2)).isoformat(), "seats": 0}
+            ],
+        },
+    )
+    assert free(day, day + timedelta(hours=1)) == []
+    assert free(day + timedelta(hours=3), day + timedelta(hours=4)) == ["Meeting room"]
+
+
+def test_window_in_the_past_or_too_far_ahead_finds_nothing(api, api_as, add):
+    owner = api_as()
+    room = add("Room", category="rooms", kind="rental", unit="night", actor=owner.user)
+    weekly = [{"weekday": d, "start": "00:00", "end": "00:00", "seats": 1} for d in range(7)]
+    owner.call("PUT", f"listings/{room.public_id}/availability", json={"weekly": weekly, "exceptions": []})
+    soon = timezone.now() + timedelta(days=2)
+    far = timezone.now() + timedelta(days=400)
+    assert titles(
+        api.get(
+            "/api/v1/listings", {"start": soon.isoformat(), "end": (soon + timedelta(days=1)).isoformat()}
+        )
+    ) == ["Room"]
+    assert (
+        titles(
+            api.get(
+                "/api/v1/listings", {"start": far.isoformat(), "end": (far + timedelta(days=1)).isoformat()}
+            )
+        )
+        == []
+    )
+
+
+def test_cursor_pages_are_stable_under_inserts(api, add):
+    for index in range(7):
+        add(f"Bike {index}", price=1000 + index)
+    first = api.get("/api/v1/listings?sort=price&currency=EUR&limit=3").json()
+    add("Cheapest newcomer", price=1)
+    second = api.get(f"/api/v1/listings?sort=price&currency=EUR&limit=3&cursor={first['next_cursor']}").json()
+    third = api.get(f"/api/v1/listings?sort=price&currency=EUR&limit=3&cursor={second['next_cursor']}").json()
+    seen = [r["title"] for page in (first, second, third) for r in page["results"]]
+    assert seen == [f"Bike {i}" for i in range(7)]
+    assert third["next_cursor"] is None
+
+
+def test_relevance_and_distance_pages_cover_everything_once(api, add):
+    for index in range(5):
+        add(f"Bike number {index}", description="bike " * index, at=(GHENT[0] + index * 0.01, GHENT[1]))
+    for sort in ("relevance", "distance"):
+        seen, cursor = [], None
+        while True:
+            params = {"q": "bike", "lat": GHENT[0], "lng": GHENT[1], "sort": sort, "limit": 2}
+            if cursor:
+                params["cursor"] = cursor
+            page = api.get("/api/v1/listings", params).json()
+            seen += [r["title"] for r in page["results"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert sorted(seen) == [f"Bike number {i}" for i in range(5)], sort
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("lat=91&lng=0", "lat"),
+        ("lat=50", "lng"),
+        ("lat=50&lng=4&radius_km=9999", "radius_km"),
+        ("radius_km=5", "radius_km"),
+        ("bbox=1,2,3", "bbox"),
+        ("min_price=10", "currency"),
+        ("min_price=ten&currency=EUR", "min_price"),
+        ("currency=EURO", "currency"),
+        ("start=2099-01-01T10:00:00%2B00:00", "end"),
+        ("start=2099-01-02T10:00:00%2B00:00&end=2099-01-01T10:00:00%2B00:00", "end"),
+        ("sort=cheapest", "sort"),
+        ("sort=distance", "sort"),
+        ("sort=relevance", "sort"),
+        ("kind=barter", "kind"),
+        ("category=nope", "category"),
+        ("attr.frame_size=S", "attr.frame_size"),
+        ("category=bikes&attr.colour=red", "attr.colour"),
+        ("category=bikes&attr.frame_size=XXL", "attr.frame_size"),
+        ("category=bikes&attr.gears=many", "attr.gears"),
+        ("limit=101", "limit"),
+        ("cursor=!!!", "cursor"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_bad_parameters_get_a_4xx_naming_the_parameter(api, cats, query, param):
+    response = api.get(f"/api/v1/listings?{query}")
+    assert response.status_code in (400, 422), response.content
+    assert param in response.json()["error"]["details"]
+
+
+def test_naive_window_is_refused(api, cats):
+    response = api.get("/api/v1/listings?start=2099-01-01T10:00:00&end=2099-01-01T12:00:00")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "naive_datetime"
+
+
+def test_window_search_counts_the_seats_bookings_hold(api, api_as, add):
+    # given a room with one seat, open all day
+    owner = api_as()
+    room = add("Single room", category="rooms", kind="rental", unit="hour", actor=owner.user)
+    zone = ZoneInfo("Europe/Brussels")
+    day = (timezone.now().astimezone(zone) + timedelta(days=5)).date()
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=zone)
+    window = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    assert titles(api.get("/api/v1/listings", window)) == ["Single room"]
+    # when a customer books 11:00-12:00
+    booked = api_as().call(
+        "POST",
+        "transactions",
+        json={
+            "listing_id": str(room.public_id),
+            "start": (start + timedelta(hours=1)).isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+        },
+    )
+    assert booked.status_code == 201, booked.json()
+    # then the overlapping window is no longer free, and a later one still is
+    assert titles(api.get("/api/v1/listings", window)) == []
+    later = {
+        "start": (start + timedelta(hours=3)).isoformat(),
+        "end": (start + timedelta(hours=4)).isoformat(),
+    }
+    assert titles(api.get("/api/v1/listings", later)) == ["Single room"]

@@ -1,0 +1,269 @@
+"""Listing pages: the listing, its create/edit form, closing it, its availability, "My listings"."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from barnraise import errors
+from barnraise.accounts.models import User
+from barnraise.catalog.models import Category, Kind, Listing
+from barnraise.catalog.selectors import availability_of, categories_all, listing_visible, listings_by_author
+from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
+from barnraise.markup import render_markdown
+from barnraise.web.availability_forms import (
+    Plan,
+    plan_add_error,
+    plan_from_availability,
+    plan_from_post,
+    plan_parse,
+    weekday_choices,
+)
+from barnraise.web.deal_presenters import deal_panel
+from barnraise.web.listing_forms import (
+    BOOKABLE,
+    COMMON_CURRENCIES,
+    COMMON_ZONES,
+    ListingForm,
+    category_choices,
+    listing_form_add_error,
+    listing_initial,
+)
+from barnraise.web.listing_presenters import attribute_rows, breadcrumb, weekly_summary
+from barnraise.web.views import member_of
+
+GET_POST = ["GET", "POST"]
+
+
+def viewer_of(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+def _visible(request: HttpRequest, public_id: UUID) -> Listing:
+    try:
+        return listing_visible(public_id=public_id, viewer=viewer_of(request))
+    except errors.NotFound as error:
+        raise Http404(error.message) from error
+
+
+def _own(request: HttpRequest, public_id: UUID) -> Listing:
+    """The author's own listing; anyone else gets 404 (unpublished) or 403 (published)."""
+    listing = _visible(request, public_id)
+    if listing.author_id != member_of(request).pk:
+        raise PermissionDenied
+    return listing
+
+
+@require_GET
+def listing_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return listing_page(request, _visible(request, public_id))
+
+
+def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, **extra: Any) -> HttpResponse:
+    """The listing page; the deal views render it again with their form's values and errors."""
+    viewer = viewer_of(request)
+    is_author = viewer is not None and listing.author_id == viewer.pk
+    context = {
+        "listing": listing,
+        "is_author": is_author,
+        "panel": None if is_author else deal_panel(listing),
+        "deal_key": uuid4(),
+        # Sanitized by render_markdown (nh3): the one place the page trusts HTML.
+        "description_html": mark_safe(render_markdown(listing.description)),  # noqa: S308
+        "attributes": attribute_rows(listing),
+        "breadcrumb": breadcrumb(listing.category),
+        "photos": list(listing.photos.all()),
+        "weekly": weekly_summary(availability_of(listing)) if listing.kind in BOOKABLE else None,
+        "map_tile_url": settings.MAP_TILE_URL,
+        **extra,
+    }
+    return render(request, "web/listings/detail.html", context, status=status)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: ListingForm,
+    *,
+    listing: Listing | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "listing": listing,
+        "kind": form.kind_value,
+        "kind_label": Kind(form.kind_value).label,
+        "bookable": form.kind_value in BOOKABLE,
+        "zones": COMMON_ZONES,
+        "currencies": COMMON_CURRENCIES,
+        "map_tile_url": settings.MAP_TILE_URL,
+        **extra,
+    }
+    return render(request, "web/listings/form.html", context, status=status)
+
+
+def _categories_for(kind: str, chosen: Category | None) -> list[Category]:
+    return [c for c in categories_all() if not c.kinds or kind in c.kinds or c == chosen]
+
+
+def _chosen(data: Any, default_kind: str | None = None) -> tuple[str | None, Category | None]:
+    kind = default_kind or data.get("kind")
+    if kind not in Kind.values:
+        kind = None
+    slug = data.get("category") or ""
+    category = next((c for c in categories_all() if c.slug == slug), None)
+    return kind, category
+
+
+def _refreshed(data: Any) -> dict[str, Any]:
+    """The posted values as a form's initial data, for re-rendering after kind/category changes."""
+    return {key: data.get(key) for key in data if key != "csrfmiddlewaretoken"}
+
+
+def _save_error(
+    request: HttpRequest, form: ListingForm, error: errors.DomainError, **extra: Any
+) -> HttpResponse:
+    if isinstance(error, errors.PermissionDenied) and not isinstance(error, errors.EmailUnverified):
+        raise PermissionDenied(error.message) from error
+    listing_form_add_error(form, error)
+    extra["email_unverified"] = isinstance(error, errors.EmailUnverified)
+    return _form_page(request, form, status=403 if extra["email_unverified"] else 422, **extra)
+
+
+@login_required
+@require_http_methods(GET_POST)
+def listing_new(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    kind, category = _chosen(data)
+    if kind is None or category is None:
+        context = {"kinds": Kind.choices, "categories": category_choices(categories_all()), "chosen": data}
+        status = 422 if request.method == "POST" else 200
+        return render(request, "web/listings/choose.html", context, status=status)
+    categories = _categories_for(kind, category)
+    if request.method == "GET" or data.get("action") == "refresh":
+        initial = _refreshed(data)
+        return _form_page(
+            request, ListingForm(initial=initial, kind=kind, category=category, categories=categories)
+        )
+    form = ListingForm(data, kind=kind, category=category, categories=categories)
+    if not form.is_valid():
+        return _form_page(request, form, status=422)
+    publish = data.get("action") != "draft"
+    try:
+        listing = listing_create(
+            actor=member_of(request), publish=publish, kind=kind, **form.service_fields()
+        )
+    except errors.DomainError as error:
+        return _save_error(request, form, error)
+    messages.success(request, _status_message(listing))
+    return redirect("listing_detail", public_id=listing.public_id)
+
+
+def _status_message(listing: Listing) -> str:
+    if listing.status == Listing.Status.PUBLISHED:
+        return _("Your listing is live.")
+    if listing.status == Listing.Status.PENDING_APPROVAL:
+        return _("Your listing is saved and waits for an operator's approval.")
+    return _("Your listing is saved as a draft. Only you can see it.")
+
+
+@login_required
+@require_http_methods(GET_POST)
+def listing_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    listing = _own(request, public_id)
+    if listing.status == Listing.Status.CLOSED:
+        messages.info(request, _("This listing is closed and can no longer be changed."))
+        return redirect("listing_detail", public_id=listing.public_id)
+    data = request.POST
+    _kind, category = _chosen(data, listing.kind) if request.method == "POST" else (None, listing.category)
+    category = category or listing.category
+    kind, categories = listing.kind, _categories_for(listing.kind, category)
+    if request.method == "GET" or data.get("action") == "refresh":
+        initial = listing_initial(listing) if request.method == "GET" else _refreshed(data)
+        form = ListingForm(initial=initial, editing=True, kind=kind, category=category, categories=categories)
+        return _form_page(request, form, listing=listing)
+    form = ListingForm(data, editing=True, kind=kind, category=category, categories=categories)
+    if not form.is_valid():
+        return _form_page(request, form, listing=listing, status=422)
+    changes = form.service_fields()
+    if data.get("action") in ("publish", "draft"):
+        changes["status"] = "published" if data["action"] == "publish" else "draft"
+    try:
+        listing = listing_update(actor=member_of(request), public_id=listing.public_id, changes=changes)
+    except errors.DomainError as error:
+        return _save_error(request, form, error, listing=listing)
+    messages.success(
+        request, _status_message(listing) if "status" in changes else _("Your changes are saved.")
+    )
+    return redirect("listing_detail", public_id=listing.public_id)
+
+
+@login_required
+@require_http_methods(GET_POST)
+def listing_close_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    listing = _own(request, public_id)
+    if request.method == "GET":
+        return render(request, "web/listings/close.html", {"listing": listing})
+    try:
+        listing_close(actor=member_of(request), public_id=listing.public_id)
+    except errors.DomainError as error:
+        messages.error(request, error.message)
+        return redirect("listing_detail", public_id=listing.public_id)
+    messages.success(request, _("The listing is closed. It no longer appears in search."))
+    return redirect("my_listings")
+
+
+def _availability_page(
+    request: HttpRequest,
+    listing: Listing,
+    plan: Plan,
+    *,
+    status: int = 200,
+    problems: list[str] | None = None,
+) -> HttpResponse:
+    context = {"listing": listing, "plan": plan, "weekdays": weekday_choices(), "problems": problems or []}
+    return render(request, "web/listings/availability.html", context, status=status)
+
+
+@login_required
+@require_http_methods(GET_POST)
+def listing_availability(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    listing = _own(request, public_id)
+    if listing.kind not in BOOKABLE:
+        raise Http404(_("Only rentals and services have availability."))
+    if request.method == "GET":
+        return _availability_page(
+            request, listing, plan_from_availability(availability_of(listing), listing.timezone)
+        )
+    plan = plan_from_post(request.POST)
+    if request.POST.get("action") != "save":
+        return _availability_page(request, listing, plan)
+    weekly, exceptions = plan_parse(plan, listing.timezone)
+    if plan.has_errors:
+        return _availability_page(request, listing, plan, status=422)
+    try:
+        availability_set(
+            actor=member_of(request), public_id=listing.public_id, weekly=weekly, exceptions=exceptions
+        )
+    except errors.InvalidInput as error:
+        return _availability_page(request, listing, plan, status=422, problems=plan_add_error(plan, error))
+    except errors.DomainError as error:
+        return _availability_page(request, listing, plan, status=error.status, problems=[error.message])
+    messages.success(request, _("The availability is saved."))
+    return redirect("listing_detail", public_id=listing.public_id)
+
+
+@login_required
+@require_GET
+def my_listings(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "web/listings/mine.html", {"listings": listings_by_author(user=member_of(request))}
+    )

@@ -1,0 +1,25 @@
+"""Suite-wide test configuration: hypothesis profiles.
+
+`HYPOTHESIS_PROFILE=ci` bounds every property test (schemathesis included) so CI time is
+predictable; `dev`, the default, is hypothesis' own defaults without a deadline.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# The live server backs the concurrency tests: 32 clients connect at once, so the listen
+# backlog must hold them all (Django's default is 10).
+from django.core.servers import basehttp  # noqa: E402
+
+basehttp.WSGIServer.request_queue_size = 128

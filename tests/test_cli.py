@@ -1,0 +1,85 @@
+"""The `barnraise` command as an operator runs it: in a fresh directory, as a subprocess."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BARNRAISE = [sys.executable, "-m", "barnraise.cli"]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    environ.pop("DATABASE_URL", None)
+    environ.pop("REDIS_URL", None)
+    environ.update(env)
+    return subprocess.run(  # noqa: S603 - our own command
+        BARNRAISE + args, cwd=cwd, env=environ, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"DATABASE_URL": "mysql://db/x"}, "unsupported database"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:1/none"}, "cannot reach the database"),
+        ({"REDIS_URL": "redis://127.0.0.1:1/0"}, "cannot reach Redis"),
+        ({"REDIS_URL": "http://nope"}, "REDIS_URL"),
+        ({"SITE_URL": "not a url"}, "SITE_URL"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32"),
+        ({"EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
+    ],
+)
+def test_broken_setting_fails_at_start_with_a_clear_message(tmp_path, env, message):
+    # when an operator starts the worker with a setting that is on but broken
+    result = run(["worker"], tmp_path, **env)
+    # then it stops at once, naming the problem, without a traceback
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_manage_passes_through_and_reports_config_errors(tmp_path):
+    # when
+    ok = run(["manage", "check"], tmp_path)
+    broken = run(["manage", "check"], tmp_path, DEBUG="perhaps")
+    # then
+    assert ok.returncode == 0, ok.stderr
+    assert "no issues" in ok.stdout
+    assert broken.returncode != 0
+    assert "Traceback" not in broken.stderr
+
+
+def test_secret_key_is_generated_once_into_var(tmp_path):
+    # when the command runs twice without SECRET_KEY
+    run(["manage", "check"], tmp_path)
+    first = (tmp_path / "var" / "secret_key").read_text()
+    run(["manage", "check"], tmp_path)
+    # then the key is kept, private to the owner
+    assert (tmp_path / "var" / "secret_key").read_text() == first
+    assert len(first) >= 50
+    assert oct((tmp_path / "var" / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.slow
+def test_seed_is_idempotent_and_createoperator_works(tmp_path):
+    # given a fresh directory: seeding migrates nothing by itself, so migrate first
+    assert run(["manage", "migrate", "--no-input"], tmp_path).returncode == 0
+    # when the seed runs twice
+    first = run(["seed", "--members", "6", "--listings", "20"], tmp_path)
+    second = run(["seed", "--members", "6", "--listings", "20"], tmp_path)
+    # then the second run adds nothing
+    assert first.returncode == 0, first.stderr
+    assert "'listings_added': 20" in first.stdout
+    assert "'listings_added': 0" in second.stdout
+    assert "listings" in first.stderr  # the progress bar
+    # and an operator can be created from the command line
+    made = run(
+        ["createoperator", "--email", "ops@example.com", "--group", "finance", "--password", "x-9-long-pass"],
+        tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "finance" in made.stdout
