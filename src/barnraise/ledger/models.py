@@ -237,3 +237,131 @@ class SandboxRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.external_id or self.idempotency_key}"
+
+
+class PaymentStatus(models.TextChoices):
+    AUTHORIZED = "authorized", _("authorized")
+    CAPTURE_PENDING = "capture_pending", _("capture pending")
+    CAPTURED = "captured", _("captured")
+    CAPTURE_FAILED = "capture_failed", _("capture failed")
+    VOIDED = "voided", _("voided")
+    RELEASED = "released", _("released")  # out of escrow: the deal is settled, maybe after refunds
+    REFUNDED = "refunded", _("refunded")  # all of it went back to the customer
+
+
+class Payment(models.Model):
+    """A deal's card payment, from authorization to settlement (see barnraise.ledger.escrow).
+
+    One per transaction (`reference` = "transaction:<uuid>"). The amounts are copied from the
+    deal when it was priced: `amount_minor` is what the customer pays, `provider_share_minor`
+    what the provider earns before any refund; the rest is the platform's fees.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    reference = models.CharField(max_length=80, unique=True)
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    payee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3)
+    amount_minor = models.BigIntegerField()
+    provider_share_minor = models.BigIntegerField()
+    payment_method = models.CharField(max_length=64, help_text=_("Masked: a card's last four digits."))
+    authorization_id = models.CharField(max_length=120)
+    capture_id = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.AUTHORIZED)
+    refunded_minor = models.BigIntegerField(default=0)
+    chargeback_minor = models.BigIntegerField(default=0)
+    # Set while a dispute is open: the provider's pending share does not settle.
+    frozen = models.BooleanField(default=False)
+    settled = models.BooleanField(default=False, help_text=_("The provider's share became available."))
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount_minor} {self.currency} ({self.status})"
+
+
+class PayoutAccount(models.Model):
+    """Where a member is paid out, at the payment provider; payouts need it `ready`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account"
+    )
+    provider = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=120, unique=True)
+    ready = models.BooleanField(default=False)
+    onboarding_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.external_id} ({'ready' if self.ready else 'onboarding'})"
+
+
+class Payout(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    account = models.ForeignKey(PayoutAccount, on_delete=models.PROTECT, related_name="payouts")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    scheduled = models.BooleanField(default=False, help_text=_("Made by the weekly schedule."))
+    failure_code = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["owner", "-created_at"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="ledger_payout_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.amount_minor} {self.currency} ({self.status})"
+
+
+class PayoutHold(models.Model):
+    """An operator's hold on a member's payouts; in force until released."""
+
+    id = models.BigAutoField(primary_key=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_holds")
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=now)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"hold on {self.owner_id} ({'released' if self.released_at else 'in force'})"
+
+
+class ProviderWebhookEvent(models.Model):
+    """An inbound payment-provider webhook: stored first (after its signature is verified),
+    then processed once; a redelivery of the same event id is recognised and not processed again."""
+
+    id = models.BigAutoField(primary_key=True)
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=120)
+    type = models.CharField(max_length=80)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="ledger_webhook_once")
+        ]
+        indexes: ClassVar = [models.Index(fields=["processed_at", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.type} {self.event_id}"
