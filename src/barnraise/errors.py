@@ -139,3 +139,25 @@ class CurrencyNotSupported(DomainError):
     code = "currency_not_supported"
     status = 422
     default_message = _("The marketplace does not take payments in this currency yet.")
+
+
+class NotReviewable(Conflict):
+    """Only the parties of a completed transaction review it; `details.state` says where it is."""
+
+    code = "not_reviewable"
+    default_message = _("Only a completed transaction can be reviewed.")
+
+
+class ReviewWindowClosed(Conflict):
+    code = "review_window_closed"
+    default_message = _("The time for reviewing this transaction has passed.")
+
+
+class AlreadyReviewed(Conflict):
+    code = "already_reviewed"
+    default_message = _("You have already reviewed this transaction.")
+
+
+class AlreadyReplied(Conflict):
+    code = "already_replied"
+    default_message = _("This review already has a reply.")

@@ -4,6 +4,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from barnraise.accounts import lifecycle
 from barnraise.accounts.models import ApiToken, User
@@ -63,3 +64,11 @@ def user_export(*, user: User) -> dict[str, Any]:
     for name, section in lifecycle.export_sections().items():
         data[name] = section(user)
     return data
+
+
+def badges_of(*, user: User) -> list[dict[str, str]]:
+    """The member's verifications and credentials, each shown as a badge on the profile."""
+    badges: list[dict[str, str]] = []
+    if user_email_verified(user=user):
+        badges.append({"kind": "email", "label": str(_("Email verified"))})
+    return badges

@@ -229,6 +229,7 @@ def _mount_routers() -> None:
     from barnraise.commerce.api import router as transactions_router
     from barnraise.ledger.api import router as ledger_router
     from barnraise.notifications.api import router as notifications_router
+    from barnraise.reputation.api import replies_router, reviews_router, users_router
     from barnraise.search.api import router as saved_searches_router
 
     api.add_router("", health_router)
@@ -244,6 +245,9 @@ def _mount_routers() -> None:
     api.add_router("/processes", processes_router)
     api.add_router("/events", events_router)
     api.add_router("", ledger_router)
+    api.add_router("/transactions", reviews_router)
+    api.add_router("/reviews", replies_router)
+    api.add_router("/users", users_router)
 
 
 _mount_routers()

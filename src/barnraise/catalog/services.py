@@ -373,3 +373,8 @@ def listing_mark_fulfilled(*, listing_id: int) -> None:
     Listing.objects.filter(pk=listing_id, status=Listing.Status.PUBLISHED).update(
         status=Listing.Status.CLOSED, updated_at=timezone.now()
     )
+
+
+def listing_rating_set(*, listing_id: int, score: float | None) -> None:
+    """Store the listing's reputation score (computed by barnraise.reputation) for search."""
+    Listing.objects.filter(pk=listing_id).update(rating_score=score)

@@ -225,6 +225,7 @@ INSTALLED_APPS = [
     "barnraise.search",
     "barnraise.commerce",
     "barnraise.ledger",
+    "barnraise.reputation",
     "barnraise.api",
 ]
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ReputationConfig(AppConfig):
+    name = "barnraise.reputation"
+    label = "reputation"
+    verbose_name = "Reviews and reputation"
+
+    def ready(self) -> None:
+        from barnraise.accounts import lifecycle
+        from barnraise.commerce import events, timers
+        from barnraise.reputation import selectors, services
+
+        timers.register_handler(services.REVEAL_HANDLER, services.reviews_reveal_due)
+        events.register_consumer("reputation", services.on_event)
+        lifecycle.register_export("reviews_written", selectors.export_for)
