@@ -76,3 +76,24 @@ def api_as(make_user: Callable[..., User]) -> Callable[..., ApiClient]:
         return client
 
     return as_user
+
+
+TEST_CARD = "4242424242424242"  # the sandbox's card that always succeeds
+
+
+def payout_ready(user: User) -> User:
+    """Give `user` a sandbox payout account that finished onboarding, as the pages would."""
+    from barnraise.ledger.payouts import payout_account_open, sandbox_onboarding_finish
+
+    account = payout_account_open(actor=user)
+    sandbox_onboarding_finish(actor=user, external_id=account.external_id)
+    return user
+
+
+def after_commit(call: Callable[[], Any]) -> Any:
+    """Run `call`, then the on-commit callbacks it queued (provider calls, their answers,
+    notifications), as the worker would right after the commit."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return call()

@@ -141,6 +141,7 @@ def _apply(
     params: dict[str, Any],
     idempotency_key: str | None,
     dry_run: bool,
+    notes: dict[str, Any] | None = None,
 ) -> Outcome:
     now = timezone.now()
     process = processes.get(tx.process, tx.process_version)
@@ -159,6 +160,7 @@ def _apply(
         params=_clean_params(step, params),
         now=now,
         dry_run=dry_run,
+        notes=dict(notes or {}),
     )
     for guard in step.guards:
         registry.guard(guard)(ctx)
@@ -198,12 +200,17 @@ def transition(
     params: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     dry_run: bool = False,
+    notes: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Move `tx` by the transition `name`. With dry_run, compute everything, write nothing."""
+    """Move `tx` by the transition `name`. With dry_run, compute everything, write nothing.
+
+    `notes` reach the actions as `ctx.notes`: what a service learned before the transition that
+    must not travel in `params` (they are stored on the event), e.g. a payment authorization.
+    """
     try:
         with db.atomic():
             locked = Transaction.objects.select_for_update().select_related("listing").get(pk=tx.pk)
-            outcome = _apply(locked, name, actor, params or {}, idempotency_key, dry_run)
+            outcome = _apply(locked, name, actor, params or {}, idempotency_key, dry_run, notes)
             if dry_run:
                 raise _DryRun()
             _after_commit()
@@ -223,8 +230,14 @@ def start(
     actor: User,
     idempotency_key: str | None = None,
     dry_run: bool = False,
+    notes: dict[str, Any] | None = None,
+    tx_id: Any = None,
 ) -> Outcome:
-    """Open a transaction and take its first transition, in one database transaction."""
+    """Open a transaction and take its first transition, in one database transaction.
+
+    `tx_id` names the new transaction when a service needed its id first (a payment
+    authorized before the transaction opens refers to it).
+    """
     if process.transition(name) is None or name not in [t.name for t in process.initial_transitions()]:
         allowed = [t.name for t in process.initial_transitions()]
         raise TransitionNotAllowed(details={"state": "initial", "allowed": allowed})
@@ -233,6 +246,7 @@ def start(
             # Built, not saved: _apply inserts it once, in its final state. Rows that point to it
             # (bookings, reservations) may come first: foreign keys are checked at commit.
             tx = Transaction(
+                **({"id": tx_id} if tx_id is not None else {}),
                 process=process.name,
                 process_version=process.version,
                 state="initial",
@@ -247,7 +261,7 @@ def start(
                 idempotency_key=None if dry_run else idempotency_key,
             )
             tx.listing = listing
-            outcome = _apply(tx, name, actor, params, None, dry_run)
+            outcome = _apply(tx, name, actor, params, None, dry_run, notes)
             if dry_run:
                 raise _DryRun()
             _after_commit()

@@ -80,3 +80,28 @@ def known_actions() -> set[str]:
 
 def known_guards() -> set[str]:
     return set(_guards)
+
+
+# Payment hooks: how a service authorizes a payment before a transition that takes money
+# (one whose actions include `hold_payment`). The ledger registers them in its ready(), so
+# commerce needs no import of it. `authorize` runs outside any transaction and returns the
+# notes the transition's actions receive; `abandon` undoes it when the transition then fails.
+@dataclass(frozen=True)
+class PaymentHooks:
+    authorize: Callable[..., dict[str, Any]]
+    abandon: Callable[[dict[str, Any]], None]
+
+
+_payment_hooks: list[PaymentHooks] = []
+
+
+def register_payment_hooks(
+    *, authorize: Callable[..., dict[str, Any]], abandon: Callable[[dict[str, Any]], None]
+) -> None:
+    _payment_hooks[:] = [PaymentHooks(authorize=authorize, abandon=abandon)]
+
+
+def payment_hooks() -> PaymentHooks:
+    if not _payment_hooks:
+        raise RuntimeError("no payment hooks are registered (the ledger app registers them)")
+    return _payment_hooks[0]

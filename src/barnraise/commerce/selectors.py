@@ -1,6 +1,7 @@
 from functools import reduce
 from operator import or_
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -25,6 +26,17 @@ def transaction_visible(*, actor: User, transaction_id: Any) -> Transaction:
     if tx is None or not (actor.pk in (tx.customer_id, tx.provider_id) or is_operator(actor)):
         raise NotFound()
     return tx
+
+
+def transaction_by_reference(reference: str) -> Transaction | None:
+    """The transaction a "transaction:<uuid>" reference names (other contexts' rows use them)."""
+    prefix, _sep, value = reference.partition(":")
+    if prefix != "transaction":
+        return None
+    try:
+        return Transaction.objects.filter(pk=UUID(value)).first()
+    except ValueError:
+        return None
 
 
 def transactions_for(*, actor: User, role: str | None, state: str | None) -> QuerySet[Transaction]:

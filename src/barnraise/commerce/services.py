@@ -1,5 +1,6 @@
 """Writes for commerce: starting deals, offers, and moving them (all through the engine)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError
@@ -9,10 +10,12 @@ from django.utils.translation import gettext as _
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog.models import Listing
-from barnraise.commerce import engine, processes, selectors
+from barnraise.commerce import engine, processes, registry, selectors
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.processes.definitions import Process
 from barnraise.errors import Conflict, InvalidInput, NotFound
+from barnraise.ids import uuid7
+from barnraise.money import Money
 
 DEFAULT_PROCESS = {"sale": "purchase", "rental": "booking", "service": "booking", "request": "request"}
 
@@ -39,6 +42,35 @@ def _first_step(process: Process, listing: Listing, name: str | None) -> str:
     return "inquire" if process.name == "inquiry" else "request"
 
 
+def _takes_payment(process: Process, name: str) -> bool:
+    step = process.transition(name)
+    return step is not None and "hold_payment" in step.actions
+
+
+def _paid(
+    *,
+    payment_method: Any,
+    amount: Money,
+    tx_id: Any,
+    step: str,
+    run: Callable[[dict[str, Any]], engine.Outcome],
+) -> engine.Outcome:
+    """Authorize the payment first, outside any transaction and lock, then run the transition
+    with it; if the transition fails, the authorization is voided. A decline writes nothing."""
+    hooks = registry.payment_hooks()
+    notes = hooks.authorize(
+        amount=amount,
+        payment_method=payment_method,
+        reference=f"transaction:{tx_id}",
+        idempotency_key=f"transaction:{tx_id}:{step}:{uuid7().hex}",
+    )
+    try:
+        return run(notes)
+    except BaseException:
+        hooks.abandon(notes)
+        raise
+
+
 def transaction_create(
     *,
     actor: User,
@@ -48,8 +80,13 @@ def transaction_create(
     params: dict[str, Any],
     idempotency_key: str | None = None,
     dry_run: bool = False,
+    payment_method: str | None = None,
 ) -> engine.Outcome:
-    """A customer opens a deal on a listing: an inquiry, a purchase or a booking."""
+    """A customer opens a deal on a listing: an inquiry, a purchase or a booking.
+
+    A deal that takes money (`hold_payment`) is priced and checked by a dry run first, then the
+    card is authorized for the total, then the deal opens. A declined card opens nothing.
+    """
     user_require_verified_email(user=actor)
     listing = _published(listing_id)
     if listing.author_id == actor.pk:
@@ -65,17 +102,34 @@ def transaction_create(
         earlier = Transaction.objects.filter(customer=actor, idempotency_key=idempotency_key).first()
         if earlier is not None:
             return engine.Outcome(earlier, None, replayed=True)
-    try:
+    name = _first_step(chosen, listing, transition)
+
+    def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
         return engine.start(
             listing=listing,
             customer=actor,
             provider=listing.author,
             process=chosen,
-            name=_first_step(chosen, listing, transition),
+            name=name,
             params=params,
             actor=actor,
             idempotency_key=idempotency_key,
-            dry_run=dry_run,
+            dry_run=dry,
+            notes=notes,
+            tx_id=tx_id,
+        )
+
+    try:
+        if dry_run or not _takes_payment(chosen, name):
+            return open_deal(dry=dry_run)
+        priced = open_deal(dry=True).tx
+        tx_id = uuid7()
+        return _paid(
+            payment_method=payment_method,
+            amount=Money(priced.total_amount_minor, priced.currency),
+            tx_id=tx_id,
+            step=name,
+            run=lambda notes: open_deal(dry=False, notes=notes, tx_id=tx_id),
         )
     except IntegrityError:
         # Two requests with one key raced; the loser replays the winner's deal.
@@ -135,10 +189,37 @@ def transaction_transition(
     idempotency_key: str | None = None,
     dry_run: bool = False,
 ) -> engine.Outcome:
+    """Move a deal. A step that takes money (accepting an offer) takes `payment_method` among
+    its params: the card is authorized for the deal's total before the step runs."""
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
     if name not in ("close_inquiry", "close", "close_by_provider") and tx.process != "inquiry":
         user_require_verified_email(user=actor)
-    with db.atomic(durable=not dry_run):
-        return engine.transition(
-            tx, name, actor=actor, params=params, idempotency_key=idempotency_key, dry_run=dry_run
-        )
+    params = dict(params)
+    payment_method = params.pop("payment_method", None)
+
+    def run(notes: dict[str, Any] | None = None, dry: bool = dry_run) -> engine.Outcome:
+        with db.atomic(durable=not dry):
+            return engine.transition(
+                tx,
+                name,
+                actor=actor,
+                params=params,
+                idempotency_key=idempotency_key,
+                dry_run=dry,
+                notes=notes,
+            )
+
+    process = processes.get(tx.process, tx.process_version)
+    if dry_run or not _takes_payment(process, name):
+        return run()
+    if idempotency_key and tx.events.filter(idempotency_key=idempotency_key).exists():
+        return run()  # a replay: the engine returns the first outcome, nothing is charged again
+    # Checks the actor, the state and the guards, and prices the step, before the card is touched.
+    priced = run(dry=True).tx
+    return _paid(
+        payment_method=payment_method,
+        amount=Money(priced.total_amount_minor, priced.currency),
+        tx_id=tx.pk,
+        step=name,
+        run=lambda notes: run(notes, dry=False),
+    )

@@ -1,6 +1,7 @@
 """Balances and ledger history for members; the trial balance for finance operators.
 
-Mounted at the API root: /me/balances, /me/ledger and /ops/trial-balance.
+Mounted at the API root: /me/balances, /me/ledger, /me/payout-account, /me/payouts,
+/transactions/{id}/payment, and for finance operators /ops/trial-balance and /ops/payout-holds.
 """
 
 from datetime import datetime
@@ -9,15 +10,15 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
-from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor
-from barnraise.api.schemas import ErrorOut, MoneyOut, Page
-from barnraise.errors import InvalidInput, PermissionDenied
-from barnraise.ledger import selectors
-from barnraise.ledger.models import Posting
+from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor, page_by_id
+from barnraise.api.schemas import ErrorOut, MoneyOut, Page, StrictInt
+from barnraise.errors import InvalidInput, NotFound, PermissionDenied
+from barnraise.ledger import payouts, selectors
+from barnraise.ledger.models import Payment, Payout, PayoutAccount, PayoutHold, Posting
 from barnraise.money import Money
 
 router = Router(tags=["ledger"])
@@ -116,3 +117,179 @@ def trial_balance_show(request: HttpRequest) -> dict[str, Any]:
         "postings_since_snapshot": report.postings_since_snapshot,
         "snapshot_up_to_posting_id": report.watermark,
     }
+
+
+class PayoutAccountOut(Schema):
+    provider: str
+    ready: bool = Field(description="Payouts can be made; otherwise finish onboarding first.")
+    onboarding_url: str = Field(description="Where to finish onboarding (empty once ready).")
+
+
+def _account_out(account: PayoutAccount) -> dict[str, Any]:
+    return {
+        "provider": account.provider,
+        "ready": account.ready,
+        "onboarding_url": "" if account.ready else account.onboarding_url,
+    }
+
+
+@router.get(
+    "/me/payout-account",
+    response={200: PayoutAccountOut, 404: ErrorOut},
+    summary="Your payout account (404 until you set one up)",
+)
+def payout_account_show(request: HttpRequest) -> dict[str, Any]:
+    account = PayoutAccount.objects.filter(owner=caller(request)).first()
+    if account is None:
+        raise NotFound()
+    return _account_out(account)
+
+
+@router.post(
+    "/me/payout-account",
+    response={200: PayoutAccountOut, 201: PayoutAccountOut},
+    summary="Set up your payout account; then finish onboarding at `onboarding_url`",
+)
+def payout_account_create(request: HttpRequest) -> Status[Any]:
+    user = caller(request)
+    existed = PayoutAccount.objects.filter(owner=user).exists()
+    account = payouts.payout_account_open(actor=user)
+    return Status(200 if existed else 201, _account_out(account))
+
+
+class PayoutIn(Schema):
+    currency: str = Field(min_length=3, max_length=3)
+    amount_minor: StrictInt | None = Field(
+        None, ge=1, le=10**15, description="Default: everything available in this currency."
+    )
+
+
+class PayoutOut(Schema):
+    id: UUID
+    amount: MoneyOut
+    status: str = Field(description="pending, paid or failed (a failed payout's money is back).")
+    scheduled: bool = Field(description="Made by the weekly schedule rather than on request.")
+    failure_code: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _payout_out(payout: Payout) -> dict[str, Any]:
+    return {
+        "id": payout.pk,
+        "amount": Money(payout.amount_minor, payout.currency).as_json(),
+        "status": payout.status,
+        "scheduled": payout.scheduled,
+        "failure_code": payout.failure_code,
+        "created_at": payout.created_at,
+        "finished_at": payout.finished_at,
+    }
+
+
+@router.post(
+    "/me/payouts",
+    response={201: PayoutOut},
+    summary="Pay out your available balance (409 `payout_account_required`, `payouts_on_hold`, "
+    "`insufficient_funds`)",
+)
+def payout_create(request: HttpRequest, data: PayoutIn) -> Status[Any]:
+    payout = payouts.payout_request(
+        actor=caller(request), currency=data.currency.upper(), amount_minor=data.amount_minor
+    )
+    payout.refresh_from_db()
+    return Status(201, _payout_out(payout))
+
+
+@router.get("/me/payouts", response=Page[PayoutOut], summary="Your payouts, newest first")
+def payout_list(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
+    rows, cursor = page_by_id(Payout.objects.filter(owner=caller(request)), params)
+    return {"results": [_payout_out(row) for row in rows], "next_cursor": cursor}
+
+
+class PaymentOut(Schema):
+    status: str = Field(
+        description="authorized, capture_pending, captured, capture_failed, voided, released or refunded."
+    )
+    amount: MoneyOut = Field(description="What the customer pays.")
+    refunded: MoneyOut
+    payment_method: str = Field(description="Masked: a card shows as its last four digits.")
+    provider_share: MoneyOut = Field(description="The provider's part before any refund.")
+    frozen: bool = Field(description="A dispute holds the provider's share.")
+
+
+@router.get(
+    "/transactions/{transaction_id}/payment",
+    response={200: PaymentOut, 404: ErrorOut},
+    summary="A deal's payment (parties and operators only; 404 when the deal takes no money)",
+)
+def payment_show(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
+    from barnraise.commerce import selectors as commerce_selectors
+
+    tx = commerce_selectors.transaction_visible(actor=caller(request), transaction_id=transaction_id)
+    payment = Payment.objects.filter(reference=f"transaction:{tx.pk}").first()
+    if payment is None:
+        raise NotFound()
+    return {
+        "status": payment.status,
+        "amount": Money(payment.amount_minor, payment.currency).as_json(),
+        "refunded": Money(payment.refunded_minor, payment.currency).as_json(),
+        "payment_method": payment.payment_method,
+        "provider_share": Money(payment.provider_share_minor, payment.currency).as_json(),
+        "frozen": payment.frozen,
+    }
+
+
+class HoldIn(Schema):
+    member_id: UUID
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class HoldOut(Schema):
+    id: int
+    member_id: UUID
+    reason: str
+    created_at: datetime
+    released_at: datetime | None
+
+
+def _hold_out(hold: PayoutHold) -> dict[str, Any]:
+    return {
+        "id": hold.pk,
+        "member_id": hold.owner_id,
+        "reason": hold.reason,
+        "created_at": hold.created_at,
+        "released_at": hold.released_at,
+    }
+
+
+def _finance(request: HttpRequest) -> User:
+    user = caller(request)
+    if not (user.is_staff and user.has_perm("ledger.add_payouthold")):
+        raise PermissionDenied()
+    return user
+
+
+@router.post(
+    "/ops/payout-holds",
+    response={201: HoldOut, 403: ErrorOut},
+    summary="Operators (finance): hold a member's payouts",
+)
+def hold_create(request: HttpRequest, data: HoldIn) -> Status[Any]:
+    actor = _finance(request)
+    owner = User.objects.filter(pk=data.member_id).first()
+    if owner is None:
+        raise InvalidInput(details={"member_id": [_("No such member.")]})
+    return Status(201, _hold_out(payouts.payout_hold_place(actor=actor, owner=owner, reason=data.reason)))
+
+
+@router.post(
+    "/ops/payout-holds/{hold_id}/release",
+    response={200: HoldOut, 403: ErrorOut},
+    summary="Operators (finance): release a hold",
+)
+def hold_release(request: HttpRequest, hold_id: int) -> dict[str, Any]:
+    actor = _finance(request)
+    hold = PayoutHold.objects.filter(pk=hold_id).first()
+    if hold is None:
+        raise NotFound()
+    return _hold_out(payouts.payout_hold_release(actor=actor, hold=hold))

@@ -5,3 +5,9 @@ class LedgerConfig(AppConfig):
     name = "barnraise.ledger"
     label = "ledger"
     verbose_name = "Ledger"
+
+    def ready(self) -> None:
+        from barnraise.ledger import escrow, payouts
+
+        escrow.register()
+        payouts.register()

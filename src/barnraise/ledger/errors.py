@@ -34,3 +34,23 @@ class InsufficientFunds(Conflict):
 
     code = "insufficient_funds"
     default_message = _("The available balance is too low for this.")
+
+
+class PayoutAccountRequired(Conflict):
+    """Taking a paid deal needs a payout account that finished onboarding."""
+
+    code = "payout_account_required"
+    default_message = _("The provider needs a payout account before taking paid deals.")
+
+
+class AuthenticationRequired(DomainError):
+    """The card asks for authentication (3-D Secure), which this flow cannot complete yet."""
+
+    code = "authentication_required"
+    status = 402
+    default_message = _("The card needs authentication with the bank; use another card.")
+
+
+class PayoutsOnHold(Conflict):
+    code = "payouts_on_hold"
+    default_message = _("Payouts for this account are on hold; contact support.")

@@ -270,6 +270,8 @@ class Payment(models.Model):
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.AUTHORIZED)
     refunded_minor = models.BigIntegerField(default=0)
     chargeback_minor = models.BigIntegerField(default=0)
+    # The provider's share credited to pending and not yet settled to available.
+    pending_minor = models.BigIntegerField(default=0)
     # Set while a dispute is open: the provider's pending share does not settle.
     frozen = models.BooleanField(default=False)
     settled = models.BooleanField(default=False, help_text=_("The provider's share became available."))

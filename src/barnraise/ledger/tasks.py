@@ -4,7 +4,7 @@ from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from barnraise.ledger import payments, services
+from barnraise.ledger import payments, payouts, services
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -23,3 +23,9 @@ def provider_call_run(call_id: str) -> None:
 def provider_calls_sweep() -> None:
     """Retry provider calls left pending for a minute (same key) and report finished ones."""
     payments.provider_calls_sweep()
+
+
+@db_periodic_task(crontab(day_of_week="1", hour="6", minute="0"))
+def payouts_weekly() -> None:
+    """Monday morning: pay out every available balance (members with a ready account, no hold)."""
+    payouts.payouts_weekly()

@@ -124,3 +124,70 @@ DISPUTE_STEPS = (
     ),
     Transition("resolve", ("disputed",), "resolved", "operator", params=("outcome",)),
 )
+
+
+# Money steps, from version 2 on. The customer's card is authorized before the deal opens and
+# `hold_payment` records the authorization; the step that commits the provider asks for the
+# capture (`request_capture`) and the deal waits in `payment_pending` until the worker reports
+# the provider's answer through one of these system transitions. The action names are the
+# ledger's (barnraise.ledger.escrow); commerce only names them.
+def payment_result_steps(
+    *, release: tuple[str, ...], on_capture: tuple[str, ...] = ()
+) -> tuple[Transition, ...]:
+    return (
+        Transition(
+            "payment_captured",
+            ("payment_pending",),
+            "accepted",
+            "system",
+            actions=("record_capture", *on_capture, "reveal_contact_details"),
+            description="The provider captured the payment into escrow.",
+        ),
+        Transition(
+            "payment_failed",
+            ("payment_pending",),
+            "payment_failed",
+            "system",
+            actions=(*release, "void_payment"),
+            description="The capture failed; the hold is released.",
+        ),
+    )
+
+
+PAID_DISPUTE_STEPS = (
+    Transition(
+        "dispute",
+        ("completed",),
+        "disputed",
+        "customer",
+        guards=("within_dispute_window",),
+        actions=("freeze_payout",),
+        params=("reason",),
+    ),
+    Transition(
+        "dispute_by_provider",
+        ("completed",),
+        "disputed",
+        "provider",
+        guards=("within_dispute_window",),
+        actions=("freeze_payout",),
+        params=("reason",),
+    ),
+    Transition(
+        "chargeback",
+        ("accepted", "completed", "disputed"),
+        "disputed",
+        "system",
+        actions=("record_chargeback", "freeze_payout"),
+        description="The card issuer reversed the payment; an operator decides who bears it.",
+    ),
+    Transition(
+        "resolve",
+        ("disputed",),
+        "resolved",
+        "operator",
+        actions=("resolve_dispute",),
+        params=("outcome", "refund"),
+        description="The operator refunds any amount (none, part or all); the rest is paid out.",
+    ),
+)

@@ -6,7 +6,16 @@ is the customer. Accepting one offer declines the others and closes the request.
 
 from datetime import timedelta
 
-from barnraise.commerce.processes.definitions import DISPUTE_STEPS, INITIAL, At, Process, Transition, timed
+from barnraise.commerce.processes.definitions import (
+    DISPUTE_STEPS,
+    INITIAL,
+    PAID_DISPUTE_STEPS,
+    At,
+    Process,
+    Transition,
+    payment_result_steps,
+    timed,
+)
 
 DAY = timedelta(days=1)
 
@@ -75,5 +84,80 @@ REQUEST_V1 = Process(
             "cancel_by_operator", ("accepted", "delivered"), "cancelled", "operator", params=("reason",)
         ),
         *DISPUTE_STEPS,
+    ),
+)
+
+REQUEST_V2 = Process(
+    name="request",
+    version=2,
+    kinds=("request",),
+    description="Version 1 with money. Only the requester, who pays, accepts: their card is "
+    "authorized and captured into escrow on acceptance (a provider answers a counter-offer by "
+    "updating the offer). The provider is paid when the delivery is accepted.",
+    final_states=("withdrawn", "declined", "cancelled", "payment_failed", "resolved", "completed"),
+    transitions=(
+        Transition(
+            "offer",
+            (INITIAL,),
+            "offered",
+            "provider",
+            actions=("set_offer_line_items",),
+            params=("price", "message", "start", "end"),
+        ),
+        Transition(
+            "update_offer",
+            ("offered", "countered"),
+            "offered",
+            "provider",
+            actions=("set_offer_line_items",),
+            params=("price", "message", "start", "end"),
+        ),
+        Transition(
+            "counter",
+            ("offered",),
+            "countered",
+            "customer",
+            actions=("set_offer_line_items",),
+            params=("price", "message"),
+        ),
+        Transition(
+            "accept_offer",
+            ("offered",),
+            "payment_pending",
+            "customer",
+            guards=("provider_can_be_paid",),
+            actions=("hold_payment", "request_capture", "close_other_offers"),
+        ),
+        *payment_result_steps(release=()),
+        Transition("reject", ("offered", "countered"), "declined", "customer", params=("reason",)),
+        Transition("withdraw", ("offered", "countered"), "withdrawn", "provider"),
+        Transition(
+            "close", ("offered", "countered"), "declined", "system", description="Another offer was accepted."
+        ),
+        Transition("deliver", ("accepted",), "delivered", "provider", params=("message",)),
+        Transition("request_changes", ("delivered",), "accepted", "customer", params=("message",)),
+        Transition(
+            "accept_delivery",
+            ("delivered",),
+            "completed",
+            "customer",
+            actions=("open_reviews", "release_to_provider"),
+        ),
+        timed(
+            "auto_accept",
+            ("delivered",),
+            "completed",
+            At("entered_state", 14 * DAY),
+            actions=("open_reviews", "release_to_provider"),
+        ),
+        Transition(
+            "cancel_by_operator",
+            ("accepted", "delivered"),
+            "cancelled",
+            "operator",
+            actions=("refund_payment",),
+            params=("reason",),
+        ),
+        *PAID_DISPUTE_STEPS,
     ),
 )

@@ -8,6 +8,7 @@ import pytest
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create, listing_create
 from barnraise.commerce.models import FeeRule
+from barnraise.conftest import payout_ready
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -24,7 +25,10 @@ def cats(db: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def provider(api_as: Callable[..., Any]) -> Any:
-    return api_as(name="Pat Provider")
+    """A provider who can take paid deals (a ready sandbox payout account)."""
+    client = api_as(name="Pat Provider")
+    payout_ready(client.user)
+    return client
 
 
 @pytest.fixture

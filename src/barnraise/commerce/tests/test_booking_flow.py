@@ -8,6 +8,7 @@ import time_machine
 from barnraise.commerce import timers
 from barnraise.commerce.models import Booking, Transaction
 from barnraise.commerce.tests.conftest import BRUSSELS, slot
+from barnraise.conftest import TEST_CARD, after_commit
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]
@@ -15,12 +16,19 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]
 
 def book(client, listing, **fields):
     start, end = slot()
-    body = {"listing_id": str(listing.public_id), "start": start, "end": end, **fields}
-    return client.call("POST", "transactions", json=body)
+    body = {
+        "listing_id": str(listing.public_id),
+        "start": start,
+        "end": end,
+        "payment_method": TEST_CARD,
+        **fields,
+    }
+    return after_commit(lambda: client.call("POST", "transactions", json=body))
 
 
 def step(client, tx_id, name, **params):
-    return client.call("POST", f"transactions/{tx_id}/transitions", json={"name": name, "params": params})
+    body = {"name": name, "params": params}
+    return after_commit(lambda: client.call("POST", f"transactions/{tx_id}/transitions", json=body))
 
 
 def sweep_at(moment, django_capture_on_commit_callbacks):
@@ -39,14 +47,15 @@ def test_request_accept_and_complete(
     # then a request waits for the provider, priced, with the contact details still hidden
     assert created.status_code == 201, created.json()
     tx = created.json()
-    assert tx["state"] == "requested" and tx["process"] == "booking" and tx["process_version"] == 1
+    assert tx["state"] == "requested" and tx["process"] == "booking" and tx["process_version"] == 2
     assert tx["total"] == {"amount_minor": 3000, "currency": "EUR", "formatted": "€30.00"}
     assert tx["available_transitions"] == ["cancel_by_customer"]
     assert tx["contact"] is None
     assert tx["cancellation_policy"]["slug"] == "moderate"
     assert any("New request" in m.subject for m in mailoutbox)
-    # when the provider accepts
-    accepted = step(provider, tx["id"], "accept")
+    # when the provider accepts, the deal waits for the capture, which the worker then reports
+    assert step(provider, tx["id"], "accept").json()["state"] == "payment_pending"
+    accepted = provider.call("GET", f"transactions/{tx['id']}")
     assert accepted.json()["state"] == "accepted"
     assert accepted.json()["contact"]["address"] == "Secret St 1"
     assert Booking.objects.get().status == "accepted"
@@ -60,6 +69,7 @@ def test_request_accept_and_complete(
     assert [e["name"] for e in customer.call("GET", f"transactions/{tx['id']}").json()["events"]] == [
         "request",
         "accept",
+        "payment_captured",
         "complete",
     ]
 
@@ -67,7 +77,8 @@ def test_request_accept_and_complete(
 def test_instant_booking_and_seats_run_out(customer, api_as, listing):
     room = listing(instant_booking=True, seats=2)
     first = book(customer, room, seats=2)
-    assert first.status_code == 201 and first.json()["state"] == "accepted"
+    assert first.status_code == 201 and first.json()["state"] == "payment_pending"
+    assert customer.call("GET", f"transactions/{first.json()['id']}").json()["state"] == "accepted"
     second = book(api_as(), room, seats=1)
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "not_available"
@@ -87,9 +98,7 @@ def test_request_expires_at_the_earlier_of_three_days_or_the_start(
 ):
     room = listing()
     start, end = slot(days=1)  # the start comes before three days pass
-    tx = customer.call(
-        "POST", "transactions", json={"listing_id": str(room.public_id), "start": start, "end": end}
-    ).json()
+    tx = book(customer, room, start=start, end=end).json()
     sweep_at(datetime.fromisoformat(start) + timedelta(minutes=1), django_capture_on_commit_callbacks)
     assert Transaction.objects.get(pk=tx["id"]).state == "expired"
     assert Booking.objects.get().status == "cancelled"
@@ -139,6 +148,7 @@ def test_nightly_rental_books_local_dates(customer, listing):
         "listing_id": str(room.public_id),
         "start": day.isoformat(),
         "end": (day + timedelta(days=3)).isoformat(),
+        "payment_method": TEST_CARD,
     }
     tx = customer.call("POST", "transactions", json=body).json()
     assert tx["total"]["amount_minor"] == 27000

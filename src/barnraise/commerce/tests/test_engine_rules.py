@@ -8,6 +8,7 @@ from barnraise.commerce.models import Booking, Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process, Transition
 from barnraise.commerce.tests.conftest import slot
 from barnraise.commerce.tests.test_booking_flow import book, step
+from barnraise.conftest import TEST_CARD
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]
@@ -56,7 +57,7 @@ def test_dry_run_of_a_transition_changes_nothing(customer, provider, listing):
     preview = provider.call(
         "POST", f"transactions/{tx['id']}/transitions?dry_run=true", json={"name": "accept"}
     )
-    assert preview.json()["state"] == "accepted" and preview.json()["dry_run"] is True
+    assert preview.json()["state"] == "payment_pending" and preview.json()["dry_run"] is True
     assert Transaction.objects.get().state == "requested"
     assert Booking.objects.get().status == "pending"
 
@@ -64,7 +65,7 @@ def test_dry_run_of_a_transition_changes_nothing(customer, provider, listing):
 def test_replaying_with_the_same_idempotency_key_returns_the_same_deal(customer, provider, listing):
     room = listing()
     start, end = slot()
-    body = {"listing_id": str(room.public_id), "start": start, "end": end}
+    body = {"listing_id": str(room.public_id), "start": start, "end": end, "payment_method": TEST_CARD}
     headers = {"Idempotency-Key": "book-1"}
     first = customer.call("POST", "transactions", json=body, headers=headers)
     again = customer.call("POST", "transactions", json=body, headers=headers)
@@ -113,26 +114,30 @@ def test_operators_follow_the_gap_free_event_log(
     )
     ops = ApiClient(token=token_create(user=operator, name="t")[1])
     log = ops.call("GET", "events?after=0").json()["results"]
-    assert [(e["sequence"], e["name"]) for e in log] == [(1, "request"), (2, "accept")]
+    assert [(e["sequence"], e["name"]) for e in log] == [
+        (1, "request"),
+        (2, "accept"),
+        (3, "payment_captured"),
+    ]
     assert ops.call("GET", "events?after=1").json()["results"][0]["name"] == "accept"
     assert customer.call("GET", "events").status_code == 403
 
 
 def test_a_new_version_never_changes_running_transactions(customer, provider, listing, monkeypatch):
     tx = book(customer, listing()).json()
-    v1 = processes.get("booking", 1)
-    v2 = Process(
+    current = processes.get("booking", 2)
+    v3 = Process(
         name="booking",
-        version=2,
-        description="v2",
-        kinds=v1.kinds,
-        final_states=v1.final_states,
-        transitions=(*v1.transitions, Transition("snooze", ("requested",), "snoozed", "provider")),
+        version=3,
+        description="v3",
+        kinds=current.kinds,
+        final_states=current.final_states,
+        transitions=(*current.transitions, Transition("snooze", ("requested",), "snoozed", "provider")),
     )
-    monkeypatch.setitem(processes.PROCESSES, ("booking", 2), v2)
-    assert step(provider, tx["id"], "snooze").status_code == 409  # the running deal stays on v1
+    monkeypatch.setitem(processes.PROCESSES, ("booking", 3), v3)
+    assert step(provider, tx["id"], "snooze").status_code == 409  # the running deal stays on v2
     new = book(customer, listing(title="Another")).json()
-    assert new["process_version"] == 2
+    assert new["process_version"] == 3
     assert step(provider, new["id"], "snooze").json()["state"] == "snoozed"
 
 

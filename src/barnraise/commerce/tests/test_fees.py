@@ -10,6 +10,7 @@ from barnraise.catalog.services import category_create
 from barnraise.commerce.models import Booking, FeeAmount, FeeRule, Transaction
 from barnraise.commerce.tests.conftest import slot
 from barnraise.commerce.tests.test_booking_flow import step
+from barnraise.conftest import TEST_CARD, after_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +21,19 @@ def default_rule():
 
 def book(client, listing, hours=2, **fields):
     start, end = slot(hours=hours)
-    body = {"listing_id": str(listing.public_id), "start": start, "end": end, **fields}
-    return client.call("POST", "transactions", json=body)
+    body = {
+        "listing_id": str(listing.public_id),
+        "start": start,
+        "end": end,
+        "payment_method": TEST_CARD,
+        **fields,
+    }
+    return after_commit(lambda: client.call("POST", "transactions", json=body))
 
 
 def buy(client, listing, quantity=1, query=""):
-    body = {"listing_id": str(listing.public_id), "quantity": quantity}
-    return client.call("POST", f"transactions{query}", json=body)
+    body = {"listing_id": str(listing.public_id), "quantity": quantity, "payment_method": TEST_CARD}
+    return after_commit(lambda: client.call("POST", f"transactions{query}", json=body))
 
 
 def money(tx, field):

@@ -10,13 +10,15 @@ from barnraise.catalog.models import Listing
 from barnraise.commerce import timers
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.tests.test_booking_flow import step
+from barnraise.conftest import TEST_CARD, after_commit, payout_ready
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]
 
 
 def start(client, listing, **fields):
-    return client.call("POST", "transactions", json={"listing_id": str(listing.public_id), **fields})
+    body = {"listing_id": str(listing.public_id), "payment_method": TEST_CARD, **fields}
+    return after_commit(lambda: client.call("POST", "transactions", json=body))
 
 
 def test_purchase_reserves_stock_and_completes_itself_14_days_after_shipping(
@@ -55,7 +57,7 @@ def test_an_inquiry_becomes_a_purchase_in_the_same_transaction(customer, provide
     bike = listing("sale")
     asked = start(customer, bike, transition="inquire", message="Is it still available?").json()
     assert asked["state"] == "inquiry"
-    bought = step(customer, asked["id"], "request", quantity=1)
+    bought = step(customer, asked["id"], "request", quantity=1, payment_method=TEST_CARD)
     assert bought.json()["state"] == "requested"
     assert [e["name"] for e in bought.json()["events"]] == ["inquire", "request"]
 
@@ -74,6 +76,7 @@ def test_offers_counter_and_accept_close_the_others_and_the_request(
     # given a request posted by the customer
     need = listing("request", actor=customer.user, title="Paint my fence")
     alice, bob = api_as(name="Alice"), api_as(name="Bob")
+    payout_ready(alice.user)
     # when two providers offer
     a = alice.call(
         "POST",
@@ -84,12 +87,16 @@ def test_offers_counter_and_accept_close_the_others_and_the_request(
         "POST", f"listings/{need.public_id}/offers", json={"price": {"amount_minor": 7000, "currency": "EUR"}}
     ).json()
     assert a["state"] == "offered" and a["customer"]["id"] == str(customer.user.id)
-    # and the customer counters Alice, who accepts the counter
+    # and the customer counters Alice, who meets it; the customer accepts and pays
     countered = step(customer, a["id"], "counter", price={"amount_minor": 8000, "currency": "EUR"})
     assert countered.json()["total"]["amount_minor"] == 8000
-    accepted = step(alice, a["id"], "accept_counter")
+    assert step(alice, a["id"], "accept_counter").status_code == 409  # only the payer accepts now
+    step(alice, a["id"], "update_offer", price={"amount_minor": 8000, "currency": "EUR"})
+    unpaid = step(customer, a["id"], "accept_offer")
+    assert unpaid.status_code == 422 and "payment_method" in unpaid.json()["error"]["details"]
+    step(customer, a["id"], "accept_offer", payment_method=TEST_CARD)
     # then Alice's deal is on, Bob's offer is closed, and the request left search
-    assert accepted.json()["state"] == "accepted"
+    assert Transaction.objects.get(pk=a["id"]).state == "accepted"
     assert Transaction.objects.get(pk=b["id"]).state == "declined"
     assert Listing.objects.get(pk=need.pk).status == "closed"
     # and delivery is approved by itself after 14 days

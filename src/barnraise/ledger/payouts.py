@@ -1,0 +1,221 @@
+"""Payouts: a member's payout account, payouts on request or every week, and operator holds.
+
+A payout takes money out of the member's *available* balance when it is requested (the entry
+`member_available → external_payouts` is posted with the `Payout` row and the provider call, in
+one transaction, so the same money cannot be paid out twice); the worker makes the call after
+commit. A failed payout is reversed by a correction entry that puts the money back.
+"""
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from barnraise.accounts.models import User
+from barnraise.errors import Conflict, InvalidInput, NotFound
+from barnraise.ids import uuid7
+from barnraise.ledger import payments, selectors, services
+from barnraise.ledger.errors import InsufficientFunds, PayoutAccountRequired, PayoutsOnHold
+from barnraise.ledger.models import (
+    Account,
+    AccountKind,
+    EntryKind,
+    Payout,
+    PayoutAccount,
+    PayoutHold,
+    ProviderCall,
+    ProviderCallStatus,
+    ProviderOperation,
+)
+from barnraise.ledger.providers import provider
+from barnraise.money import Money, check_currency
+
+logger = logging.getLogger(__name__)
+
+
+def payout_account_open(*, actor: User) -> PayoutAccount:
+    """The member's payout account at the payment provider, created on first call.
+
+    Calls the provider outside any transaction (same idempotency key on a retry)."""
+    existing = PayoutAccount.objects.filter(owner=actor).first()
+    if existing is not None:
+        return existing
+    made = provider().create_payout_account(
+        owner_reference=f"member:{actor.pk}", idempotency_key=f"payout-account:{actor.pk}"
+    )
+    account, _created = PayoutAccount.objects.get_or_create(
+        owner=actor,
+        defaults={
+            "provider": provider().name,
+            "external_id": made.id,
+            "ready": made.ready,
+            "onboarding_url": made.onboarding_url,
+        },
+    )
+    return account
+
+
+def payout_account_mark(*, external_id: str, ready: bool) -> PayoutAccount:
+    """The provider says whether the account may be paid out to (onboarding finished)."""
+    account = PayoutAccount.objects.filter(external_id=external_id).first()
+    if account is None:
+        raise NotFound()
+    if account.ready != ready:
+        account.ready = ready
+        account.updated_at = timezone.now()
+        account.save(update_fields=["ready", "updated_at"])
+    return account
+
+
+def sandbox_onboarding_finish(*, actor: User, external_id: str) -> PayoutAccount:
+    """What the owner's visit to the sandbox's onboarding page does."""
+    account = PayoutAccount.objects.filter(owner=actor, external_id=external_id).first()
+    if account is None or account.provider != "sandbox":
+        raise NotFound()
+    from barnraise.ledger.providers.sandbox import SandboxProvider
+
+    finished = SandboxProvider().onboarding_complete(account_id=external_id)
+    return payout_account_mark(external_id=external_id, ready=finished.ready)
+
+
+def holds_in_force(owner: User) -> "Any":
+    return PayoutHold.objects.filter(owner=owner, released_at__isnull=True)
+
+
+def payout_hold_place(*, actor: User, owner: User, reason: str) -> PayoutHold:
+    reason = (reason or "").strip()
+    if not 1 <= len(reason) <= 500:
+        raise InvalidInput(details={"reason": [_("Say why, in at most 500 characters.")]})
+    return PayoutHold.objects.create(owner=owner, reason=reason, created_by=actor)
+
+
+def payout_hold_release(*, actor: User, hold: PayoutHold) -> PayoutHold:
+    if hold.released_at is None:
+        hold.released_at, hold.released_by = timezone.now(), actor
+        hold.save(update_fields=["released_at", "released_by"])
+    return hold
+
+
+def payout_request(
+    *, actor: User, currency: str, amount_minor: int | None = None, scheduled: bool = False, key: str = ""
+) -> Payout:
+    """Pay out `amount_minor` (default: all that is available) in `currency`."""
+    currency = check_currency(currency, "currency")
+    account = PayoutAccount.objects.filter(owner=actor, ready=True).first()
+    if account is None:
+        raise PayoutAccountRequired(_("Set up a payout account first."))
+    if holds_in_force(actor).exists():
+        raise PayoutsOnHold()
+    with transaction.atomic():
+        available = services.account_for(AccountKind.MEMBER_AVAILABLE, owner=actor, currency=currency)
+        # Lock the balance before reading it, so two payouts at once cannot both take it.
+        Account.objects.select_for_update().filter(pk=available.pk).first()
+        balance = selectors.balance_of(available).amount_minor
+        amount = balance if amount_minor is None else amount_minor
+        if amount <= 0 or amount > balance:
+            raise InsufficientFunds(details={"available_minor": balance, "needed_minor": amount})
+        payout = Payout.objects.create(
+            owner=actor,
+            account=account,
+            amount_minor=amount,
+            currency=currency,
+            scheduled=scheduled,
+            idempotency_key=key or f"payout:{uuid7()}",
+        )
+        reference = f"payout:{payout.pk}"
+        services.entry_post(
+            kind=EntryKind.PAYOUT,
+            reference=reference,
+            lines=[
+                (available, Money(amount, currency)),
+                (
+                    services.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=currency),
+                    Money(-amount, currency),
+                ),
+            ],
+            idempotency_key=reference,
+        )
+        payments.provider_call_create(
+            operation=ProviderOperation.PAYOUT,
+            reference=reference,
+            idempotency_key=reference,
+            amount=Money(amount, currency),
+            account_id=account.external_id,
+        )
+    return payout
+
+
+def on_payout(call: ProviderCall) -> None:
+    """Result handler: mark the payout paid, or put the money back if it failed."""
+    payout = Payout.objects.filter(pk=call.reference.removeprefix("payout:")).first()
+    if payout is None or payout.status != Payout.Status.PENDING:
+        return
+    paid = call.status == ProviderCallStatus.SUCCEEDED and call.result.get("status") == "paid"
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status != Payout.Status.PENDING:
+            return
+        if not paid:
+            amount = Money(payout.amount_minor, payout.currency)
+            services.entry_post(
+                kind=EntryKind.CORRECTION,
+                reference=call.reference,
+                memo="payout failed",
+                lines=[
+                    (services.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=payout.currency), amount),
+                    (
+                        services.account_for(
+                            AccountKind.MEMBER_AVAILABLE, owner=payout.owner, currency=payout.currency
+                        ),
+                        -amount,
+                    ),
+                ],
+                idempotency_key=f"{call.reference}:reversal",
+            )
+        payout.status = Payout.Status.PAID if paid else Payout.Status.FAILED
+        payout.failure_code = (
+            "" if paid else str(call.result.get("failure_code") or call.result.get("error", ""))[:64]
+        )
+        payout.finished_at = timezone.now()
+        payout.save(update_fields=["status", "failure_code", "finished_at"])
+        from barnraise.notifications.services import notification_send
+
+        kind = "payout_sent" if paid else "payout_failed"
+        transaction.on_commit(
+            lambda: notification_send(
+                recipient=payout.owner,
+                kind=kind,
+                context={"amount": Money(payout.amount_minor, payout.currency).format()},
+                url="/wallet/",
+            )
+        )
+
+
+def payouts_weekly() -> int:
+    """Pay out every available balance of members with a ready account and no hold. Run weekly;
+    one payout per member and currency per ISO week, whatever the retries."""
+    year, week, _day = timezone.now().isocalendar()
+    made = 0
+    owners = User.objects.filter(payout_account__ready=True).exclude(
+        Q(payout_holds__released_at__isnull=True) & Q(payout_holds__isnull=False)
+    )
+    for owner in owners.distinct().iterator():
+        for balance in selectors.member_balances(member=owner):
+            if balance.available.amount_minor <= 0:
+                continue
+            key = f"payout:weekly:{owner.pk}:{balance.currency}:{year}-W{week:02d}"
+            if Payout.objects.filter(idempotency_key=key).exists():
+                continue
+            try:
+                payout_request(actor=owner, currency=balance.currency, scheduled=True, key=key)
+                made += 1
+            except Conflict as refused:  # a hold placed meanwhile, a balance taken by a refund
+                logger.info("weekly payout skipped for %s: %s", owner.pk, refused.code)
+    return made
+
+
+def register() -> None:
+    payments.register_result_handler(ProviderOperation.PAYOUT, on_payout)
