@@ -37,6 +37,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "journalentry": ("view",),
             "posting": ("view",),
             "balancesnapshot": ("view",),
+            "payment": ("view",),
+            "providercall": ("view",),
+            "payoutaccount": ("view",),
+            "payout": ("view",),
+            "payouthold": ("view", "add", "change"),
+            "providerwebhookevent": ("view",),
         },
     },
 }
