@@ -7,6 +7,7 @@ from barnraise.web import (
     notification_views,
     photo_views,
     process_views,
+    reputation_views,
     search_views,
     views,
 )
@@ -64,6 +65,9 @@ urlpatterns = [
     path("transactions/", deal_views.inbox, name="transaction_list"),
     path("transactions/<uuid:transaction_id>/", deal_views.transaction_detail, name="transaction_detail"),
     path("transactions/<uuid:transaction_id>/step/", deal_views.transaction_step, name="transaction_step"),
+    path("transactions/<uuid:transaction_id>/review/", reputation_views.review_submit, name="review_submit"),
+    path("reviews/<uuid:review_id>/reply/", reputation_views.review_reply, name="review_reply"),
+    path("members/<uuid:user_id>/", reputation_views.member_profile, name="member_profile"),
     path("processes/", process_views.process_list, name="process_list"),
     path("processes/<slug:name>/", process_views.process_detail, name="process_detail"),
 ]
