@@ -105,8 +105,6 @@ def abandon(notes: dict[str, Any]) -> None:
 
 def guard_provider_can_be_paid(ctx: Any) -> None:
     """A paid deal is taken only by a provider whose payout account finished onboarding."""
-    if ctx.tx.total_amount_minor <= 0:
-        return
     if not PayoutAccount.objects.filter(owner_id=ctx.tx.provider_id, ready=True).exists():
         raise PayoutAccountRequired()
 
@@ -268,7 +266,11 @@ def _give_back(ctx: Any, percent: Decimal) -> None:
     payment = _payment(ctx.tx)
     if ctx.dry_run or payment is None:
         return
-    if payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURE_FAILED):
+    if payment.status in (
+        PaymentStatus.AUTHORIZED,
+        PaymentStatus.CAPTURE_PENDING,
+        PaymentStatus.CAPTURE_FAILED,
+    ):
         # Nothing was taken: the whole hold is released whatever the policy says.
         payments.provider_call_create(
             operation=ProviderOperation.VOID,

@@ -10,6 +10,7 @@ from barnraise.web import (
     reputation_views,
     search_views,
     views,
+    wallet_views,
 )
 
 urlpatterns = [
@@ -65,6 +66,10 @@ urlpatterns = [
     path("transactions/", deal_views.inbox, name="transaction_list"),
     path("transactions/<uuid:transaction_id>/", deal_views.transaction_detail, name="transaction_detail"),
     path("transactions/<uuid:transaction_id>/step/", deal_views.transaction_step, name="transaction_step"),
+    path("wallet/", wallet_views.wallet, name="wallet"),
+    path("wallet/payout-account/", wallet_views.payout_account_setup, name="wallet_payout_account"),
+    path("wallet/payouts/", wallet_views.payout_request, name="wallet_payout"),
+    path("sandbox/onboarding/<str:account_id>", wallet_views.sandbox_onboarding, name="sandbox_onboarding"),
     path("transactions/<uuid:transaction_id>/review/", reputation_views.review_submit, name="review_submit"),
     path("reviews/<uuid:review_id>/reply/", reputation_views.review_reply, name="review_reply"),
     path("members/<uuid:user_id>/", reputation_views.member_profile, name="member_profile"),
