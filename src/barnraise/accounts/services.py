@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barnraise.accounts import lifecycle, operators, selectors
+from barnraise.accounts import lifecycle, operators, selectors, standing
 from barnraise.accounts.models import ApiToken, User
 from barnraise.errors import EmailTaken, EmailUnverified, InvalidInput, NotFound
 from barnraise.images import Size, Upload, image_ingest
@@ -81,9 +81,11 @@ def user_email_verification_send(*, user: User, request: HttpRequest | None = No
 
 
 def user_require_verified_email(*, user: User) -> None:
-    """Guard for publishing, transacting and messaging: 403 email_unverified otherwise."""
+    """Guard for publishing, transacting and messaging: 403 email_unverified otherwise, and the
+    standing guards other contexts register (a suspended member gets 403 member_suspended)."""
     if not selectors.user_email_verified(user=user):
         raise EmailUnverified()
+    standing.require_good_standing(user)
 
 
 def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
@@ -117,6 +119,8 @@ def user_profile_update(*, actor: User, **fields: Any) -> User:
             continue
         if len(value) > limit:
             raise InvalidInput(details={field: [_("Use at most %d characters.") % limit]})
+        if field == "bio":  # contact details are masked before others read them
+            value = standing.public_text(author=actor, text=value, where="bio", subject_id=str(actor.pk))
         setattr(actor, field, value.strip())
         changed.append(field)
     if changed:

@@ -228,9 +228,12 @@ def _mount_routers() -> None:
     from barnraise.commerce.api import events_router, offers_router, processes_router
     from barnraise.commerce.api import router as transactions_router
     from barnraise.ledger.api import router as ledger_router
+    from barnraise.messaging.api import inbox_router
+    from barnraise.messaging.api import router as messages_router
     from barnraise.notifications.api import router as notifications_router
     from barnraise.reputation.api import replies_router, reviews_router, users_router
     from barnraise.search.api import router as saved_searches_router
+    from barnraise.trust.api import appeals_router, reports_router, standing_router
 
     api.add_router("", health_router)
     api.add_router("/auth", auth_router)
@@ -244,6 +247,11 @@ def _mount_routers() -> None:
     api.add_router("/listings", offers_router)
     api.add_router("/processes", processes_router)
     api.add_router("/events", events_router)
+    api.add_router("/transactions", messages_router)
+    api.add_router("/conversations", inbox_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/appeals", appeals_router)
+    api.add_router("/me", standing_router)
     api.add_router("", ledger_router)
     api.add_router("/transactions", reviews_router)
     api.add_router("/reviews", replies_router)

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import standing
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog import attributes
@@ -182,6 +183,8 @@ def listing_create(*, actor: User, publish: bool = True, **fields: Any) -> Listi
     if fields.get("kind") not in KIND_UNITS:
         raise InvalidInput(details={"kind": [_("Choose one of: %s.") % ", ".join(KIND_UNITS)]})
     fields = _clean({**LISTING_DEFAULTS, **fields})
+    for name in ("title", "description"):  # contact details are masked before others read them
+        fields[name] = standing.public_text(author=actor, text=fields[name], where="listing")
     public_lat, public_lng = fuzz_point(fields["lat"], fields["lng"])
     status = _published_status() if publish else Listing.Status.DRAFT
     now = timezone.now()
@@ -221,6 +224,11 @@ def listing_update(*, actor: User, public_id: Any, changes: dict[str, Any]) -> L
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"status"}
     if unknown:
         raise InvalidInput(details={name: [_("This field cannot be changed.")] for name in unknown})
+    for name in ("title", "description"):  # contact details are masked before others read them
+        if isinstance(changes.get(name), str):
+            changes[name] = standing.public_text(
+                author=actor, text=changes[name], where="listing", subject_id=str(public_id)
+            )
     with transaction.atomic():
         listing = _own_listing_for_update(actor, public_id)
         if listing.status == Listing.Status.CLOSED:
@@ -378,3 +386,19 @@ def listing_mark_fulfilled(*, listing_id: int) -> None:
 def listing_rating_set(*, listing_id: int, score: float | None) -> None:
     """Store the listing's reputation score (computed by barnraise.reputation) for search."""
     Listing.objects.filter(pk=listing_id).update(rating_score=score)
+
+
+def listings_withdraw_for_member(*, member: User) -> list[int]:
+    """A suspended member's published listings leave search (back to draft); returns their ids."""
+    ids = list(
+        Listing.objects.filter(author=member, status=Listing.Status.PUBLISHED).values_list("pk", flat=True)
+    )
+    Listing.objects.filter(pk__in=ids).update(status=Listing.Status.DRAFT, updated_at=timezone.now())
+    return ids
+
+
+def listings_restore_for_member(*, member: User, listing_ids: list[int]) -> int:
+    """Publish again what listings_withdraw_for_member took out, where still a draft."""
+    return Listing.objects.filter(author=member, pk__in=listing_ids, status=Listing.Status.DRAFT).update(
+        status=_published_status(), updated_at=timezone.now()
+    )

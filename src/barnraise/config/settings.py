@@ -225,6 +225,8 @@ INSTALLED_APPS = [
     "barnraise.search",
     "barnraise.commerce",
     "barnraise.ledger",
+    "barnraise.trust",
+    "barnraise.messaging",
     "barnraise.reputation",
     "barnraise.api",
 ]
@@ -312,6 +314,8 @@ API_RATE_LIMITS = {
     "token:ip": (30, 60),
     "token:account": (10, 300),
     "verification:account": (3, 600),
+    "message:member": (30, 60),
+    "report:member": (10, 3600),
 }
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
