@@ -228,6 +228,7 @@ def _mount_routers() -> None:
     from barnraise.commerce.api import events_router, offers_router, processes_router
     from barnraise.commerce.api import router as transactions_router
     from barnraise.ledger.api import router as ledger_router
+    from barnraise.ledger.webhooks_api import router as webhooks_router
     from barnraise.messaging.api import inbox_router
     from barnraise.messaging.api import router as messages_router
     from barnraise.notifications.api import router as notifications_router
@@ -253,6 +254,7 @@ def _mount_routers() -> None:
     api.add_router("/appeals", appeals_router)
     api.add_router("/me", standing_router)
     api.add_router("", ledger_router)
+    api.add_router("/webhooks", webhooks_router)
     api.add_router("/transactions", reviews_router)
     api.add_router("/reviews", replies_router)
     api.add_router("/users", users_router)

@@ -104,16 +104,32 @@ def _site_url() -> str:
 
 def _payment_provider() -> str:
     name = os.environ.get("PAYMENT_PROVIDER", "sandbox").strip().lower()
-    if name == "stripe":
-        raise ImproperlyConfigured(
-            "PAYMENT_PROVIDER=stripe is not available yet: the Stripe adapter is not built. "
-            "Use PAYMENT_PROVIDER=sandbox."
-        )
-    if name != "sandbox":
+    if name not in ("sandbox", "stripe"):
         raise ImproperlyConfigured(
             f"PAYMENT_PROVIDER={name!r} is not a payment provider; use sandbox or stripe."
         )
     return name
+
+
+def _stripe_settings(payment_provider: str) -> tuple[str, str, str]:
+    """STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_API_BASE; the keys are required
+    when Stripe is the payment provider, and each set value must look like what it names."""
+    key = os.environ.get("STRIPE_SECRET_KEY", "").strip()
+    webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
+    base = os.environ.get("STRIPE_API_BASE", "").strip().rstrip("/")
+    if payment_provider == "stripe" and not (key and webhook_secret):
+        raise ImproperlyConfigured(
+            "PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY (sk_… or rk_…) and "
+            "STRIPE_WEBHOOK_SECRET (whsec_…, from the webhook endpoint in Stripe's dashboard)."
+        )
+    if key and not key.startswith(("sk_", "rk_")):
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY must be a secret (sk_…) or restricted (rk_…) key.")
+    if webhook_secret and not webhook_secret.startswith("whsec_"):
+        raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be an endpoint signing secret (whsec_…).")
+    parts = urlsplit(base)
+    if base and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise ImproperlyConfigured(f"STRIPE_API_BASE={base!r} must be an absolute http(s) URL.")
+    return key, webhook_secret, base
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -195,6 +211,11 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Identity documents and licences: outside MEDIA_ROOT and never served by URL.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -316,6 +337,7 @@ API_RATE_LIMITS = {
     "verification:account": (3, 600),
     "message:member": (30, 60),
     "report:member": (10, 3600),
+    "phone_code:account": (3, 900),
 }
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
@@ -345,6 +367,8 @@ BARNRAISE_GUARDS: dict[str, str] = {}
 
 # The payment provider (barnraise.ledger.providers): sandbox (default) or stripe.
 PAYMENT_PROVIDER = _payment_provider()
+# Stripe (docs/money.md); STRIPE_API_BASE is empty (Stripe's own API) except in tests.
+STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE = _stripe_settings(PAYMENT_PROVIDER)
 
 # Map tiles for Leaflet; empty means the map draws without a base layer.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")

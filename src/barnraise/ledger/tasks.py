@@ -4,7 +4,7 @@ from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from barnraise.ledger import payments, payouts, services
+from barnraise.ledger import payments, payouts, services, webhooks
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -29,3 +29,15 @@ def provider_calls_sweep() -> None:
 def payouts_weekly() -> None:
     """Monday morning: pay out every available balance (members with a ready account, no hold)."""
     payouts.payouts_weekly()
+
+
+@task()
+def webhook_event_run(event_pk: int) -> None:
+    """Process one stored provider webhook event, after the commit that stored it."""
+    webhooks.webhook_event_process(event_pk=event_pk)
+
+
+@db_periodic_task(crontab(minute="*"))
+def webhook_events_sweep() -> None:
+    """Process again the webhook events left unprocessed for a minute (a handler failed)."""
+    webhooks.webhook_events_sweep()

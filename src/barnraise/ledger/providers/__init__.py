@@ -29,9 +29,12 @@ from barnraise.errors import DomainError
 from barnraise.money import Money
 
 # name -> dotted path of the class. A contract test runs every one of them.
-IMPLEMENTATIONS: dict[str, str] = {"sandbox": "barnraise.ledger.providers.sandbox.SandboxProvider"}
+IMPLEMENTATIONS: dict[str, str] = {
+    "sandbox": "barnraise.ledger.providers.sandbox.SandboxProvider",
+    "stripe": "barnraise.ledger.providers.stripe.StripeProvider",
+}
 # Names the setting accepts that have no adapter yet.
-PLANNED: frozenset[str] = frozenset({"stripe"})
+PLANNED: frozenset[str] = frozenset()
 
 
 class ProviderError(DomainError):
