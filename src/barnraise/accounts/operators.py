@@ -23,6 +23,16 @@ GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "notifications": {"notification": ("view",)},
         "catalog": {"category": ("view",), "listing": ("view", "change")},
         "commerce": {"transaction": ("view", "change"), "booking": ("view",), "timer": ("view",)},
+        "trust": {
+            "report": ("view", "change"),
+            "appeal": ("view", "change"),
+            "strike": ("view", "change"),
+            "suspension": ("view", "change"),
+            "violation": ("view",),
+            "trustevent": ("view",),
+            "trustpolicy": ("view",),
+        },
+        "messaging": {"conversation": ("view",), "message": ("view",)},
     },
     FINANCE: {
         "accounts": {"user": ("view",)},
