@@ -18,6 +18,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL,
         "VERSION": settings.VERSION,
+        "PAYMENT_PROVIDER": settings.PAYMENT_PROVIDER,
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

@@ -18,7 +18,7 @@ from barnraise.catalog.models import Listing
 from barnraise.errors import DomainError, InvalidInput, NaiveDatetime
 from barnraise.money import currency_decimals
 
-TEXT_PARAMS = ("message", "reason", "tracking", "outcome")
+TEXT_PARAMS = ("message", "reason", "tracking", "outcome", "payment_method")
 WHOLE_PARAMS = ("seats", "quantity")
 TEXT_MAX = 5000
 

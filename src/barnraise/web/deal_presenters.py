@@ -163,6 +163,11 @@ def _input_for(name: str, listing: Listing) -> str:
     return {"seats": "number", "quantity": "number", "price": "money"}.get(name, "text")
 
 
+def takes_payment(definition: Any) -> bool:
+    """The step holds the customer's card (its actions include the ledger's `hold_payment`)."""
+    return "hold_payment" in definition.actions
+
+
 def steps_for(tx: Transaction, viewer: User) -> list[Step]:
     process = processes.get(tx.process, tx.process_version)
     found = []
@@ -176,6 +181,8 @@ def steps_for(tx: Transaction, viewer: User) -> list[Step]:
             for p in definition.params
             if p in FORM_PARAMS and not (p in ("start", "end") and process.name == "request")
         ]
+        if takes_payment(definition):
+            fields.append(StepField("payment_method", str(_("Card number")), "card"))
         found.append(Step(name, step_label(name), name.startswith(DANGER_PREFIXES), fields))
     return found
 

@@ -34,12 +34,16 @@ from barnraise.web.deal_presenters import (
     state_label,
     step_label,
     steps_for,
+    takes_payment,
     timeline,
 )
 from barnraise.web.listing_views import _visible, listing_page
 from barnraise.web.views import member_of, redirect_back
 
-DEAL_FIELDS = {"booking": ("start", "end", "seats", "message"), "purchase": ("quantity", "message")}
+DEAL_FIELDS = {
+    "booking": ("start", "end", "seats", "message", "payment_method"),
+    "purchase": ("quantity", "message", "payment_method"),
+}
 OFFER_FIELDS = ("price", "message")
 ASK_FIELDS = ("message",)
 INBOX_PAGE = 25
@@ -130,6 +134,7 @@ def deal_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     fields = DEAL_FIELDS[panel.mode]
     parsed = parse_params(fields, request.POST, listing=listing, currency=listing.currency)
     dry_run = request.POST.get("action") == "preview" or _is_htmx(request)
+    payment_method = parsed.params.pop("payment_method", None)
 
     def call() -> Outcome:
         return services.transaction_create(
@@ -139,6 +144,7 @@ def deal_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
             params=parsed.params,
             idempotency_key=None if dry_run else _key(request),
             dry_run=dry_run,
+            payment_method=payment_method,
         )
 
     if dry_run:
@@ -240,7 +246,8 @@ def transaction_detail(request: HttpRequest, transaction_id: UUID) -> HttpRespon
 
 def _step_fields(tx: Transaction, name: str) -> tuple[str, ...]:
     definition = processes.get(tx.process, tx.process_version).transition(name)
-    return tuple(p for p in (definition.params if definition else ()) if p in FORM_PARAMS)
+    fields = tuple(p for p in (definition.params if definition else ()) if p in FORM_PARAMS)
+    return (*fields, "payment_method") if definition and takes_payment(definition) else fields
 
 
 @login_required

@@ -13,6 +13,7 @@ from barnraise.accounts.models import User
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.services import category_create, listing_create
 from barnraise.commerce.models import Booking, Transaction
+from barnraise.conftest import TEST_CARD, after_commit, payout_ready
 from barnraise.web.tests.page_testing import assert_csp_clean
 
 
@@ -27,7 +28,7 @@ def cats(db: Any) -> dict[str, Category]:
 
 @pytest.fixture
 def provider(make_user: Callable[..., User]) -> User:
-    return make_user(email="pat@example.com", name="Pat Provider")
+    return payout_ready(make_user(email="pat@example.com", name="Pat Provider"))
 
 
 @pytest.fixture
@@ -83,7 +84,8 @@ def test_book_a_rental_through_the_pages(cats: dict[str, Category], provider: Us
     assert not Transaction.objects.exclude(state="initial").exists()
 
     # And requests it
-    made = cam.post(deal_url(room), {**nights(), "seats": "1", "message": "Quiet guest", "key": "k1"})
+    card = {"payment_method": TEST_CARD}
+    made = cam.post(deal_url(room), {**nights(), "seats": "1", "message": "Quiet guest", "key": "k1", **card})
     tx = Transaction.objects.get(customer=customer)
     assert made.status_code == 302 and made["Location"] == f"/transactions/{tx.id}/"
     assert tx.state == "requested" and tx.total_amount_minor == 8450  # €80.00 + 5% + €0.50 service fee
@@ -96,8 +98,11 @@ def test_book_a_rental_through_the_pages(cats: dict[str, Category], provider: Us
     assert inbox.context["role"] == "provider" and inbox.context["counts"]["provider"] == 1
     assert b"Garden room" in inbox.content and b"Accept" in inbox.content
     assert_csp_clean(inbox)
-    accepted = pat.post(
-        f"/transactions/{tx.id}/step/", {"name": "accept", "key": "a1", "next": "/transactions/?as=provider"}
+    accepted = after_commit(
+        lambda: pat.post(
+            f"/transactions/{tx.id}/step/",
+            {"name": "accept", "key": "a1", "next": "/transactions/?as=provider"},
+        )
     )
     assert accepted["Location"] == "/transactions/?as=provider"
     tx.refresh_from_db()
@@ -132,11 +137,15 @@ def test_an_unavailable_window_says_so(
 ) -> None:
     # Given a one-seat room someone booked already
     room = make_listing(provider, cats["rooms"])
-    as_member(make_user(name="Early Bird")).post(deal_url(room), {**nights(), "seats": "1"})
+    as_member(make_user(name="Early Bird")).post(
+        deal_url(room), {**nights(), "seats": "1", "payment_method": TEST_CARD}
+    )
     assert Transaction.objects.filter(state="requested").count() == 1
 
     # When another customer asks for the same nights, nothing is written and the page says why
-    response = as_member(customer).post(deal_url(room), {**nights(), "seats": "1"})
+    response = as_member(customer).post(
+        deal_url(room), {**nights(), "seats": "1", "payment_method": TEST_CARD}
+    )
     assert response.status_code == 409
     assert "This is no longer available for what you asked." in response.content.decode()
     assert not Transaction.objects.filter(customer=customer).exclude(state="initial").exists()
@@ -147,7 +156,12 @@ def test_instant_booking_offers_book_now(cats: dict[str, Category], provider: Us
     cam = as_member(customer)
     assert b"Book now" in cam.get(f"/listings/{room.public_id}/").content
     day = timezone.localdate() + timedelta(days=3)
-    response = cam.post(deal_url(room), {"start": f"{day}T10:00", "end": f"{day}T12:00", "seats": "1"})
+    window = {"start": f"{day}T10:00", "end": f"{day}T12:00", "seats": "1"}
+    unpaid = cam.post(deal_url(room), window)
+    assert unpaid.status_code == 422 and 'id="deal-payment_method-error"' in unpaid.content.decode()
+    declined = cam.post(deal_url(room), {**window, "payment_method": "4000 0000 0000 0002"})
+    assert declined.status_code == 402 and "The card was declined." in declined.content.decode()
+    response = after_commit(lambda: cam.post(deal_url(room), {**window, "payment_method": TEST_CARD}))
     tx = Transaction.objects.get(customer=customer)
     assert response.status_code == 302 and tx.state == "accepted"
     assert tx.start == datetime(day.year, day.month, day.day, 10, tzinfo=ZoneInfo("Europe/Brussels"))
@@ -163,10 +177,12 @@ def test_buy_with_quantity(cats: dict[str, Category], provider: User, customer: 
     assert "€400.00" in preview.content.decode()
     too_many = cam.post(deal_url(bike), {"quantity": "5", "action": "preview"})
     assert too_many.status_code == 409 and "Not enough left in stock." in too_many.content.decode()
-    response = cam.post(deal_url(bike), {"quantity": "2", "key": "b1"})
+    response = cam.post(deal_url(bike), {"quantity": "2", "key": "b1", "payment_method": TEST_CARD})
     tx = Transaction.objects.get(customer=customer)
     assert response.status_code == 302 and tx.quantity == 2 and tx.total_amount_minor == 42050
-    again = cam.post(deal_url(bike), {"quantity": "2", "key": "b1"})  # a double submit
+    again = cam.post(
+        deal_url(bike), {"quantity": "2", "key": "b1", "payment_method": TEST_CARD}
+    )  # a double submit
     assert (
         again["Location"] == response["Location"]
         and Transaction.objects.filter(customer=customer).count() == 1
@@ -200,8 +216,15 @@ def test_offer_counter_and_accept(cats: dict[str, Category], provider: User, cus
     tx.refresh_from_db()
     assert tx.state == "countered" and tx.total_amount_minor == 6350
 
-    # Then the provider accepts the counter-offer and both see the timeline
-    pat.post(f"/transactions/{tx.id}/step/", {"name": "accept_counter"})
+    # Then the provider meets it, the customer accepts and pays, and both see the timeline
+    pat.post(f"/transactions/{tx.id}/step/", {"name": "update_offer", "price": "60"})
+    page = cam.get(f"/transactions/{tx.id}/").content.decode()
+    assert 'name="payment_method"' in page
+    after_commit(
+        lambda: cam.post(
+            f"/transactions/{tx.id}/step/", {"name": "accept_offer", "payment_method": TEST_CARD}
+        )
+    )
     tx.refresh_from_db()
     assert tx.state == "accepted"
     page = pat.get(f"/transactions/{tx.id}/").content.decode()
@@ -238,7 +261,7 @@ def test_strangers_and_visitors(
     cats: dict[str, Category], provider: User, customer: User, make_user: Callable[..., User], client: Client
 ) -> None:
     room = make_listing(provider, cats["rooms"])
-    as_member(customer).post(deal_url(room), {**nights(), "seats": "1"})
+    as_member(customer).post(deal_url(room), {**nights(), "seats": "1", "payment_method": TEST_CARD})
     tx = Transaction.objects.get(customer=customer)
     stranger = as_member(make_user(name="Nosy"))
     assert stranger.get(f"/transactions/{tx.id}/").status_code == 404
@@ -257,7 +280,7 @@ def test_the_wrong_step_is_refused_at_the_top(
 ) -> None:
     room = make_listing(provider, cats["rooms"])
     cam = as_member(customer)
-    cam.post(deal_url(room), {**nights(), "seats": "1"})
+    cam.post(deal_url(room), {**nights(), "seats": "1", "payment_method": TEST_CARD})
     tx = Transaction.objects.get(customer=customer)
     response = cam.post(f"/transactions/{tx.id}/step/", {"name": "accept"})
     assert response.status_code == 403 and "Only the provider can do this." in response.content.decode()
@@ -268,7 +291,7 @@ def test_the_wrong_step_is_refused_at_the_top(
 def test_inbox_tabs_and_state_filter(cats: dict[str, Category], provider: User, customer: User) -> None:
     room = make_listing(provider, cats["rooms"])
     cam = as_member(customer)
-    cam.post(deal_url(room), {**nights(), "seats": "1"})
+    cam.post(deal_url(room), {**nights(), "seats": "1", "payment_method": TEST_CARD})
     cam.post(f"/listings/{room.public_id}/ask/", {"message": "Pets?"})
     inbox = cam.get("/transactions/?as=customer")
     assert len(inbox.context["rows"]) == 2 and b">Accept<" not in inbox.content
@@ -285,7 +308,7 @@ def test_process_pages(client: Client, db: Any) -> None:
     assert_csp_clean(index)
     page = client.get("/processes/booking/")
     html = page.content.decode()
-    assert "stateDiagram-v2" in html and "requested --&gt; accepted: accept (provider)" in html
+    assert "stateDiagram-v2" in html and "requested --&gt; payment_pending: accept (provider)" in html
     assert "entered_state + 3d or booking_start" in html
     assert_csp_clean(page)
     assert client.get("/processes/nope/").status_code == 404
@@ -325,7 +348,12 @@ def test_the_commission_shows_to_the_provider_only(client, make_user, db):
         timezone="Europe/Brussels",
     )
     start, end = slot(hours=1)
-    tx = transaction_create(actor=customer, listing_id=room.public_id, params={"start": start, "end": end}).tx
+    tx = transaction_create(
+        actor=customer,
+        listing_id=room.public_id,
+        params={"start": start, "end": end},
+        payment_method=TEST_CARD,
+    ).tx
     # when each party opens the transaction page
     client.force_login(customer)
     seen_by_customer = client.get(f"/transactions/{tx.id}/").content.decode()
