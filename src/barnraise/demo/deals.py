@@ -4,7 +4,6 @@ import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.utils import timezone
 
 from barnraise.accounts.models import User
@@ -13,6 +12,11 @@ from barnraise.commerce import engine
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import offer_create, transaction_create
 from barnraise.errors import DomainError
+from barnraise.ledger.models import ProviderCall, ProviderCallStatus
+from barnraise.ledger.payments import provider_call_make
+from barnraise.ledger.payouts import payout_account_open, sandbox_onboarding_finish
+
+TEST_CARD = "4242424242424242"  # the sandbox card that always succeeds
 
 
 def _window(listing: Listing, days: int, hours: int = 2) -> dict[str, str]:
@@ -24,17 +28,39 @@ def _window(listing: Listing, days: int, hours: int = 2) -> dict[str, str]:
     return {"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}
 
 
+def _provider_calls_now() -> None:
+    """Make the pending payment-provider calls at once, as the worker would in a moment."""
+    for call_id in ProviderCall.objects.filter(status=ProviderCallStatus.PENDING).values_list(
+        "pk", flat=True
+    ):
+        provider_call_make(call_id=call_id)
+
+
 def _then(tx: Transaction, steps: list[tuple[str, User | None]]) -> None:
     """Take the steps that apply: an instant booking is accepted already."""
+    _provider_calls_now()
     for name, actor in steps:
         tx.refresh_from_db()
         if name in engine.available_transitions(tx, actor) or (actor is None and tx.state != "completed"):
             engine.transition(tx, name, actor=actor)
+            _provider_calls_now()
 
 
-@transaction.atomic
+def seed_payout_accounts(people: list[User]) -> None:
+    """Every demo member can be paid: a sandbox payout account that finished onboarding."""
+    for person in people:
+        account = payout_account_open(actor=person)
+        if not account.ready:
+            sandbox_onboarding_finish(actor=person, external_id=account.external_id)
+
+
 def seed_deals(customer: User, provider: User, people: list[User], rng: random.Random) -> int:
-    """A handful of deals per demo login, in different states. Skipped when any exist."""
+    """A handful of deals per demo login, in different states. Skipped when any exist.
+
+    Not one database transaction: each card is authorized before its deal opens, outside any
+    transaction, as on the site.
+    """
+    seed_payout_accounts(people)
     if Transaction.objects.filter(customer=customer).exclude(state="initial").exists():
         return 0
     made = 0
@@ -55,13 +81,16 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
                 actor=customer,
                 listing_id=listing.public_id,
                 params={**_window(listing, days), "message": "Is this free?"},
+                payment_method=TEST_CARD,
             )
         except DomainError:
             continue
         _then(outcome.tx, steps)
         made += 1
     for listing, names in zip(buyable, [[], ["accept"], ["accept", "mark_shipped"]], strict=False):
-        outcome = transaction_create(actor=customer, listing_id=listing.public_id, params={"quantity": 1})
+        outcome = transaction_create(
+            actor=customer, listing_id=listing.public_id, params={"quantity": 1}, payment_method=TEST_CARD
+        )
         seller: User | None = outcome.tx.provider
         _then(outcome.tx, [(name, seller) for name in names])
         made += 1

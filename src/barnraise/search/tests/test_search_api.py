@@ -247,6 +247,7 @@ def test_window_search_counts_the_seats_bookings_hold(api, api_as, add):
             "listing_id": str(room.public_id),
             "start": (start + timedelta(hours=1)).isoformat(),
             "end": (start + timedelta(hours=2)).isoformat(),
+            "payment_method": "4242424242424242",
         },
     )
     assert booked.status_code == 201, booked.json()
