@@ -129,6 +129,9 @@ def _stripe_settings(payment_provider: str) -> tuple[str, str, str]:
     parts = urlsplit(base)
     if base and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise ImproperlyConfigured(f"STRIPE_API_BASE={base!r} must be an absolute http(s) URL.")
+    if base and parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        # The secret key goes with every request: plain HTTP only to this machine (a test fake).
+        raise ImproperlyConfigured(f"STRIPE_API_BASE={base!r} must use https unless it is on this machine.")
     return key, webhook_secret, base
 
 

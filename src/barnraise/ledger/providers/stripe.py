@@ -453,6 +453,9 @@ class StripeProvider:
         except (ValueError, UnicodeDecodeError) as exc:
             raise WebhookPayloadInvalid() from exc
         payload = event.to_dict()
-        if not isinstance(payload.get("id"), str) or not isinstance(payload.get("type"), str):
+        event_id, event_type = payload.get("id"), payload.get("type")
+        if not isinstance(event_id, str) or not isinstance(event_type, str):
+            raise WebhookPayloadInvalid()
+        if not 0 < len(event_id) <= 120 or not 0 < len(event_type) <= 80:  # the columns' sizes
             raise WebhookPayloadInvalid()
         return InboundEvent(event_id=payload["id"], type=payload["type"], payload=payload)

@@ -282,6 +282,7 @@ def _start(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
             "must be a secret",
         ),
         ({"STRIPE_API_BASE": "localhost:12111"}, "STRIPE_API_BASE"),
+        ({"STRIPE_API_BASE": "http://stripe-mock.example:12111"}, "must use https"),
     ],
 )
 def test_a_misconfigured_stripe_stops_start_up_with_a_clear_message(tmp_path, env, message):

@@ -125,8 +125,10 @@ def test_a_changed_body_does_not_match_its_signature(client):
     assert response.status_code == 400 and not ProviderWebhookEvent.objects.exists()
 
 
-def test_a_signed_body_that_is_not_an_event_is_400(client):
-    body = b'{"hello": "world"}'
+@pytest.mark.parametrize(
+    "body", [b'{"hello": "world"}', b"not json", b'{"id": "evt_1", "type": "x' + b"y" * 80 + b'"}']
+)
+def test_a_signed_body_that_is_not_an_event_is_400(client, body):
     response = deliver(client, body, signed(body))
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "webhook_payload_invalid"
