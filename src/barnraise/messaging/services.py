@@ -106,7 +106,7 @@ def message_send(*, actor: User, transaction_id: Any, body: str) -> Sent:
                 "listing": tx.listing.title,
                 "excerpt": body if len(body) <= EXCERPT else body[: EXCERPT - 1] + "…",
             },
-            url=f"/transactions/{tx.id}/",
+            url=f"/messages/{tx.id}/",
         )
     return Sent(message, kinds)
 

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import Page
+from barnraise.api.schemas import Page, StrictBool
 from barnraise.notifications import selectors, services
 
 router = Router(tags=["notifications"])
@@ -50,3 +50,25 @@ def notification_read(request: HttpRequest, notification_id: UUID) -> Any:
 @router.post("/read-all", response=dict[str, int], summary="Mark all as read")
 def notifications_read_all(request: HttpRequest) -> dict[str, int]:
     return {"marked": services.notifications_mark_all_read(actor=caller(request))}
+
+
+class PreferenceOut(Schema):
+    kind: str
+    label: str
+    email: bool = Field(description="Sent by email as well as in the app.")
+
+
+class PreferencesIn(Schema):
+    email: dict[str, StrictBool] = Field(description='Kinds to switch, e.g. {"message_received": false}.')
+
+
+@router.get("/preferences", response=list[PreferenceOut], summary="Which notifications you get by email")
+def preferences(request: HttpRequest) -> list[dict[str, Any]]:
+    return selectors.preferences_of(user=caller(request))
+
+
+@router.put("/preferences", response=list[PreferenceOut], summary="Switch emails on or off per kind")
+def preferences_update(request: HttpRequest, data: PreferencesIn) -> list[dict[str, Any]]:
+    user = caller(request)
+    services.preferences_set(actor=user, email=data.email)
+    return selectors.preferences_of(user=user)

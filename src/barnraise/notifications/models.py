@@ -72,3 +72,22 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"
+
+
+class NotificationPreference(models.Model):
+    """A member's switch for one kind of notification. No row: the email is sent (the default)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=64)
+    email = models.BooleanField(default=True, help_text=_("Also send this kind by email."))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["member", "kind"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'email' if self.email else 'in-app only'} ({self.member_id})"

@@ -3,7 +3,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from barnraise.accounts.models import User
-from barnraise.notifications.models import Notification
+from barnraise.notifications import kinds as known
+from barnraise.notifications.models import Notification, NotificationPreference
 
 
 def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
@@ -27,3 +28,9 @@ def notifications_export_for(user: User) -> list[dict[str, Any]]:
         }
         for n in Notification.objects.filter(recipient=user).order_by("id")
     ]
+
+
+def preferences_of(*, user: User) -> list[dict[str, Any]]:
+    """Every kind of notification with its label and whether the member gets it by email."""
+    off = set(NotificationPreference.objects.filter(member=user, email=False).values_list("kind", flat=True))
+    return [{"kind": kind, "label": known.label(kind), "email": kind not in off} for kind in known.kinds()]

@@ -9,10 +9,12 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import TemplateDoesNotExist, render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
-from barnraise.errors import NotFound
-from barnraise.notifications.models import Notification, OutgoingEmail
+from barnraise.errors import InvalidInput, NotFound
+from barnraise.notifications import kinds as known
+from barnraise.notifications.models import Notification, NotificationPreference, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def notification_send(
             url=url,
             data={key: str(value) for key, value in (context or {}).items()},
         )
-        if email and recipient.is_active and recipient.deleted_at is None:
+        if email and recipient.is_active and recipient.deleted_at is None and _wants_email(recipient, kind):
             try:
                 html = _render(kind, "email.html", ctx)
             except TemplateDoesNotExist:
@@ -62,6 +64,27 @@ def notification_send(
                 notification=notification,
             )
     return notification
+
+
+def _wants_email(recipient: User, kind: str) -> bool:
+    off = NotificationPreference.objects.filter(member=recipient, kind=kind, email=False).exists()
+    return not off
+
+
+def preferences_set(*, actor: User, email: dict[str, bool]) -> dict[str, bool]:
+    """Switch emails per kind for the actor; returns every kind's setting."""
+    unknown = sorted(set(email) - set(known.kinds()))
+    if unknown:
+        raise InvalidInput(details={kind: [_("There is no such kind of notification.")] for kind in unknown})
+    now = timezone.now()
+    with transaction.atomic():
+        for kind, wanted in email.items():
+            NotificationPreference.objects.update_or_create(
+                member=actor, kind=kind, defaults={"email": bool(wanted), "updated_at": now}
+            )
+    from barnraise.notifications.selectors import preferences_of
+
+    return {row["kind"]: row["email"] for row in preferences_of(user=actor)}
 
 
 def email_queue(
@@ -150,4 +173,5 @@ def notifications_mark_all_read(*, actor: User) -> int:
 def notifications_delete_for(user: User) -> None:
     """Account deletion: notifications are personal and nobody else depends on them."""
     Notification.objects.filter(recipient=user).delete()
+    NotificationPreference.objects.filter(member=user).delete()
     OutgoingEmail.objects.filter(to=user.email, status=OutgoingEmail.Status.PENDING).delete()

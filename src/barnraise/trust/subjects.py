@@ -57,7 +57,12 @@ def member_subject(*, actor: User, subject_id: UUID) -> Subject:
     member = User.objects.filter(pk=subject_id, is_active=True, deleted_at=None).first()
     if member is None:
         raise NotFound()
-    return Subject(member=member, subject_id=str(member.pk), evidence=f"{member.name}\n\n{member.bio}")
+    return Subject(
+        member=member,
+        subject_id=str(member.pk),
+        evidence=f"{member.name}\n\n{member.bio}",
+        url=f"/members/{member.pk}/",
+    )
 
 
 register("listing", listing_subject)

@@ -24,8 +24,8 @@ class Deal:
         Transaction.objects.filter(pk=self.tx_id).update(contact_revealed_at=timezone.now())
 
 
-@pytest.fixture
-def make_deal(api_as: Callable[..., Any], db: Any) -> Callable[..., Deal]:
+@pytest.fixture(name="make_deal")
+def make_deal_fixture(api_as: Callable[..., Any], db: Any) -> Callable[..., Deal]:
     """An inquiry on a classifieds listing: the simplest deal, open and not accepted."""
     category = category_create(slug="ads", name="Classifieds", kinds=["sale"], processes=["inquiry"])
 
@@ -52,6 +52,6 @@ def make_deal(api_as: Callable[..., Any], db: Any) -> Callable[..., Deal]:
     return make
 
 
-@pytest.fixture
-def deal(make_deal: Callable[..., Deal]) -> Deal:
+@pytest.fixture(name="deal")
+def deal_fixture(make_deal: Callable[..., Deal]) -> Deal:
     return make_deal()

@@ -9,7 +9,7 @@ from barnraise.accounts.models import User
 from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.services import category_create, listing_create
-from barnraise.messaging.tests.conftest import Deal, deal, make_deal  # noqa: F401 - shared fixtures
+from barnraise.messaging.tests.conftest import deal_fixture, make_deal_fixture  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture
