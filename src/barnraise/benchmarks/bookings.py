@@ -2,7 +2,9 @@
 
 32 client threads (each with its own database connection) book random one-hour windows on
 100 hot listings for a fixed time, through commerce.services.transaction_create: the whole
-engine (validation, pricing, the calendar lock, the availability count, the event, the timer).
+engine (validation, pricing, the calendar lock, the availability count, the event, the timer)
+and, since processes v2, the card: a dry run prices the deal, the sandbox provider authorizes
+the total (its own rows), and the deal opens with the payment recorded.
 In the same run, with the same threads:
 
 - the floor: the same booking as hand-written SQL on the raw driver (lock the calendar row,
@@ -166,6 +168,7 @@ def run_engine(listings: list[Any], customers: list[Any], seconds: float) -> Tal
                         actor=customers[index],
                         listing_id=listing.public_id,
                         params={"start": start.isoformat(), "end": end.isoformat()},
+                        payment_method="4242424242424242",
                     )
                     outcomes["booked"] += 1
                 except NotAvailable:
