@@ -161,3 +161,15 @@ class AlreadyReviewed(Conflict):
 class AlreadyReplied(Conflict):
     code = "already_replied"
     default_message = _("This review already has a reply.")
+
+
+class RetakeTooSoon(Conflict):
+    """A failed skills test may be retaken after its cooldown; `details.retry_at` says when."""
+
+    code = "retake_too_soon"
+    default_message = _("You may take this test again later.")
+
+
+class AttemptClosed(Conflict):
+    code = "attempt_closed"
+    default_message = _("This attempt is already graded, or its time ran out.")

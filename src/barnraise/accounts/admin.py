@@ -1,8 +1,27 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from barnraise.accounts.models import ApiToken, User
+from barnraise.accounts import skills, verification
+from barnraise.accounts.models import (
+    ApiToken,
+    Document,
+    PhoneNumber,
+    PortfolioItem,
+    SkillAttempt,
+    SkillQuestion,
+    SkillTest,
+    User,
+)
+from barnraise.errors import DomainError
 
 
 @admin.register(User)
@@ -29,3 +48,143 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(admin.ModelAdmin[PhoneNumber]):
+    list_display = ("user", "number", "verified_at")
+    search_fields = ("user__email", "number")
+    readonly_fields = ("user", "number", "verified_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin[Document]):
+    """Operators open each file through an authorized view, then approve or reject (with a reason)."""
+
+    list_display = ("created_at", "user", "kind", "title", "status", "reviewed_by")
+    list_filter = ("status", "kind")
+    search_fields = ("user__email", "title", "issuer")
+    ordering = ("status", "created_at")
+    readonly_fields = (
+        "user",
+        "kind",
+        "title",
+        "issuer",
+        "open_file",
+        "content_type",
+        "status",
+        "reason",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+    )
+    fields = readonly_fields
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def open_file(self, obj: Document) -> str:
+        url = reverse("admin:accounts_document_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the file"))
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<uuid:document_id>/file/",
+                self.admin_site.admin_view(self.file_view),
+                name="accounts_document_file",
+            )
+        ]
+        return own + super().get_urls()
+
+    def file_view(self, request: HttpRequest, document_id: Any) -> FileResponse:
+        if not isinstance(request.user, User):
+            raise Http404
+        try:
+            document = verification.document_readable(actor=request.user, document_id=document_id)
+        except DomainError as exc:
+            raise Http404 from exc
+        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def _review(self, request: HttpRequest, queryset: QuerySet[Document], approve: bool, reason: str) -> int:
+        assert isinstance(request.user, User)  # noqa: S101 - the admin requires a staff login
+        done = 0
+        for document in queryset.order_by("pk"):
+            try:
+                verification.document_review(
+                    actor=request.user, document_id=document.pk, approve=approve, reason=reason
+                )
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{document}: {error.message}", messages.ERROR)
+        return done
+
+    @admin.action(description=_("Approve the selected documents"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        done = self._review(request, queryset, True, "")
+        self.message_user(request, _("%d approved.") % done, messages.SUCCESS)
+
+    @admin.action(description=_("Reject the selected documents (with a reason)…"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Document]) -> HttpResponse | None:
+        reason = request.POST.get("reason", "").strip()
+        if "confirm" in request.POST and reason:
+            done = self._review(request, queryset, False, reason)
+            self.message_user(request, _("%d rejected.") % done, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "documents": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+            "missing_reason": "confirm" in request.POST,
+        }
+        return render(request, "admin/accounts/document/reject.html", context)
+
+
+class SkillQuestionInline(admin.StackedInline[SkillQuestion, SkillTest]):
+    model = SkillQuestion
+    extra = 1
+    fields = ("text", "choices", "correct", "active")
+
+
+@admin.register(SkillTest)
+class SkillTestAdmin(admin.ModelAdmin[SkillTest]):
+    """The test and its question bank; saving warns about questions an attempt cannot grade."""
+
+    list_display = ("title", "category", "questions_per_attempt", "pass_mark_percent", "active")
+    list_filter = ("active",)
+    autocomplete_fields = ("category",)
+    inlines = (SkillQuestionInline,)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        assert isinstance(request.user, User)  # noqa: S101 - the admin requires a staff login
+        for problem in skills.skill_test_bank_problems(actor=request.user, test=form.instance):
+            self.message_user(request, problem, messages.WARNING)
+
+
+@admin.register(SkillAttempt)
+class SkillAttemptAdmin(admin.ModelAdmin[SkillAttempt]):
+    list_display = ("started_at", "user", "test", "score_percent", "passed")
+    list_filter = ("passed", "test")
+    search_fields = ("user__email",)
+    readonly_fields = tuple(f.name for f in SkillAttempt._meta.fields)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(PortfolioItem)
+class PortfolioItemAdmin(admin.ModelAdmin[PortfolioItem]):
+    list_display = ("title", "user", "verified", "created_at")
+    list_filter = ("verified",)
+    search_fields = ("title", "user__email")
+    readonly_fields = ("user", "transaction_id", "verified", "created_at")

@@ -35,6 +35,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Verifications and credentials as shown on the profile and in search results, kept by
+    # accounts.badges.badges_refresh whenever one changes ([{"kind", "label"}, …]).
+    badges = models.JSONField(default=list, blank=True, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -67,3 +70,176 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+def private_storage() -> Any:
+    """Identity documents and licences: a storage that no URL serves (settings.STORAGES["private"]);
+    files are read only through the authorized views."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class PhoneNumber(models.Model):
+    """A member's verified phone number (E.164); one per member."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="phone")
+    number = models.CharField(max_length=20)
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS; only a keyed digest is kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=20)
+    digest = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"code for {self.number}"
+
+
+class Document(models.Model):
+    """An identity document, licence or certificate, reviewed by an operator.
+
+    The file sits in private storage; its status changes only through the services
+    (accounts.verification), called by the admin's approve and reject actions.
+    """
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", _("identity document")
+        LICENCE = "licence", _("licence")
+        CERTIFICATE = "certificate", _("certificate")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=200, blank=True, help_text=_("For licences: what it licenses."))
+    issuer = models.CharField(max_length=200, blank=True)
+    file = models.FileField(storage=private_storage, upload_to="documents/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=500, blank=True, help_text=_("Why it was rejected."))
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.user_id} ({self.status})"
+
+
+class SkillTest(models.Model):
+    """An operator-defined test for one category: questions drawn at random, auto-graded."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    # A string reference: accounts imports no other context.
+    category = models.OneToOneField("catalog.Category", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    time_limit_minutes = models.PositiveSmallIntegerField(default=20)
+    questions_per_attempt = models.PositiveSmallIntegerField(default=10)
+    pass_mark_percent = models.PositiveSmallIntegerField(default=70)
+    retake_cooldown_days = models.PositiveSmallIntegerField(default=30)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(pass_mark_percent__lte=100, questions_per_attempt__gte=1),
+                name="skilltest_sane",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SkillQuestion(models.Model):
+    """One multiple-choice question of a test's bank; `correct` is the index of the right choice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    test = models.ForeignKey(SkillTest, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField()
+    choices = models.JSONField(help_text=_('["first choice", "second choice", …]'))
+    correct = models.PositiveSmallIntegerField(help_text=_("0 for the first choice, 1 for the second…"))
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class SkillAttempt(models.Model):
+    """One sitting of a test: the questions drawn, the deadline, then the grade."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    test = models.ForeignKey(SkillTest, on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="skill_attempts")
+    question_ids = models.JSONField(default=list)
+    answers = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    score_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["user", "test", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.test} by {self.user_id}: {self.score_percent}"
+
+
+class PortfolioItem(models.Model):
+    """A piece of work a member shows; linked to a completed deal of theirs, it is verified work."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="portfolio_items")
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=5000, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    # Checked at creation by the verifier registered with accounts.portfolio (a commerce deal id).
+    transaction_id = models.UUIDField(null=True, blank=True)
+    verified = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PortfolioImage(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    item = models.ForeignKey(PortfolioItem, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="portfolio/")
+    thumbnail = models.ImageField(upload_to="portfolio/thumbs/")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.image.name or ""

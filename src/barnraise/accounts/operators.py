@@ -18,7 +18,21 @@ GROUPS = (SUPPORT, FINANCE, ADMIN)
 # app_label -> model -> actions, per group. "admin" gets every permission there is.
 GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     SUPPORT: {
-        "accounts": {"user": ("view", "change"), "apitoken": ("view",)},
+        "accounts": {
+            "user": ("view", "change"),
+            "apitoken": ("view",),
+            "document": ("view", "change"),
+            "phonenumber": ("view",),
+            "skilltest": ("view", "add", "change"),
+            "skillquestion": ("view", "add", "change", "delete"),
+            "skillattempt": ("view",),
+            "portfolioitem": ("view",),
+        },
+        "reputation": {
+            "review": ("view",),
+            "reputation": ("view",),
+            "categoryaspects": ("view", "add", "change"),
+        },
         "account": {"emailaddress": ("view",)},
         "notifications": {"notification": ("view",)},
         "catalog": {"category": ("view",), "listing": ("view", "change")},

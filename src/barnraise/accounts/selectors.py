@@ -71,4 +71,6 @@ def badges_of(*, user: User) -> list[dict[str, str]]:
     badges: list[dict[str, str]] = []
     if user_email_verified(user=user):
         badges.append({"kind": "email", "label": str(_("Email verified"))})
-    return badges
+    # The others are kept on the row by accounts.verification.badges_refresh.
+    stored = user.badges if isinstance(user.badges, list) else []
+    return badges + [b for b in stored if isinstance(b, dict) and "kind" in b and "label" in b]

@@ -221,6 +221,13 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _mount_routers() -> None:
     from barnraise.accounts.api import auth_router, me_router
+    from barnraise.accounts.credentials_api import (
+        attempts_router,
+        portfolio_router,
+        public_portfolio_router,
+        skills_router,
+        verifications_router,
+    )
     from barnraise.api.health import router as health_router
     from barnraise.catalog.api import categories_router
     from barnraise.catalog.api import router as listings_router
@@ -258,6 +265,11 @@ def _mount_routers() -> None:
     api.add_router("/transactions", reviews_router)
     api.add_router("/reviews", replies_router)
     api.add_router("/users", users_router)
+    api.add_router("/me", verifications_router)
+    api.add_router("/me", portfolio_router)
+    api.add_router("/users", public_portfolio_router)
+    api.add_router("/skills-tests", skills_router)
+    api.add_router("/skills-attempts", attempts_router)
 
 
 _mount_routers()

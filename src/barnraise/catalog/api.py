@@ -106,6 +106,7 @@ def listing_summary_out(hit: search_selectors.Summary) -> dict[str, Any]:
         "author": {"id": hit.author_id, "name": hit.author_name},
         "photo": photo,
         "distance_km": hit.distance_km,
+        "author_badges": hit.author_badges,
     }
 
 

@@ -138,6 +138,9 @@ class ListingSummaryOut(Schema):
     author: AuthorOut
     photo: PhotoBrief | None = Field(None, description="The first photo, as a thumbnail.")
     distance_km: float | None = None
+    author_badges: list[dict[str, str]] = Field(
+        default_factory=list, description="The author's verifications and credentials: `{kind, label}`."
+    )
 
 
 class WeeklySlotIO(Schema):

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from barnraise.accounts.credentials_api import PortfolioItemOut, portfolio_item_out
 from barnraise.api.auth import bearer_or_anonymous, caller
 from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.schemas import ErrorOut, Page
@@ -181,6 +182,7 @@ class ProfileOut(Schema):
     completed_by_category: list[CategoryCount]
     response: ResponseOut
     badges: list[BadgeOut]
+    portfolio: list[PortfolioItemOut] = Field(description="Verified work first; at most 12.")
     reviews: ProfileReviews = Field(description="The latest ten of each; page with /users/{id}/reviews.")
 
 
@@ -197,6 +199,7 @@ def profile_out(data: dict[str, Any]) -> dict[str, Any]:
         "completed_by_category": data["completed_by_category"],
         "response": data["response"],
         "badges": data["badges"],
+        "portfolio": [portfolio_item_out(item) for item in data["portfolio"]],
         "reviews": {role: [review_out(r) for r in rows] for role, rows in data["reviews"].items()},
     }
 

@@ -7,10 +7,11 @@ class ReputationConfig(AppConfig):
     verbose_name = "Reviews and reputation"
 
     def ready(self) -> None:
-        from barnraise.accounts import lifecycle
+        from barnraise.accounts import lifecycle, portfolio
         from barnraise.commerce import events, timers
         from barnraise.reputation import selectors, services
 
         timers.register_handler(services.REVEAL_HANDLER, services.reviews_reveal_due)
         events.register_consumer("reputation", services.on_event)
         lifecycle.register_export("reviews_written", selectors.export_for)
+        portfolio.register_work_verifier(selectors.work_is_verified)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from barnraise.accounts import portfolio
 from barnraise.accounts import selectors as accounts_selectors
 from barnraise.accounts.models import User
 from barnraise.commerce.models import Transaction, TransactionEvent
@@ -115,6 +116,8 @@ def profile_of(*, user_id: Any, reviews_each: int = 10) -> dict[str, Any]:
             "median_minutes": response.median_minutes,
         },
         "badges": accounts_selectors.badges_of(user=user),
+        # Verified work (linked to a completed deal) comes first: it weighs more than a test.
+        "portfolio": list(portfolio.portfolio_of(user=user)[:12]),
         "reviews": {
             role.value: list(selectors.reviews_received(user_id=user.pk, role=role)[:reviews_each])
             for role in Role

@@ -136,3 +136,8 @@ def export_for(user: Any) -> list[dict[str, Any]]:
         }
         for r in Review.objects.filter(author=user).order_by("id")
     ]
+
+
+def work_is_verified(user: Any, transaction_id: Any) -> bool:
+    """Portfolio hook: is this a completed deal that `user` provided?"""
+    return Transaction.objects.filter(pk=transaction_id, provider_id=user.pk, state="completed").exists()

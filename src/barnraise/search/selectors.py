@@ -1,5 +1,6 @@
 """Reads for search: run a query, and the saved searches of a member."""
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -72,6 +73,7 @@ class Summary:
     photo_thumbnail: str | None  # the storage name of the first photo's thumbnail
     photo_alt_text: str | None
     distance_km: float | None
+    author_badges: list[dict[str, str]]  # verifications and credentials (accounts.verification)
 
 
 @dataclass
@@ -285,6 +287,12 @@ def _uuid(value: Any) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def _badges(value: Any) -> list[dict[str, str]]:
+    """The author's badges column: JSON text on SQLite, already decoded on PostgreSQL."""
+    found = json.loads(value) if isinstance(value, str) else value
+    return [b for b in found if isinstance(b, dict)] if isinstance(found, list) else []
+
+
 def listing_summaries_search(query: SearchQuery) -> SummaryResults:
     """Search, with each hit a Summary read in one statement: what GET /api/v1/listings returns."""
     rows, cursor = _page(query)
@@ -299,7 +307,7 @@ def listing_summaries_search(query: SearchQuery) -> SummaryResults:
         if record is None:  # deleted since the search statement ran
             continue
         (id_, public_id, kind, title, amount, currency, unit, lat, lng, rating) = record[:10]
-        (slug, category, author_id, author, photo_id, thumbnail, alt_text) = record[10:]
+        (slug, category, author_id, author, photo_id, thumbnail, alt_text, badges) = record[10:]
         hits.append(
             Summary(
                 id=id_,
@@ -320,6 +328,7 @@ def listing_summaries_search(query: SearchQuery) -> SummaryResults:
                 photo_thumbnail=thumbnail,
                 photo_alt_text=alt_text,
                 distance_km=_km(row),
+                author_badges=_badges(badges),
             )
         )
     return SummaryResults(hits, cursor)

@@ -99,7 +99,7 @@ RATING_BOOST = "(1.0 + 0.1 * (COALESCE(l.rating_score, 3.0) - 3.0))"
 SUMMARY_COLUMNS = (
     "l.id, l.public_id, l.kind, l.title, l.price_amount_minor, l.currency, l.unit, "
     "l.public_lat, l.public_lng, l.rating_score, c.slug, c.name, u.id, u.name, "
-    "p.id, p.thumbnail, p.alt_text"
+    "p.id, p.thumbnail, p.alt_text, u.badges"
 )
 
 

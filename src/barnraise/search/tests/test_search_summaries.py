@@ -50,6 +50,7 @@ def test_a_result_is_a_summary_with_the_first_photo(api, add):
         "author",
         "photo",
         "distance_km",
+        "author_badges",
     }
     assert hit["id"] == str(listing.public_id)
     assert hit["category"] == {"slug": "bikes", "name": "Bikes"}
@@ -58,6 +59,7 @@ def test_a_result_is_a_summary_with_the_first_photo(api, add):
     assert "123.45" in hit["price"]["formatted"]
     assert hit["location"] == {"lat": listing.public_lat, "lng": listing.public_lng}
     assert hit["author"] == {"id": str(listing.author.id), "name": listing.author.name}
+    assert hit["author_badges"] == []
     assert hit["photo"] == {
         "id": str(first.id),
         "thumbnail_url": "/media/listings/thumbs/first.jpg",
