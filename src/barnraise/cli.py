@@ -309,6 +309,83 @@ def bench_bookings(vendor: str, seconds: int, postgres_url: str, output_dir: str
     click.echo(f"JSON: {path}")
 
 
+@bench.command("ledger")
+@click.option(
+    "--database",
+    "vendor",
+    default="postgresql",
+    show_default=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+)
+@click.option(
+    "--postings",
+    default=10_000_000,
+    show_default=True,
+    type=click.IntRange(1000, 1_000_000_000),
+    help="Size of the cached data set the trial balance is timed on.",
+)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**31))
+@click.option("--seconds", default=20, show_default=True, type=click.IntRange(1, 3600), help="Per layer.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--since",
+    default=50_000,
+    show_default=True,
+    type=click.IntRange(0, 100_000_000),
+    help="Postings added after the snapshot, before the trial balance is timed.",
+)
+@click.option(
+    "--postgres-url",
+    "--database-url",
+    "postgres_url",
+    envvar="BENCH_POSTGRES_URL",
+    default="postgres://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="PostgreSQL server to create barnraise_bench_ledger_N_S on.",
+)
+@click.option("--rebuild", is_flag=True, help="Load the data set again even if cached.")
+@click.option("--verify/--no-verify", default=True, show_default=True, help="Also time ledger_verify().")
+@click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
+def bench_ledger(
+    vendor: str,
+    postings: int,
+    seed: int,
+    seconds: int,
+    threads: int,
+    since: int,
+    postgres_url: str,
+    rebuild: bool,
+    verify: bool,
+    output_dir: str,
+) -> None:
+    """Ledger: postings/s through entry_post beside hand-written SQL, trial balance at N postings."""
+    from pathlib import Path
+
+    from barnraise.benchmarks import ledger as ledger_bench
+    from barnraise.benchmarks import ledger_load
+
+    target = ledger_load.target(vendor, postings, seed, postgres_url)
+    try:
+        reused = ledger_load.prepare_storage(target, rebuild)
+    except Exception as exc:  # any driver error: the server cannot be reached or used
+        raise click.ClickException(f"cannot prepare the bench database: {exc}") from exc
+    os.environ["DATABASE_URL"] = target.url
+    os.environ["DEBUG"] = "0"
+    _django()
+    options = ledger_bench.Options(
+        postings=postings,
+        seed=seed,
+        seconds=seconds,
+        threads=threads,
+        since=since,
+        verify=verify,
+        output_dir=Path(output_dir),
+    )
+    payload, path = ledger_bench.run(target, options, reused, click.echo)
+    click.echo(ledger_bench.render(payload))
+    click.echo(f"JSON: {path}")
+
+
 @main.group()
 def ledger() -> None:
     """The money ledger: checks for operators."""
