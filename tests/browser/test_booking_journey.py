@@ -15,6 +15,9 @@ from allauth.account.models import EmailAddress
 
 from barnraise.accounts.models import User
 from barnraise.catalog.services import category_create, listing_create
+from barnraise.commerce.models import Transaction
+from barnraise.conftest import payout_ready
+from barnraise.ledger.models import Payment
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -65,9 +68,10 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_customer_books_a_room_and_the_provider_accepts(live_server, browser):
-    # given a provider with a room by the hour, and a customer
-    bob = member("bob@example.com", "Bob N.")
+@pytest.mark.usefixtures("ledger_rows_removable")
+def test_customer_books_a_room_and_pays_and_the_provider_accepts(live_server, browser):
+    # given a provider with a room by the hour who can be paid, and a customer
+    bob = payout_ready(member("bob@example.com", "Bob N."))
     member("alice@example.com", "Alice M.")
     rooms = category_create(slug="rooms", name="Rooms", kinds=["rental"])
     room = listing_create(
@@ -99,6 +103,13 @@ def test_customer_books_a_room_and_the_provider_accepts(live_server, browser):
     alice.locator("#deal-end").blur()
     alice.wait_for_selector("text=$40.00")
     shot(alice, "booking-1-price")
+    # a declined card is refused on the page, then the good one goes through
+    alice.fill("#deal-payment_method", "4000 0000 0000 0002")
+    alice.locator("button[value=create]").click()
+    alice.wait_for_load_state("networkidle")
+    assert "The card was declined." in alice.content()
+    assert Transaction.objects.count() == 0
+    alice.fill("#deal-payment_method", "4242 4242 4242 4242")
     alice.locator("button[value=create]").click()
     alice.wait_for_load_state("networkidle")
     shot(alice, "booking-2-requested")
@@ -119,4 +130,7 @@ def test_customer_books_a_room_and_the_provider_accepts(live_server, browser):
     shot(alice, "booking-4-accepted")
     assert "Accepted" in alice.content()
     assert "12 Pine St" in alice.content()
+    # and the money sits in the deal's escrow: the customer paid the price and the service fee
+    payment = Payment.objects.get()
+    assert (payment.status, payment.amount_minor, payment.payment_method) == ("captured", 4250, "card:…4242")
     assert not [e for e in errors if "Content Security Policy" in e], errors
