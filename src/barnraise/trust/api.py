@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from barnraise.api.auth import caller
+from barnraise.api.schemas import ErrorOut
 from barnraise.trust import selectors, services, suspensions
 
 reports_router = Router(tags=["safety"])
@@ -35,7 +36,7 @@ class ReportOut(Schema):
 
 @reports_router.post(
     "",
-    response={201: ReportOut},
+    response={201: ReportOut, 409: ErrorOut},
     summary="Report a listing, a member or a message to the operators (409 `already_reported`)",
 )
 def report_file(request: HttpRequest, data: ReportIn) -> Status[Any]:
@@ -64,7 +65,7 @@ class AppealOut(Schema):
 
 @appeals_router.post(
     "",
-    response={201: AppealOut},
+    response={201: AppealOut, 409: ErrorOut},
     summary="Appeal your suspension (409 `not_suspended`, `appeal_pending`)",
 )
 def appeal_file(request: HttpRequest, data: AppealIn) -> Status[Any]:
