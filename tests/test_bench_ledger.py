@@ -38,7 +38,14 @@ def test_bench_ledger_runs_tiny_and_writes_json(tmp_path: Path, ledger_emptied_a
     vendor = connection.vendor
     target = ledger_load.Target(vendor, postings=3000, seed=1, url="")
     options = ledger_bench.Options(
-        postings=3000, seed=1, seconds=1, threads=2, since=500, output_dir=tmp_path, progress=False
+        postings=3000,
+        seed=1,
+        seconds=1,
+        threads=2,
+        since=500,
+        output_dir=tmp_path,
+        progress=False,
+        migrate=False,  # pytest-django migrated the test database
     )
 
     payload, path = ledger_bench.run(target, options, reused=False, say=lambda _message: None)

@@ -67,6 +67,7 @@ class Options:
     verify: bool = True
     output_dir: Path = Path("bench/results")
     progress: bool = True
+    migrate: bool = True  # False: the database is migrated already (the test database)
 
 
 @dataclass
@@ -515,12 +516,13 @@ def run(t: Target, options: Options, reused: bool, say: Callable[[str], None]) -
     from django.core.management import call_command
     from django.db import connection
 
-    if reused:  # the code may have gained migrations since the load
-        call_command("migrate", "--no-input", "--verbosity", "0")
+    if reused:
+        if options.migrate:  # the code may have gained migrations since the load
+            call_command("migrate", "--no-input", "--verbosity", "0")
         meta = read_meta()
         say(f"Data set: {meta['loaded']['postings']:,} postings, seed {t.seed}, {t.vendor} (cached)")
     else:
-        meta = load(t, options.progress, say)
+        meta = load(t, options.progress, say, migrate=options.migrate)
         say(
             f"Data set: {meta['loaded']['postings']:,} postings, loaded in {meta['load_seconds']}s, "
             f"first snapshot {meta['first_snapshot_seconds']}s"

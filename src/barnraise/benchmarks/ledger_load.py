@@ -478,7 +478,7 @@ def _after(vendor: str, raw: Any) -> None:
         raw.autocommit = was
 
 
-def load(t: Target, progress: bool, say: Callable[[str], None]) -> dict[str, Any]:
+def load(t: Target, progress: bool, say: Callable[[str], None], migrate: bool = True) -> dict[str, Any]:
     """Migrate the bench database, bulk-load N postings, take the first snapshot; return the meta."""
     from django.core.management import call_command
     from tqdm import tqdm
@@ -486,8 +486,9 @@ def load(t: Target, progress: bool, say: Callable[[str], None]) -> dict[str, Any
     from barnraise.ledger.services import balances_snapshot
 
     started = time.perf_counter()
-    say("Migrating the bench database…")
-    call_command("migrate", "--no-input", "--verbosity", "0")
+    if migrate:
+        say("Migrating the bench database…")
+        call_command("migrate", "--no-input", "--verbosity", "0")
     members = members_for(t.postings)
     chart = chart_create(t.vendor, members, t.seed)
     raw = raw_connection()
