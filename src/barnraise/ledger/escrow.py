@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
 from barnraise.errors import Conflict, DomainError, InvalidInput
-from barnraise.ledger import payments, selectors, services
+from barnraise.ledger import payments, selectors, services, webhooks
 from barnraise.ledger.errors import AuthenticationRequired, PayoutAccountRequired
 from barnraise.ledger.models import (
     AccountKind,
@@ -466,6 +466,18 @@ def on_capture(call: ProviderCall) -> None:
         _report(call, "chargeback", {}, suffix=":chargeback")
 
 
+def on_dispute_webhook(event: Any) -> None:
+    """A card dispute reported by the provider's webhook (Stripe's `charge.dispute.created`):
+    the deal whose capture it names goes to `disputed`, once per event."""
+    charge = (event.payload.get("data") or {}).get("object", {}).get("charge")
+    payment = Payment.objects.filter(capture_id=charge).first() if charge else None
+    if payment is None:
+        logger.warning("dispute webhook %s names no known capture", event.event_id)
+        return
+    call = ProviderCall(pk=None, reference=payment.reference)
+    _report(call, "chargeback", {}, suffix="")
+
+
 def register() -> None:
     """Called by LedgerConfig.ready(): the actions, the guard, the hooks and the handlers."""
     from barnraise.commerce import registry, timers
@@ -488,3 +500,4 @@ def register() -> None:
     registry.register_payment_hooks(authorize=authorize, abandon=abandon)
     timers.register_handler(SETTLE_HANDLER, settle_due)
     payments.register_result_handler(ProviderOperation.CAPTURE, on_capture)
+    webhooks.register_webhook_handler("charge.dispute.created", on_dispute_webhook)

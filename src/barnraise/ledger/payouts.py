@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from barnraise.accounts.models import User
 from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.ids import uuid7
-from barnraise.ledger import payments, selectors, services
+from barnraise.ledger import payments, selectors, services, webhooks
 from barnraise.ledger.errors import InsufficientFunds, PayoutAccountRequired, PayoutsOnHold
 from barnraise.ledger.models import (
     Account,
@@ -217,5 +217,17 @@ def payouts_weekly() -> int:
     return made
 
 
+def on_account_webhook(event: Any) -> None:
+    """The provider's word on a payout account (Stripe's `account.updated`): ready or not."""
+    account = (event.payload.get("data") or {}).get("object", {})
+    ready = (
+        bool(account.get("payouts_enabled"))
+        and (account.get("capabilities") or {}).get("transfers") == "active"
+    )
+    if PayoutAccount.objects.filter(external_id=account.get("id", "")).exists():
+        payout_account_mark(external_id=account["id"], ready=ready)
+
+
 def register() -> None:
     payments.register_result_handler(ProviderOperation.PAYOUT, on_payout)
+    webhooks.register_webhook_handler("account.updated", on_account_webhook)

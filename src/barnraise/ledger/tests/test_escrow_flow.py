@@ -4,6 +4,7 @@ The default fees apply (customer 5% + €0.50, provider commission 10%): two hou
 room is €30.00, the customer pays €32.00, the provider earns €27.00, the platform keeps €5.00.
 """
 
+import json
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
@@ -14,10 +15,10 @@ from django.utils import timezone
 from barnraise.accounts.services import operator_create, token_create
 from barnraise.commerce import timers
 from barnraise.commerce.models import Booking, Transaction
-from barnraise.commerce.tests.conftest import cats, customer, listing, provider, slot  # noqa: F401 - fixtures
+from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit
 from barnraise.ledger import selectors
-from barnraise.ledger.models import Account, AccountKind, Payment, SandboxRecord
+from barnraise.ledger.models import Account, AccountKind, Payment, PayoutAccount, SandboxRecord
 from barnraise.ledger.payouts import payouts_weekly
 from barnraise.ledger.verify import ledger_verify
 
@@ -333,3 +334,53 @@ def test_an_expired_request_releases_the_hold(customer, provider, listing):
     sweep_at(timezone.now() + timedelta(days=3, minutes=1))
     assert Transaction.objects.get(pk=tx["id"]).state == "expired"
     assert Payment.objects.get().status == "voided"
+
+
+def test_a_dispute_reported_by_webhook_opens_it_on_the_deal(customer, provider, listing, client, settings):
+    from barnraise.ledger.tests.test_webhooks import SECRET, deliver, dispute_event, signed
+
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    tx = book(customer, listing()).json()
+    step(provider, tx["id"], "accept")
+    capture_id = Payment.objects.get().capture_id
+    event = json.loads(dispute_event("evt_dispute"))
+    event["data"]["object"]["charge"] = capture_id
+    body = json.dumps(event).encode()
+    # when the provider reports the dispute, twice (a redelivery)
+    for _ in range(2):
+        assert after_commit(lambda: deliver(client, body, signed(body))).status_code == 200
+    # then the deal is disputed once and the chargeback is on the books
+    assert Transaction.objects.get(pk=tx["id"]).state == "disputed"
+    assert platform(AccountKind.CHARGEBACKS) == 3200
+    assert_books_balance()
+
+
+def test_the_providers_word_on_a_payout_account_is_kept(api_as, client, settings):
+    from barnraise.ledger.tests.test_webhooks import SECRET, deliver, signed
+
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    member = api_as()
+    external = member.call("POST", "me/payout-account").json() and PayoutAccount.objects.get().external_id
+
+    def account_event(event_id, enabled):
+        account = {
+            "id": external,
+            "object": "account",
+            "payouts_enabled": enabled,
+            "capabilities": {"transfers": "active"},
+        }
+        event = {
+            "id": event_id,
+            "object": "event",
+            "type": "account.updated",
+            "created": 1,
+            "data": {"object": account},
+        }
+        return json.dumps(event).encode()
+
+    body = account_event("evt_a1", True)
+    after_commit(lambda: deliver(client, body, signed(body)))
+    assert member.call("GET", "me/payout-account").json()["ready"] is True
+    body = account_event("evt_a2", False)
+    after_commit(lambda: deliver(client, body, signed(body)))
+    assert member.call("GET", "me/payout-account").json()["ready"] is False
