@@ -2,6 +2,7 @@ from django.urls import path
 
 from barnraise.web import (
     account_views,
+    credentials_views,
     deal_views,
     listing_views,
     messaging_views,
@@ -75,6 +76,33 @@ urlpatterns = [
     path("transactions/<uuid:transaction_id>/review/", reputation_views.review_submit, name="review_submit"),
     path("reviews/<uuid:review_id>/reply/", reputation_views.review_reply, name="review_reply"),
     path("members/<uuid:user_id>/", reputation_views.member_profile, name="member_profile"),
+    path("account/verifications/", credentials_views.verifications, name="account_verifications"),
+    path("account/verifications/phone/", credentials_views.phone_code_send, name="account_phone_send"),
+    path("account/verifications/phone/verify/", credentials_views.phone_verify, name="account_phone_verify"),
+    path("account/documents/", credentials_views.document_upload, name="account_document_upload"),
+    path(
+        "account/documents/<uuid:document_id>/file/",
+        credentials_views.document_file,
+        name="account_document_file",
+    ),
+    path("account/portfolio/", credentials_views.portfolio_manage, name="account_portfolio"),
+    path(
+        "account/portfolio/<uuid:item_id>/images/",
+        credentials_views.portfolio_image_add,
+        name="portfolio_image_add",
+    ),
+    path(
+        "account/portfolio/<uuid:item_id>/delete/",
+        credentials_views.portfolio_item_delete,
+        name="portfolio_item_delete",
+    ),
+    path("skills-tests/", credentials_views.skill_tests, name="skill_tests"),
+    path(
+        "skills-tests/<uuid:test_id>/start/",
+        credentials_views.skill_attempt_start,
+        name="skill_attempt_start",
+    ),
+    path("skills-attempts/<uuid:attempt_id>/", credentials_views.skill_attempt, name="skill_attempt"),
     path("messages/", messaging_views.message_inbox, name="message_inbox"),
     path("messages/<uuid:transaction_id>/", messaging_views.conversation_open, name="conversation_open"),
     path("transactions/<uuid:transaction_id>/messages/", messaging_views.message_post, name="message_post"),
