@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
+from barnraise.notifications.selectors import notifications_for
 from barnraise.notifications.services import notification_send
 from barnraise.ratelimits import rate_limit
 from barnraise.trust import screening, selectors, subjects
@@ -47,13 +48,17 @@ def public_text_screen(*, author: User, text: str, where: str, subject_id: str =
     if not text:
         return text
     result = text_screen(author=author, text=text, where=where, subject_id=subject_id)
-    if not result.clean:
+    recently = timezone.now() - timedelta(minutes=10)
+    # One notice per edit: a listing's title and description are screened one after the other.
+    told = notifications_for(user=author, unread_only=True).filter(
+        kind="contact_masked", created_at__gte=recently
+    )
+    if not result.clean and not told.exists():
         notification_send(
             recipient=author,
             kind="contact_masked",
             context={"where": where, "reasons": " ".join(screening.reasons(result.kinds))},
             url="/account/standing/",
-            email=False,
         )
     return result.text
 
