@@ -196,3 +196,40 @@ def test_the_recipient_is_notified_in_app_and_by_email(deal, django_capture_on_c
     assert "Oak table" in email.subject
     assert "jo@example.com" not in email.body
     assert email.alternatives and "[hidden]" in email.alternatives[0][0]
+
+
+def test_through_the_engine_a_purchase_accepted_by_the_provider_lets_contact_details_pass(api_as, db):
+    # given: a purchase requested and paid for by card, not yet accepted
+    from barnraise.catalog.services import category_create, listing_create
+    from barnraise.conftest import TEST_CARD, after_commit, payout_ready
+
+    bikes = category_create(slug="bikes", name="Bikes", kinds=["sale"])
+    provider = api_as(user=payout_ready(api_as(name="Pat").user))
+    customer = api_as(name="Cam")
+    bike = listing_create(
+        actor=provider.user,
+        kind="sale",
+        category=bikes,
+        title="Bike",
+        unit="item",
+        stock=1,
+        price_amount_minor=20000,
+        currency="EUR",
+        lat=50.85,
+        lng=4.35,
+    )
+    body = {"listing_id": str(bike.public_id), "quantity": 1, "payment_method": TEST_CARD}
+    tx = after_commit(lambda: customer.call("POST", "transactions", json=body)).json()
+    url = f"transactions/{tx['id']}/messages"
+    before = customer.call("POST", url, json={"body": ISSUE_EXAMPLE}).json()
+    # when the provider accepts
+    accept = {"name": "accept", "params": {}}
+    accepted = after_commit(
+        lambda: provider.call("POST", f"transactions/{tx['id']}/transitions", json=accept)
+    )
+    after = customer.call("POST", url, json={"body": ISSUE_EXAMPLE}).json()
+    # then
+    assert accepted.status_code == 200, accepted.json()
+    assert before["masked"] is True
+    assert after["masked"] is False and after["body"] == ISSUE_EXAMPLE
+    assert Violation.objects.count() == 1
