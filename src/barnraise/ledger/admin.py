@@ -1,6 +1,7 @@
 """The ledger in the admin: read-only, for the finance and admin groups (their view permission).
 
-Money moves through services only; nothing here adds, changes or deletes a row.
+Money moves through services only; nothing here adds, changes or deletes a row, except payout
+holds, which finance places and releases here through the payout services.
 """
 
 from typing import Any
@@ -13,10 +14,16 @@ from barnraise.ledger.models import (
     Account,
     BalanceSnapshot,
     JournalEntry,
+    Payment,
+    Payout,
+    PayoutAccount,
+    PayoutHold,
     Posting,
     ProviderCall,
+    ProviderWebhookEvent,
     SandboxRecord,
 )
+from barnraise.ledger.payouts import payout_hold_place, payout_hold_release
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -93,3 +100,61 @@ class SandboxRecordAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "external_id", "parent_id", "amount_minor", "currency", "created_at")
     list_filter = ("kind", "scenario")
     search_fields = ("=external_id", "=parent_id", "=idempotency_key")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "status", "amount_minor", "refunded_minor", "currency", "frozen", "settled")
+    list_filter = ("status", "frozen", "settled", "currency")
+    search_fields = ("=reference", "=authorization_id", "=capture_id")
+    raw_id_fields = ("payer", "payee")
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdmin):
+    list_display = ("owner", "provider", "external_id", "ready", "created_at")
+    list_filter = ("provider", "ready")
+    search_fields = ("=external_id", "=owner__id", "owner__email")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("id", "owner", "amount_minor", "currency", "status", "scheduled", "created_at")
+    list_filter = ("status", "scheduled", "currency")
+    search_fields = ("=id", "=owner__id", "owner__email")
+    list_select_related = ("owner",)
+
+
+@admin.register(ProviderWebhookEvent)
+class ProviderWebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "provider", "type", "received_at", "processed_at", "attempts")
+    list_filter = ("provider", "type")
+    search_fields = ("=event_id",)
+
+
+@admin.register(PayoutHold)
+class PayoutHoldAdmin(admin.ModelAdmin[PayoutHold]):
+    """Finance places a hold here (through the service) and releases it with the action."""
+
+    list_display = ("owner", "reason", "created_by", "created_at", "released_at")
+    list_filter = (("released_at", admin.EmptyFieldListFilter),)
+    search_fields = ("=owner__id", "owner__email")
+    fields = ("owner", "reason")
+    raw_id_fields = ("owner",)
+    actions = ("release_holds",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: PayoutHold, form: Any, change: bool) -> None:
+        placed = payout_hold_place(actor=request.user, owner=obj.owner, reason=obj.reason)  # type: ignore[arg-type] - the admin is staff-only: request.user is a User
+        obj.pk = placed.pk
+
+    @admin.action(description="Release the selected holds", permissions=["add"])
+    def release_holds(self, request: HttpRequest, queryset: Any) -> None:
+        for hold in queryset:
+            payout_hold_release(actor=request.user, hold=hold)  # type: ignore[arg-type] - the admin is staff-only: request.user is a User
