@@ -384,3 +384,36 @@ def test_the_providers_word_on_a_payout_account_is_kept(api_as, client, settings
     body = account_event("evt_a2", False)
     after_commit(lambda: deliver(client, body, signed(body)))
     assert member.call("GET", "me/payout-account").json()["ready"] is False
+
+
+def test_a_paid_purchase_from_card_to_the_sellers_pending_balance(customer, provider, listing):
+    # a €200.00 bike: the customer pays €210.50 (5% + €0.50), the seller earns €180.00
+    bike = listing("sale", stock=2)
+    body = {"listing_id": str(bike.public_id), "quantity": 1, "payment_method": TEST_CARD}
+    tx = after_commit(lambda: customer.call("POST", "transactions", json=body)).json()
+    assert tx["total"]["amount_minor"] == 21050
+    step(provider, tx["id"], "accept")
+    assert Transaction.objects.get(pk=tx["id"]).state == "accepted"
+    step(provider, tx["id"], "mark_shipped", tracking="BE123")
+    assert step(customer, tx["id"], "confirm_receipt").json()["state"] == "completed"
+    assert balances(provider) == {"EUR": (18000, 0)}
+    assert platform(AccountKind.PLATFORM_REVENUE) == 3050
+    assert_books_balance()
+
+
+def test_a_paid_request_from_offer_to_the_helpers_pending_balance(customer, provider, listing):
+    need = listing("request", actor=customer.user, title="Paint my fence")
+    offer = provider.call(
+        "POST",
+        f"listings/{need.public_id}/offers",
+        json={"price": {"amount_minor": 10000, "currency": "EUR"}},
+    ).json()
+    assert offer["total"]["amount_minor"] == 10550
+    declined = step(customer, offer["id"], "accept_offer", payment_method=DECLINED)
+    assert declined.status_code == 402 and Transaction.objects.get(pk=offer["id"]).state == "offered"
+    step(customer, offer["id"], "accept_offer", payment_method=TEST_CARD)
+    assert Transaction.objects.get(pk=offer["id"]).state == "accepted"
+    step(provider, offer["id"], "deliver", message="Two coats, done")
+    step(customer, offer["id"], "accept_delivery")
+    assert balances(provider) == {"EUR": (9000, 0)}
+    assert_books_balance()
