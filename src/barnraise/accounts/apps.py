@@ -8,8 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self) -> None:
-        from barnraise.accounts import operators
+        from barnraise.accounts import lifecycle, operators, verification
 
         # Keeping the operator groups' permissions in step with the models is set-up, not
         # business logic: it runs after every migrate.
         post_migrate.connect(operators.sync_groups_after_migrate)
+        lifecycle.register_export("verifications_and_credentials", verification.credentials_export_for)
+        lifecycle.register_deletion(verification.credentials_delete_for)

@@ -7,6 +7,7 @@ imports no other context, so the check is a hook the deal-owning side registers:
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import PortfolioImage, PortfolioItem, User
+from barnraise.accounts.verification import files_delete
 from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.images import Size, Upload, image_ingest
 
@@ -88,7 +90,7 @@ def portfolio_item_delete(*, actor: User, item_id: Any) -> None:
     with transaction.atomic():
         files = [(i.image, i.thumbnail) for i in item.images.all()]
         item.delete()
-        transaction.on_commit(lambda: [f.delete(save=False) for pair in files for f in pair])
+        transaction.on_commit(partial(files_delete, [f for pair in files for f in pair]))
 
 
 def portfolio_image_add(*, actor: User, item_id: Any, upload: Upload) -> PortfolioImage:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts import sms
-from barnraise.accounts.models import Document, PhoneCode, PhoneNumber, SkillAttempt, User
+from barnraise.accounts.models import Document, PhoneCode, PhoneNumber, PortfolioItem, SkillAttempt, User
 from barnraise.errors import (
     Conflict,
     FileTooLarge,
@@ -222,3 +222,48 @@ def badges_compute(*, user: User) -> list[dict[str, str]]:
 def badges_refresh(*, user: User) -> None:
     """Store the badges on the member's row, where profiles and search results read them."""
     User.objects.filter(pk=user.pk).update(badges=badges_compute(user=user))
+
+
+def files_delete(files: list[Any]) -> None:
+    """After commit: remove stored files whose rows are gone."""
+    for stored in files:
+        stored.delete(save=False)
+
+
+def credentials_delete_for(user: User) -> None:
+    """Account deletion: phone, documents (and their files), portfolio and attempts are personal;
+    nobody else relies on them."""
+    files = [d.file for d in Document.objects.filter(user=user)]
+    files += [
+        f
+        for item in PortfolioItem.objects.filter(user=user)
+        for i in item.images.all()
+        for f in (i.image, i.thumbnail)
+    ]
+    Document.objects.filter(user=user).delete()
+    PortfolioItem.objects.filter(user=user).delete()
+    PhoneNumber.objects.filter(user=user).delete()
+    PhoneCode.objects.filter(user=user).delete()
+    SkillAttempt.objects.filter(user=user).delete()
+    user.badges = []  # the deletion saves this very row
+    transaction.on_commit(partial(files_delete, files))
+
+
+def credentials_export_for(user: User) -> dict[str, Any]:
+    """The member's verifications, documents (not the files), attempts and portfolio."""
+    phone = PhoneNumber.objects.filter(user=user).first()
+    return {
+        "phone": phone.number if phone else None,
+        "documents": [
+            {"kind": d.kind, "title": d.title, "issuer": d.issuer, "status": d.status, "reason": d.reason}
+            for d in Document.objects.filter(user=user).order_by("created_at")
+        ],
+        "skills_attempts": [
+            {"test": a.test.title, "started_at": a.started_at.isoformat(), "score_percent": a.score_percent}
+            for a in SkillAttempt.objects.filter(user=user).select_related("test").order_by("started_at")
+        ],
+        "portfolio": [
+            {"title": p.title, "description": p.description, "url": p.url, "verified": p.verified}
+            for p in PortfolioItem.objects.filter(user=user).order_by("created_at")
+        ],
+    }

@@ -235,3 +235,16 @@ def on_event(event: TransactionEvent) -> None:
                     url=f"/transactions/{tx.pk}/",
                 )
         reputation_recompute(user_ids=[tx.customer_id, tx.provider_id], listing_ids=[])
+
+
+def reputations_refresh(*, batch: int = 200) -> int:
+    """Recompute every stored score: reviews age (the half-life) and the marketplace mean moves.
+    Run nightly by the worker; each batch is its own short transaction. Returns how many."""
+    users = list(Reputation.objects.exclude(user=None).values_list("user_id", flat=True).distinct())
+    listings = list(Reputation.objects.exclude(listing=None).values_list("listing_id", flat=True))
+    for start in range(0, max(len(users), len(listings)), batch):
+        with transaction.atomic():
+            reputation_recompute(
+                user_ids=users[start : start + batch], listing_ids=listings[start : start + batch]
+            )
+    return len(users) + len(listings)

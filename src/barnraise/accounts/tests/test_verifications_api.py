@@ -184,3 +184,27 @@ def test_the_admin_serves_the_file_only_to_operators(api_as, make_user):
     assert as_operator.get(url).status_code == 200
     assert as_staff.get(url).status_code == 404
     assert Client().get(url).status_code == 302  # to the admin login
+
+
+def test_export_covers_credentials_and_deletion_removes_them(
+    api_as, make_user, django_capture_on_commit_callbacks
+):
+    # given a member with an approved identity document
+    member = api_as()
+    made = upload(member).json()
+    operator = make_user(is_staff=True)
+    operator.groups.add(Group.objects.get(name="support"))
+    verification.document_review(actor=operator, document_id=made["id"], approve=True)
+    stored = Document.objects.get(pk=made["id"])
+    storage, name = stored.file.storage, stored.file.name
+    # when they export their data
+    exported = member.call("GET", "me/export").json()["verifications_and_credentials"]
+    assert exported["documents"][0]["status"] == "approved" and "file" not in exported["documents"][0]
+    # when they delete their account
+    with django_capture_on_commit_callbacks(execute=True):
+        gone = member.call("DELETE", "me", json={"password": "correct horse battery"})
+    # then the document, its file and the badge are gone
+    assert gone.status_code == 204
+    assert not Document.objects.exists() and not storage.exists(name)
+    member.user.refresh_from_db()
+    assert member.user.badges == []

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from barnraise.catalog.models import Listing
@@ -108,3 +110,28 @@ def test_an_unknown_or_deleted_member_has_no_profile(api, api_as):
     gone.user.save()
     assert api.call("GET", f"users/{gone.user.pk}").status_code == 404
     assert api.call("GET", "users/not-a-uuid").status_code == 422
+
+
+def test_reviews_and_profile_cost_the_same_queries_for_two_or_six_reviews(api, api_as, completed_deal):
+    # given a provider with two published reviews
+    pat = api_as(name="Pat")
+
+    def add_reviews(n):
+        for _ in range(n):
+            customer = api_as()
+            tx = completed_deal(customer.user, pat.user)
+            review(customer, tx)
+            review(pat, tx)
+
+    def cost(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.call("GET", path).status_code == 200
+        return len(queries)
+
+    add_reviews(2)
+    before = {path: cost(path) for path in (f"users/{pat.user.pk}/reviews", f"users/{pat.user.pk}")}
+    # when four more arrive
+    add_reviews(4)
+    # then reading them costs no more queries (no query per review)
+    assert {path: cost(path) for path in before} == before
+    assert before[f"users/{pat.user.pk}/reviews"] <= 4

@@ -3,8 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
+from django.utils import timezone
 
+from barnraise.reputation.models import Reputation
 from barnraise.reputation.scoring import Outcome, Rated, bayesian, job_success, review_value
+from barnraise.reputation.services import reputations_refresh
+from barnraise.reputation.tests.test_reviews_api import review
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 DOC = {"now": NOW, "prior_mean": 4.0, "prior_weight": 3.0, "half_life_days": 365.0}
@@ -74,3 +79,31 @@ def test_example_7_job_success_shows_only_after_the_minimum():
     # two deals but one counterparty is not enough either
     same = [Outcome("x", True, 10000, "EUR"), Outcome("x", True, 10000, "EUR")]
     assert job_success(same, min_count=2).share is None
+
+
+@pytest.mark.django_db
+def test_the_nightly_refresh_lets_a_quiet_score_drift_back_to_the_marketplace_mean(
+    api_as, completed_deal, django_capture_on_commit_callbacks
+):
+    # given a provider with a 1-star review, then a 5-star one from someone else a year later
+    # (the only reviews, so the marketplace mean C is 3)
+    pat = api_as(name="Pat")
+    first_customer, second_customer = api_as(), api_as()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        tx = completed_deal(first_customer.user, pat.user)
+        review(first_customer, tx, rating=1)
+        review(pat, tx, rating=5)
+    with time_machine.travel(start + timedelta(days=365), tick=False):
+        tx = completed_deal(second_customer.user, pat.user)
+        review(second_customer, tx, rating=5)
+        review(pat, tx, rating=5)
+        fresh = Reputation.objects.get(user=pat.user, role="provider").score
+    assert fresh == pytest.approx((0.5 * 1 + 1 * 5 + 3 * 3) / (1.5 + 3))  # weights ½ and 1
+    # when the nightly refresh runs another year on, with no new review
+    with time_machine.travel(start + timedelta(days=730), tick=False):
+        assert reputations_refresh() >= 3
+    # then both reviews weigh half as much again, and the score moves towards C
+    later = Reputation.objects.get(user=pat.user, role="provider").score
+    assert later == pytest.approx((0.25 * 1 + 0.5 * 5 + 3 * 3) / (0.75 + 3))
+    assert 3.0 < later < fresh
