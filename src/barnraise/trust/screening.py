@@ -10,6 +10,7 @@ five") and look-alike letters inside numbers ("O4l2") are turned into digits; ev
 the copy remembers where it came from, so a finding masks the original span.
 """
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -40,8 +41,9 @@ _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "|
 _LOOKALIKE_CHARS = frozenset("OolIi|SB")
 _REPEAT = {"double": 2, "triple": 3}
 
-# Top-level domains worth recognising without a scheme; a shorter list means fewer false hits on
-# abbreviations ("e.g.", "approx.").
+# Top-level domains worth recognising; a short list means fewer false hits on abbreviations
+# ("e.g.", "approx."). Those that are also words ("ok.no", "thanks.me") count only after a scheme,
+# "www." or in an email address, never in a bare domain.
 TLDS = [
     "com",
     "net",
@@ -50,7 +52,6 @@ TLDS = [
     "biz",
     "io",
     "co",
-    "me",
     "app",
     "dev",
     "xyz",
@@ -64,60 +65,70 @@ TLDS = [
     "de",
     "fr",
     "nl",
-    "be",
     "es",
-    "it",
     "pt",
     "ch",
-    "at",
     "se",
-    "no",
     "dk",
     "fi",
     "pl",
     "ie",
-    "us",
     "ca",
     "au",
     "nz",
     "eu",
     "ru",
-    "in",
     "br",
     "mx",
     "jp",
     "cn",
 ]
-_TLD = "(?:" + "|".join(sorted(TLDS, key=len, reverse=True)) + ")"
+WORD_TLDS = ["me", "no", "in", "at", "it", "be", "us"]
+_TLD = "(?:" + "|".join(sorted(TLDS + WORD_TLDS, key=len, reverse=True)) + ")"
+_BARE_TLD = "(?:" + "|".join(sorted(TLDS, key=len, reverse=True)) + ")"
 _MAIL_HOSTS = r"(?:gmail|googlemail|hotmail|outlook|live|yahoo|icloud|proton(?:mail)?|gmx|aol|mail)"
 
-_AT = r"(?:\s*@\s*|\s*[\(\[\{<]\s*at\s*[\)\]\}>]\s*|\s+at\s+|\s*\(@\)\s*)"
-_DOT = r"(?:\s*\.\s*|\s*[\(\[\{<]\s*dot\s*[\)\]\}>]\s*|\s+dot\s+)"
+_AT_REAL = r"(?:\s*@\s*|\s*\(@\)\s*)"
+_AT_SPELLED = r"(?:\s*[\(\[\{<]\s*at\s*[\)\]\}>]\s*|\s+at\s+)"
+_DOT_SPELLED = r"(?:\s*[\(\[\{<]\s*dot\s*[\)\]\}>]\s*|\s+dot\s+)"
+_DOT = rf"(?:\s*\.\s*|{_DOT_SPELLED})"
+_LOCAL = rf"(?<![\w.+-])[\w.+-]{{1,64}}(?:{_DOT_SPELLED}[\w+-]{{1,64}})*"
+_HOST = rf"[a-z][a-z0-9-]{{0,62}}(?:{_DOT}[a-z0-9-]{{1,63}})*"
 _EMAIL_RE = re.compile(
-    rf"(?<![\w.+-])[\w.+-]{{1,64}}{_AT}[a-z0-9-]{{1,63}}(?:{_DOT}[a-z0-9-]{{1,63}})*{_DOT}{_TLD}\b"
-    rf"|(?<![\w.+-])[\w.+-]{{1,64}}{_AT}{_MAIL_HOSTS}\b",
+    rf"{_LOCAL}{_AT_REAL}{_HOST}{_DOT}{_TLD}\b"
+    # "at" written out: a word TLD ("in", "it") only when "dot" is too, so "up at 5.In" passes.
+    rf"|{_LOCAL}{_AT_SPELLED}{_HOST}(?:\s*\.\s*{_BARE_TLD}|{_DOT_SPELLED}{_TLD})\b"
+    rf"|{_LOCAL}(?:{_AT_REAL}|{_AT_SPELLED}){_MAIL_HOSTS}\b"
+    rf"|\b{_MAIL_HOSTS}\s*[:=]\s*[\w.+-]{{3,64}}",
     re.IGNORECASE,
 )
 _URL_RE = re.compile(
     r"\b(?:https?://|www\.)\S+"
+    rf"|\bwww{_DOT}[a-z0-9-]{{1,63}}(?:{_DOT}[a-z0-9-]{{1,63}})*{_DOT}{_TLD}\b"
     r"|\b(?:wa\.me|t\.me|m\.me|bit\.ly|linktr\.ee)/\S*"
-    rf"|(?<![\w@.-])(?:[a-z0-9-]{{1,63}}\.)+{_TLD}\b(?:/[^\s]*)?"
+    rf"|(?<![\w@.-])(?:[a-z0-9-]{{1,63}}\.)+{_BARE_TLD}\b(?:/[^\s]*)?"
     rf"|(?<![\w@.-])[a-z0-9-]{{2,63}}(?:\s*[\(\[\{{<]\s*dot\s*[\)\]\}}>]\s*|\s+dot\s+){_TLD}\b",
     re.IGNORECASE,
 )
 _PLATFORMS = (
-    r"(?:insta(?:gram)?|ig|snap(?:chat)?|telegram|tg|whats\s?app|signal|facebook|fb|twitter|"
-    r"tiktok|discord|skype|wechat|kik|viber|messenger|threads|x)"
+    r"(?:insta(?:gram)?|ig|snap(?:chat)?|telegram|tg|whats\s?app|facebook|fb|twitter|tiktok|discord|"
+    r"skype|wechat|kik|viber)"
 )
+_ANY_PLATFORM = rf"(?:{_PLATFORMS[3:-1]}|signal|messenger|threads)"
+_HANDLE = r"@?[a-z0-9_][a-z0-9_.]{2,29}"
+# Words people write after an @ that are not handles ("see you @home").
+_NOT_HANDLES = r"(?:home|work|school|noon|night|midnight|the|my|your|station|office|all|everyone)\b"
 _HANDLE_RE = re.compile(
-    r"(?<![\w@.])@[a-z0-9_][a-z0-9_.]{1,29}"
-    rf"|\b{_PLATFORMS}\s*(?::|=|-|@|\bis\b|\bhandle\b|\bname\b|\bid\b)\s*@?[a-z0-9_][a-z0-9_.]{{2,29}}"
-    rf"|\b(?:add|find|follow|dm|message|text|reach|contact)\s+me\s+(?:on|at|via)\s+{_PLATFORMS}\s+@?"
-    r"[a-z0-9_][a-z0-9_.]{2,29}",
+    rf"(?<![\w@.])@(?!{_NOT_HANDLES})[a-z_][a-z0-9_.]{{1,29}}"
+    rf"|\b{_PLATFORMS}\s*[:=@]\s*{_HANDLE}"
+    rf"|\bmy\s+{_ANY_PLATFORM}\s+(?:(?:handle|name|id|account)\s+)?(?:is\s+|:\s*){_HANDLE}"
+    rf"|\b{_ANY_PLATFORM}\s+(?:handle|name|id|account)\s*(?:is\s+|:\s*)?{_HANDLE}"
+    rf"|\b(?:add|find|follow|dm|message|text|reach|contact)\s+me\s+(?:on|at|via)\s+{_ANY_PLATFORM}\s+"
+    rf"{_HANDLE}",
     re.IGNORECASE,
 )
 # A run of digits as people write phone numbers: groups joined by spaces, dashes, dots, brackets.
-_RUN_RE = re.compile(r"\+?\(?\d[\d \t\-.()]*\d")
+_RUN_RE = re.compile(r"(?<![A-Za-z])\+?\(?\d[\d \t\-./()]*\d")
 _DATE_RE = re.compile(r"^\d{1,4}[.\-/ ]\d{1,2}[.\-/ ]\d{1,4}$")
 _MIN_DIGITS, _MAX_DIGITS = 7, 15
 _MIN_SPELLED_RUN = 3  # "five five five" on its own is already a disguised number
@@ -188,19 +199,32 @@ def _normalize(text: str) -> _Normalized:
     def numberish(index: int) -> bool:
         return any(w.isdigit() or w in _SPELLED for w in (neighbour(index, -1), neighbour(index, 1)))
 
+    def spoken(index: int) -> str | None:
+        """The digit a word reads out: "five", or "oh" next to other digits."""
+        word = words[index] if 0 <= index < len(words) else ""
+        if word in _SPELLED:
+            return _SPELLED[word]
+        return "0" if word in ("o", "oh") and numberish(index) else None
+
+    def next_index(index: int) -> int:
+        j = index + 1
+        while j < len(words) and words[j].isspace():
+            j += 1
+        return j
+
     def between_spelled(index: int) -> bool:
-        return neighbour(index, -1) in _SPELLED and neighbour(index, 1) in (*_SPELLED, *_REPEAT)
+        after = next_index(index)
+        return neighbour(index, -1) in _SPELLED and (spoken(after) is not None or words[after] in _REPEAT)
 
     repeat, repeat_start = 1, 0
     for index, match in enumerate(tokens):
         token, word, span = match.group(), words[index], match.span()
-        if word in _REPEAT and neighbour(index, 1) in _SPELLED:
+        if word in _REPEAT and spoken(next_index(index)) is not None:
             repeat, repeat_start = _REPEAT[word], span[0]
             continue  # "double five": the digits that follow carry this word's span too
-        if word in _SPELLED:
-            emit(_SPELLED[word] * repeat, (repeat_start, span[1]) if repeat > 1 else span, True)
-        elif word in ("o", "oh") and numberish(index):
-            emit("0", span, True)
+        digit = spoken(index)
+        if digit is not None:
+            emit(digit * repeat, (repeat_start, span[1]) if repeat > 1 else span, True)
         elif token in (",", ";", "/") and between_spelled(index):
             emit(" ", span, True)  # "one two, three four" is one number read out in pairs
         elif any(c.isdigit() for c in token) and set(token) - set("0123456789") <= _LOOKALIKE_CHARS:
@@ -229,14 +253,16 @@ def _phones(text: str, regions: tuple[str, ...]) -> list[Finding]:
     norm = _normalize(text)
     found: list[Finding] = []
     for match in _RUN_RE.finditer(norm.text):
-        raw = match.group().strip(" \t-.()")
+        raw = match.group().strip(" \t-./")
+        if raw.startswith("(") and ")" not in raw:
+            raw = raw[1:]  # "(0123 456 789)": the bracket belongs to the sentence, not the number
         start = match.start() + match.group().index(raw[0])
         end = start + len(raw)
         digits = re.sub(r"\D", "", raw)
         if not digits:
             continue
         disguised = any(norm.disguised[start:end])
-        spelled_run = disguised and _spelled_digit_count(norm, start, end) >= _MIN_SPELLED_RUN
+        spelled_run = disguised and _spelled_run(norm, start, end)
         if len(digits) < _MIN_DIGITS and not spelled_run:
             continue
         if len(digits) > _MAX_DIGITS and not disguised:
@@ -248,8 +274,12 @@ def _phones(text: str, regions: tuple[str, ...]) -> list[Finding]:
     return found
 
 
-def _spelled_digit_count(norm: _Normalized, start: int, end: int) -> int:
-    return sum(1 for i in range(start, end) if norm.disguised[i] and norm.text[i].isdigit())
+def _spelled_run(norm: _Normalized, start: int, end: int) -> bool:
+    """Enough spelled-out digits to be a disguised number, and not counting ("one, two, three")."""
+    spelled = [int(norm.text[i]) for i in range(start, end) if norm.disguised[i] and norm.text[i].isdigit()]
+    steps = {b - a for a, b in itertools.pairwise(spelled)}
+    counting = len(spelled) < _MIN_DIGITS and steps in ({1}, {-1})
+    return len(spelled) >= _MIN_SPELLED_RUN and not counting
 
 
 def _merge(findings: list[Finding]) -> tuple[Finding, ...]:

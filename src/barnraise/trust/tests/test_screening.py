@@ -9,7 +9,8 @@ EVASIVE: list[tuple[str, set[str], list[str]]] = [
     ("call me on 0123 456 789", {PHONE}, ["0123", "789"]),
     ("my number: +44 20 7946 0958", {PHONE}, ["7946", "0958"]),
     ("ring 020-7946-0958 after six", {PHONE}, ["7946"]),
-    ("US folks: (415) 555-2671", {PHONE}, ["555-2671"]),
+    ("US folks: (415) 555-2671", {PHONE}, ["(415)", "555-2671"]),
+    ("(or call 0123 456 789)", {PHONE}, ["0123"]),
     ("text me at 415.555.2671 tonight", {PHONE}, ["2671"]),
     ("06 12 34 56 78 c'est mon portable", {PHONE}, ["56 78"]),
     ("+33612345678", {PHONE}, ["+336"]),
@@ -21,15 +22,20 @@ EVASIVE: list[tuple[str, set[str], list[str]]] = [
     ("oh six, one two, three four, five six, seven eight", {PHONE}, ["seven"]),
     ("double five, triple seven, two one", {PHONE}, ["double", "triple"]),
     ("Seven Seven Seven Nine", {PHONE}, ["Seven"]),
+    ("zero seven seven double oh one two three four five six", {PHONE}, ["double", "oh", "six"]),
+    ("0470/12.34.56 (Belgium)", {PHONE}, ["0470", "34"]),
     ("mail me: jo@example.com", {EMAIL}, ["jo@", "example"]),
     ("jo at example dot com", {EMAIL}, ["example"]),
     ("jo (at) example (dot) com", {EMAIL}, ["example"]),
     ("jo [at] example [dot] co [dot] uk", {EMAIL}, ["example"]),
     ("write to jo.smith+deals @ mail-host . org please", {EMAIL}, ["mail-host"]),
     ("jo_smith at gmail", {EMAIL}, ["gmail"]),
+    ("jo dot smith at outlook dot fr", {EMAIL}, ["jo dot", "outlook"]),
+    ("gmail: jo.smith", {EMAIL}, ["jo.smith"]),
     ("JO AT EXAMPLE DOT COM", {EMAIL}, ["EXAMPLE"]),
     ("see https://example.com/my-shop for more", {URL}, ["example.com"]),
     ("www.cheap-bikes.net has it cheaper", {URL}, ["cheap-bikes"]),
+    ("see www . cheap-bikes . net", {URL}, ["cheap-bikes"]),
     ("check cheapbikes.shop", {URL}, ["cheapbikes"]),
     ("cheapbikes dot com has a sale", {URL}, ["cheapbikes"]),
     ("chat on wa.me/33612345678", {URL}, ["wa.me", "3361"]),
@@ -38,6 +44,9 @@ EVASIVE: list[tuple[str, set[str], list[str]]] = [
     ("insta: jo.smith.art", {HANDLE}, ["jo.smith.art"]),
     ("my snapchat is jo_smith99", {HANDLE}, ["jo_smith99"]),
     ("add me on telegram jo_deals", {HANDLE}, ["jo_deals"]),
+    ("my signal name is jo_deals", {HANDLE}, ["jo_deals"]),
+    ("IG=jo.makes", {HANDLE}, ["jo.makes"]),
+    ("see my shop on http://shop.example.me/jo", {URL}, ["example"]),
     ("whatsapp: +33 6 12 34 56 78", {PHONE}, ["12 34"]),
     (
         "call me on five five five, 0123 456 789 or mail jo at example dot com",
@@ -69,6 +78,13 @@ INNOCENT: list[str] = [
     "Ok, 5 5 euros each is fine",
     "we are at home all day",
     "Postcode area 75011, near the park",
+    "see you @5pm @home",
+    "Tracking BE123456789, model A1234567",
+    "one, two, three, go! Counting down: five four three",
+    "ISBN 978-3-16-148410-0, invoice no. 2026-0042",
+    "The signal is weak here, threads: cotton and linen",
+    "Size 2 x 100cm, ok.no problem. Thanks.Me too",
+    "Pick it up at 5.In the evening is fine too",
 ]
 
 
@@ -99,6 +115,8 @@ def test_the_table_is_big_enough():
 def test_masking_keeps_the_words_around_a_finding():
     # when
     result = screen("Hi! Call 0123 456 789 tomorrow.")
+    bracketed = screen("Call me (0123 456 789).")
     # then
+    assert bracketed.text == "Call me ([hidden])."
     assert result.text == "Hi! Call [hidden] tomorrow."
     assert [(f.kind, f.start, f.end) for f in result.findings] == [(PHONE, 9, 21)]
