@@ -79,3 +79,16 @@ def test_the_profile_page_shows_reputation_and_lets_the_member_reply(make_user, 
     # then the reply shows under the review
     assert "Fixed it since." in replied.content.decode()
     assert Client().get("/members/0190a000-0000-7000-8000-000000000000/").status_code == 404
+
+
+def test_the_listing_page_links_to_the_profile_and_shows_its_rating(make_user, completed_deal, make_listing):
+    # given a reviewed listing
+    cam, pat = make_user(name="Cam"), make_user(name="Pat")
+    listing = make_listing(pat, title="Green bike")
+    tx = completed_deal(cam, pat, listing)
+    logged_in(cam).post(f"/transactions/{tx.pk}/review/", {"rating": "5"})
+    logged_in(pat).post(f"/transactions/{tx.pk}/review/", {"rating": "5"})
+    # when a visitor opens it
+    html = Client().get(f"/listings/{listing.public_id}/").content.decode()
+    # then it links to the provider's profile and shows the listing's score
+    assert f"/members/{pat.pk}/" in html and "Rated " in html
