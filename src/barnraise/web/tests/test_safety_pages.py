@@ -83,6 +83,8 @@ def test_the_report_form_files_a_report(deal):
     form = customer.get(f"/report/?subject=listing&id={listing.public_id}")
     assert form.status_code == 200 and "Report a listing" in form.content.decode()
     assert "Report this listing" in customer.get(f"/listings/{listing.public_id}/").content.decode()
+    profile = customer.get(f"/members/{deal.provider.user.pk}/").content.decode()
+    assert f"/report/?subject=member&amp;id={deal.provider.user.pk}" in profile
     # when
     response = customer.post(
         "/report/",
