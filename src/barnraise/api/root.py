@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 STANDARD_ERRORS: dict[str, str] = {
     "400": "Malformed request (code `bad_request`).",
     "401": "Missing or invalid bearer token (code `not_authenticated`).",
-    "403": "Not allowed (codes `permission_denied`, `email_unverified`).",
+    "403": "Not allowed (codes `permission_denied`, `email_unverified`, `member_suspended`).",
     "404": "Not found, or not visible to the caller (code `not_found`).",
     "413": "Body too large (code `body_too_large`).",
     "415": "The body is not JSON (code `unsupported_media_type`).",
