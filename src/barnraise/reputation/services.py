@@ -207,33 +207,43 @@ def reputation_recompute(*, user_ids: list[Any], listing_ids: list[Any]) -> None
         catalog_services.listing_rating_set(listing_id=listing_id, score=score.score)
 
 
+def _reviews_open(tx: Transaction) -> None:
+    """Schedule the reveal and ask each party who has not reviewed yet. Delivery is at least
+    once, and a new consumer reads the log from its start: both are safe to repeat."""
+    until = tx.reviews_open_until
+    if until is None:
+        return
+    target = f"transaction:{tx.pk}"
+    timers.cancel_pending(target=target, handler=REVEAL_HANDLER)
+    written = set(Review.objects.filter(transaction=tx).values_list("author_id", flat=True))
+    if len(written) < 2:
+        timers.schedule(
+            handler=REVEAL_HANDLER,
+            target=target,
+            due_at=until,
+            payload={"transaction": str(tx.pk)},
+        )
+    if timezone.now() >= until:
+        return
+    for party, other in ((tx.customer, tx.provider), (tx.provider, tx.customer)):
+        if party.pk in written:
+            continue
+        notification_send(
+            recipient=party,
+            kind="review_to_write",
+            context={"listing": tx.listing.title, "other": other.name, "until": until},
+            url=f"/transactions/{tx.pk}/",
+        )
+
+
 def on_event(event: TransactionEvent) -> None:
     """Event-log consumer: a completed deal opens reviews; any outcome changes job success."""
     tx = event.transaction
     if event.to_state not in OUTCOME_STATES:
         return
     with transaction.atomic():
-        if event.to_state == "completed" and tx.reviews_open_until is not None:
-            target = f"transaction:{tx.pk}"
-            # Delivery is at least once: a replayed event replaces its timer rather than adding one.
-            timers.cancel_pending(target=target, handler=REVEAL_HANDLER)
-            timers.schedule(
-                handler=REVEAL_HANDLER,
-                target=target,
-                due_at=tx.reviews_open_until,
-                payload={"transaction": str(tx.pk)},
-            )
-            for party, other in ((tx.customer, tx.provider), (tx.provider, tx.customer)):
-                notification_send(
-                    recipient=party,
-                    kind="review_to_write",
-                    context={
-                        "listing": tx.listing.title,
-                        "other": other.name,
-                        "until": tx.reviews_open_until,
-                    },
-                    url=f"/transactions/{tx.pk}/",
-                )
+        if event.to_state == "completed":
+            _reviews_open(tx)
         reputation_recompute(user_ids=[tx.customer_id, tx.provider_id], listing_ids=[])
 
 

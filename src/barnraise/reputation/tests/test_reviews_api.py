@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from barnraise.catalog.services import category_create
 from barnraise.commerce import timers
+from barnraise.commerce.models import Timer, TransactionEvent
 from barnraise.notifications.models import Notification
+from barnraise.reputation import services
 from barnraise.reputation.models import CategoryAspects, Review
 from barnraise.reputation.tests.conftest import purchase
 
@@ -228,3 +230,18 @@ def test_reviews_list_pages_with_a_cursor_and_refuses_unknown_members(parties, c
     assert rest.json()["next_cursor"] is None
     unknown = api.call("GET", "users/0190a000-0000-7000-8000-000000000000/reviews")
     assert unknown.status_code == 404
+
+
+def test_a_replayed_completion_asks_no_one_who_has_reviewed_and_keeps_no_timer(parties, completed_deal):
+    # given a deal both parties reviewed
+    cam, pat = parties
+    tx = completed_deal(cam.user, pat.user)
+    review(cam, tx)
+    review(pat, tx)
+    asked = Notification.objects.filter(kind="review_to_write").count()
+    # when its completion event is delivered again (at least once; a new consumer reads from the start)
+    event = TransactionEvent.objects.filter(transaction_id=tx.pk, to_state="completed").get()
+    services.on_event(event)
+    # then nobody is asked again, and no reveal timer waits
+    assert Notification.objects.filter(kind="review_to_write").count() == asked
+    assert not Timer.objects.filter(handler=services.REVEAL_HANDLER, status="pending").exists()
