@@ -33,8 +33,9 @@ def notification_send(
 ) -> Notification:
     """Record an in-app notification and, unless `email` is off, queue its email.
 
-    Title and body come from `notifications/<kind>/title.txt` and `body.txt`; an optional
-    `email.html` gives the email an HTML part. Both are rendered now, so the worker only sends.
+    Title and body come from `notifications/<kind>/title.txt` and `body.txt`; `email.html` gives
+    the email its HTML part (else `notifications/email_fallback.html` lays out the text). All are
+    rendered now, so the worker only sends. A member may switch a kind's email off.
     """
     from django.conf import settings
 
@@ -51,8 +52,9 @@ def notification_send(
         if email and recipient.is_active and recipient.deleted_at is None and _wants_email(recipient, kind):
             try:
                 html = _render(kind, "email.html", ctx)
-            except TemplateDoesNotExist:
-                html = ""
+            except TemplateDoesNotExist:  # every email has an HTML part: the text, laid out
+                fallback = {**ctx, "title": notification.title, "body": notification.body}
+                html = render_to_string("notifications/email_fallback.html", fallback).strip()
             text = notification.body
             if url:
                 text = f"{text}\n\n{settings.SITE_URL}{url}"

@@ -66,3 +66,24 @@ def test_unknown_kinds_and_non_booleans_are_422_and_change_nothing(api_as):
     assert unknown.status_code == 422 and "nope" in unknown.json()["error"]["details"]
     assert loose.status_code == 422
     assert all(row["email"] for row in client.call("GET", "notifications/preferences").json())
+
+
+def test_a_kind_without_its_own_html_still_gets_an_html_part(make_user, django_capture_on_commit_callbacks):
+    # given: listing_rejected ships text templates only
+    from barnraise.catalog.models import Listing
+
+    user = make_user(name="Ada")
+    listing = Listing(title="Lamp <b>")
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(
+            recipient=user,
+            kind="listing_rejected",
+            context={"listing": listing, "reason": "Blurry"},
+            url="/x/",
+        )
+    # then
+    [message] = mail.outbox
+    html = message.alternatives[0][0]
+    assert "Hello Ada" in html and "Blurry" in html and "/x/" in html
+    assert "Lamp <b>" not in html  # escaped
