@@ -3,6 +3,7 @@ from django.urls import path
 from barnraise.web import (
     account_views,
     credentials_views,
+    dashboard_views,
     deal_views,
     listing_views,
     messaging_views,
@@ -69,6 +70,7 @@ urlpatterns = [
     path("transactions/", deal_views.inbox, name="transaction_list"),
     path("transactions/<uuid:transaction_id>/", deal_views.transaction_detail, name="transaction_detail"),
     path("transactions/<uuid:transaction_id>/step/", deal_views.transaction_step, name="transaction_step"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("wallet/", wallet_views.wallet, name="wallet"),
     path("wallet/payout-account/", wallet_views.payout_account_setup, name="wallet_payout_account"),
     path("wallet/payouts/", wallet_views.payout_request, name="wallet_payout"),
