@@ -169,8 +169,9 @@ def reputation_recompute(*, user_ids: list[Any], listing_ids: list[Any]) -> None
         prior_weight=policy.prior_weight,
         half_life_days=float(policy.half_life_days),
     )
+    priors = {role: selectors.marketplace_mean(role=role, default=policy.default_prior_mean) for role in Role}
     for role in Role:
-        prior = selectors.marketplace_mean(role=role, default=policy.default_prior_mean)
+        prior = priors[role]
         for user_id in set(user_ids):
             score = rate(selectors.rated_of(user_id=user_id, role=role), prior_mean=prior)
             success = scoring.job_success(
@@ -189,9 +190,8 @@ def reputation_recompute(*, user_ids: list[Any], listing_ids: list[Any]) -> None
                 user_id=user_id,
                 role=role,
             )
-    prior = selectors.marketplace_mean(role=Role.PROVIDER, default=policy.default_prior_mean)
     for listing_id in set(listing_ids):
-        score = rate(selectors.rated_of_listing(listing_id=listing_id), prior_mean=prior)
+        score = rate(selectors.rated_of_listing(listing_id=listing_id), prior_mean=priors[Role.PROVIDER])
         _store(
             {
                 "score": score.score,
