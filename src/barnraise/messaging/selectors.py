@@ -68,6 +68,10 @@ def inbox_page(*, member: User, params: PageParams) -> tuple[list[Participant], 
     return rows, cursor
 
 
+def member_has_written(*, member: User) -> bool:
+    return Message.objects.filter(sender=member).exists()
+
+
 def message_subject(*, actor: User, subject_id: UUID) -> Subject:
     """trust.subjects resolver: a message the reporter can read (a party of its deal)."""
     message = (

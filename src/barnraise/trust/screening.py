@@ -213,8 +213,13 @@ def _normalize(text: str) -> _Normalized:
         return j
 
     def between_spelled(index: int) -> bool:
-        after = next_index(index)
-        return neighbour(index, -1) in _SPELLED and (spoken(after) is not None or words[after] in _REPEAT)
+        """Digits on both sides of a comma, at least one side spelled out."""
+        before, after = neighbour(index, -1), next_index(index)
+        after_word = words[after] if after < len(words) else ""
+        after_spoken = spoken(after) is not None or after_word in _REPEAT
+        return (before in _SPELLED and (after_spoken or after_word.isdigit())) or (
+            before.isdigit() and after_spoken
+        )
 
     repeat, repeat_start = 1, 0
     for index, match in enumerate(tokens):

@@ -24,6 +24,7 @@ EVASIVE: list[tuple[str, set[str], list[str]]] = [
     ("Seven Seven Seven Nine", {PHONE}, ["Seven"]),
     ("zero seven seven double oh one two three four five six", {PHONE}, ["double", "oh", "six"]),
     ("0470/12.34.56 (Belgium)", {PHONE}, ["0470", "34"]),
+    ("zero six one two, 34 56 78 90", {PHONE}, ["zero", "34 56"]),
     ("mail me: jo@example.com", {EMAIL}, ["jo@", "example"]),
     ("jo at example dot com", {EMAIL}, ["example"]),
     ("jo (at) example (dot) com", {EMAIL}, ["example"]),
