@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import MoneyIn, MoneyOut, Page, StrictInt
+from barnraise.api.schemas import ErrorOut, MoneyIn, MoneyOut, Page, StrictInt
 from barnraise.commerce import engine, processes, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
@@ -141,7 +141,11 @@ def _key(request: HttpRequest) -> str | None:
     return key[:255] if key else None
 
 
-@router.post("", response={200: TransactionOut, 201: TransactionOut}, summary="Start a deal on a listing")
+@router.post(
+    "",
+    response={200: TransactionOut, 201: TransactionOut, 402: ErrorOut, 409: ErrorOut},
+    summary="Start a deal on a listing (402 `card_declined`, `authentication_required`)",
+)
 def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[DryRunQuery]) -> Status[Any]:
     """Opens an inquiry, a purchase or a booking. 409 `not_available` when the seats or stock
     are gone; 422 `currency_not_supported` when the marketplace's fees are not set for the
@@ -217,7 +221,7 @@ class TransitionIn(Schema):
 
 @router.post(
     "/{transaction_id}/transitions",
-    response={200: TransactionOut},
+    response={200: TransactionOut, 402: ErrorOut, 409: ErrorOut},
     summary="Take a transition (409 `transition_not_allowed` lists what is allowed)",
 )
 def transaction_transition(

@@ -188,7 +188,7 @@ def _payout_out(payout: Payout) -> dict[str, Any]:
 
 @router.post(
     "/me/payouts",
-    response={201: PayoutOut},
+    response={201: PayoutOut, 409: ErrorOut},
     summary="Pay out your available balance (409 `payout_account_required`, `payouts_on_hold`, "
     "`insufficient_funds`)",
 )
