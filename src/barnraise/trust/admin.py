@@ -59,6 +59,7 @@ def _member_link(user: User) -> SafeString:
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "subject", "reason", "reported", "reporter", "status")
+    list_select_related = ("member", "reporter")
     list_filter = ("status", "reason", "subject")
     search_fields = ("member__email", "reporter__email", "subject_id")
     ordering = ("-created_at",)
@@ -96,6 +97,7 @@ class ReportAdmin(ReadOnlyAdmin):
 @admin.register(Appeal)
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "member", "status", "decided_at")
+    list_select_related = ("member",)
     list_filter = ("status",)
     search_fields = ("member__email",)
     ordering = ("-created_at",)
@@ -140,6 +142,7 @@ class AppealAdmin(ReadOnlyAdmin):
 @admin.register(Strike)
 class StrikeAdmin(ReadOnlyAdmin):
     list_display = ("issued_at", "member", "reason", "expires_at", "revoked_at")
+    list_select_related = ("member",)
     list_filter = ("reason",)
     search_fields = ("member__email",)
     ordering = ("-issued_at",)
@@ -153,6 +156,7 @@ class StrikeAdmin(ReadOnlyAdmin):
 @admin.register(Suspension)
 class SuspensionAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "member", "reason", "ended_at")
+    list_select_related = ("member",)
     search_fields = ("member__email",)
     ordering = ("-started_at",)
     readonly_extra = ("open_deals",)
@@ -182,6 +186,7 @@ class SuspensionAdmin(ReadOnlyAdmin):
 @admin.register(Violation)
 class ViolationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "member", "where", "kinds", "strike")
+    list_select_related = ("member", "strike")
     list_filter = ("where",)
     search_fields = ("member__email",)
     ordering = ("-created_at",)
@@ -190,6 +195,7 @@ class ViolationAdmin(ReadOnlyAdmin):
 @admin.register(TrustEvent)
 class TrustEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "type", "member", "actor", "object_id")
+    list_select_related = ("member", "actor")
     list_filter = ("type",)
     search_fields = ("member__email", "object_id")
     ordering = ("-id",)

@@ -233,3 +233,33 @@ def test_through_the_engine_a_purchase_accepted_by_the_provider_lets_contact_det
     assert before["masked"] is True
     assert after["masked"] is False and after["body"] == ISSUE_EXAMPLE
     assert Violation.objects.count() == 1
+
+
+def _queries(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.call("GET", path).status_code == 200
+    return len(captured)
+
+
+def test_the_inbox_and_a_thread_cost_the_same_queries_however_long(make_deal, api_as):
+    # given: one provider with two conversations of two messages
+    provider = api_as(name="Pat")
+    deals = [make_deal(provider=provider, title=f"Thing {n}") for n in range(2)]
+    for deal in deals:
+        send(deal.customer, deal, "hello")
+        send(deal.provider, deal, "hi")
+    inbox_before = _queries(provider, "conversations")
+    thread_before = _queries(provider, f"transactions/{deals[0].tx_id}/messages")
+    # when: three more conversations and more messages
+    for n in range(3):
+        deal = make_deal(provider=provider, title=f"More {n}")
+        send(deal.customer, deal, "hello")
+    for _ in range(3):
+        send(deals[0].customer, deals[0], "again")
+    # then
+    assert _queries(provider, "conversations") == inbox_before
+    assert _queries(provider, f"transactions/{deals[0].tx_id}/messages") == thread_before
+    assert inbox_before <= 6 and thread_before <= 6
