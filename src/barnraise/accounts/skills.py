@@ -127,3 +127,45 @@ def skill_test_bank_problems(*, actor: User, test: SkillTest) -> list[str]:
     if len(questions) < test.questions_per_attempt:
         problems.append(_("The bank has fewer questions than an attempt draws."))
     return problems
+
+
+def skill_test_create(
+    *,
+    actor: User,
+    category: Any,
+    title: str,
+    questions: list[tuple[str, list[str], int]],
+    description: str = "",
+    time_limit_minutes: int = 20,
+    questions_per_attempt: int = 10,
+    pass_mark_percent: int = 70,
+    retake_cooldown_days: int = 30,
+) -> SkillTest:
+    """An operator defines a category's test and its bank: (text, choices, index of the right one)."""
+    if not actor.is_staff or not actor.has_perm("accounts.add_skilltest"):
+        raise PermissionDenied(_("Only an operator may define skills tests."))
+    errors: dict[str, list[str]] = {}
+    if not 1 <= pass_mark_percent <= 100:
+        errors["pass_mark_percent"] = [_("From 1 to 100.")]
+    for n, (_text, choices, correct) in enumerate(questions):
+        if len(choices) < 2 or not 0 <= correct < len(choices):
+            errors[f"questions.{n}"] = [_("At least two choices, and the right one among them.")]
+    if errors:
+        raise InvalidInput(details=errors)
+    with transaction.atomic():
+        if SkillTest.objects.filter(category=category).exists():
+            raise Conflict(_("This category has a test already."))
+        test = SkillTest.objects.create(
+            category=category,
+            title=title,
+            description=description,
+            time_limit_minutes=time_limit_minutes,
+            questions_per_attempt=questions_per_attempt,
+            pass_mark_percent=pass_mark_percent,
+            retake_cooldown_days=retake_cooldown_days,
+        )
+        SkillQuestion.objects.bulk_create(
+            SkillQuestion(test=test, text=text, choices=choices, correct=correct)
+            for text, choices, correct in questions
+        )
+    return test

@@ -16,7 +16,7 @@ from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import availability_set, category_create, listing_create
-from barnraise.demo import conversations, data, deals, pictures, reviews
+from barnraise.demo import credentials, data, deals, pictures, reviews
 
 DEMO_PASSWORD = "barnraise-demo"  # noqa: S105 - the demo logins are printed on purpose
 DEMO_DOMAIN = "demo.barnraise.example"
@@ -150,12 +150,12 @@ def run(
     added = seed_listings(listings, people, categories, rng, progress)
     made = deals.seed_deals(people[0], people[1], people, rng) if len(people) > 2 else 0
     reviewed = reviews.seed_reviews(people, rng)
-    talked = conversations.seed_conversations(people[0]) if made else 0
+    tests = credentials.seed_skill_tests(User.objects.get(email=OPERATOR_EMAIL), categories, people, rng)
     return {
         "members": len(people),
         "categories": len(categories),
         "listings_added": added,
         "deals_added": made,
         "reviews_added": reviewed,
-        "messages_added": talked,
+        "skills_tests_added": tests,
     }

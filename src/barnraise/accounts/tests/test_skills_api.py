@@ -4,10 +4,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from barnraise.accounts.models import SkillAttempt, SkillQuestion, SkillTest
+from barnraise.accounts.skills import skill_test_create
 from barnraise.catalog.services import category_create, listing_create
+from barnraise.errors import InvalidInput, PermissionDenied
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +122,19 @@ def test_tests_are_listed_for_anyone(api, plumbing):
     assert [(t["title"], t["category"], t["pass_mark_percent"]) for t in listed] == [
         ("Plumbing basics", "plumbing", 60)
     ]
+
+
+def test_only_operators_define_tests_and_a_bank_must_be_gradable(make_user):
+    category = category_create(slug="garden", name="Garden", kinds=["service"])
+    operator = make_user(is_staff=True)
+    operator.groups.add(Group.objects.get(name="support"))
+    bank = [("Prune roses when?", ["Late winter", "Midsummer"], 0)]
+    with pytest.raises(PermissionDenied):
+        skill_test_create(actor=make_user(), category=category, title="Gardening", questions=bank)
+    with pytest.raises(InvalidInput):
+        skill_test_create(
+            actor=operator, category=category, title="Gardening", questions=[("Q?", ["Only"], 0)]
+        )
+    assert not SkillTest.objects.exists()
+    made = skill_test_create(actor=operator, category=category, title="Gardening", questions=bank)
+    assert made.questions.count() == 1
