@@ -115,7 +115,7 @@ class AppealAdmin(ReadOnlyAdmin):
             "",
             "<div>{} — {}{}</div>",
             (
-                (s.issued_at.date(), s.get_reason_display(), " (revoked)" if s.revoked_at else "")
+                (s.issued_at.date(), s.get_reason_display(), f" ({_('revoked')})" if s.revoked_at else "")
                 for s in rows
             ),
         )
