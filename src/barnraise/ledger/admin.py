@@ -151,10 +151,10 @@ class PayoutHoldAdmin(admin.ModelAdmin[PayoutHold]):
         return False
 
     def save_model(self, request: HttpRequest, obj: PayoutHold, form: Any, change: bool) -> None:
-        placed = payout_hold_place(actor=request.user, owner=obj.owner, reason=obj.reason)  # type: ignore[arg-type] - the admin is staff-only: request.user is a User
+        placed = payout_hold_place(actor=request.user, owner=obj.owner, reason=obj.reason)  # type: ignore[arg-type]  # staff-only page: a User
         obj.pk = placed.pk
 
     @admin.action(description="Release the selected holds", permissions=["add"])
     def release_holds(self, request: HttpRequest, queryset: Any) -> None:
         for hold in queryset:
-            payout_hold_release(actor=request.user, hold=hold)  # type: ignore[arg-type] - the admin is staff-only: request.user is a User
+            payout_hold_release(actor=request.user, hold=hold)  # type: ignore[arg-type]  # staff-only page: a User
