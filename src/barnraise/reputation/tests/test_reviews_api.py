@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from barnraise.catalog.services import category_create
 from barnraise.commerce import timers
-from barnraise.commerce.models import Timer, TransactionEvent
+from barnraise.commerce.models import CommercePolicy, Timer, TransactionEvent
 from barnraise.notifications.models import Notification
 from barnraise.reputation import services
 from barnraise.reputation.models import CategoryAspects, Review
@@ -245,3 +245,15 @@ def test_a_replayed_completion_asks_no_one_who_has_reviewed_and_keeps_no_timer(p
     # then nobody is asked again, and no reveal timer waits
     assert Notification.objects.filter(kind="review_to_write").count() == asked
     assert not Timer.objects.filter(handler=services.REVEAL_HANDLER, status="pending").exists()
+
+
+def test_the_window_is_the_operators_review_window_days(parties, completed_deal):
+    # given an operator who shortened the review window to three days
+    cam, pat = parties
+    CommercePolicy.objects.update_or_create(pk=1, defaults={"review_window_days": 3})
+    tx = completed_deal(cam.user, pat.user)
+    # when the customer reviews on the fourth day
+    with time_machine.travel(timezone.now() + timedelta(days=3, hours=1)):
+        late = review(cam, tx)
+    # then it is too late
+    assert late.status_code == 409 and late.json()["error"]["code"] == "review_window_closed"
