@@ -92,8 +92,9 @@ _AT_REAL = r"(?:\s*@\s*|\s*\(@\)\s*)"
 _AT_SPELLED = r"(?:\s*[\(\[\{<]\s*at\s*[\)\]\}>]\s*|\s+at\s+)"
 _DOT_SPELLED = r"(?:\s*[\(\[\{<]\s*dot\s*[\)\]\}>]\s*|\s+dot\s+)"
 _DOT = rf"(?:\s*\.\s*|{_DOT_SPELLED})"
-_LOCAL = rf"(?<![\w.+-])[\w.+-]{{1,64}}(?:{_DOT_SPELLED}[\w+-]{{1,64}})*"
-_HOST = rf"[a-z][a-z0-9-]{{0,62}}(?:{_DOT}[a-z0-9-]{{1,63}})*"
+# Bounded repeats: "a dot a dot a dot …" must not make the search quadratic.
+_LOCAL = rf"(?<![\w.+-])[\w.+-]{{1,64}}(?:{_DOT_SPELLED}[\w+-]{{1,64}}){{0,3}}"
+_HOST = rf"[a-z][a-z0-9-]{{0,62}}(?:{_DOT}[a-z0-9-]{{1,63}}){{0,3}}"
 _EMAIL_RE = re.compile(
     rf"{_LOCAL}{_AT_REAL}{_HOST}{_DOT}{_TLD}\b"
     # "at" written out: a word TLD ("in", "it") only when "dot" is too, so "up at 5.In" passes.
@@ -104,9 +105,9 @@ _EMAIL_RE = re.compile(
 )
 _URL_RE = re.compile(
     r"\b(?:https?://|www\.)\S+"
-    rf"|\bwww{_DOT}[a-z0-9-]{{1,63}}(?:{_DOT}[a-z0-9-]{{1,63}})*{_DOT}{_TLD}\b"
+    rf"|\bwww{_DOT}[a-z0-9-]{{1,63}}(?:{_DOT}[a-z0-9-]{{1,63}}){{0,3}}{_DOT}{_TLD}\b"
     r"|\b(?:wa\.me|t\.me|m\.me|bit\.ly|linktr\.ee)/\S*"
-    rf"|(?<![\w@.-])(?:[a-z0-9-]{{1,63}}\.)+{_BARE_TLD}\b(?:/[^\s]*)?"
+    rf"|(?<![\w@.-])(?:[a-z0-9-]{{1,63}}\.){{1,4}}{_BARE_TLD}\b(?:/[^\s]*)?"
     rf"|(?<![\w@.-])[a-z0-9-]{{2,63}}(?:\s*[\(\[\{{<]\s*dot\s*[\)\]\}}>]\s*|\s+dot\s+){_TLD}\b",
     re.IGNORECASE,
 )
@@ -144,6 +145,7 @@ class Finding:
 @dataclass(frozen=True)
 class Screened:
     text: str
+    # Overlapping findings are merged under the kind of the first (an email holds a domain).
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 
     @property

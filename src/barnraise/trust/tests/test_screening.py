@@ -49,6 +49,7 @@ EVASIVE: list[tuple[str, set[str], list[str]]] = [
     ("IG=jo.makes", {HANDLE}, ["jo.makes"]),
     ("see my shop on http://shop.example.me/jo", {URL}, ["example"]),
     ("whatsapp: +33 6 12 34 56 78", {PHONE}, ["12 34"]),
+    ("jo@example.com or www.example.com", {EMAIL, URL}, ["jo@", "www"]),
     (
         "call me on five five five, 0123 456 789 or mail jo at example dot com",
         {PHONE, EMAIL},
@@ -121,3 +122,15 @@ def test_masking_keeps_the_words_around_a_finding():
     assert bracketed.text == "Call me ([hidden])."
     assert result.text == "Hi! Call [hidden] tomorrow."
     assert [(f.kind, f.start, f.end) for f in result.findings] == [(PHONE, 9, 21)]
+
+
+@pytest.mark.parametrize("text", ["a dot " * 660, "a at a dot " * 360, "1 " * 2000, "www . " * 660])
+def test_long_adversarial_texts_are_screened_quickly(text):
+    # given: the longest message there is, made of what the patterns look for
+    import time
+
+    started = time.perf_counter()
+    # when
+    screen(text[:4000])
+    # then: linear work, not quadratic (about 0.05 s here; 2 s allows a slow, busy machine)
+    assert time.perf_counter() - started < 2
