@@ -53,6 +53,7 @@ def _paid(
     amount: Money,
     tx_id: Any,
     step: str,
+    payer_id: Any,
     run: Callable[[dict[str, Any]], engine.Outcome],
 ) -> engine.Outcome:
     """Authorize the payment first, outside any transaction and lock, then run the transition
@@ -63,6 +64,7 @@ def _paid(
         payment_method=payment_method,
         reference=f"transaction:{tx_id}",
         idempotency_key=f"transaction:{tx_id}:{step}:{uuid7().hex}",
+        payer_id=payer_id,
     )
     try:
         return run(notes)
@@ -129,6 +131,7 @@ def transaction_create(
             amount=Money(priced.total_amount_minor, priced.currency),
             tx_id=tx_id,
             step=name,
+            payer_id=actor.pk,
             run=lambda notes: open_deal(dry=False, notes=notes, tx_id=tx_id),
         )
     except IntegrityError:
@@ -221,5 +224,6 @@ def transaction_transition(
         amount=Money(priced.total_amount_minor, priced.currency),
         tx_id=tx.pk,
         step=name,
+        payer_id=tx.customer_id,
         run=lambda notes: run(notes, dry=False),
     )

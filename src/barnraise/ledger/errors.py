@@ -44,11 +44,13 @@ class PayoutAccountRequired(Conflict):
 
 
 class AuthenticationRequired(DomainError):
-    """The card asks for authentication (3-D Secure), which this flow cannot complete yet."""
+    """The card asks for authentication (3-D Secure). `details.authentication_url` is where the
+    customer confirms it; then send the request again with `payment_method` set to
+    `details.payment_method`."""
 
     code = "authentication_required"
     status = 402
-    default_message = _("The card needs authentication with the bank; use another card.")
+    default_message = _("Your bank asks you to confirm this payment. Confirm it, then send it again.")
 
 
 class PayoutsOnHold(Conflict):

@@ -244,7 +244,7 @@ def provider_calls_sweep() -> int:
 
 
 def authorize_now(
-    *, amount: Money, payment_method: str, reference: str, idempotency_key: str
+    *, amount: Money, payment_method: str, reference: str, idempotency_key: str, payer: str = ""
 ) -> Authorization:
     """The first authorization of a new transaction: call before opening it, outside any lock.
 
@@ -269,6 +269,7 @@ def authorize_now(
                     "payload": {
                         "amount": money_json(amount),
                         "payment_method": mask_payment_method(payment_method),
+                        "payer": payer,
                     },
                     "status": ProviderCallStatus.SUCCEEDED,
                     "result": authorization.as_json(),

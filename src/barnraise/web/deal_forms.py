@@ -31,6 +31,8 @@ class Parsed:
     errors: dict[str, list[str]] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     top_error: str = ""
+    # Where the customer confirms a card their bank wants to authenticate.
+    action_url: str = ""
 
     def add(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -113,6 +115,10 @@ def parse_params(
 
 def add_domain_error(parsed: Parsed, error: DomainError, fields: tuple[str, ...] | list[str]) -> None:
     """A service's refusal: field details beside the fields the form has, the rest on top."""
+    if error.code == "authentication_required" and isinstance(error.details, dict):
+        # The confirmed card is sent again as its authorization's id.
+        parsed.action_url = str(error.details.get("authentication_url", ""))
+        parsed.values["payment_method"] = str(error.details.get("payment_method", ""))
     details = error.details if isinstance(error, InvalidInput | NaiveDatetime) else None
     placed = False
     if isinstance(details, dict):

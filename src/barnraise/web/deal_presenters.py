@@ -153,6 +153,7 @@ class Step:
     danger: bool
     fields: list[StepField]
     error: str = ""
+    action_url: str = ""  # where the customer confirms a card the bank wants to authenticate
 
 
 def _input_for(name: str, listing: Listing) -> str:

@@ -217,6 +217,7 @@ def _tx_page(
     for step in steps:
         if failed is not None and step.name == failed_step:
             step.error = failed.top_error
+            step.action_url = failed.action_url
             for item in step.fields:
                 item.value = failed.values.get(item.name, "")
                 item.errors = failed.errors.get(item.name, [])

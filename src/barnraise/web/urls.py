@@ -75,6 +75,11 @@ urlpatterns = [
     path("wallet/payout-account/", wallet_views.payout_account_setup, name="wallet_payout_account"),
     path("wallet/payouts/", wallet_views.payout_request, name="wallet_payout"),
     path("sandbox/onboarding/<str:account_id>", wallet_views.sandbox_onboarding, name="sandbox_onboarding"),
+    path(
+        "sandbox/authenticate/<str:authorization_id>",
+        wallet_views.sandbox_authentication,
+        name="sandbox_authentication",
+    ),
     path("transactions/<uuid:transaction_id>/review/", reputation_views.review_submit, name="review_submit"),
     path("reviews/<uuid:review_id>/reply/", reputation_views.review_reply, name="review_reply"),
     path("members/<uuid:user_id>/", reputation_views.member_profile, name="member_profile"),

@@ -108,6 +108,8 @@ class Authorization:
     amount: Money
     expires_at: datetime | None  # when the hold lapses; None when declined
     decline_code: str = ""
+    # requires_action: where the customer completes the bank's challenge, when it is a page
+    action_url: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -116,6 +118,7 @@ class Authorization:
             "amount": money_json(self.amount),
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "decline_code": self.decline_code,
+            "action_url": self.action_url,
         }
 
     @classmethod
@@ -127,6 +130,7 @@ class Authorization:
             amount=money_from(data["amount"]),
             expires_at=datetime.fromisoformat(expires) if expires else None,
             decline_code=data.get("decline_code", ""),
+            action_url=data.get("action_url", ""),
         )
 
 
@@ -248,6 +252,11 @@ class PaymentProvider(Protocol):
 
     def authorize(self, *, amount: Money, payment_method: str, idempotency_key: str) -> Authorization:
         """Hold `amount` on the payment method (a card number in the sandbox)."""
+        ...
+
+    def authorization_get(self, *, authorization_id: str) -> Authorization:
+        """The authorization as it stands now: one that required action is `authorized` once
+        the customer completed the bank's challenge."""
         ...
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:

@@ -65,6 +65,7 @@ class Kind(StrEnum):
     PAYOUT_ACCOUNT = "payout_account"
     ONBOARDING = "onboarding"
     PAYOUT = "payout"
+    AUTHENTICATION = "authentication"
 
 
 def card_digits(payment_method: str) -> str | None:
@@ -205,10 +206,38 @@ class SandboxProvider:
                     else AuthorizationStatus.AUTHORIZED
                 )
                 expires_at = timezone.now() + HOLD
-            auth = Authorization(_new_id("auth"), status, amount, expires_at, decline_code)
+            auth_id = _new_id("auth")
+            url = f"{settings.SITE_URL}/sandbox/authenticate/{auth_id}" if status == "requires_action" else ""
+            auth = Authorization(auth_id, status, amount, expires_at, decline_code, url)
             return _Made(auth.as_json(), auth.id, amount=amount, scenario=str(scenario or ""))
 
         return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make))
+
+    def authenticate(self, *, authorization_id: str) -> Authorization:
+        """Sandbox only: what the customer's approval on the bank's challenge page does."""
+        request = {"authorization_id": authorization_id}
+
+        def make() -> _Made:
+            auth = _locked(Kind.AUTHORIZATION, authorization_id, "no_such_authorization")
+            if auth.response["status"] != AuthorizationStatus.REQUIRES_ACTION:
+                raise ProviderRefused(
+                    "nothing_to_authenticate", "This authorization needs no authentication."
+                )
+            return _Made({"authorization_id": authorization_id}, parent_id=authorization_id)
+
+        _once(Kind.AUTHENTICATION, f"authentication:{authorization_id}", request, make)
+        return self.authorization_get(authorization_id=authorization_id)
+
+    def authorization_get(self, *, authorization_id: str) -> Authorization:
+        record = SandboxRecord.objects.filter(kind=Kind.AUTHORIZATION, external_id=authorization_id).first()
+        if record is None:
+            raise ProviderRefused("no_such_authorization", f"No such authorization: {authorization_id!r}.")
+        found = Authorization.from_json(record.response)
+        if found.status == AuthorizationStatus.REQUIRES_ACTION and _children(
+            Kind.AUTHENTICATION, authorization_id
+        ):
+            return Authorization(found.id, AuthorizationStatus.AUTHORIZED, found.amount, found.expires_at)
+        return found
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:
         request = {"authorization_id": authorization_id, "amount": money_json(amount)}
@@ -216,7 +245,8 @@ class SandboxProvider:
         def make() -> _Made:
             auth = _locked(Kind.AUTHORIZATION, authorization_id, "no_such_authorization")
             _check_amount(amount, _record_money(auth))
-            if auth.response["status"] != AuthorizationStatus.AUTHORIZED:
+            authenticated = bool(_children(Kind.AUTHENTICATION, authorization_id))
+            if auth.response["status"] != AuthorizationStatus.AUTHORIZED and not authenticated:
                 raise ProviderRefused(
                     "authorization_not_capturable", "This authorization cannot be captured."
                 )

@@ -184,6 +184,27 @@ def _expires_at(intent: Mapping[str, Any]) -> datetime:
     return datetime.fromtimestamp(int(intent["created"]), tz=UTC) + HOLD
 
 
+def _authorization(intent: Mapping[str, Any]) -> Authorization:
+    """A PaymentIntent as an authorization: `requires_capture` is authorized; a challenge
+    (`next_action`) requires action, with its page when Stripe gives one."""
+    authorized = money_from_stripe(intent["amount"], intent["currency"])
+    status = intent["status"]
+    if status == "requires_capture":
+        return Authorization(intent["id"], AuthorizationStatus.AUTHORIZED, authorized, _expires_at(intent))
+    if status in ("requires_action", "requires_confirmation") or intent.get("next_action"):
+        redirect = (intent.get("next_action") or {}).get("redirect_to_url") or {}
+        return Authorization(
+            intent["id"],
+            AuthorizationStatus.REQUIRES_ACTION,
+            authorized,
+            None,
+            action_url=redirect.get("url", ""),
+        )
+    if status == "requires_payment_method":
+        return _declined(intent, authorized, intent.get("last_payment_error") or {})
+    raise ProviderRefused("unexpected_state", f"The PaymentIntent is {status}, not authorized.")
+
+
 def _ready(account: Mapping[str, Any]) -> bool:
     capabilities = account.get("capabilities") or {}
     return bool(account.get("payouts_enabled")) and capabilities.get("transfers") == "active"
@@ -258,17 +279,15 @@ class StripeProvider:
         except stripe.CardError as declined:
             error = _error_of(declined)
             return _declined(error.get("payment_intent") or {}, amount, error)
-        authorized = money_from_stripe(intent["amount"], intent["currency"])
-        status = intent["status"]
-        if status == "requires_capture":
-            return Authorization(
-                intent["id"], AuthorizationStatus.AUTHORIZED, authorized, _expires_at(intent)
-            )
-        if status in ("requires_action", "requires_confirmation") or intent.get("next_action"):
-            return Authorization(intent["id"], AuthorizationStatus.REQUIRES_ACTION, authorized, None)
-        if status == "requires_payment_method":
-            return _declined(intent, authorized, intent.get("last_payment_error") or {})
-        raise ProviderRefused("unexpected_state", f"The PaymentIntent is {status}, not authorized.")
+        return _authorization(intent)
+
+    def authorization_get(self, *, authorization_id: str) -> Authorization:
+        """The PaymentIntent as it stands (after the customer's authentication, if any)."""
+        intent = self._call(
+            lambda c: c.v1.payment_intents.retrieve(authorization_id, {"expand": ["latest_charge"]}),
+            missing="no_such_authorization",
+        )
+        return _authorization(intent)
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:
         _positive(amount)

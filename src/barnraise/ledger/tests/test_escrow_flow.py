@@ -119,11 +119,35 @@ def test_a_declined_card_gets_402_and_opens_nothing(customer, provider, listing)
     assert (Transaction.objects.count(), Booking.objects.count(), Payment.objects.count()) == (0, 0, 0)
 
 
-def test_a_card_that_needs_authentication_is_refused_and_its_hold_released(customer, provider, listing):
-    refused = book(customer, listing(), card=NEEDS_AUTHENTICATION)
-    assert refused.status_code == 402 and refused.json()["error"]["code"] == "authentication_required"
+def test_a_card_the_bank_wants_confirmed_opens_the_deal_once_the_customer_confirms_it(
+    customer, provider, api_as, listing
+):
+    room = listing()
+    # when the customer books with a card that asks for authentication, nothing opens yet
+    asked = book(customer, room, card=NEEDS_AUTHENTICATION)
+    assert asked.status_code == 402 and asked.json()["error"]["code"] == "authentication_required"
+    details = asked.json()["error"]["details"]
     assert Transaction.objects.count() == 0
-    assert SandboxRecord.objects.filter(kind="void").count() == 1
+    # and sending its id before confirming it asks again
+    assert book(customer, room, card=details["payment_method"]).status_code == 402
+    # when they confirm it on the bank's page (the sandbox's stand-in), which only they may open
+    page = ApiClient()
+    page.force_login(customer.user)
+    url = urlparse(details["authentication_url"]).path
+    assert "€32.00" in page.get(url).content.decode()
+    stranger = ApiClient()
+    stranger.force_login(api_as().user)
+    assert stranger.get(url).status_code == 404
+    assert "Payment confirmed" in page.post(url).content.decode()
+    # then the same request with the confirmed card opens the deal, and it is captured on accept
+    opened = book(customer, room, card=details["payment_method"])
+    assert opened.status_code == 201 and opened.json()["state"] == "requested"
+    step(provider, opened.json()["id"], "accept")
+    assert Transaction.objects.get(pk=opened.json()["id"]).state == "accepted"
+    # and the confirmation is good for that one deal only, and for its payer only
+    again = book(customer, room, card=details["payment_method"], days=5)
+    assert again.status_code == 422 and "payment_method" in again.json()["error"]["details"]
+    assert book(api_as(), room, card=details["payment_method"], days=6).status_code == 402
 
 
 def test_a_deal_that_fails_after_the_authorization_voids_it(customer, provider, listing, monkeypatch):

@@ -244,6 +244,7 @@ def test_authorize_now_runs_outside_any_transaction_and_keeps_only_the_last_four
     assert call.payload == {
         "amount": {"amount_minor": 5000, "currency": "EUR"},
         "payment_method": "card:…4242",
+        "payer": "",
     }
     assert call.result == authorization.as_json()
     for model in (ProviderCall, SandboxRecord):

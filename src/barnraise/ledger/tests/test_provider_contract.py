@@ -182,6 +182,29 @@ def test_a_card_that_needs_authentication_requires_action_and_can_be_voided(paym
     assert payment.void(authorization_id=auth.id, idempotency_key=key()).status == "voided"
 
 
+def test_an_authorization_is_read_back_as_it_stands(payment, methods, key):
+    good = payment.authorize(amount=EUR_50, payment_method=methods.succeeds, idempotency_key=key())
+    assert payment.authorization_get(authorization_id=good.id) == good
+    waiting = payment.authorize(amount=EUR_50, payment_method=methods.requires_action, idempotency_key=key())
+    read = payment.authorization_get(authorization_id=waiting.id)
+    assert (read.id, read.status, read.amount) == (waiting.id, "requires_action", EUR_50)
+    with pytest.raises(ProviderRefused):
+        payment.authorization_get(authorization_id=f"{good.id}x")
+
+
+def test_the_sandbox_authorizes_a_card_once_its_payer_confirms_it(key):
+    sandbox = SandboxProvider()
+    waiting = sandbox.authorize(amount=EUR_50, payment_method=REQUIRES_ACTION, idempotency_key=key())
+    assert waiting.action_url.endswith(f"/sandbox/authenticate/{waiting.id}")
+    assert sandbox.authenticate(authorization_id=waiting.id).status == "authorized"
+    assert sandbox.authenticate(authorization_id=waiting.id).status == "authorized"  # idempotent
+    captured = sandbox.capture(authorization_id=waiting.id, amount=EUR_50, idempotency_key=key())
+    assert captured.status == "captured"
+    plain = sandbox.authorize(amount=EUR_50, payment_method=SUCCEEDS, idempotency_key=key())
+    with pytest.raises(ProviderRefused):
+        sandbox.authenticate(authorization_id=plain.id)
+
+
 def test_a_voided_authorization_cannot_be_captured_and_a_captured_one_cannot_be_voided(payment, methods, key):
     voided = payment.authorize(amount=EUR_50, payment_method=methods.succeeds, idempotency_key=key())
     payment.void(authorization_id=voided.id, idempotency_key=key())
