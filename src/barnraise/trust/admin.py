@@ -190,6 +190,19 @@ class ViolationAdmin(ReadOnlyAdmin):
     list_filter = ("where",)
     search_fields = ("member__email",)
     ordering = ("-created_at",)
+    actions = ("confirm",)
+
+    @admin.action(description=_("Confirm: give each member concerned a strike"))
+    def confirm(self, request: HttpRequest, rows: QuerySet[Violation]) -> None:
+        actor = request.user
+        if not isinstance(actor, User):  # the admin lets in logged-in staff only
+            return
+        try:
+            strikes = services.violations_confirm(actor=actor, violation_ids=[v.pk for v in rows])
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, _("%d strikes given.") % len(strikes), messages.SUCCESS)
 
 
 @admin.register(TrustEvent)

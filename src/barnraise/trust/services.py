@@ -105,6 +105,27 @@ def _strike_for_repeated_hits(member: User) -> None:
         Violation.objects.filter(id__in=pending).update(strike=strike)
 
 
+def violations_confirm(*, actor: User, violation_ids: list[Any]) -> list[Strike]:
+    """An operator confirms screening hits not yet counted: one strike per member concerned."""
+    require_operator(actor)
+    strikes = []
+    with transaction.atomic(durable=True):
+        pending = list(
+            Violation.objects.select_for_update()
+            .select_related("member")
+            .filter(pk__in=violation_ids, strike=None)
+            .order_by("pk")
+        )
+        members = {v.member_id: v.member for v in pending}
+        for member_id, member in members.items():
+            mine = [v.pk for v in pending if v.member_id == member_id]
+            note = _("An operator confirmed %d attempts to share contact details.") % len(mine)
+            strike = strike_issue(member=member, reason=Strike.Reason.SCREENING, actor=actor, note=note)
+            Violation.objects.filter(pk__in=mine).update(strike=strike)
+            strikes.append(strike)
+    return strikes
+
+
 def report_file(*, actor: User, subject: str, subject_id: str, reason: str, details: str = "") -> Report:
     """A member reports a listing, a member or a message they can see."""
     errors: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from barnraise.catalog.models import Listing
 from barnraise.notifications.models import Notification
-from barnraise.trust.models import Appeal, Report, Strike, Suspension, TrustEvent, TrustPolicy
+from barnraise.trust.models import Appeal, Report, Strike, Suspension, TrustEvent, TrustPolicy, Violation
 from barnraise.trust.services import report_confirm
 
 
@@ -269,3 +269,21 @@ def test_a_member_not_an_operator_cannot_use_the_queues(api_as, make_user):
     response = client.get(reverse("admin:trust_report_changelist"))
     # then
     assert response.status_code == 403
+
+
+def test_an_operator_confirms_screening_hits_for_a_strike(deal, admin_action):
+    # given: two hits, below the automatic threshold
+    url = f"transactions/{deal.tx_id}/messages"
+    for text in ("mail jo at example dot com", "ok 0123 456 789"):
+        deal.customer.call("POST", url, json={"body": text})
+    ids = list(Violation.objects.values_list("pk", flat=True))
+    assert not Strike.objects.exists()
+    # when
+    admin_action("violation", "confirm", ids)
+    # then
+    [strike] = Strike.objects.filter(member=deal.customer.user)
+    assert strike.reason == Strike.Reason.SCREENING
+    assert set(strike.violations.values_list("pk", flat=True)) == set(ids)
+    # and confirming them again gives nothing more
+    admin_action("violation", "confirm", ids)
+    assert Strike.objects.count() == 1
