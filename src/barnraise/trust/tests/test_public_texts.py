@@ -83,3 +83,19 @@ def test_safety_admin_screens_are_read_only(label, rf, operator):
     readonly = set(model_admin.get_readonly_fields(request))
     assert {f.name for f in model._meta.fields} <= readonly
     assert not model_admin.has_add_permission(request)
+
+
+def test_the_standing_hook_screens_any_text_shown_before_acceptance(api_as):
+    # given: a text another context shows the other side, such as a deal step's note
+    from barnraise.accounts import standing
+
+    member = api_as()
+    # when
+    shown = standing.public_text(
+        author=member.user, text="ring 0123 456 789", where="message", subject_id="x"
+    )
+    # then
+    assert shown == "ring [hidden]"
+    assert Violation.objects.get().subject_id == "x"
+    note = Notification.objects.get(recipient=member.user, kind="contact_masked")
+    assert note.body.startswith("Your message contained contact details.")
