@@ -9,8 +9,8 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, UploadedFile
 from ninja.responses import Status
 
-from barnraise.accounts import portfolio, skills, verification
-from barnraise.accounts.models import Document, PortfolioItem, SkillAttempt, User
+from barnraise.accounts import portfolio, selectors, skills, verification
+from barnraise.accounts.models import Document, PhoneNumber, PortfolioItem, SkillAttempt, User
 from barnraise.api.auth import bearer_or_anonymous, caller
 from barnraise.api.schemas import ErrorOut
 from barnraise.errors import NotFound
@@ -33,6 +33,24 @@ class CodeIn(Schema):
 class PhoneOut(Schema):
     number: str
     verified_at: datetime
+
+
+class VerificationsOut(Schema):
+    email_verified: bool
+    phone: PhoneOut | None
+    badges: list[dict[str, str]] = Field(description="As shown on the profile: `{kind, label}`.")
+
+
+@verifications_router.get(
+    "/verifications", response=VerificationsOut, summary="Your verifications and badges"
+)
+def verifications_status(request: HttpRequest) -> dict[str, Any]:
+    user = caller(request)
+    return {
+        "email_verified": selectors.user_email_verified(user=user),
+        "phone": PhoneNumber.objects.filter(user=user).first(),
+        "badges": selectors.badges_of(user=User.objects.get(pk=user.pk)),
+    }
 
 
 @verifications_router.post(

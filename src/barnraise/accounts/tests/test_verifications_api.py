@@ -51,6 +51,9 @@ def test_a_member_verifies_their_phone_with_the_code_texted_to_them(
     assert verified.status_code == 200 and verified.json()["number"] == "+32470123456"
     badges = api.call("GET", f"users/{member.user.pk}").json()["badges"]
     assert {"kind": "phone", "label": "Phone verified"} in badges
+    mine = member.call("GET", "me/verifications").json()
+    assert mine["email_verified"] is True and mine["phone"]["number"] == "+32470123456"
+    assert {"kind": "phone", "label": "Phone verified"} in mine["badges"]
 
 
 def test_a_wrong_expired_or_overused_code_is_refused(api_as, texts, django_capture_on_commit_callbacks):
