@@ -1,0 +1,414 @@
+"""The site's journeys, end to end, in real Chromium against a live server.
+
+Three long tests share one Chromium (started once for the module) to stay fast on a small
+machine: a newcomer who signs up, lists a room and finds it on the map; a customer who books,
+buys and asks while the provider answers from the inbox on a phone; and a request that gets an
+offer, is paid, delivered and approved, until the provider's wallet and dashboard show the
+money. Each journey ends on what a person sees, with screenshots in test-artifacts/ (desktop
+1280 px and phone 375 px), and no page may log a Content Security Policy violation.
+"""
+
+import importlib
+import io
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from allauth.account.models import EmailAddress
+from PIL import Image
+
+from barnraise.accounts.models import User
+from barnraise.catalog.models import Listing
+from barnraise.catalog.services import listing_create
+from barnraise.commerce.models import Transaction
+from barnraise.conftest import payout_ready
+from barnraise.demo.seed import seed_categories
+from barnraise.ledger.models import Payment
+from barnraise.notifications.models import OutgoingEmail
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "a-long-pass-12345"
+CARD = "4242 4242 4242 4242"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
+ZONE = ZoneInfo("America/New_York")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("ledger_rows_removable"),
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None, reason="Chromium is not installed (.ci/run installs it)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself (set-up, checks) are plain synchronous code around it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+class Person:
+    """One member's browser tab, with the console problems it saw."""
+
+    def __init__(self, chromium: Any, base: str, viewport: dict[str, int]) -> None:
+        self.context = chromium.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.base = base
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
+
+    def go(self, path: str) -> Any:
+        self.page.goto(f"{self.base}{path}")
+        return self.page
+
+    def log_in(self, email: str) -> None:
+        page = self.go("/accounts/login/")
+        page.fill("input[name=login]", email)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"journey-{name}.png"), full_page=True)
+
+    def text(self, selector: str = "main") -> str:
+        return str(self.page.locator(selector).inner_text())
+
+    def assert_no_csp_violations(self) -> None:
+        csp = [p for p in self.problems if "Content Security Policy" in p or "Refused to" in p]
+        assert not csp, csp
+        self.context.close()
+
+
+@pytest.fixture(autouse=True)
+def commerce_defaults(transactional_db: None) -> None:
+    """The default fees and cancellation policies, which migrations create and the flush after a
+    transactional test deletes: each journey starts from them, whatever ran before."""
+    from django.apps import apps
+
+    for module, function in (
+        ("0002_default_cancellation_policies", "create_defaults"),
+        ("0004_default_fee_rule", "create_default"),
+    ):
+        getattr(importlib.import_module(f"barnraise.commerce.migrations.{module}"), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def media_on_disk(settings: Any) -> Iterator[None]:
+    """Photos written under MEDIA_ROOT, where the live server serves them from (the test
+    settings keep media in memory, which no server can show)."""
+    folder = Path(settings.MEDIA_ROOT) / f"test-journeys-{os.getpid()}"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": f"/media/{folder.name}/"},
+        },
+    }
+    yield
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def member(email: str, name: str) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, name=name)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+def jpeg() -> dict[str, Any]:
+    """A small photo, made here: a warm gradient 640 × 480."""
+    image = Image.new("RGB", (640, 480))
+    image.putdata([(150 + x // 8, 80 + y // 6, 60) for y in range(480) for x in range(640)])
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return {"name": "room.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+def public_id_in(url: str) -> str:
+    match = re.search(r"/listings/([0-9a-f-]{36})/", url)
+    assert match, url
+    return match.group(1)
+
+
+def test_a_newcomer_signs_up_lists_a_room_and_finds_it_on_the_map(live_server: Any, chromium: Any) -> None:
+    seed_categories()
+    ana = Person(chromium, live_server.url, DESKTOP)
+    page = ana.page
+
+    # when a newcomer signs up, they are in, and asked to confirm their address
+    ana.go("/accounts/signup/")
+    page.fill("#id_name", "Ana Pereira")
+    page.fill("#id_email", "ana@example.com")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/signup/" not in url)
+    assert "Please confirm your email address" in ana.text("body")
+
+    # and the link in the email they were sent confirms it
+    mail = OutgoingEmail.objects.get(to="ana@example.com")
+    link = re.search(r"/accounts/confirm-email/[^/\s]+/", mail.text_body)
+    assert link, mail.text_body
+    ana.go(link.group(0))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "confirm-email" not in url)
+    assert "Please confirm your email address" not in ana.text("body")
+
+    # when they complete their profile
+    ana.go("/account/")
+    page.fill("#id_bio", "Gardener and weekend host.")
+    page.fill("#id_location", "Burlington, VT")
+    page.locator("form[action*='/account/profile/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#id_location").input_value() == "Burlington, VT"
+
+    # and list a room with its details, a photo and a closed day
+    ana.go("/listings/new/?kind=rental&category=rooms")
+    page.fill("[name=title]", "Sunny attic room near the lake")
+    page.fill("[name=description]", "A bright room under the roof, with a desk.")
+    page.fill("[name=attr_bedrooms]", "1")
+    page.check("[name=attr_wifi]")
+    page.fill("[name=price]", "45")
+    page.fill("[name=currency]", "USD")
+    page.select_option("[name=unit]", "night")
+    page.fill("[name=lat]", "44.4759")
+    page.fill("[name=lng]", "-73.2121")
+    page.fill("[name=address]", "7 Maple St")
+    page.fill("[name=timezone]", "America/New_York")
+    page.locator("button[name=action][value=publish]").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+    public_id = public_id_in(page.url)
+    ana.go(f"/listings/{public_id}/photos/")
+    page.set_input_files("#photo-image", jpeg())
+    page.fill("#photo-alt", "The attic room with its skylight")
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_load_state()
+    ana.go(f"/listings/{public_id}/availability/")
+    page.get_by_role("button", name="Add an exception").click()
+    holiday = (datetime.now(ZONE) + timedelta(days=20)).date()
+    page.fill("[name=e_start]", f"{holiday}T00:00")
+    page.fill("[name=e_end]", f"{holiday}T23:59")
+    page.fill("[name=e_seats]", "0")
+    page.fill("[name=e_note]", "Family visit")
+    page.get_by_role("button", name="Save availability").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+    listing = Listing.objects.get(public_id=public_id)
+    assert (listing.status, listing.attributes) == ("published", {"bedrooms": 1, "wifi": True})
+    assert listing.photos.count() == 1 and listing.exceptions.count() == 1
+    ana.shot("1-listing-created")
+
+    # when a visitor searches rooms with the filters, then pans the map and searches that area
+    visitor = Person(chromium, live_server.url, DESKTOP)
+    page = visitor.go("/search/?kind=rental&category=rooms&price_to=60&currency=USD")
+    results = page.locator("#search-results")
+    assert "Sunny attic room near the lake" in results.inner_text()
+    # (Leaflet's keyboard panning: the arrow keys move the focused map, as a drag does)
+    page.locator("#search-map").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowUp")
+    page.get_by_role("button", name="Search this area").click()
+    page.wait_for_url(re.compile(r"bbox="))
+    visitor.shot("2-search-map-area")
+
+    # then the room is still found in that area, and its page shows the photo
+    page.locator("#search-results").get_by_role("link", name="Sunny attic room near the lake").click()
+    page.wait_for_url(re.compile(r"/listings/"))
+    assert page.get_by_role("heading", name="Sunny attic room near the lake").is_visible()
+    assert page.get_by_alt_text("The attic room with its skylight").first.is_visible()
+    visitor.shot("3-listing-found")
+    phone = Person(chromium, live_server.url, PHONE)
+    phone.go(f"/listings/{public_id}/")
+    phone.shot("4-listing-phone")
+    assert phone.page.get_by_role("heading", name="Sunny attic room near the lake").is_visible()
+    for person in (ana, visitor, phone):
+        person.assert_no_csp_violations()
+
+
+def test_a_customer_books_buys_and_asks_and_the_provider_answers_from_the_inbox(
+    live_server: Any, chromium: Any
+) -> None:
+    # given a provider who can be paid, with a room by the hour, a mug for sale and a service
+    categories = seed_categories()
+    bob = payout_ready(member("bob@example.com", "Bob N."))
+    member("alice@example.com", "Alice M.")
+    where = {"lat": 44.47, "lng": -73.21, "timezone": "America/New_York", "currency": "USD"}
+    room = listing_create(
+        actor=bob, kind="rental", category=categories["rooms"], title="Quiet studio by the lake",
+        unit="hour", price_amount_minor=2000, seats=1, address="12 Pine St", **where,
+    )  # fmt: skip
+    mug = listing_create(
+        actor=bob, kind="sale", category=categories["handmade"], title="Hand-thrown mug",
+        unit="item", price_amount_minor=1800, stock=3, **where,
+    )  # fmt: skip
+    tune_up = listing_create(
+        actor=bob, kind="service", category=categories["cleaning"], title="Spring cleaning, two hands",
+        unit="hour", price_amount_minor=3000, **where,
+    )  # fmt: skip
+    day = (datetime.now(ZONE) + timedelta(days=4)).date()
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=ZONE)
+
+    # when the customer picks two hours of the room, the price breakdown shows before paying
+    alice = Person(chromium, live_server.url, DESKTOP)
+    alice.log_in("alice@example.com")
+    page = alice.go(f"/listings/{room.public_id}/")
+    page.fill("#deal-start", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#deal-end", (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#deal-end").blur()
+    page.wait_for_selector("text=$40.00")
+    breakdown = alice.text("#deal-form")
+    assert "$42.50" in breakdown, breakdown
+    alice.shot("5-booking-price")
+    page.fill("#deal-payment_method", CARD)
+    page.locator("button[value=create]").click()
+    page.wait_for_url(re.compile(r"/transactions/"))
+    assert "Requested" in alice.text()
+
+    # and buys a mug with the card
+    page = alice.go(f"/listings/{mug.public_id}/")
+    page.fill("#deal-payment_method", CARD)
+    page.locator("button[value=create]").click()
+    page.wait_for_url(re.compile(r"/transactions/"))
+    assert "Requested" in alice.text()
+
+    # and asks about the cleaning
+    page = alice.go(f"/listings/{tune_up.public_id}/")
+    page.locator("details.ask-question summary").click()
+    page.fill("#ask-message", "Do you bring your own supplies?")
+    page.get_by_role("button", name="Send the question").click()
+    page.wait_for_url(re.compile(r"/transactions/"))
+    assert "Do you bring your own supplies?" in alice.text()
+
+    # when the provider, on a phone, accepts the booking and declines the purchase from the inbox
+    provider = Person(chromium, live_server.url, PHONE)
+    provider.log_in("bob@example.com")
+    page = provider.go("/transactions/?as=provider")
+    provider.shot("6-inbox-phone")
+    page.get_by_role("button", name="Accept: Quiet studio by the lake, Alice M.").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Decline: Hand-thrown mug, Alice M.").click()
+    page.wait_for_load_state()
+    provider.shot("7-inbox-answered-phone")
+
+    # then the customer's bell shows unread news, and the deals say what happened
+    page = alice.go("/")
+    badge = page.locator("#unread-badge")
+    assert badge.is_visible() and int(badge.inner_text().split()[0]) >= 2
+    page = alice.go("/notifications/")
+    alice.shot("8-notifications")
+    alice.go("/transactions/")
+    deals = alice.text()
+    assert re.search(r"Quiet studio by the lake.*Accepted", deals, re.S), deals
+    assert re.search(r"Hand-thrown mug.*Declined", deals, re.S), deals
+    states = dict(Transaction.objects.values_list("listing__title", "state"))
+    assert states == {
+        "Quiet studio by the lake": "accepted",
+        "Hand-thrown mug": "declined",
+        "Spring cleaning, two hands": "inquiry",
+    }
+    assert Payment.objects.get(reference__contains=str(
+        Transaction.objects.get(listing=room).pk
+    )).status == "captured"  # fmt: skip
+    for person in (alice, provider):
+        person.assert_no_csp_violations()
+
+
+def test_a_request_gets_an_offer_is_paid_delivered_and_the_provider_sees_the_money(
+    live_server: Any, chromium: Any
+) -> None:
+    # given a provider who cleans in town and can be paid, and a customer
+    categories = seed_categories()
+    bob = payout_ready(member("bob@example.com", "Bob N."))
+    member("alice@example.com", "Alice M.")
+    listing_create(
+        actor=bob, kind="service", category=categories["cleaning"], title="Home cleaning",
+        unit="hour", price_amount_minor=3000, lat=44.47, lng=-73.21, timezone="America/New_York",
+        currency="USD",
+    )  # fmt: skip
+
+    # when the customer posts a request
+    alice = Person(chromium, live_server.url, DESKTOP)
+    alice.log_in("alice@example.com")
+    page = alice.go("/listings/new/?kind=request&category=errands")
+    page.fill("[name=title]", "Help hanging three shelves")
+    page.fill("[name=description]", "Drill and plugs are here; I need steady hands.")
+    page.fill("[name=price]", "50")
+    page.fill("[name=currency]", "USD")
+    page.fill("[name=lat]", "44.48")
+    page.fill("[name=lng]", "-73.22")
+    page.fill("[name=timezone]", "America/New_York")
+    page.locator("button[name=action][value=publish]").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+
+    # then the provider finds it on their dashboard, near them, and offers $45
+    bob_page = Person(chromium, live_server.url, DESKTOP)
+    bob_page.log_in("bob@example.com")
+    page = bob_page.go("/dashboard/")
+    page.locator("#requests").get_by_role("link", name="Help hanging three shelves").click()
+    page.wait_for_url(re.compile(r"/listings/"))
+    page.fill("#offer-price", "45")
+    page.fill("#offer-message", "I can come on Saturday morning.")
+    page.locator("#offer-price").press("Enter")
+    page.wait_for_url(re.compile(r"/transactions/"))
+    offer_url = page.url
+
+    # when the customer takes the offer with a card
+    page = alice.go("/transactions/")
+    page.get_by_role("link", name="Help hanging three shelves").click()
+    page.wait_for_url(re.compile(r"/transactions/[0-9a-f-]{36}/"))
+    page.fill("#accept_offer-payment_method", CARD)
+    page.get_by_role("button", name="Accept the offer").click()
+    page.wait_for_load_state()
+    assert "Accepted" in alice.text()
+
+    # and the provider delivers and the customer approves
+    page = bob_page.page
+    page.goto(offer_url)
+    page.get_by_role("button", name="Mark as delivered").click()
+    page.wait_for_load_state()
+    page = alice.page
+    page.reload()
+    page.get_by_role("button", name="Approve the delivery").click()
+    page.wait_for_load_state()
+    assert "Completed" in alice.text()
+    alice.shot("9-request-completed")
+
+    # then the provider's wallet holds $40.50 pending (the $45 less the 10% commission)
+    page = bob_page.go("/wallet/")
+    assert page.locator("[data-balance=pending-USD]").inner_text() == "$40.50"
+    bob_page.shot("10-wallet")
+
+    # and the dashboard draws the month's earnings, on a desktop and on a phone
+    page = bob_page.go("/dashboard/")
+    page.wait_for_selector("#earnings-chart[data-drawn=true]")
+    assert "$40.50" in bob_page.text("#earnings")
+    bob_page.shot("11-dashboard")
+    phone = Person(chromium, live_server.url, PHONE)
+    phone.log_in("bob@example.com")
+    phone.go("/dashboard/").wait_for_selector("#earnings-chart[data-drawn=true]")
+    phone.shot("12-dashboard-phone")
+    assert "No bookings coming up." in phone.text("#bookings")
+    for person in (alice, bob_page, phone):
+        person.assert_no_csp_violations()
