@@ -234,6 +234,7 @@ def _mount_routers() -> None:
     from barnraise.catalog.photos_api import photos_router
     from barnraise.commerce.api import events_router, offers_router, processes_router
     from barnraise.commerce.api import router as transactions_router
+    from barnraise.commerce.disputes_api import router as disputes_router
     from barnraise.ledger.api import router as ledger_router
     from barnraise.ledger.webhooks_api import router as webhooks_router
     from barnraise.messaging.api import inbox_router
@@ -252,6 +253,7 @@ def _mount_routers() -> None:
     api.add_router("/categories", categories_router)
     api.add_router("/saved-searches", saved_searches_router)
     api.add_router("/transactions", transactions_router)
+    api.add_router("/transactions", disputes_router)
     api.add_router("/listings", offers_router)
     api.add_router("/processes", processes_router)
     api.add_router("/events", events_router)

@@ -157,8 +157,13 @@ def register_builtins() -> None:
         "open_reviews": open_reviews,
         "close_other_offers": close_other_offers,
     }
+    from barnraise.commerce import disputes
+
+    steps["record_dispute"] = disputes.record_dispute
+    steps["close_dispute"] = disputes.close_dispute
     for name, step in steps.items():
         register_action(name, step)
+    register_guard("reason_given", disputes.guard_reason_given)
     register_guard("listing_requires_acceptance", guard_requires_acceptance)
     register_guard("listing_books_instantly", guard_books_instantly)
     register_guard("before_start", guard_before_start)

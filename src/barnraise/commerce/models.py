@@ -1,5 +1,5 @@
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -290,3 +290,62 @@ class Timer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} {self.target} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+def _private_storage() -> Any:
+    """Dispute evidence is read only through the authorized views (settings.STORAGES["private"])."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class Dispute(models.Model):
+    """A dispute on a deal: opened by a party (or a chargeback), resolved by an operator.
+
+    Written by the actions of the dispute transitions (barnraise.commerce.disputes), so it
+    exists exactly when the deal is, or was, `disputed`.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="disputes")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_as = models.CharField(max_length=10, help_text=_("customer, provider, or system (a chargeback)."))
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(max_length=2000, blank=True)
+    refund_minor = models.BigIntegerField(null=True, blank=True, help_text=_("What the operator refunded."))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"dispute on {self.transaction_id} ({self.status})"
+
+
+class DisputeEvidence(models.Model):
+    """What a party or an operator adds to a dispute: a note, a photo or a PDF (private)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=5000, blank=True)
+    file = models.FileField(storage=_private_storage, upload_to="disputes/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = _("dispute evidence")
+
+    def __str__(self) -> str:
+        return f"evidence {self.id} on {self.dispute_id}"

@@ -100,7 +100,7 @@ def parse_params(
             _moment(parsed, name, raw, listing)
         elif name in WHOLE_PARAMS:
             _whole(parsed, name, raw)
-        elif name == "price":
+        elif name in ("price", "refund"):
             minor = price_minor(raw, currency)
             if minor is None:
                 parsed.add(name, _("Enter an amount, for example 12.50."))

@@ -56,13 +56,25 @@ PARAM_LABELS: dict[str, Any] = {
     "tracking": _("Tracking number or hand-over note"),
     "price": _("Price"),
     "outcome": _("Outcome"),
+    "refund": _("Refund to the customer"),
     "start": _("From"),
     "end": _("Until"),
     "seats": _("Seats"),
     "quantity": _("Quantity"),
 }
 # Inputs the transaction page offers per param; offers' optional dates stay API-only.
-FORM_PARAMS = ("start", "end", "seats", "quantity", "price", "tracking", "reason", "message", "outcome")
+FORM_PARAMS = (
+    "start",
+    "end",
+    "seats",
+    "quantity",
+    "price",
+    "tracking",
+    "reason",
+    "message",
+    "outcome",
+    "refund",
+)
 TEXTAREAS = ("message", "reason", "outcome")
 
 
@@ -161,7 +173,7 @@ def _input_for(name: str, listing: Listing) -> str:
         return "textarea"
     if name in ("start", "end"):
         return "date" if day_based(listing) else "datetime-local"
-    return {"seats": "number", "quantity": "number", "price": "money"}.get(name, "text")
+    return {"seats": "number", "quantity": "number", "price": "money", "refund": "money"}.get(name, "text")
 
 
 def takes_payment(definition: Any) -> bool:
@@ -206,9 +218,13 @@ def _who(event: TransactionEvent, tx: Transaction) -> str:
 
 def _notes(params: dict[str, Any], currency: str) -> list[tuple[str, str]]:
     notes = []
-    for name in ("price", "message", "reason", "tracking", "outcome"):
+    for name in ("price", "refund", "message", "reason", "tracking", "outcome"):
         value = params.get(name)
-        if name == "price" and isinstance(value, dict) and isinstance(value.get("amount_minor"), int):
+        if (
+            name in ("price", "refund")
+            and isinstance(value, dict)
+            and isinstance(value.get("amount_minor"), int)
+        ):
             notes.append((str(PARAM_LABELS[name]), money(value["amount_minor"], currency)))
         elif isinstance(value, str) and value:
             notes.append((str(PARAM_LABELS[name]), value))

@@ -1,0 +1,135 @@
+"""Disputes on deals: opened by either party within the dispute window, resolved by an operator.
+
+The state lives in the process (`dispute`, `dispute_by_provider`, `chargeback` lead to
+`disputed`; `resolve` to `resolved`); the `Dispute` row is written by those transitions' actions
+below, so the two never disagree. The money is the ledger's: `freeze_payout` holds the
+provider's pending share while a dispute is open, and `resolve_dispute` refunds what the
+operator decides (any amount) and pays out the rest.
+
+Evidence (notes, photos, PDFs) is kept in private storage and served only to the parties and
+operators.
+"""
+
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction as db
+from django.utils.translation import gettext as _
+
+from barnraise.accounts.models import User
+from barnraise.accounts.services import user_require_verified_email
+from barnraise.commerce import engine, selectors
+from barnraise.commerce.models import Dispute, DisputeEvidence, Transaction
+from barnraise.commerce.registry import Context
+from barnraise.errors import Conflict, FileTooLarge, InvalidImage, InvalidInput, NotFound
+from barnraise.images import Size, image_ingest
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_IMAGE = {"full": Size(2000)}
+REASON_MAX = 2000
+
+
+def record_dispute(ctx: Context) -> None:
+    """Action: the dispute's row, with who opened it and why."""
+    if ctx.dry_run:
+        return
+    reason = str(ctx.params.get("reason") or "").strip()
+    if ctx.role == "system":
+        reason = reason or _("The card issuer reported a chargeback.")
+    Dispute.objects.create(
+        transaction=ctx.tx, opened_by=ctx.actor, opened_as=ctx.role, reason=reason, created_at=ctx.now
+    )
+
+
+def close_dispute(ctx: Context) -> None:
+    """Action: the operator's outcome on the open dispute."""
+    if ctx.dry_run:
+        return
+    refund = ctx.params.get("refund") or {}
+    Dispute.objects.filter(transaction=ctx.tx, status=Dispute.Status.OPEN).update(
+        status=Dispute.Status.RESOLVED,
+        outcome=str(ctx.params.get("outcome") or "")[:REASON_MAX],
+        refund_minor=refund.get("amount_minor", 0) if isinstance(refund, dict) else 0,
+        resolved_by=ctx.actor,
+        resolved_at=ctx.now,
+    )
+
+
+def guard_reason_given(ctx: Context) -> None:
+    reason = ctx.params.get("reason")
+    if not isinstance(reason, str) or not 1 <= len(reason.strip()) <= REASON_MAX:
+        raise InvalidInput(
+            details={"params.reason": [_("Say what went wrong, in at most 2,000 characters.")]}
+        )
+
+
+def dispute_open(
+    *, actor: User, transaction_id: Any, reason: str, idempotency_key: str | None = None
+) -> engine.Outcome:
+    """A party opens a dispute on a completed deal, within its dispute window."""
+    user_require_verified_email(user=actor)
+    tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
+    name = "dispute_by_provider" if actor.pk == tx.provider_id else "dispute"
+    with db.atomic(durable=True):
+        return engine.transition(
+            tx, name, actor=actor, params={"reason": reason}, idempotency_key=idempotency_key
+        )
+
+
+def disputes_of(*, actor: User, transaction_id: Any) -> list[Dispute]:
+    tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
+    return list(tx.disputes.prefetch_related("evidence").order_by("created_at"))
+
+
+def _open_dispute(tx: Transaction) -> Dispute:
+    found = tx.disputes.filter(status=Dispute.Status.OPEN).first()
+    if found is None:
+        raise Conflict(_("There is no open dispute on this deal."))
+    return found
+
+
+def _evidence_file(upload: Any) -> tuple[ContentFile[bytes], str, str]:
+    """A PDF as sent, or a photo re-encoded without its metadata; anything else is refused."""
+    declared = getattr(upload, "size", None)
+    if isinstance(declared, int) and declared > EVIDENCE_MAX_BYTES:
+        raise FileTooLarge(details={"limit": EVIDENCE_MAX_BYTES})
+    upload.seek(0)
+    if upload.read(5) == b"%PDF-":
+        upload.seek(0)
+        data = upload.read(EVIDENCE_MAX_BYTES + 1)
+        if len(data) > EVIDENCE_MAX_BYTES:
+            raise FileTooLarge(details={"limit": EVIDENCE_MAX_BYTES})
+        return ContentFile(data), "application/pdf", "pdf"
+    upload.seek(0)
+    try:
+        image = image_ingest(upload, max_bytes=EVIDENCE_MAX_BYTES, sizes=EVIDENCE_IMAGE)
+    except InvalidImage as exc:
+        raise InvalidImage(_("Send a PDF, or a photo as JPEG, PNG, WebP or GIF.")) from exc
+    return image["full"].content, "image/jpeg", "jpg"
+
+
+def evidence_add(*, actor: User, transaction_id: Any, text: str = "", upload: Any = None) -> DisputeEvidence:
+    """A party or an operator adds a note and/or a file to the deal's open dispute."""
+    tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
+    text = (text or "").strip()
+    if len(text) > 5000:
+        raise InvalidInput(details={"text": [_("Use at most 5,000 characters.")]})
+    if not text and upload is None:
+        raise InvalidInput(details={"text": [_("Add a note or a file.")]})
+    dispute = _open_dispute(tx)
+    evidence = DisputeEvidence(dispute=dispute, author=actor, text=text)
+    if upload is not None:
+        content, content_type, ext = _evidence_file(upload)
+        evidence.content_type = content_type
+        evidence.file.save(f"{evidence.id}.{ext}", content, save=False)
+    evidence.save()
+    return evidence
+
+
+def evidence_readable(*, actor: User, evidence_id: Any) -> DisputeEvidence:
+    """The evidence, if `actor` is a party of its deal or an operator; otherwise NotFound."""
+    evidence = DisputeEvidence.objects.select_related("dispute").filter(pk=evidence_id).first()
+    if evidence is None or not evidence.file:
+        raise NotFound()
+    selectors.transaction_visible(actor=actor, transaction_id=evidence.dispute.transaction_id)
+    return evidence

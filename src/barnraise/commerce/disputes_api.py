@@ -1,0 +1,140 @@
+"""Disputes on deals: open one, add evidence, read them (parties and operators only).
+
+Mounted under /transactions. The operator resolves a dispute with the deal's `resolve`
+transition (`params.refund` = {amount_minor, currency}, `params.outcome`).
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+
+from barnraise.api.auth import caller
+from barnraise.api.schemas import ErrorOut, MoneyOut
+from barnraise.commerce import disputes
+from barnraise.commerce.models import Dispute, DisputeEvidence
+from barnraise.money import Money
+
+router = Router(tags=["disputes"])
+
+
+class EvidenceOut(Schema):
+    id: UUID
+    author_id: UUID
+    text: str
+    content_type: str = Field(description="Of the file, if any: application/pdf or image/jpeg.")
+    file_url: str | None
+    created_at: datetime
+
+
+class DisputeOut(Schema):
+    id: UUID
+    status: str = Field(description="open or resolved")
+    opened_as: str = Field(description="customer, provider, or system (a chargeback)")
+    reason: str
+    outcome: str
+    refund: MoneyOut | None = Field(description="What the operator refunded, once resolved.")
+    created_at: datetime
+    resolved_at: datetime | None
+    evidence: list[EvidenceOut]
+
+
+def _evidence_out(evidence: DisputeEvidence, transaction_id: Any) -> dict[str, Any]:
+    return {
+        "id": evidence.id,
+        "author_id": evidence.author_id,
+        "text": evidence.text,
+        "content_type": evidence.content_type,
+        "file_url": (
+            f"/api/v1/transactions/{transaction_id}/disputes/evidence/{evidence.id}/file"
+            if evidence.file
+            else None
+        ),
+        "created_at": evidence.created_at,
+    }
+
+
+def _dispute_out(dispute: Dispute) -> dict[str, Any]:
+    currency = dispute.transaction.currency
+    return {
+        "id": dispute.id,
+        "status": dispute.status,
+        "opened_as": dispute.opened_as,
+        "reason": dispute.reason,
+        "outcome": dispute.outcome,
+        "refund": Money(dispute.refund_minor, currency).as_json()
+        if dispute.refund_minor is not None
+        else None,
+        "created_at": dispute.created_at,
+        "resolved_at": dispute.resolved_at,
+        "evidence": [_evidence_out(e, dispute.transaction_id) for e in dispute.evidence.all()],
+    }
+
+
+class DisputeIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DisputeList(Schema):
+    results: list[DisputeOut]
+
+
+@router.post(
+    "/{transaction_id}/disputes",
+    response={201: DisputeOut, 409: ErrorOut},
+    summary="Open a dispute on a completed deal (within its dispute window; either party)",
+)
+def dispute_create(request: HttpRequest, transaction_id: UUID, data: DisputeIn) -> Status[Any]:
+    actor = caller(request)
+    key = request.headers.get("Idempotency-Key")
+    disputes.dispute_open(
+        actor=actor,
+        transaction_id=transaction_id,
+        reason=data.reason,
+        idempotency_key=key[:255] if key else None,
+    )
+    opened = disputes.disputes_of(actor=actor, transaction_id=transaction_id)[-1]
+    return Status(201, _dispute_out(opened))
+
+
+@router.get(
+    "/{transaction_id}/disputes",
+    response=DisputeList,
+    summary="The deal's disputes with their evidence (parties and operators)",
+)
+def dispute_list(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
+    found = disputes.disputes_of(actor=caller(request), transaction_id=transaction_id)
+    return {"results": [_dispute_out(d) for d in found]}
+
+
+@router.post(
+    "/{transaction_id}/disputes/evidence",
+    response={201: EvidenceOut, 409: ErrorOut},
+    summary="Add a note and/or a file (a PDF or a photo, at most 10 MiB) to the open dispute",
+)
+def evidence_create(
+    request: HttpRequest,
+    transaction_id: UUID,
+    text: Form[str] = "",
+    file: File[UploadedFile | None] = None,
+) -> Status[Any]:
+    evidence = disputes.evidence_add(
+        actor=caller(request), transaction_id=transaction_id, text=text, upload=file
+    )
+    return Status(201, _evidence_out(evidence, transaction_id))
+
+
+@router.get(
+    "/{transaction_id}/disputes/evidence/{evidence_id}/file",
+    response={200: None, 404: ErrorOut},
+    summary="Download a file of the evidence (parties and operators)",
+)
+def evidence_file(request: HttpRequest, transaction_id: UUID, evidence_id: UUID) -> FileResponse:
+    evidence = disputes.evidence_readable(actor=caller(request), evidence_id=evidence_id)
+    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.id}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,126 @@
+"""Disputes through the API and the deal page: open, evidence in private storage, resolution."""
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from PIL import Image
+
+from barnraise.accounts.services import operator_create, token_create
+from barnraise.commerce.models import Dispute, Transaction
+from barnraise.conftest import ApiClient, after_commit
+from barnraise.ledger.models import Payment
+from barnraise.ledger.tests.test_escrow_flow import CHARGEBACK, book, completed_booking, step
+
+pytestmark = pytest.mark.django_db
+
+
+def support():
+    user = operator_create(email="ops@example.com", name="Ops", password="pw-123456789", groups=["support"])
+    return user, ApiClient(token=token_create(user=user, name="t")[1])
+
+
+def photo(name="scratch.png"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
+def test_a_party_opens_a_dispute_adds_evidence_and_the_operator_resolves_it(
+    customer, provider, api_as, listing
+):
+    tx = completed_booking(customer, provider, listing())
+    url = f"transactions/{tx['id']}/disputes"
+    # a reason is required, and strangers see nothing
+    assert customer.call("POST", url, json={"reason": ""}).status_code == 422
+    assert api_as().call("POST", url, json={"reason": "Dirty"}).status_code == 404
+    # when the customer opens one
+    opened = after_commit(lambda: customer.call("POST", url, json={"reason": "The room was dirty"}))
+    assert opened.status_code == 201
+    assert (opened.json()["status"], opened.json()["opened_as"]) == ("open", "customer")
+    assert Transaction.objects.get(pk=tx["id"]).state == "disputed"
+    assert Payment.objects.get().frozen is True
+    # and both sides add evidence: a note, a photo (re-encoded, private), a PDF
+    note = customer.call("POST", f"{url}/evidence", data={"text": "See the sheets"})
+    assert note.status_code == 201 and note.json()["file_url"] is None
+    pic = provider.call("POST", f"{url}/evidence", data={"text": "Cleaned that morning", "file": photo()})
+    assert pic.status_code == 201 and pic.json()["content_type"] == "image/jpeg"
+    pdf = io.BytesIO(b"%PDF-1.4\n% cleaning invoice\n")
+    pdf.name = "invoice.pdf"
+    assert (
+        provider.call("POST", f"{url}/evidence", data={"file": pdf}).json()["content_type"]
+        == "application/pdf"
+    )
+    junk = io.BytesIO(b"MZ\x90\x00 not a photo")
+    junk.name = "photo.jpg"
+    assert provider.call("POST", f"{url}/evidence", data={"file": junk}).status_code == 422
+    file_url = pic.json()["file_url"]
+    assert customer.call("GET", file_url)["Content-Type"] == "image/jpeg"
+    assert api_as().call("GET", file_url).status_code == 404
+    # then the operator resolves it with a partial refund, and both see the outcome
+    _, ops = support()
+    after_commit(
+        lambda: ops.call(
+            "POST",
+            f"transactions/{tx['id']}/transitions",
+            json={
+                "name": "resolve",
+                "params": {"refund": {"amount_minor": 1000, "currency": "EUR"}, "outcome": "Half a night"},
+            },
+        )
+    )
+    seen = provider.call("GET", url).json()["results"][0]
+    assert (seen["status"], seen["refund"]["amount_minor"], seen["outcome"]) == (
+        "resolved",
+        1000,
+        "Half a night",
+    )
+    assert len(seen["evidence"]) == 3
+    assert customer.call("POST", f"{url}/evidence", data={"text": "late"}).status_code == 409
+    events = [e["name"] for e in customer.call("GET", f"transactions/{tx['id']}").json()["events"]]
+    assert events[-2:] == ["dispute", "resolve"]
+
+
+def test_disputes_only_on_completed_deals_and_within_the_window(customer, provider, listing):
+    accepted = book(customer, listing()).json()
+    step(provider, accepted["id"], "accept")
+    early = customer.call("POST", f"transactions/{accepted['id']}/disputes", json={"reason": "Worried"})
+    assert early.status_code == 409 and early.json()["error"]["code"] == "transition_not_allowed"
+    tx = completed_booking(customer, provider, listing(title="Another"))
+    with time_machine.travel(datetime.fromisoformat(tx["end"]) + timedelta(days=9), tick=False):
+        late = provider.call("POST", f"transactions/{tx['id']}/disputes", json={"reason": "Too late"})
+    assert late.status_code == 409
+    assert Dispute.objects.count() == 0
+
+
+def test_a_chargeback_is_a_dispute_the_operator_sees(customer, provider, listing):
+    tx = book(customer, listing(), card=CHARGEBACK).json()
+    step(provider, tx["id"], "accept")
+    dispute = Dispute.objects.get()
+    assert (dispute.opened_as, dispute.status, dispute.opened_by) == ("system", "open", None)
+    assert (
+        customer.call("GET", f"transactions/{tx['id']}/disputes").json()["results"][0]["opened_as"]
+        == "system"
+    )
+
+
+def test_the_operator_resolves_from_the_deal_page(customer, provider, listing):
+    tx = completed_booking(customer, provider, listing())
+    after_commit(lambda: customer.call("POST", f"transactions/{tx['id']}/disputes", json={"reason": "Noisy"}))
+    operator, _ = support()
+    page = Client()
+    page.force_login(operator)
+    html = page.get(f"/transactions/{tx['id']}/").content.decode()
+    assert 'name="refund"' in html and "Noisy" in html
+    after_commit(
+        lambda: page.post(
+            f"/transactions/{tx['id']}/step/", {"name": "resolve", "refund": "5.00", "outcome": "Split"}
+        )
+    )
+    dispute = Dispute.objects.get()
+    assert (dispute.status, dispute.refund_minor, dispute.resolved_by_id) == ("resolved", 500, operator.pk)
+    assert "€5.00" in page.get(f"/transactions/{tx['id']}/").content.decode()
