@@ -36,7 +36,13 @@ GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "account": {"emailaddress": ("view",)},
         "notifications": {"notification": ("view",)},
         "catalog": {"category": ("view",), "listing": ("view", "change")},
-        "commerce": {"transaction": ("view", "change"), "booking": ("view",), "timer": ("view",)},
+        "commerce": {
+            "transaction": ("view", "change"),
+            "booking": ("view",),
+            "timer": ("view",),
+            "dispute": ("view",),
+            "disputeevidence": ("view",),
+        },
         "trust": {
             "report": ("view", "change"),
             "appeal": ("view", "change"),

@@ -1,15 +1,26 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from barnraise.accounts.models import User
+from barnraise.commerce import disputes
 from barnraise.commerce.models import (
     Booking,
     CancellationPolicy,
     CommercePolicy,
+    Dispute,
+    DisputeEvidence,
     FeeAmount,
     FeeRule,
     Timer,
     Transaction,
     TransactionEvent,
 )
+from barnraise.errors import DomainError
 
 
 class EventInline(admin.TabularInline[TransactionEvent, Transaction]):
@@ -97,3 +108,79 @@ class FeeRuleAdmin(admin.ModelAdmin[FeeRule]):
     list_filter = ("active",)
     list_select_related = ("category",)
     inlines = [FeeAmountInline]
+
+
+class EvidenceInline(admin.TabularInline[DisputeEvidence, Dispute]):
+    model = DisputeEvidence
+    extra = 0
+    can_delete = False
+    fields = ("author", "text", "file_link", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def file_link(self, evidence: DisputeEvidence) -> str:
+        if not evidence.file:
+            return "–"
+        url = reverse("admin:commerce_dispute_evidence_file", args=[evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, evidence.content_type)
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin[Dispute]):
+    """The operators' queue of disputes, open first, with the evidence beside each. A dispute
+    is resolved on its deal's page (the `resolve` step, with the refund), never edited here."""
+
+    list_display = ("transaction", "status", "opened_as", "created_at", "resolved_at")
+    list_filter = ("status", "opened_as")
+    search_fields = ("=transaction__id", "reason")
+    ordering = ("-status", "created_at")  # "open" sorts after "resolved": open ones first
+    readonly_fields = (
+        "transaction_link",
+        "opened_by",
+        "opened_as",
+        "reason",
+        "status",
+        "outcome",
+        "refund_minor",
+        "resolved_by",
+        "created_at",
+        "resolved_at",
+    )
+    fields = readonly_fields
+    inlines = (EvidenceInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("deal"))
+    def transaction_link(self, dispute: Dispute) -> str:
+        url = reverse("transaction_detail", kwargs={"transaction_id": dispute.transaction_id})
+        return format_html('<a href="{}">{}</a> ({})', url, dispute.transaction_id, _("resolve it there"))
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "evidence/<uuid:evidence_id>/file/",
+                self.admin_site.admin_view(self.evidence_file),
+                name="commerce_dispute_evidence_file",
+            )
+        ]
+        return own + super().get_urls()
+
+    def evidence_file(self, request: HttpRequest, evidence_id: Any) -> FileResponse:
+        if not isinstance(request.user, User):
+            raise Http404
+        try:
+            evidence = disputes.evidence_readable(actor=request.user, evidence_id=evidence_id)
+        except DomainError as exc:
+            raise Http404 from exc
+        response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -83,6 +83,16 @@ def test_a_party_opens_a_dispute_adds_evidence_and_the_operator_resolves_it(
     assert customer.call("POST", f"{url}/evidence", data={"text": "late"}).status_code == 409
     events = [e["name"] for e in customer.call("GET", f"transactions/{tx['id']}").json()["events"]]
     assert events[-2:] == ["dispute", "resolve"]
+    # and operators find it in the admin's queue, with the evidence beside it
+    operator, _ops = Dispute.objects.get().resolved_by, None
+    admin = Client()
+    admin.force_login(operator)
+    queue = admin.get("/admin/commerce/dispute/")
+    assert queue.status_code == 200 and str(tx["id"]) in queue.content.decode()
+    detail = admin.get(f"/admin/commerce/dispute/{Dispute.objects.get().pk}/change/").content.decode()
+    assert "Cleaned that morning" in detail and "image/jpeg" in detail
+    evidence_id = pic.json()["id"]
+    assert admin.get(f"/admin/commerce/dispute/evidence/{evidence_id}/file/")["Content-Type"] == "image/jpeg"
 
 
 def test_disputes_only_on_completed_deals_and_within_the_window(customer, provider, listing):
