@@ -74,7 +74,8 @@ def prepare_storage(t: Target, rebuild: bool) -> None:
 
 
 def seed(options: Options, say: Callable[[str], None]) -> dict[str, int]:
-    """Migrate (unless told not to) and seed the demo marketplace; only what is missing is added."""
+    """Migrate and collect the static files (unless told not to), then seed the demo marketplace:
+    only what is missing is added."""
     from django.core.management import call_command
 
     from barnraise.demo import seed as demo_seed
@@ -83,6 +84,8 @@ def seed(options: Options, say: Callable[[str], None]) -> dict[str, int]:
         say("Migrating the bench database…")
         call_command("migrate", "--no-input", "--verbosity", "0")
         call_command("createcachetable", "--verbosity", "0")
+        # Pages name their static files through the manifest, as when served (`barnraise serve`).
+        call_command("collectstatic", "--no-input", "--verbosity", "0")
     say(f"Seeding the demo data ({options.members} members, {options.listings} listings)…")
     return demo_seed.run(members=options.members, listings=options.listings)
 
