@@ -15,6 +15,7 @@ from django.db import transaction as db
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import standing
 from barnraise.accounts.models import User
 from barnraise.commerce import cancellation, events, processes, registry, timers
 from barnraise.commerce.models import Transaction, TransactionEvent
@@ -164,6 +165,7 @@ def _apply(
     )
     for guard in step.guards:
         registry.guard(guard)(ctx)
+    _screen_texts(ctx)
     for action in step.actions:
         registry.action(action)(ctx)
     from_state, tx.state = tx.state, step.to
@@ -182,6 +184,19 @@ def _apply(
     )
     _reschedule(tx, process, now, is_new=from_state == INITIAL)
     return Outcome(tx, event)
+
+
+def _screen_texts(ctx: registry.Context) -> None:
+    """Until contact details are revealed, what a party writes to the other side is screened:
+    contact details are masked (and the attempt recorded) by the screens trust registers."""
+    if ctx.dry_run or ctx.actor is None or ctx.tx.contact_revealed_at is not None:
+        return
+    for name in ("message", "reason"):
+        text = ctx.params.get(name)
+        if isinstance(text, str) and text:
+            ctx.params[name] = standing.public_text(
+                author=ctx.actor, text=text, where="message", subject_id=str(ctx.tx.pk)
+            )
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
