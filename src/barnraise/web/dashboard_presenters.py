@@ -146,6 +146,15 @@ def _root(path: str) -> str:
     return "/" + path.strip("/").split("/")[0] + "/"
 
 
+def offers_anything(provider: User) -> bool:
+    """Whether the member has a published listing others can book or buy (not a request)."""
+    return (
+        Listing.objects.filter(author=provider, status=Listing.Status.PUBLISHED)
+        .exclude(kind="request")
+        .exists()
+    )
+
+
 def _offered_areas(provider: User) -> dict[str, tuple[float, float]]:
     """Top-level category path -> the middle of the provider's published offers in it."""
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -264,9 +273,10 @@ def earnings_by_month(*, provider: User, today: date, months: int = EARNING_MONT
     )
     series: dict[str, list[int]] = {}
     for row in rows:
-        index = starts.index(row["month"].date().replace(day=1))
-        # Credits are negative: a pending balance is credit-normal.
-        series.setdefault(row["currency"], [0] * months)[index] -= int(row["total"])
+        month = row["month"].date().replace(day=1)
+        if month in starts:  # a clock moved back could date an entry after today
+            # Credits are negative: a pending balance is credit-normal.
+            series.setdefault(row["currency"], [0] * months)[starts.index(month)] -= int(row["total"])
     return Earnings(
         labels=[date_format(start, "M Y") for start in starts],
         series=series,

@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from barnraise.catalog.models import Listing
 from barnraise.web import dashboard_presenters as presenters
 from barnraise.web.views import member_of
 
@@ -24,9 +23,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "month": presenters.bookings_month(provider=provider, first=first, today=today),
         "upcoming": presenters.bookings_upcoming(provider=provider),
         "requests": presenters.requests_nearby(provider=provider),
-        "offers": Listing.objects.filter(author=provider, status=Listing.Status.PUBLISHED)
-        .exclude(kind="request")
-        .exists(),
+        "offers": presenters.offers_anything(provider),
         "earnings": earnings,
         "earnings_rows": earnings.rows(),
         "weekday_names": presenters.weekday_names(),
