@@ -220,10 +220,24 @@ def test_a_newcomer_signs_up_lists_a_room_and_finds_it_on_the_map(live_server: A
     assert listing.photos.count() == 1 and listing.exceptions.count() == 1
     ana.shot("1-listing-created")
 
-    # when a visitor searches rooms with the filters, then pans the map and searches that area
+    # when a visitor searches rooms with the filters and a date window, then pans the map and
+    # searches that area
     visitor = Person(chromium, live_server.url, DESKTOP)
     page = visitor.go("/search/?kind=rental&category=rooms&price_to=60&currency=USD")
     results = page.locator("#search-results")
+    assert "Sunny attic room near the lake" in results.inner_text()
+    # and picks a window on the day the room is closed: it is not offered then
+    page.fill("#search-form [name=start]", f"{holiday}T12:00")
+    page.fill("#search-form [name=end]", f"{holiday}T14:00")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"start="))
+    assert "Nothing matches yet" in results.inner_text()
+    # but two days later it is
+    later = holiday + timedelta(days=2)
+    page.fill("#search-form [name=start]", f"{later}T12:00")
+    page.fill("#search-form [name=end]", f"{later}T14:00")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(f"start={later}"))
     assert "Sunny attic room near the lake" in results.inner_text()
     # (Leaflet's keyboard panning: the arrow keys move the focused map, as a drag does)
     page.locator("#search-map").focus()
