@@ -8,10 +8,10 @@ no account has a running-balance row that every entry must update.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from barnraise.accounts.models import User
-from barnraise.ledger.models import Account, AccountKind, BalanceSnapshot, EntryStatus, Posting
+from barnraise.ledger.models import Account, AccountKind, BalanceSnapshot, EntryStatus, JournalEntry, Posting
 from barnraise.money import Money
 
 
@@ -85,7 +85,9 @@ def _trial_totals(watermark: int) -> tuple[dict[str, int], int]:
         row["currency"]: int(row["s"])
         for row in snapshots.values("currency").annotate(s=Sum("balance_minor"))
     }
-    since = Posting.objects.filter(id__gt=watermark, entry__status=EntryStatus.POSTED)
+    # EXISTS, not a join: with a join SQLite's planner walks every entry (4.5M at 10M postings).
+    posted = JournalEntry.objects.filter(pk=OuterRef("entry_id"), status=EntryStatus.POSTED)
+    since = Posting.objects.filter(Exists(posted), id__gt=watermark)
     count = 0
     for row in since.values("currency").annotate(s=Sum("amount_minor"), n=Count("id")):
         totals[row["currency"]] = totals.get(row["currency"], 0) + int(row["s"])
