@@ -183,7 +183,7 @@ def test_killing_the_worker_mid_release_leaves_no_half_written_entry(
         after_commit(lambda: provider.call("POST", f"transactions/{tx_id}/transitions", json=accept))
     assert Transaction.objects.get(pk=tx_id).state == "accepted"
     assert datetime.fromisoformat(end) + timedelta(days=1) < timezone.now()
-    assert escrow_minor(tx_id) == 3200
+    assert escrow_minor(tx_id) == Transaction.objects.get(pk=tx_id).total_amount_minor
     completion = Timer.objects.get(target=f"transaction:{tx_id}", status=Timer.Status.PENDING)
     entries, postings = JournalEntry.objects.count(), Posting.objects.count()
     release_key = f"transaction:{tx_id}:release"
@@ -213,7 +213,7 @@ def test_killing_the_worker_mid_release_leaves_no_half_written_entry(
     books_balance()
     # and the deal is where it was: accepted, its money in escrow, its timer still due
     assert Transaction.objects.get(pk=tx_id).state == "accepted"
-    assert escrow_minor(tx_id) == 3200
+    assert escrow_minor(tx_id) == Transaction.objects.get(pk=tx_id).total_amount_minor
     completion.refresh_from_db()
     assert (completion.status, completion.attempts) == (Timer.Status.PENDING, 0)
 
@@ -234,7 +234,9 @@ def test_killing_the_worker_mid_release_leaves_no_half_written_entry(
     assert releases.get().status == EntryStatus.POSTED
     assert escrow_minor(tx_id) == 0
     pending = Account.objects.get(kind=AccountKind.MEMBER_PENDING, owner=provider.user)  # type: ignore[attr-defined]
-    assert selectors.balance_of(pending).amount_minor == 2700
+    assert (
+        selectors.balance_of(pending).amount_minor == Transaction.objects.get(pk=tx_id).provider_payout_minor
+    )
     completion.refresh_from_db()
     assert completion.status == Timer.Status.FIRED
     assert not JournalEntry.objects.filter(status=EntryStatus.OPEN).exists()
