@@ -72,6 +72,13 @@ def _money(payment: Payment, amount_minor: int) -> Money:
 # --- Authorization, before the deal opens (the payment hooks commerce's services call) ---------
 
 
+def _awaiting(authorization_id: str, payer_id: Any) -> ProviderCall | None:
+    """The payer's recorded authorization with this id (one that asked for their confirmation)."""
+    return ProviderCall.objects.filter(
+        operation=ProviderOperation.AUTHORIZE, result__id=authorization_id, payload__payer=str(payer_id)
+    ).first()
+
+
 def authorize(
     *, amount: Money, payment_method: Any, reference: str, idempotency_key: str, payer_id: Any
 ) -> dict[str, Any]:
@@ -87,9 +94,7 @@ def authorize(
         )
     if amount.amount_minor <= 0:
         return {}
-    awaiting = ProviderCall.objects.filter(
-        operation=ProviderOperation.AUTHORIZE, result__id=payment_method.strip(), payload__payer=str(payer_id)
-    ).first()
+    awaiting = _awaiting(payment_method.strip(), payer_id)
     if awaiting is not None:
         authorization = _confirmed(awaiting, amount)
         masked = awaiting.payload.get("payment_method", "")
@@ -118,9 +123,7 @@ def sandbox_authenticate(*, actor: User, authorization_id: str) -> Authorization
     """The sandbox's stand-in for the bank's challenge page: the payer confirms the payment."""
     from barnraise.ledger.providers.sandbox import SandboxProvider
 
-    awaiting = ProviderCall.objects.filter(
-        operation=ProviderOperation.AUTHORIZE, result__id=authorization_id, payload__payer=str(actor.pk)
-    ).first()
+    awaiting = _awaiting(authorization_id, actor.pk)
     if awaiting is None or provider().name != "sandbox":
         raise NotFound()
     return SandboxProvider().authenticate(authorization_id=authorization_id)
@@ -128,9 +131,7 @@ def sandbox_authenticate(*, actor: User, authorization_id: str) -> Authorization
 
 def awaiting_authentication(*, actor: User, authorization_id: str) -> Money:
     """The amount of the payer's authorization that waits for their confirmation."""
-    awaiting = ProviderCall.objects.filter(
-        operation=ProviderOperation.AUTHORIZE, result__id=authorization_id, payload__payer=str(actor.pk)
-    ).first()
+    awaiting = _awaiting(authorization_id, actor.pk)
     if awaiting is None:
         raise NotFound()
     return Money(awaiting.payload["amount"]["amount_minor"], awaiting.payload["amount"]["currency"])
