@@ -43,6 +43,7 @@ def test_bench_ledger_runs_tiny_and_writes_json(tmp_path: Path, ledger_emptied_a
         seconds=1,
         threads=2,
         since=500,
+        batch=10,
         output_dir=tmp_path,
         progress=False,
         migrate=False,  # pytest-django migrated the test database
@@ -55,6 +56,7 @@ def test_bench_ledger_runs_tiny_and_writes_json(tmp_path: Path, ledger_emptied_a
     assert payload["data_set"]["loaded"]["postings"] >= 3000
     assert [r["layer"] for r in payload["results"]] == [
         "engine (entry_post)",
+        "engine batched (entries_post × 10)",
         "floor (hand-written SQL, per entry)",
         f"floor (bulk {'COPY' if vendor == 'postgresql' else 'executemany'})",
     ]

@@ -45,7 +45,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "kill_pause"]
 """
 
 # Pauses a release right after its entry row is inserted, before its postings, when
-# BARNRAISE_TEST_PAUSE_MARKER names a file: writes what it sees there, then sleeps.
+# BARNRAISE_TEST_PAUSE_MARKER names a file: writes what it sees there, then sleeps. The ledger
+# writes entries with its own multi-row INSERT (no model signal), so the app wraps that helper.
 KILL_PAUSE_APP = """
 import json
 import os
@@ -53,36 +54,45 @@ import time
 
 from django.apps import AppConfig
 from django.db import connection
-from django.db.models.signals import post_save
 
 
-def pause_in_release(sender, instance, created, **kwargs):
-    marker = os.environ.get("BARNRAISE_TEST_PAUSE_MARKER")
-    if not (marker and created and instance.kind == "release"):
-        return
-    from barnraise.ledger.models import JournalEntry
+def pause_after(insert):
+    def wrapped(table, columns, rows, **kwargs):
+        inserted = insert(table, columns, rows, **kwargs)
+        marker = os.environ.get("BARNRAISE_TEST_PAUSE_MARKER")
+        if not (marker and table == "ledger_journalentry"):
+            return inserted
+        releases = [dict(zip(columns, row)) for row in rows if dict(zip(columns, row))["kind"] == "release"]
+        if not releases:
+            return inserted
+        from barnraise.ledger.models import JournalEntry, Posting
 
-    seen = {
-        "key": instance.idempotency_key,
-        "status": JournalEntry.objects.get(pk=instance.pk).status,
-        "postings": instance.postings.count(),
-        "in_transaction": connection.in_atomic_block,
-        "vendor": connection.vendor,
-        "pid": os.getpid(),
-    }
-    with open(marker + ".tmp", "w") as handle:
-        json.dump(seen, handle)
-    os.replace(marker + ".tmp", marker)
-    time.sleep(600)
+        key = releases[0]["idempotency_key"]
+        entry = JournalEntry.objects.get(idempotency_key=key)
+        seen = {
+            "key": key,
+            "status": entry.status,
+            "postings": Posting.objects.filter(entry=entry).count(),
+            "in_transaction": connection.in_atomic_block,
+            "vendor": connection.vendor,
+            "pid": os.getpid(),
+        }
+        with open(marker + ".tmp", "w") as handle:
+            json.dump(seen, handle)
+        os.replace(marker + ".tmp", marker)
+        time.sleep(600)
+        return inserted
+
+    return wrapped
 
 
 class KillPauseConfig(AppConfig):
     name = "kill_pause"
 
     def ready(self):
-        from barnraise.ledger.models import JournalEntry
+        from barnraise.ledger import services
 
-        post_save.connect(pause_in_release, sender=JournalEntry, dispatch_uid="kill_pause")
+        services._insert_rows = pause_after(services._insert_rows)
 """
 
 ENQUEUE_SWEEP = "from barnraise.commerce.tasks import timers_sweep; timers_sweep()"

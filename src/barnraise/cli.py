@@ -328,6 +328,13 @@ def bench_bookings(vendor: str, seconds: int, postgres_url: str, output_dir: str
 @click.option("--seconds", default=20, show_default=True, type=click.IntRange(1, 3600), help="Per layer.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option(
+    "--batch",
+    default=100,
+    show_default=True,
+    type=click.IntRange(2, 5000),
+    help="Entries per entries_post call in the batched engine layer.",
+)
+@click.option(
     "--since",
     default=50_000,
     show_default=True,
@@ -352,13 +359,15 @@ def bench_ledger(
     seed: int,
     seconds: int,
     threads: int,
+    batch: int,
     since: int,
     postgres_url: str,
     rebuild: bool,
     verify: bool,
     output_dir: str,
 ) -> None:
-    """Ledger: postings/s through entry_post beside hand-written SQL, trial balance at N postings."""
+    """Ledger: postings/s through entry_post and entries_post beside hand-written SQL, trial
+    balance at N postings."""
     from pathlib import Path
 
     from barnraise.benchmarks import ledger as ledger_bench
@@ -379,6 +388,7 @@ def bench_ledger(
         threads=threads,
         since=since,
         verify=verify,
+        batch=batch,
         output_dir=Path(output_dir),
     )
     payload, path = ledger_bench.run(target, options, reused, click.echo)

@@ -44,6 +44,10 @@ class CurrencyTotalOut(Schema):
     currency: str
     sum_minor: int = Field(description="Sum of every account's balance in this currency: always 0.")
     accounts: int
+    by_kind: dict[str, int] = Field(
+        description="Account kind -> the kind's total balance on its normal side, in minor units "
+        "(e.g. escrow = what the platform holds for open deals)."
+    )
 
 
 class TrialBalanceOut(Schema):
@@ -110,7 +114,12 @@ def trial_balance_show(request: HttpRequest) -> dict[str, Any]:
     currencies = sorted(set(report.totals) | set(report.accounts))
     return {
         "results": [
-            {"currency": c, "sum_minor": report.totals.get(c, 0), "accounts": report.accounts.get(c, 0)}
+            {
+                "currency": c,
+                "sum_minor": report.totals.get(c, 0),
+                "accounts": report.accounts.get(c, 0),
+                "by_kind": report.by_kind.get(c, {}),
+            }
             for c in currencies
         ],
         "balanced": all(total == 0 for total in report.totals.values()),

@@ -167,6 +167,33 @@ class BalanceSnapshot(models.Model):
         return f"{self.account_id} @{self.up_to_posting_id}: {self.balance_minor}"
 
 
+class SnapshotTotal(models.Model):
+    """Per snapshot run, currency and account kind: the sum of the raw balances of every account
+    of that kind at the run's watermark (`up_to_posting_id`).
+
+    Written by `balances_snapshot()` in the same transaction as the run's account snapshots, so
+    the trial balance reads a few of these rows plus the postings since, however many accounts
+    there are. Append-only; `ledger_verify()` checks the latest run against the snapshots.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    up_to_posting_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=32, choices=AccountKind.choices)
+    balance_minor = models.BigIntegerField(help_text=_("Sum of postings: debit positive."))
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["up_to_posting_id", "currency", "kind"], name="ledger_snapshot_total_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.currency} @{self.up_to_posting_id}: {self.balance_minor}"
+
+
 class ProviderOperation(models.TextChoices):
     AUTHORIZE = "authorize", _("authorize")
     CAPTURE = "capture", _("capture")

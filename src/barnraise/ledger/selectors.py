@@ -8,10 +8,18 @@ no account has a running-balance row that every entry must update.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum
 
 from barnraise.accounts.models import User
-from barnraise.ledger.models import Account, AccountKind, BalanceSnapshot, EntryStatus, JournalEntry, Posting
+from barnraise.ledger.models import (
+    Account,
+    AccountKind,
+    BalanceSnapshot,
+    EntryStatus,
+    JournalEntry,
+    Posting,
+    SnapshotTotal,
+)
 from barnraise.money import Money
 
 
@@ -59,54 +67,84 @@ def latest_snapshots(watermark: int) -> "QuerySet[BalanceSnapshot]":
 @dataclass(frozen=True)
 class TrialBalance:
     totals: dict[str, int]  # currency -> sum of every account's raw balance; always 0
+    by_kind: dict[str, dict[str, int]]  # currency -> account kind -> balance on its normal side
     accounts: dict[str, int]  # currency -> accounts counted
     postings_since_snapshot: int
     watermark: int
 
 
-def _trial_totals(watermark: int) -> tuple[dict[str, int], int]:
-    """Per currency, the latest snapshot of every account at or below `watermark` plus the posted
-    postings above it; and how many postings that is.
+def totals_watermark() -> int:
+    """The watermark of the latest snapshot run's totals (0 before the first run)."""
+    value = SnapshotTotal.objects.aggregate(top=Max("up_to_posting_id"))["top"]
+    return int(value or 0)
 
-    A snapshot at zero adds nothing whether it is its account's latest or not, so only the others
-    are checked for being the latest (one index probe each). Most accounts are at zero (the escrow
-    of every finished deal), which keeps this under a second at 10 million postings (see
-    docs/performance.md). Zero snapshots still name their currency.
+
+def totals_from_snapshots(watermark: int) -> dict[tuple[str, str], int]:
+    """(currency, kind) -> the sum of every account's latest snapshot at or below `watermark`:
+    what the run's `SnapshotTotal` rows must say. A full read of the snapshots; for checks."""
+    return {
+        (row["currency"], row["account__kind"]): int(row["total"])
+        for row in latest_snapshots(watermark)
+        .values("currency", "account__kind")
+        .annotate(total=Sum("balance_minor"))
+        .order_by()
+    }
+
+
+def _trial_totals() -> tuple[dict[tuple[str, str], int], int, int]:
+    """(currency, kind) -> raw balance: the latest run's totals plus the posted postings above
+    its watermark; also how many postings that is, and the watermark.
+
+    A handful of total rows and the postings since the last run: the cost does not grow with the
+    number of accounts or of postings before the run (see docs/performance.md).
     """
-    newest = (
-        BalanceSnapshot.objects.filter(account_id=OuterRef("account_id"), up_to_posting_id__lte=watermark)
-        .order_by("-up_to_posting_id")
-        .values("up_to_posting_id")[:1]
-    )
-    snapshots = BalanceSnapshot.objects.filter(up_to_posting_id__lte=watermark).filter(
-        Q(balance_minor=0) | Q(up_to_posting_id=Subquery(newest))
-    )
+    watermark = totals_watermark()
     totals = {
-        row["currency"]: int(row["s"])
-        for row in snapshots.values("currency").annotate(s=Sum("balance_minor"))
+        (row.currency, row.kind): row.balance_minor
+        for row in SnapshotTotal.objects.filter(up_to_posting_id=watermark)
     }
     # EXISTS, not a join: with a join SQLite's planner walks every entry (4.5M at 10M postings).
     posted = JournalEntry.objects.filter(pk=OuterRef("entry_id"), status=EntryStatus.POSTED)
     since = Posting.objects.filter(Exists(posted), id__gt=watermark)
     count = 0
-    for row in since.values("currency").annotate(s=Sum("amount_minor"), n=Count("id")):
-        totals[row["currency"]] = totals.get(row["currency"], 0) + int(row["s"])
+    for row in (
+        since.values("currency", "account__kind").annotate(s=Sum("amount_minor"), n=Count("id")).order_by()
+    ):
+        key = (row["currency"], row["account__kind"])
+        totals[key] = totals.get(key, 0) + int(row["s"])
         count += int(row["n"])
-    return totals, count
+    return totals, count, watermark
+
+
+def _by_currency(totals: dict[tuple[str, str], int]) -> dict[str, int]:
+    summed: dict[str, int] = {}
+    for (currency, _kind), total in totals.items():
+        summed[currency] = summed.get(currency, 0) + total
+    return summed
 
 
 def trial_balance_report() -> TrialBalance:
-    watermark = snapshot_watermark()
-    totals, count = _trial_totals(watermark)
+    totals, count, watermark = _trial_totals()
+    by_kind: dict[str, dict[str, int]] = {}
+    for (currency, kind), total in sorted(totals.items()):
+        by_kind.setdefault(currency, {})[kind] = normal_sign(kind) * total
     accounts = {
-        currency: int(n) for currency, n in Account.objects.values_list("currency").annotate(n=Count("id"))
+        currency: int(n)
+        for currency, n in Account.objects.values_list("currency").annotate(n=Count("id")).order_by()
     }
-    return TrialBalance(totals=totals, accounts=accounts, postings_since_snapshot=count, watermark=watermark)
+    return TrialBalance(
+        totals=_by_currency(totals),
+        by_kind=by_kind,
+        accounts=accounts,
+        postings_since_snapshot=count,
+        watermark=watermark,
+    )
 
 
 def trial_balance() -> dict[str, int]:
-    """Per currency, the sum of all account balances (latest snapshots + postings since): zero."""
-    return _trial_totals(snapshot_watermark())[0]
+    """Per currency, the sum of all account balances (the latest run's totals + the postings
+    since): zero."""
+    return _by_currency(_trial_totals()[0])
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,14 @@ moves exactly when the transition commits, and not at all if it rolls back.
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Subquery, Sum
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
@@ -25,8 +29,9 @@ from barnraise.ledger.models import (
     EntryStatus,
     JournalEntry,
     Posting,
+    SnapshotTotal,
 )
-from barnraise.ledger.selectors import raw_balance_minor, snapshot_watermark
+from barnraise.ledger.selectors import raw_balance_minor, snapshot_watermark, totals_watermark
 from barnraise.money import Money, check_currency
 
 Line = tuple[Account, Money]
@@ -46,10 +51,59 @@ def account_for(kind: str, *, owner: User | None = None, reference: str = "", cu
         raise InvalidInput(details={"owner": [message]})
     if kind == AccountKind.ESCROW and not reference:
         raise InvalidInput(details={"reference": [_("Escrow is kept per transaction.")]})
-    account, _created = Account.objects.get_or_create(
-        kind=kind, owner=owner, reference=reference, currency=check_currency(currency)
+    fields = {"kind": kind, "owner": owner, "reference": reference, "currency": check_currency(currency)}
+    if kind != AccountKind.ESCROW:  # usually there already; a deal's escrow usually is not
+        found = list(Account.objects.filter(**fields)[:1])
+        if found:
+            return found[0]
+    account = Account(**fields)
+    row = (
+        _db_uuid(account.pk),
+        kind,
+        _db_uuid(owner.pk) if owner else None,
+        reference,
+        account.currency,
+        _db_time(account.created_at),
     )
-    return account
+    columns = ("id", "kind", "owner_id", "reference", "currency", "created_at")
+    if _insert_rows(Account._meta.db_table, columns, [row], ignore=True) == 1:
+        return account
+    return Account.objects.get(**fields)  # made before, or by a concurrent call
+
+
+def _insert_rows(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, ignore: bool = False
+) -> int:
+    """Insert rows of database-ready values with multi-row INSERTs; return how many went in.
+
+    The ledger's hot path (see docs/performance.md): the rows `bulk_create` would write,
+    without the ORM building a model instance and preparing each value per row, which cost
+    more than the database's own work. Ids and times go through `_db_uuid` / `_db_time`. With
+    `ignore`, a row that would break a unique constraint is skipped (`ON CONFLICT DO NOTHING`,
+    which PostgreSQL and SQLite both speak).
+    """
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    # Statements under 4 KB, which psycopg parses once and caches (and SQLite's 999 parameters).
+    per_statement = max(1, min(3500 // (len(one) + 2), 999 // len(columns)))
+    suffix = " ON CONFLICT DO NOTHING" if ignore else ""
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ", ".join([one] * len(chunk))
+            params = [value for row in chunk for value in row]
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values}{suffix}", params)  # noqa: S608 - our names
+            inserted += cursor.rowcount
+    return inserted
+
+
+def _db_uuid(value: UUID) -> Any:
+    return value if connection.features.has_native_uuid_field else value.hex
+
+
+def _db_time(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def _fingerprint(kind: str, reference: str, memo: str, lines: Sequence[Line]) -> str:
@@ -101,6 +155,34 @@ def _funds_check(lines: Sequence[Line]) -> None:
             )
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One balanced entry for `entries_post`: `(account, amount)` lines, debit positive."""
+
+    kind: str
+    lines: Sequence[Line]
+    idempotency_key: str
+    reference: str = ""
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    entry: NewEntry
+    lines: list[Line]  # zero lines dropped
+    fingerprint: str
+
+
+def _checked(new: NewEntry) -> _Checked:
+    if new.kind not in EntryKind.values:
+        raise InvalidInput(details={"kind": [_("Not a journal entry kind.")]})
+    if not new.idempotency_key or len(new.idempotency_key) > 255:
+        raise InvalidInput(details={"idempotency_key": [_("Give a key of 1 to 255 characters.")]})
+    lines = [(account, money) for account, money in new.lines if money.amount_minor != 0]
+    _lines_check(lines)
+    return _Checked(new, lines, _fingerprint(new.kind, new.reference, new.memo, lines))
+
+
 def entry_post(
     *,
     kind: str,
@@ -115,39 +197,102 @@ def entry_post(
     different content it raises `idempotency_key_reused`. The database checks the balance again
     when the entry turns from open to posted.
     """
-    if kind not in EntryKind.values:
-        raise InvalidInput(details={"kind": [_("Not a journal entry kind.")]})
-    if not idempotency_key or len(idempotency_key) > 255:
-        raise InvalidInput(details={"idempotency_key": [_("Give a key of 1 to 255 characters.")]})
-    lines = [(account, money) for account, money in lines if money.amount_minor != 0]
-    _lines_check(lines)
-    fingerprint = _fingerprint(kind, reference, memo, lines)
+    new = NewEntry(kind=kind, lines=lines, idempotency_key=idempotency_key, reference=reference, memo=memo)
+    return entries_post([new])[0]
+
+
+def entries_post(entries: Sequence[NewEntry]) -> list[JournalEntry]:
+    """Post several balanced entries in one database transaction: all of them, or none.
+
+    The batch form of `entry_post`, with the same rules per entry (a replayed key returns the
+    entry it first made; a reused key with other content refuses the whole batch; a member's
+    available balance never goes below zero, counting every entry of the batch). Batch work
+    such as imports and end-of-day settlement posts hundreds of entries for the price of a few
+    statements and one commit (see docs/performance.md). Returns the entries in order.
+    """
+    checked = [_checked(new) for new in entries]
+    by_key: dict[str, _Checked] = {}
+    for item in checked:
+        first = by_key.setdefault(item.entry.idempotency_key, item)
+        if first.fingerprint != item.fingerprint:
+            raise IdempotencyKeyReused(details={"idempotency_key": item.entry.idempotency_key})
     with transaction.atomic():
-        existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            _funds_check(lines)
+        for attempt in (1, 2):
+            found = _entries_by_key(list(by_key))
+            for key, entry in found.items():
+                if entry.fingerprint != by_key[key].fingerprint:
+                    raise IdempotencyKeyReused(details={"entry": str(entry.pk)})
+            fresh = [item for key, item in by_key.items() if key not in found]
+            _funds_check([line for item in fresh for line in item.lines])
             try:
                 with transaction.atomic():
-                    entry = JournalEntry.objects.create(
-                        kind=kind,
-                        reference=reference,
-                        memo=memo,
-                        idempotency_key=idempotency_key,
-                        fingerprint=fingerprint,
-                    )
-            except IntegrityError:  # a concurrent post with the same key won
-                existing = JournalEntry.objects.get(idempotency_key=idempotency_key)
-        if existing is not None:
-            if existing.fingerprint != fingerprint:
-                raise IdempotencyKeyReused(details={"entry": str(existing.pk)})
-            return existing
-        Posting.objects.bulk_create(
-            Posting(entry=entry, account=account, amount_minor=money.amount_minor, currency=money.currency)
-            for account, money in lines
+                    made = _entries_write(fresh)
+                break
+            except IntegrityError:  # a concurrent post with one of these keys won: read it
+                if attempt == 2:
+                    raise
+        found.update(made)
+    return [found[item.entry.idempotency_key] for item in checked]
+
+
+def _entries_by_key(keys: list[str]) -> dict[str, JournalEntry]:
+    found: dict[str, JournalEntry] = {}
+    for start in range(0, len(keys), 500):
+        for entry in JournalEntry.objects.filter(idempotency_key__in=keys[start : start + 500]):
+            found[entry.idempotency_key] = entry
+    return found
+
+
+def _entries_write(fresh: list[_Checked]) -> dict[str, JournalEntry]:
+    """Insert the entries open, their postings, then mark them posted (the database checks each
+    posting's entry is open on insert, and each entry's sum when it turns posted)."""
+    if not fresh:
+        return {}
+    created_at = now()
+    entries = [
+        JournalEntry(
+            kind=item.entry.kind,
+            reference=item.entry.reference,
+            memo=item.entry.memo,
+            idempotency_key=item.entry.idempotency_key,
+            fingerprint=item.fingerprint,
+            created_at=created_at,
         )
-        JournalEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.POSTED)
+        for item in fresh
+    ]
+    at = _db_time(created_at)
+    _insert_rows(
+        JournalEntry._meta.db_table,
+        ("id", "kind", "status", "reference", "memo", "idempotency_key", "fingerprint", "created_at"),
+        [
+            (
+                _db_uuid(e.pk),
+                e.kind,
+                EntryStatus.OPEN.value,
+                e.reference,
+                e.memo,
+                e.idempotency_key,
+                e.fingerprint,
+                at,
+            )
+            for e in entries
+        ],
+    )
+    _insert_rows(
+        Posting._meta.db_table,
+        ("entry_id", "account_id", "amount_minor", "currency"),
+        [
+            (_db_uuid(entry.pk), _db_uuid(account.pk), money.amount_minor, money.currency)
+            for entry, item in zip(entries, fresh, strict=True)
+            for account, money in item.lines
+        ],
+    )
+    ids = [entry.pk for entry in entries]
+    for start in range(0, len(ids), 500):
+        JournalEntry.objects.filter(pk__in=ids[start : start + 500]).update(status=EntryStatus.POSTED)
+    for entry in entries:
         entry.status = EntryStatus.POSTED
-    return entry
+    return {entry.idempotency_key: entry for entry in entries}
 
 
 def _posting_watermark() -> int | None:
@@ -171,18 +316,31 @@ def _posting_watermark() -> int | None:
 
 
 def balances_snapshot() -> int:
-    """Write a snapshot of every account with postings since the last run; return how many.
+    """Write a snapshot of every account with postings since the last run, and the run's totals
+    per currency and account kind; return how many account snapshots.
 
-    Every snapshot of a run takes the run's watermark, so that the trial balance is the latest
-    snapshot of every account plus the postings above the highest watermark.
+    Every snapshot of a run takes the run's watermark, so that an account's balance is its
+    latest snapshot plus the postings above it, and the trial balance is the run's totals plus
+    the postings above its watermark.
     """
     watermark = _posting_watermark()
     if watermark is None:
         return 0
+    try:
+        return _snapshot_run(watermark)
+    except IntegrityError:  # a concurrent run took the same watermark and committed first
+        return 0
+
+
+def _snapshot_run(watermark: int) -> int:
     with transaction.atomic(durable=True):
         previous = snapshot_watermark()
         if watermark <= previous:
             return 0
+        totals = {
+            (row.currency, row.kind): row.balance_minor
+            for row in SnapshotTotal.objects.filter(up_to_posting_id=totals_watermark())
+        }
         changed = dict(
             Posting.objects.filter(id__gt=previous, id__lte=watermark, entry__status=EntryStatus.POSTED)
             .values("account_id")
@@ -199,14 +357,22 @@ def balances_snapshot() -> int:
                 .values("balance_minor")[:1]
             )
             rows = Account.objects.filter(pk__in=chunk).annotate(base=Subquery(newest))
-            snapshots = [
-                BalanceSnapshot(
-                    account_id=account.pk,
-                    currency=account.currency,
-                    up_to_posting_id=watermark,
-                    balance_minor=int(account.base or 0) + int(changed[account.pk]),
+            snapshots = []
+            for account in rows:
+                delta = int(changed[account.pk])
+                key = (account.currency, account.kind)
+                totals[key] = totals.get(key, 0) + delta
+                snapshots.append(
+                    BalanceSnapshot(
+                        account_id=account.pk,
+                        currency=account.currency,
+                        up_to_posting_id=watermark,
+                        balance_minor=int(account.base or 0) + delta,
+                    )
                 )
-                for account in rows
-            ]
-            written += len(BalanceSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True))
+            written += len(BalanceSnapshot.objects.bulk_create(snapshots))
+        SnapshotTotal.objects.bulk_create(
+            SnapshotTotal(up_to_posting_id=watermark, currency=currency, kind=kind, balance_minor=total)
+            for (currency, kind), total in sorted(totals.items())
+        )
     return written

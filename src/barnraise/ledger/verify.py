@@ -7,8 +7,21 @@ from uuid import UUID
 
 from django.db.models import Count, F, Q, Sum
 
-from barnraise.ledger.models import Account, AccountKind, BalanceSnapshot, EntryStatus, JournalEntry, Posting
-from barnraise.ledger.selectors import trial_balance
+from barnraise.ledger.models import (
+    Account,
+    AccountKind,
+    BalanceSnapshot,
+    EntryStatus,
+    JournalEntry,
+    Posting,
+    SnapshotTotal,
+)
+from barnraise.ledger.selectors import (
+    snapshot_watermark,
+    totals_from_snapshots,
+    totals_watermark,
+    trial_balance,
+)
 
 MAX_PROBLEMS = 100  # enough to act on; the counts say how big the damage is
 
@@ -93,11 +106,33 @@ def _check_balances(result: Verification) -> None:
             result.problem(f"member available account {account_id} is negative: {-total}")
 
 
+def _check_totals(result: Verification) -> None:
+    """The latest run's totals against the sum of the accounts' latest snapshots."""
+    watermark = totals_watermark()
+    if watermark != snapshot_watermark():
+        result.problem(
+            f"the snapshot run at posting {snapshot_watermark()} has no totals (latest: {watermark})"
+        )
+    stored = {
+        (row.currency, row.kind): row.balance_minor
+        for row in SnapshotTotal.objects.filter(up_to_posting_id=watermark)
+    }
+    expected = totals_from_snapshots(watermark)
+    for currency, kind in sorted(set(stored) | set(expected)):
+        says, should = stored.get((currency, kind), 0), expected.get((currency, kind), 0)
+        if says != should:
+            result.problem(
+                f"the snapshot total of {kind} {currency} at posting {watermark} says {says}, "
+                f"the snapshots say {should}"
+            )
+
+
 def ledger_verify() -> Verification:
     """Scan the whole ledger; `problems` is empty when it is sound."""
     result = Verification()
     _check_entries(result)
     _check_balances(result)
+    _check_totals(result)
     for currency, total in result.totals.items():
         if total != 0:
             result.problem(f"postings in {currency} sum to {total}, not zero")

@@ -107,8 +107,18 @@ def test_trial_balance_is_for_finance_only(api_as, make_user):
     body = api_as(finance).call("GET", "ops/trial-balance").json()
     assert body["balanced"] is True
     assert body["results"] == [
-        {"currency": "EUR", "sum_minor": 0, "accounts": 2},
-        {"currency": "KWD", "sum_minor": 0, "accounts": 2},
+        {
+            "currency": "EUR",
+            "sum_minor": 0,
+            "accounts": 2,
+            "by_kind": {"external_funding": 1000, "member_pending": 1000},
+        },
+        {
+            "currency": "KWD",
+            "sum_minor": 0,
+            "accounts": 2,
+            "by_kind": {"external_funding": 70, "member_pending": 70},
+        },
     ]
     assert body["postings_since_snapshot"] == 4 and body["snapshot_up_to_posting_id"] == 0
     for client in (api_as(support), api_as(member)):

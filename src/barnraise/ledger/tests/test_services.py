@@ -6,9 +6,9 @@ from click.testing import CliRunner
 from barnraise.cli import main
 from barnraise.errors import InvalidInput
 from barnraise.ledger.errors import CurrencyMismatch, IdempotencyKeyReused, InsufficientFunds, UnbalancedEntry
-from barnraise.ledger.models import AccountKind, BalanceSnapshot, JournalEntry, Posting
-from barnraise.ledger.selectors import balance_of, member_balances, trial_balance
-from barnraise.ledger.services import account_for, balances_snapshot, entry_post
+from barnraise.ledger.models import AccountKind, BalanceSnapshot, JournalEntry, Posting, SnapshotTotal
+from barnraise.ledger.selectors import balance_of, member_balances, trial_balance, trial_balance_report
+from barnraise.ledger.services import NewEntry, account_for, balances_snapshot, entries_post, entry_post
 from barnraise.ledger.verify import ledger_verify
 from barnraise.money import Money
 
@@ -168,7 +168,7 @@ def test_ledger_verify_and_the_cli_report_a_snapshot_that_disagrees_with_the_pos
     # when verified, then the problem is named and the CLI exits 1
     problems = ledger_verify().problems
     assert any(f"snapshot of account {account.pk}" in p for p in problems)
-    assert any("trial balance is not zero" in p for p in problems)
+    assert any(f"snapshot run at posting {10**9} has no totals" in p for p in problems)
     result = CliRunner().invoke(main, ["ledger", "verify"])
     assert result.exit_code == 1 and "problem:" in result.output
 
@@ -178,3 +178,92 @@ def test_the_cli_says_so_when_the_ledger_is_sound(make_user, fund):
     result = CliRunner().invoke(main, ["ledger", "verify"])
     assert result.exit_code == 0, result.output
     assert "1 entries, 2 postings" in result.output and "No problems found." in result.output
+
+
+def _payout(member, amount_minor, key):
+    available = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="EUR")
+    payouts = account_for(AccountKind.EXTERNAL_PAYOUTS, currency="EUR")
+    return NewEntry(
+        kind="payout",
+        reference=f"payout:{key}",
+        lines=[(available, Money(amount_minor, "EUR")), (payouts, Money(-amount_minor, "EUR"))],
+        idempotency_key=key,
+    )
+
+
+def test_entries_post_posts_a_batch_in_order_and_a_replay_writes_nothing(make_user, fund):
+    # given two funded members
+    alice, bob = make_user(), make_user()
+    fund(alice, 1000)
+    fund(bob, 500)
+    batch = [_payout(alice, 300, "p-a1"), _payout(bob, 500, "p-b1"), _payout(alice, 700, "p-a2")]
+    # when the batch is posted
+    entries = entries_post(batch)
+    # then every entry is posted, in the order given, and the balances follow
+    assert [e.idempotency_key for e in entries] == ["p-a1", "p-b1", "p-a2"]
+    assert {e.status for e in JournalEntry.objects.filter(kind="payout")} == {"posted"}
+    assert [
+        b.available.amount_minor for b in member_balances(member=alice) + member_balances(member=bob)
+    ] == [0, 0]
+    # and the same batch again, with one new entry, returns the same entries and adds only the new one
+    fund(bob, 100, key="top-up")
+    again = entries_post([*batch, _payout(bob, 100, "p-b2")])
+    assert [e.pk for e in again[:3]] == [e.pk for e in entries]
+    assert JournalEntry.objects.filter(kind="payout").count() == 4 and trial_balance() == {"EUR": 0}
+
+
+def test_a_batch_is_all_or_nothing(make_user, fund):
+    member = make_user()
+    fund(member, 1000)
+    before = (JournalEntry.objects.count(), Posting.objects.count())
+    # each payout fits the balance, but together they overdraw it: refused, nothing written
+    with pytest.raises(InsufficientFunds):
+        entries_post([_payout(member, 600, "x1"), _payout(member, 600, "x2")])
+    # a key used twice in one batch with different content: refused, nothing written
+    with pytest.raises(IdempotencyKeyReused):
+        entries_post([_payout(member, 100, "y1"), _payout(member, 200, "y1")])
+    # an entry that reuses a posted entry's key with other content spoils the whole batch
+    entry_post(**{**_payout(member, 100, "z1").__dict__})
+    with pytest.raises(IdempotencyKeyReused):
+        entries_post([_payout(member, 50, "z2"), _payout(member, 101, "z1")])
+    # an unbalanced entry anywhere in the batch: refused before anything is written
+    funding = account_for(AccountKind.EXTERNAL_FUNDING, currency="EUR")
+    available = account_for(AccountKind.MEMBER_AVAILABLE, owner=member, currency="EUR")
+    lopsided = NewEntry(
+        kind="transfer",
+        lines=[(funding, Money(5, "EUR")), (available, Money(-4, "EUR"))],
+        idempotency_key="u1",
+    )
+    with pytest.raises(UnbalancedEntry):
+        entries_post([_payout(member, 10, "z3"), lopsided])
+    assert (JournalEntry.objects.count(), Posting.objects.count()) == (before[0] + 1, before[1] + 2)
+    assert member_balances(member=member)[0].available == Money(900, "EUR")
+
+
+def test_the_trial_balance_reads_the_run_totals_per_kind_plus_the_postings_since(make_user, fund):
+    # given a snapshot run over two fundings, then a payout after it
+    alice, bob = make_user(), make_user()
+    fund(alice, 1000)
+    fund(bob, 250)
+    balances_snapshot()
+    entries_post([_payout(alice, 400, "after-run")])
+    # then the run's totals are kept per currency and kind
+    totals = {(t.currency, t.kind): t.balance_minor for t in SnapshotTotal.objects.all()}
+    assert totals == {("EUR", "external_funding"): 1250, ("EUR", "member_available"): -1250}
+    # and the report adds the postings since, on each kind's normal side
+    report = trial_balance_report()
+    assert report.totals == {"EUR": 0} and report.postings_since_snapshot == 2
+    assert report.by_kind == {
+        "EUR": {"external_funding": 1250, "external_payouts": 400, "member_available": 850}
+    }
+    assert ledger_verify().problems == []
+
+
+def test_a_run_total_that_lies_is_caught_by_the_trial_balance_and_by_verify(make_user, fund):
+    fund(make_user(), 1000)
+    balances_snapshot()
+    SnapshotTotal.objects.filter(kind="member_available").update(balance_minor=-999)
+    assert trial_balance() == {"EUR": 1}
+    problems = ledger_verify().problems
+    assert any("snapshot total of member_available EUR" in p for p in problems)
+    assert any("trial balance is not zero" in p for p in problems)
