@@ -10,6 +10,7 @@ as `taken` intervals and subtract seats.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,3 +114,61 @@ def taken_for(calendar_ids: Iterable[Any], start: datetime, end: datetime) -> di
         for calendar_id, spans in provider(ids, start, end).items():
             found.setdefault(calendar_id, []).extend(spans)
     return found
+
+
+def _pieces(
+    start: datetime, end: datetime, plan: Sequence[Span], exceptions: Sequence[Span], taken: Sequence[Span]
+) -> list[tuple[datetime, datetime, int]]:
+    """[start, end) cut where the plan, an exception or a booking begins or ends: each piece
+    with the seats free all through it."""
+    points = {start, end}
+    for span in (*plan, *exceptions, *taken):
+        for point in (span.start, span.end):
+            if start < point < end:
+                points.add(point)
+    edges = sorted(points)
+    pieces = []
+    for begin, finish in pairwise(edges):
+        seats = _seats_at(begin, plan, exceptions) - sum(t.seats for t in taken if t.start <= begin < t.end)
+        pieces.append((begin, finish, max(seats, 0)))
+    return pieces
+
+
+def day_seats(
+    *,
+    slots: Sequence[Slot],
+    exceptions: Sequence[Span],
+    zone: ZoneInfo,
+    day: date,
+    taken: Sequence[Span] = (),
+    whole_day: bool = False,
+    shortest: timedelta = timedelta(minutes=1),
+    earliest: datetime | None = None,
+) -> int:
+    """The most seats one booking can take on the local `day`.
+
+    `whole_day` (rentals by the day or night): the seats free for the whole day, as a booking
+    of it counts them. Otherwise (by the hour, by the job): the most seats free through some
+    stretch of at least `shortest` within the day, from `earliest` on if that is later.
+    """
+    start, end = local_date_range(day, day + timedelta(days=1), zone)
+    if whole_day:
+        if earliest is not None and earliest > start:
+            return 0
+        return free_seats(slots=slots, exceptions=exceptions, zone=zone, start=start, end=end, taken=taken)
+    if earliest is not None:
+        start = max(start, earliest)
+    if end <= start:
+        return 0
+    pieces = _pieces(start, end, plan_spans(slots, zone, start, end), exceptions, taken)
+    best = 0
+    for first, (begin, _end, seats) in enumerate(pieces):
+        low = seats
+        for _begin, finish, more in pieces[first:]:  # the stretch from `begin`, piece by piece
+            low = min(low, more)
+            if low <= best:
+                break
+            if finish - begin >= shortest:
+                best = low
+                break
+    return best

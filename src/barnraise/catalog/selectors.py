@@ -1,9 +1,14 @@
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
+from barnraise.catalog.availability import Slot, Span, day_seats, local_date_range, taken_for
 from barnraise.catalog.models import Category, Listing
 from barnraise.errors import InvalidInput, NotFound
 
@@ -92,3 +97,63 @@ def category_filterable_attributes(*, category: Category) -> list[dict[str, Any]
             if definition.get("filterable"):
                 found.setdefault(definition["name"], definition)
     return list(found.values())
+
+
+@dataclass(frozen=True)
+class FreeDay:
+    """One local date of a listing's calendar. `state`: "free" (`seats` can still be booked),
+    "full" (open, but booked up), "closed" (no hours or an exception), "past" (too soon to
+    book, by the listing's notice) or "beyond" (further ahead than it takes bookings)."""
+
+    day: date
+    state: str
+    seats: int
+
+
+def listing_free_days(
+    *, listing: Listing, first: date, last: date, now: datetime | None = None
+) -> list[FreeDay]:
+    """Each local date from `first` to `last` (at most a year of them): can it still be booked,
+    and for how many seats? Read from the weekly plan, the exceptions and the bookings held,
+    as a booking would count them; three reads whatever the range."""
+    last = min(last, first + timedelta(days=366))
+    zone = ZoneInfo(listing.timezone)
+    now = now or timezone.now()
+    earliest = now + timedelta(hours=listing.min_notice_hours)
+    latest = now + timedelta(days=listing.max_advance_days)
+    start, end = local_date_range(first, last + timedelta(days=1), zone)
+    slots = [Slot(s.weekday, s.start, s.end, s.seats) for s in listing.weekly_slots.all()]
+    exceptions = [
+        Span(e.start, e.end, e.seats) for e in listing.exceptions.filter(start__lt=end, end__gt=start)
+    ]
+    taken = taken_for([listing.calendar_id], start, end).get(listing.calendar_id, [])
+    whole_day = listing.unit in ("day", "night")
+
+    def seats_on(day: date, held: list[Span]) -> int:
+        return day_seats(
+            slots=slots,
+            exceptions=exceptions,
+            zone=zone,
+            day=day,
+            taken=held,
+            whole_day=whole_day,
+            shortest=timedelta(minutes=listing.slot_minutes),
+            earliest=earliest,
+        )
+
+    days = []
+    day = first
+    while day <= last:
+        day_start, day_end = local_date_range(day, day + timedelta(days=1), zone)
+        seats = 0
+        if day_end <= earliest or (whole_day and day_start < earliest):
+            state = "past"
+        elif day_start > latest:
+            state = "beyond"
+        elif (seats := seats_on(day, taken)) > 0:
+            state = "free"
+        else:
+            state = "full" if taken and seats_on(day, []) > 0 else "closed"
+        days.append(FreeDay(day, state, seats))
+        day += timedelta(days=1)
+    return days

@@ -1,13 +1,17 @@
-"""What the listing page shows, shaped for its template: attribute labels, breadcrumb, week plan."""
+"""What the listing page shows, shaped for its template: attribute labels, breadcrumb, week plan,
+the month of free dates."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.utils.dates import WEEKDAYS
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from barnraise.catalog.models import Category, Listing
+from barnraise.catalog.selectors import FreeDay, listing_free_days
 
 
 @dataclass
@@ -60,3 +64,81 @@ def weekly_summary(availability: dict[str, Any]) -> list[WeekDay]:
         seats = ngettext("%(n)d seat", "%(n)d seats", slot["seats"]) % {"n": slot["seats"]}
         days.setdefault(slot["weekday"], []).append(f"{slot['start']:%H:%M}–{end} · {seats}")
     return [WeekDay(str(WEEKDAYS[day]), spans) for day, spans in sorted(days.items())]
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    state: str
+    seats: int
+    label: str
+
+
+@dataclass
+class MonthCalendar:
+    """A month of free dates, Monday first; cells outside the month are None."""
+
+    month: date
+    weeks: list[list[CalendarDay | None]]
+    weekdays: list[tuple[str, str]]  # (abbreviation, full name)
+    previous: date | None
+    following: date | None
+
+
+STATE_TEXT = {
+    "free": "",  # the seats, below
+    "full": gettext_lazy("booked up"),
+    "closed": gettext_lazy("closed"),
+    "past": gettext_lazy("no longer bookable"),
+    "beyond": gettext_lazy("not open for booking yet"),
+}
+
+
+def month_asked(value: str | None, today: date) -> date:
+    """The first day of the month `?month=YYYY-MM` names, kept between this month and a year
+    ahead; anything else is this month (a hand-edited address never breaks the page)."""
+    this_month = today.replace(day=1)
+    try:
+        asked = datetime.strptime(value or "", "%Y-%m").date()  # noqa: DTZ007 - a month, no time
+    except ValueError:
+        return this_month
+    return min(max(asked, this_month), _year_on(this_month))
+
+
+def _year_on(month: date) -> date:
+    return date(month.year + 1, month.month, 1)
+
+
+def _month_after(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def _label(free: FreeDay) -> str:
+    when = date_format(free.day, "l j F")
+    if free.state == "free":
+        seats = ngettext("%(n)d seat free", "%(n)d seats free", free.seats) % {"n": free.seats}
+        return f"{when}: {seats}"
+    return f"{when}: {STATE_TEXT[free.state]}"
+
+
+def month_calendar(listing: Listing, month: date, today: date) -> MonthCalendar:
+    """The month's free dates of a rental or service, from catalog's selector (three reads)."""
+    following = _month_after(month)
+    days = listing_free_days(listing=listing, first=month, last=following - timedelta(days=1))
+    cells: list[CalendarDay | None] = [None] * month.weekday()
+    cells += [CalendarDay(d.day, d.state, d.seats, _label(d)) for d in days]
+    cells += [None] * (-len(cells) % 7)
+    last_open = today + timedelta(days=listing.max_advance_days)
+    return MonthCalendar(
+        month=month,
+        weeks=[cells[i : i + 7] for i in range(0, len(cells), 7)],
+        weekdays=[(str(WEEKDAYS_ABBR[n]), str(WEEKDAYS[n])) for n in range(7)],
+        previous=_month_before(month) if month > today.replace(day=1) else None,
+        following=following
+        if following <= last_open and following <= month_asked("9999-12", today)
+        else None,
+    )
+
+
+def _month_before(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)

@@ -1,7 +1,10 @@
-"""Listing pages: the listing, its create/edit form, closing it, its availability, "My listings"."""
+"""Listing pages: the listing and its calendar of free dates, its create/edit form, closing it,
+its availability, "My listings"."""
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -37,7 +42,14 @@ from barnraise.web.listing_forms import (
     listing_form_add_error,
     listing_initial,
 )
-from barnraise.web.listing_presenters import attribute_rows, breadcrumb, weekly_summary
+from barnraise.web.listing_presenters import (
+    MonthCalendar,
+    attribute_rows,
+    breadcrumb,
+    month_asked,
+    month_calendar,
+    weekly_summary,
+)
 from barnraise.web.views import member_of
 
 GET_POST = ["GET", "POST"]
@@ -71,6 +83,7 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
     """The listing page; the deal views render it again with their form's values and errors."""
     viewer = viewer_of(request)
     is_author = viewer is not None and listing.author_id == viewer.pk
+    bookable = listing.kind in BOOKABLE
     context = {
         "listing": listing,
         "is_author": is_author,
@@ -81,11 +94,30 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
         "attributes": attribute_rows(listing),
         "breadcrumb": breadcrumb(listing.category),
         "photos": list(listing.photos.all()),
-        "weekly": weekly_summary(availability_of(listing)) if listing.kind in BOOKABLE else None,
+        "weekly": weekly_summary(availability_of(listing)) if bookable else None,
+        "calendar": _calendar_of(request, listing) if bookable else None,
         "map_tile_url": settings.MAP_TILE_URL,
         **extra,
     }
     return render(request, "web/listings/detail.html", context, status=status)
+
+
+def _calendar_of(request: HttpRequest, listing: Listing) -> MonthCalendar:
+    today = timezone.now().astimezone(ZoneInfo(listing.timezone)).date()
+    return month_calendar(listing, month_asked(request.GET.get("month"), today), today)
+
+
+@require_GET
+def listing_calendar(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Another month of free dates: the calendar alone for htmx, else the listing page at it."""
+    listing = _visible(request, public_id)
+    if listing.kind not in BOOKABLE:
+        raise Http404(_("Only rentals and services have a calendar."))
+    if not request.headers.get("HX-Request"):
+        month = urlencode({"month": request.GET.get("month", "")})
+        return redirect(f"{reverse('listing_detail', args=[listing.public_id])}?{month}#free-dates")
+    context = {"listing": listing, "calendar": _calendar_of(request, listing)}
+    return render(request, "web/listings/_calendar.html", context)
 
 
 def _form_page(
