@@ -1,6 +1,7 @@
 """What the deal pages show, shaped for their templates: money, line items, the deal panel,
 the steps a viewer may take with the inputs they need, the timeline and the inbox rows."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.services import allowed_processes
+from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
 
@@ -206,6 +208,7 @@ class EventRow:
     what: str
     when: datetime
     notes: list[tuple[str, str]]
+    message_id: Any = None  # a message's row, linked to it in the conversation
 
 
 def _who(event: TransactionEvent, tx: Transaction) -> str:
@@ -231,11 +234,29 @@ def _notes(params: dict[str, Any], currency: str) -> list[tuple[str, str]]:
     return notes
 
 
-def timeline(tx: Transaction, events: list[TransactionEvent]) -> list[EventRow]:
-    return [
+EXCERPT = 140
+
+
+def _excerpt(body: str) -> str:
+    flat = " ".join(body.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
+
+
+def timeline(
+    tx: Transaction, events: list[TransactionEvent], messages: Iterable[Message] = ()
+) -> list[EventRow]:
+    """The deal's steps and its messages, oldest first: each message as its sender wrote it,
+    masked as the reader sees it, cut short (the conversation above has it whole)."""
+    rows = [
         EventRow(_who(e, tx), event_text(e.name), e.created_at, _notes(e.params or {}, tx.currency))
         for e in events
     ]
+    for m in messages:
+        if m.removed_at is None:
+            notes = [(str(_("Message")), _excerpt(m.body))]
+            rows.append(EventRow(m.sender.name, str(_("wrote")), m.created_at, notes, m.pk))
+    rows.sort(key=lambda row: row.when)
+    return rows
 
 
 def other_party(tx: Transaction, viewer: User) -> User:

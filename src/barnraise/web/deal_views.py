@@ -21,6 +21,7 @@ from barnraise.catalog.models import Listing
 from barnraise.commerce import processes, selectors, services
 from barnraise.commerce.engine import Outcome
 from barnraise.commerce.models import Transaction
+from barnraise.messaging.selectors import messages_of
 from barnraise.web.deal_forms import Parsed, add_domain_error, day_based, parse_params
 from barnraise.web.deal_presenters import (
     FORM_PARAMS,
@@ -231,7 +232,9 @@ def _tx_page(
         "payout": money(tx.provider_payout_minor, tx.currency) if viewer.pk == tx.provider_id else None,
         "contact": contact_of(tx, viewer),
         "day_based": day_based(tx.listing),
-        "events": timeline(tx, selectors.events_of(tx)),
+        "events": timeline(
+            tx, selectors.events_of(tx), messages_of(actor=viewer, transaction_id=tx.pk).order_by("id")
+        ),
         "steps": steps,
         "step_key": uuid4(),
         "top_error": failed.top_error if failed is not None and not failed_step else "",

@@ -41,6 +41,26 @@ def test_a_party_writes_on_the_deal_page_and_is_told_what_was_hidden(deal):
     assert 'class="message new"' in page
 
 
+def test_the_timeline_tells_each_message_in_order_with_the_steps_cut_short_and_masked(deal):
+    # given a deal that was asked for, then two messages, the second long with a number in it
+    customer = browser(deal.customer.user)
+    customer.post(f"/transactions/{deal.tx_id}/messages/", {"body": "Is the garden shared?"})
+    long = "Call me on 0123 456 789 " + "and bring boots " * 20
+    customer.post(f"/transactions/{deal.tx_id}/messages/", {"body": long})
+
+    # when the provider opens the deal
+    html = browser(deal.provider.user).get(f"/transactions/{deal.tx_id}/").content.decode()
+
+    # then the timeline has both messages after the opening step, linked to the conversation
+    timeline = html[html.index('id="timeline-title"') :]
+    first, second = timeline.index("Is the garden shared?"), timeline.index("Call me on [hidden]")
+    assert timeline.index("</li>") < first < second
+    assert timeline.count('class="timeline-message"') == 2
+    assert 'href="#message-' in timeline
+    # and the long one is cut short, with no number in it
+    assert "…" in timeline[second:] and "0123" not in html
+
+
 def test_strangers_get_404_and_empty_messages_are_refused(deal, make_user):
     # given
     stranger = browser(make_user())
