@@ -27,6 +27,8 @@ basehttp.WSGIServer.request_queue_size = 128
 
 import pytest  # noqa: E402
 
+from barnraise.conftest import _migration_data  # noqa: E402, F401 - the same restore for these tests
+
 
 @pytest.fixture
 def ledger_rows_removable(transactional_db: None) -> object:

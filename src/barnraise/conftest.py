@@ -17,6 +17,31 @@ def _clear_cache() -> None:
     cache.clear()  # rate-limit counters must not leak between tests
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(request: pytest.FixtureRequest) -> None:
+    """Put back the rows data migrations create (default cancellation policies and fee rule).
+
+    A transactional test is cleaned by a flush, which empties every table; without this, the
+    tests that run after it would see no fees and no policies, and pass or fail by order. A test
+    in a rolled-back transaction needs nothing: it starts from the migrated data.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    wiped_after = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if not (transactional or wiped_after):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("0002_default_cancellation_policies", "create_defaults"),
+        ("0004_default_fee_rule", "create_default"),
+    ):
+        getattr(importlib.import_module(f"barnraise.commerce.migrations.{module}"), function)(apps, None)
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     counter = {"n": 0}
