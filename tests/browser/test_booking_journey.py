@@ -34,19 +34,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself (set-up, checks) are plain synchronous code around it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"],
-        )
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    """The Chromium every journey shares (tests/browser/conftest.py): Playwright's sync API
+    runs one event loop per thread, so a second one cannot start beside it."""
+    return chromium
 
 
 def member(email: str, name: str) -> User:

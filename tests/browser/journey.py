@@ -1,0 +1,91 @@
+"""A member's browser tab and the small things journeys make: members, photos, ids."""
+
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from PIL import Image
+
+from barnraise.accounts.models import User
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "a-long-pass-12345"
+CARD = "4242 4242 4242 4242"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
+
+# Every journey module: a browser test, slow, on a live server whose rows are wiped after it.
+MARKS = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("ledger_rows_removable"),
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None, reason="Chromium is not installed (.ci/run installs it)"
+    ),
+]
+
+
+class Person:
+    """One member's browser tab, with the console problems it saw."""
+
+    def __init__(
+        self, chromium: Any, base: str, viewport: dict[str, int], *, javascript: bool = True
+    ) -> None:
+        self.context = chromium.new_context(viewport=viewport, java_script_enabled=javascript)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.base = base
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
+
+    def go(self, path: str) -> Any:
+        self.page.goto(f"{self.base}{path}")
+        return self.page
+
+    def log_in(self, email: str, password: str = PASSWORD) -> None:
+        page = self.go("/accounts/login/")
+        page.fill("input[name=login]", email)
+        page.fill("input[name=password]", password)
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"journey-{name}.png"), full_page=True)
+
+    def text(self, selector: str = "main") -> str:
+        return str(self.page.locator(selector).inner_text())
+
+    def assert_no_csp_violations(self) -> None:
+        csp = [p for p in self.problems if "Content Security Policy" in p or "Refused to" in p]
+        assert not csp, csp
+        self.context.close()
+
+
+def member(email: str, name: str) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, name=name)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+def jpeg(name: str = "room.jpg", tint: int = 60) -> dict[str, Any]:
+    """A small photo, made here: a warm gradient 640 × 480."""
+    image = Image.new("RGB", (640, 480))
+    image.putdata([(150 + x // 8, 80 + y // 6, tint) for y in range(480) for x in range(640)])
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+def public_id_in(url: str) -> str:
+    match = re.search(r"/listings/([0-9a-f-]{36})/", url)
+    assert match, url
+    return match.group(1)

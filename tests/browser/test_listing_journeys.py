@@ -1,0 +1,154 @@
+"""Listing every kind through the create-listing form, in real Chromium against a live server.
+
+The room (a rental) is listed in test_journeys.py; here a member lists a bike for sale on a
+phone, then a tutoring service with its weekly hours and a request on a desktop, each with a
+photo and its category's details. The journey ends on the pages a visitor sees: the details,
+the photos, and for the service its calendar of free dates, closed at the weekend.
+"""
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import expect
+
+from barnraise.catalog.models import Listing
+from barnraise.demo.seed import seed_categories
+from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, jpeg, member, public_id_in
+
+ZONE = ZoneInfo("America/New_York")
+
+pytestmark = MARKS
+
+
+def fill_place(page: Any) -> None:
+    page.fill("[name=lat]", "44.4759")
+    page.fill("[name=lng]", "-73.2121")
+    page.fill("[name=timezone]", "America/New_York")
+
+
+def publish(page: Any) -> str:
+    page.locator("button[name=action][value=publish]").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+    return public_id_in(page.url)
+
+
+def add_photo(person: Person, public_id: str, alt: str, tint: int) -> None:
+    page = person.go(f"/listings/{public_id}/photos/")
+    page.set_input_files("#photo-image", jpeg(f"photo-{tint}.jpg", tint))
+    page.fill("#photo-alt", alt)
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_load_state()
+    assert page.get_by_alt_text(alt).first.is_visible()
+
+
+def test_a_member_lists_a_sale_on_a_phone_then_a_service_with_its_hours_and_a_request(
+    live_server: Any, chromium: Any
+) -> None:
+    seed_categories()
+    member("cleo@example.com", "Cleo R.")
+    cleo = Person(chromium, live_server.url, PHONE)
+    cleo.log_in("cleo@example.com")
+    page = cleo.page
+
+    # when, on a phone, she chooses the kind and category, then lists a bike for sale
+    cleo.go("/listings/new/")
+    page.check("input[name=kind][value=sale]")
+    page.select_option("#id_category", "bikes")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"kind=sale"))
+    page.fill("[name=title]", "Steel touring bike, 56 cm")
+    page.fill("[name=description]", "Serviced in May. New chain and tyres.")
+    page.select_option("[name=attr_frame_size]", "L")
+    page.select_option("[name=attr_condition]", "good")
+    page.fill("[name=price]", "320")
+    page.fill("[name=currency]", "USD")
+    page.fill("[name=stock]", "1")
+    fill_place(page)
+    cleo.shot("13-sale-form-phone")
+    bike_id = publish(page)
+    add_photo(cleo, bike_id, "The touring bike against a red wall", 40)
+
+    # and, on a desktop, a tutoring service by the hour, open 9 to 5 on weekdays only
+    page.set_viewport_size(DESKTOP)
+    cleo.go("/listings/new/?kind=service&category=tutoring")
+    page.fill("[name=title]", "Physics and maths tutoring")
+    page.fill("[name=description]", "High school and first-year university.")
+    page.select_option("[name=attr_subject]", "physics")
+    page.fill("[name=price]", "35")
+    page.fill("[name=currency]", "USD")
+    page.select_option("[name=unit]", "hour")
+    fill_place(page)
+    tutoring_id = publish(page)
+    add_photo(cleo, tutoring_id, "A blackboard with equations", 120)
+    page = cleo.go(f"/listings/{tutoring_id}/availability/")
+    rows = page.locator("#availability-form .plan-row:not(.plan-row-exception)")
+    for _weekend_day in range(2):  # the plan starts open all week; Saturday, then Sunday go
+        before = rows.count()  # counted before the click: htmx may swap the form at once
+        rows.nth(before - 1).get_by_role("button", name="Remove").click()
+        expect(rows).to_have_count(before - 1)
+    expect(rows).to_have_count(5)
+    for n in range(5):
+        rows.nth(n).locator("[name=w_start]").fill("09:00")
+        rows.nth(n).locator("[name=w_end]").fill("17:00")
+    page.get_by_role("button", name="Save availability").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+
+    # and a request for help moving a sofa, with a photo of it
+    cleo.go("/listings/new/?kind=request&category=moving")
+    page.fill("[name=title]", "Two people to carry a sofa upstairs")
+    page.fill("[name=description]", "Third floor, no lift. Saturday morning.")
+    page.fill("[name=price]", "60")
+    page.fill("[name=currency]", "USD")
+    fill_place(page)
+    request_id = publish(page)
+    add_photo(cleo, request_id, "The green sofa in the hallway", 200)
+
+    # then all three are live with what she entered
+    listings = {
+        listing.title: listing for listing in Listing.objects.filter(author__email="cleo@example.com")
+    }
+    assert {(x.kind, x.status) for x in listings.values()} == {
+        ("sale", "published"),
+        ("service", "published"),
+        ("request", "published"),
+    }
+    assert listings["Steel touring bike, 56 cm"].attributes == {"frame_size": "L", "condition": "good"}
+    assert listings["Physics and maths tutoring"].weekly_slots.count() == 5
+
+    # and a visitor on a phone sees the bike with its details and photo
+    visitor = Person(chromium, live_server.url, PHONE)
+    page = visitor.go(f"/listings/{bike_id}/")
+    details = visitor.text(".details")
+    assert re.search(r"Frame size\s+L", details, re.I) and re.search(r"Condition\s+good", details, re.I), (
+        details
+    )
+    assert page.get_by_alt_text("The touring bike against a red wall").first.is_visible()
+    assert "$320.00" in visitor.text(".listing-price")
+    visitor.shot("14-sale-listing-phone")
+
+    # and, on a desktop, the tutoring with its hours and a calendar closed at the weekend
+    page.set_viewport_size(DESKTOP)
+    page = visitor.go(f"/listings/{tutoring_id}/")
+    assert "09:00–17:00" in visitor.text("#week-title + dl")
+    assert "Saturday" not in visitor.text("#week-title + dl")
+    days = {
+        cell.get_attribute("data-date"): cell.get_attribute("data-state")
+        for cell in page.locator("#free-dates td[data-date]").all()
+    }
+    today = datetime.now(ZONE).date()
+    coming = [today + timedelta(days=n) for n in range(1, 8)]
+    coming = [day for day in coming if f"{day}" in days]  # this month's part of next week
+    assert all(days[f"{day}"] == ("closed" if day.weekday() >= 5 else "free") for day in coming), days
+    assert page.get_by_alt_text("A blackboard with equations").first.is_visible()
+    visitor.shot("15-service-listing")
+
+    # and the request with its photo, the way to offer help, and no calendar
+    page = visitor.go(f"/listings/{request_id}/")
+    assert page.get_by_role("heading", name="Two people to carry a sofa upstairs").is_visible()
+    assert page.get_by_alt_text("The green sofa in the hallway").first.is_visible()
+    assert page.locator("#free-dates").count() == 0
+    visitor.shot("16-request-listing")
+    for person in (cleo, visitor):
+        person.assert_no_csp_violations()
