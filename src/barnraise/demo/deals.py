@@ -76,17 +76,20 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
         [("cancel_by_customer", customer)],
     ]
     for days, (listing, steps) in enumerate(zip(bookable, plans, strict=False), start=3):
-        try:
-            outcome = transaction_create(
-                actor=customer,
-                listing_id=listing.public_id,
-                params={**_window(listing, days), "message": "Is this free?"},
-                payment_method=TEST_CARD,
-            )
-        except DomainError:
-            continue
-        _then(outcome.tx, steps)
-        made += 1
+        # The first free window from `days` ahead: a listing may be closed on that weekday.
+        for later in range(days, days + 7):
+            try:
+                outcome = transaction_create(
+                    actor=customer,
+                    listing_id=listing.public_id,
+                    params={**_window(listing, later), "message": "Is this free?"},
+                    payment_method=TEST_CARD,
+                )
+            except DomainError:
+                continue
+            _then(outcome.tx, steps)
+            made += 1
+            break
     for listing, names in zip(buyable, [[], ["accept"], ["accept", "mark_shipped"]], strict=False):
         outcome = transaction_create(
             actor=customer, listing_id=listing.public_id, params={"quantity": 1}, payment_method=TEST_CARD
