@@ -63,6 +63,9 @@ def _prepare() -> None:
     _manage("collectstatic", "--no-input", "--verbosity", "0")
 
 
+SERVE_THREADS = 4  # gthread threads per gunicorn worker (docs/performance.md, "Throughput")
+
+
 def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
     return [
         sys.executable,
@@ -76,7 +79,7 @@ def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
         "--worker-class",
         "gthread",
         "--threads",
-        "4",
+        str(SERVE_THREADS),
         "--access-logfile",
         "-",
         "--forwarded-allow-ips",
@@ -225,6 +228,12 @@ def bench() -> None:
 @click.option("--wrk", "use_wrk", is_flag=True, help="Also load the server with wrk -t2 -c32.")
 @click.option("--wrk-seconds", default=15, show_default=True, type=click.IntRange(1, 3600))
 @click.option(
+    "--server-threads",
+    default=str(SERVE_THREADS),
+    show_default=True,
+    help="With --wrk: gthread threads per worker, comma-separated for one wrk run each (e.g. 1,2,4).",
+)
+@click.option(
     "--postgres-url",
     envvar="BENCH_POSTGRES_URL",
     default="postgres://postgres@127.0.0.1:5432/postgres",
@@ -240,6 +249,7 @@ def bench_search(
     queries: int,
     use_wrk: bool,
     wrk_seconds: int,
+    server_threads: str,
     postgres_url: str,
     rebuild: bool,
     output_dir: str,
@@ -250,6 +260,14 @@ def bench_search(
     from barnraise.benchmarks import search as search_bench
     from barnraise.benchmarks import search_data
 
+    try:
+        threads = tuple(int(part) for part in server_threads.split(","))
+    except ValueError:
+        threads = ()
+    if not threads or not all(1 <= n <= 64 for n in threads):
+        raise click.BadParameter(
+            "give whole numbers from 1 to 64, comma-separated", param_hint="--server-threads"
+        )
     target = search_data.target(vendor, listings, seed, postgres_url)
     try:
         reused = search_data.prepare_storage(target, rebuild)
@@ -266,6 +284,7 @@ def bench_search(
         queries=queries,
         wrk=use_wrk,
         wrk_seconds=wrk_seconds,
+        server_threads=threads,
         output_dir=Path(output_dir),
     )
     payload, path = search_bench.run(target, options, reused, click.echo)

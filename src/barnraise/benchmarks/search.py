@@ -46,6 +46,7 @@ from barnraise.benchmarks.search_load import (
     load,
     read_meta,
 )
+from barnraise.cli import SERVE_THREADS
 
 # ---------------------------------------------------------------------------------------------
 # The query mix
@@ -187,11 +188,13 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn on a free localhost port, with the worker settings of `barnraise serve`."""
+    """gunicorn on a free localhost port, with the worker settings of `barnraise serve` unless
+    told another number of threads per worker."""
 
-    def __init__(self, workers: int = 2):
+    def __init__(self, workers: int = 2, threads: int = SERVE_THREADS):
         self.port = free_port()
         self.workers = workers
+        self.threads = threads
         self.process: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
 
@@ -208,7 +211,7 @@ class Server:
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(self.threads),
         ]
         self.process = subprocess.Popen(args, env=dict(os.environ), stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 60
@@ -271,11 +274,15 @@ end
 """
 
 
-def run_wrk(mix: dict[str, list[dict[str, str]]], port: int, seconds: int) -> dict[str, Any]:
+HEALTH_PATH = "/api/v1/health"  # the floor under wrk: the whole stack, one `SELECT 1`
+
+
+def run_wrk(mix: dict[str, list[dict[str, str]]] | None, port: int, seconds: int) -> dict[str, Any]:
+    """wrk -t2 -c32 rotating through the mix's URLs (or, without a mix, the health check)."""
     binary = shutil.which("wrk")
     if binary is None:
         raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
-    paths = [_path(params) for variants in mix.values() for params in variants]
+    paths = [_path(params) for variants in mix.values() for params in variants] if mix else [HEALTH_PATH]
     lua = WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
@@ -327,6 +334,7 @@ class Options:
     queries: int
     wrk: bool = False
     wrk_seconds: int = 15
+    server_threads: tuple[int, ...] = (SERVE_THREADS,)  # gthread threads per worker, one wrk run each
     output_dir: Path = Path("bench/results")
     layers: tuple[str, ...] = LAYERS
     progress: bool = True
@@ -362,15 +370,20 @@ def run(
         echo("timing: service layer…")
         time_service(bench, mix)
     connection.close()  # the server's workers get their own connections
-    wrk_result: dict[str, Any] | None = None
-    if "http" in options.layers or options.wrk:
+    wrk_results: list[dict[str, Any]] = []
+    if "http" in options.layers:
         with Server(workers=2) as server:
-            if "http" in options.layers:
-                echo(f"timing: HTTP (gunicorn, 2 workers, port {server.port})…")
-                time_http(bench, mix, server.port)
-            if options.wrk:
-                echo(f"load: wrk -t2 -c32 -d{options.wrk_seconds}s…")
-                wrk_result = run_wrk(mix, server.port, options.wrk_seconds)
+            echo(f"timing: HTTP (gunicorn, 2 workers, port {server.port})…")
+            time_http(bench, mix, server.port)
+    if options.wrk:
+        for threads in options.server_threads:
+            with Server(workers=2, threads=threads) as server:
+                for name, urls in (("search mix", mix), ("health check (floor)", None)):
+                    echo(
+                        f"load: wrk -t2 -c32 -d{options.wrk_seconds}s, {name}, 2 workers × {threads} threads…"
+                    )
+                    found = run_wrk(urls, server.port, options.wrk_seconds)
+                    wrk_results.append({"load": name, "workers": 2, "threads": threads, **found})
     results = {
         layer: {qtype: report.summary(samples) for qtype, samples in by_type.items()}
         for layer, by_type in bench.samples.items()
@@ -388,7 +401,7 @@ def run(
         "query_mix": mix,
         "rows_returned": bench.counts,
         "results_ms": results,
-        "wrk": wrk_result,
+        "wrk": wrk_results,
     }
     path = report.write_json(options.output_dir, f"search-{t.vendor}-{options.listings}", payload)
     return payload, path
@@ -428,9 +441,21 @@ def render(payload: dict[str, Any]) -> str:
         report.table(headers, rows),
     ]
     if payload.get("wrk"):
-        w = payload["wrk"]
+        lines += ["", "wrk -t2 -c32, gunicorn gthread:"]
         lines.append(
-            f"wrk {w['command']}: {w['requests_per_second']} req/s, p50 {w['latency_p50_ms']} ms, "
-            f"p99 {w['latency_p99_ms']} ms, non-2xx {w['non_2xx']}"
+            report.table(
+                ["load", "workers × threads", "req/s", "p50 ms", "p99 ms", "non-2xx"],
+                [
+                    [
+                        w["load"],
+                        f"{w['workers']} × {w['threads']}",
+                        w["requests_per_second"],
+                        w["latency_p50_ms"],
+                        w["latency_p99_ms"],
+                        w["non_2xx"],
+                    ]
+                    for w in payload["wrk"]
+                ],
+            )
         )
     return "\n".join(lines)
