@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
-from barnraise.errors import Conflict, DomainError, InvalidInput, NotFound
+from barnraise.errors import Conflict, DomainError, InvalidInput
 from barnraise.ledger import payments, selectors, services, webhooks
-from barnraise.ledger.errors import AuthenticationRequired, PayoutAccountRequired
+from barnraise.ledger.errors import PayoutAccountRequired
 from barnraise.ledger.models import (
     AccountKind,
     EntryKind,
@@ -40,10 +40,7 @@ from barnraise.ledger.models import (
 )
 from barnraise.ledger.providers import (
     Authorization,
-    AuthorizationStatus,
     CaptureStatus,
-    CardDeclined,
-    provider,
 )
 from barnraise.money import Money, round_minor
 
@@ -67,97 +64,6 @@ def _account(kind: str, currency: str, owner_id: Any = None, reference: str = ""
 
 def _money(payment: Payment, amount_minor: int) -> Money:
     return Money(amount_minor, payment.currency)
-
-
-# --- Authorization, before the deal opens (the payment hooks commerce's services call) ---------
-
-
-def _awaiting(authorization_id: str, payer_id: Any) -> ProviderCall | None:
-    """The payer's recorded authorization with this id (one that asked for their confirmation)."""
-    return ProviderCall.objects.filter(
-        operation=ProviderOperation.AUTHORIZE, result__id=authorization_id, payload__payer=str(payer_id)
-    ).first()
-
-
-def authorize(
-    *, amount: Money, payment_method: Any, reference: str, idempotency_key: str, payer_id: Any
-) -> dict[str, Any]:
-    """Hold `amount` on the card; the notes `hold_payment` records. Outside any transaction.
-
-    A card that asks for authentication (3-D Secure) opens nothing: the answer is 402
-    `authentication_required` with the page where the customer confirms it and the
-    authorization's id; sent again as `payment_method`, that id is the confirmed card.
-    """
-    if not isinstance(payment_method, str) or not 1 <= len(payment_method.strip()) <= 255:
-        raise InvalidInput(
-            details={"payment_method": [_("Give a payment method (in the sandbox, a test card number).")]}
-        )
-    if amount.amount_minor <= 0:
-        return {}
-    awaiting = _awaiting(payment_method.strip(), payer_id)
-    if awaiting is not None:
-        authorization = _confirmed(awaiting, amount)
-        masked = awaiting.payload.get("payment_method", "")
-    else:
-        authorization = payments.authorize_now(
-            amount=amount,
-            payment_method=payment_method,
-            reference=reference,
-            idempotency_key=idempotency_key,
-            payer=str(payer_id),
-        )
-        masked = payments.mask_payment_method(payment_method)
-    if authorization.status == AuthorizationStatus.REQUIRES_ACTION:
-        raise AuthenticationRequired(
-            details={"payment_method": authorization.id, "authentication_url": authorization.action_url}
-        )
-    return {
-        "authorization": authorization.as_json(),
-        "payment_method": masked,
-        "reference": reference,
-        "idempotency_key": idempotency_key,
-    }
-
-
-def sandbox_authenticate(*, actor: User, authorization_id: str) -> Authorization:
-    """The sandbox's stand-in for the bank's challenge page: the payer confirms the payment."""
-    from barnraise.ledger.providers.sandbox import SandboxProvider
-
-    awaiting = _awaiting(authorization_id, actor.pk)
-    if awaiting is None or provider().name != "sandbox":
-        raise NotFound()
-    return SandboxProvider().authenticate(authorization_id=authorization_id)
-
-
-def awaiting_authentication(*, actor: User, authorization_id: str) -> Money:
-    """The amount of the payer's authorization that waits for their confirmation."""
-    awaiting = _awaiting(authorization_id, actor.pk)
-    if awaiting is None:
-        raise NotFound()
-    return Money(awaiting.payload["amount"]["amount_minor"], awaiting.payload["amount"]["currency"])
-
-
-def _confirmed(awaiting: ProviderCall, amount: Money) -> Authorization:
-    """An authorization that asked for authentication, as it stands now, for this deal only."""
-    if Money(awaiting.payload["amount"]["amount_minor"], awaiting.payload["amount"]["currency"]) != amount:
-        raise InvalidInput(details={"payment_method": [_("This card was confirmed for another amount.")]})
-    if Payment.objects.filter(authorization_id=awaiting.result["id"]).exists():
-        raise InvalidInput(details={"payment_method": [_("This card confirmation was used already.")]})
-    authorization = provider().authorization_get(authorization_id=awaiting.result["id"])
-    if authorization.status == AuthorizationStatus.DECLINED:
-        raise CardDeclined(details={"decline_code": authorization.decline_code})
-    return authorization
-
-
-def abandon(notes: dict[str, Any]) -> None:
-    """Void an authorization whose transition failed after it was made."""
-    if not notes.get("authorization"):
-        return
-    payments.authorization_abandon(
-        authorization_id=notes["authorization"]["id"],
-        reference=notes["reference"],
-        idempotency_key=f"{notes['idempotency_key']}:abandon",
-    )
 
 
 # --- Guards -------------------------------------------------------------------------------------
@@ -541,6 +447,7 @@ def on_dispute_webhook(event: Any) -> None:
 def register() -> None:
     """Called by LedgerConfig.ready(): the actions, the guard, the hooks and the handlers."""
     from barnraise.commerce import registry, timers
+    from barnraise.ledger.authorization import abandon, authorize
 
     actions = {
         "hold_payment": hold_payment,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barnraise import errors
-from barnraise.ledger import escrow, payouts, selectors
+from barnraise.ledger import authorization, payouts, selectors
 from barnraise.ledger.models import Payout, PayoutAccount
 from barnraise.money import Money
 from barnraise.web.views import member_of
@@ -73,9 +73,9 @@ def sandbox_authentication(request: HttpRequest, authorization_id: str) -> HttpR
     """The sandbox's stand-in for a bank's 3-D Secure challenge, for the payer only."""
     member = member_of(request)
     try:
-        amount = escrow.awaiting_authentication(actor=member, authorization_id=authorization_id)
+        amount = authorization.awaiting_authentication(actor=member, authorization_id=authorization_id)
         if request.method == "POST":
-            escrow.sandbox_authenticate(actor=member, authorization_id=authorization_id)
+            authorization.sandbox_authenticate(actor=member, authorization_id=authorization_id)
             return render(request, "web/wallet/sandbox_authentication.html", {"confirmed": True})
     except errors.NotFound as error:
         raise Http404(error.message) from error
