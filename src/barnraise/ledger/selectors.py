@@ -103,14 +103,16 @@ def _trial_totals() -> tuple[dict[tuple[str, str], int], int, int]:
         (row.currency, row.kind): row.balance_minor
         for row in SnapshotTotal.objects.filter(up_to_posting_id=watermark)
     }
-    # EXISTS, not a join: with a join SQLite's planner walks every entry (4.5M at 10M postings).
+    # EXISTS and a scalar subquery, not joins: the postings since (a primary-key range) drive
+    # the query, each probing its entry and its account. With a join to the entries SQLite's
+    # planner walked every entry; with one to the accounts it walked every account (1.2M at
+    # 10M postings: 1.3 s against 0.2 s; PostgreSQL 0.37 against 0.22 s).
     posted = JournalEntry.objects.filter(pk=OuterRef("entry_id"), status=EntryStatus.POSTED)
-    since = Posting.objects.filter(Exists(posted), id__gt=watermark)
+    kind = Account.objects.filter(pk=OuterRef("account_id")).values("kind")[:1]
+    since = Posting.objects.filter(Exists(posted), id__gt=watermark).annotate(kind=Subquery(kind))
     count = 0
-    for row in (
-        since.values("currency", "account__kind").annotate(s=Sum("amount_minor"), n=Count("id")).order_by()
-    ):
-        key = (row["currency"], row["account__kind"])
+    for row in since.values("currency", "kind").annotate(s=Sum("amount_minor"), n=Count("id")).order_by():
+        key = (row["currency"], row["kind"])
         totals[key] = totals.get(key, 0) + int(row["s"])
         count += int(row["n"])
     return totals, count, watermark
