@@ -63,7 +63,7 @@ def _prepare() -> None:
     _manage("collectstatic", "--no-input", "--verbosity", "0")
 
 
-SERVE_THREADS = 4  # gthread threads per gunicorn worker (docs/performance.md, "Throughput")
+SERVE_THREADS = 2  # gthread threads per gunicorn worker: measured in docs/performance.md (Search, throughput)
 
 
 def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
