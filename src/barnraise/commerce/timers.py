@@ -8,6 +8,11 @@ Any context schedules one with a handler it registered:
 A lost queue message never loses a timer: the row stays pending until the sweeper fires it.
 Firing is idempotent: a timer is claimed with a conditional update before its handler runs,
 and the handler runs in the same database transaction as the claim.
+
+A handler may also take its due timers together (`register_handler(..., batch=...)`): the
+sweeper then claims up to `BATCH` of them in one transaction and hands them over at once, as
+the ledger does to post many settlements in one batch. If that batch fails, the sweeper
+rolls it back and fires its timers one by one, so one bad timer holds up no other.
 """
 
 import logging
@@ -23,12 +28,21 @@ from barnraise.commerce.models import Timer
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Timer], None]
+BatchHandler = Callable[[list[Timer]], None]
 _handlers: dict[str, Handler] = {}
+_batch_handlers: dict[str, BatchHandler] = {}
 MAX_ATTEMPTS = 5
+BATCH = 100  # timers per batch handler call and transaction
 
 
-def register_handler(name: str, handler: Handler) -> None:
+def register_handler(name: str, handler: Handler, *, batch: BatchHandler | None = None) -> None:
+    """`handler` fires one timer; `batch`, if given, fires many at once (and must do for each
+    exactly what `handler` does)."""
     _handlers[name] = handler
+    if batch is not None:
+        _batch_handlers[name] = batch
+    else:
+        _batch_handlers.pop(name, None)
 
 
 def schedule(*, handler: str, target: str, due_at: datetime, payload: dict[str, Any] | None = None) -> Timer:
@@ -69,12 +83,48 @@ def fire(timer_id: Any, now: datetime | None = None) -> bool:
         return False
 
 
+def fire_batch(name: str, timer_ids: list[Any], now: datetime | None = None) -> int:
+    """Fire these due timers of the batch handler `name` in one transaction; how many fired.
+    A failing batch is rolled back and its timers fired one by one instead."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            # Locked (PostgreSQL) or under the write lock (SQLite): a concurrent sweep waits,
+            # then finds them fired.
+            timers = list(
+                Timer.objects.select_for_update()
+                .filter(pk__in=timer_ids, handler=name, status=Timer.Status.PENDING, due_at__lte=now)
+                .order_by("pk")
+            )
+            if not timers:
+                return 0
+            Timer.objects.filter(pk__in=[t.pk for t in timers]).update(
+                status=Timer.Status.FIRED, fired_at=now
+            )
+            _batch_handlers[name](timers)
+        return len(timers)
+    except Exception:
+        logger.exception("a batch of %d %s timers failed; firing them one by one", len(timer_ids), name)
+        return sum(1 for timer_id in timer_ids if fire(timer_id, now))
+
+
 def sweep(now: datetime | None = None, limit: int = 500) -> int:
-    """Fire every pending timer that is due, oldest first. Returns how many fired."""
+    """Fire every pending timer that is due, oldest first (those of a batch handler in
+    batches). Returns how many fired."""
     now = now or timezone.now()
     due = list(
         Timer.objects.filter(status=Timer.Status.PENDING, due_at__lte=now)
         .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "handler")[:limit]
     )
-    return sum(1 for timer_id in due if fire(timer_id, now))
+    fired = 0
+    batched: dict[str, list[Any]] = {}
+    for timer_id, handler in due:
+        if handler in _batch_handlers:
+            batched.setdefault(handler, []).append(timer_id)
+        elif fire(timer_id, now):
+            fired += 1
+    for handler, ids in batched.items():
+        for start in range(0, len(ids), BATCH):
+            fired += fire_batch(handler, ids[start : start + BATCH], now)
+    return fired

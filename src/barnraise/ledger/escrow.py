@@ -357,37 +357,61 @@ def _schedule_settle(payment: Payment, now: Any) -> None:
 def settle(payment: Payment, *, now: Any) -> None:
     """Move the payment's pending share to the provider's available balance, paying off any
     receivable first. Skipped while a dispute froze it; safe to call twice."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.frozen or payment.pending_minor <= 0:
-        return
-    amount = payment.pending_minor
-    receivable = _account(AccountKind.PROVIDER_RECEIVABLE, payment.currency, owner_id=payment.payee_id)
-    owed = max(0, selectors.balance_of(receivable).amount_minor)
-    pay_off = min(owed, amount)
-    services.entry_post(
-        kind=EntryKind.SETTLE,
-        reference=payment.reference,
-        lines=[
-            (
-                _account(AccountKind.MEMBER_PENDING, payment.currency, owner_id=payment.payee_id),
-                _money(payment, amount),
-            ),
-            (receivable, _money(payment, -pay_off)),
-            (
-                _account(AccountKind.MEMBER_AVAILABLE, payment.currency, owner_id=payment.payee_id),
-                _money(payment, pay_off - amount),
-            ),
-        ],
-        idempotency_key=f"{payment.reference}:settle:{payment.refunded_minor}:{amount}",
+    settle_many([payment.pk], now=now)
+
+
+def settle_many(payment_ids: list[Any], *, now: Any) -> int:
+    """`settle` for many payments, as one batch of entries (`entries_post`); how many settled.
+
+    A provider with several payments in the batch pays off a receivable once: each entry
+    counts what the ones before it paid off.
+    """
+    payments = list(
+        Payment.objects.select_for_update()
+        .filter(pk__in=payment_ids, frozen=False, pending_minor__gt=0)
+        .order_by("pk")
     )
-    _save(payment, now, pending_minor=0, settled=True)
+    owed: dict[tuple[Any, str], int] = {}
+    entries = []
+    for payment in payments:
+        amount = payment.pending_minor
+        receivable = _account(AccountKind.PROVIDER_RECEIVABLE, payment.currency, owner_id=payment.payee_id)
+        key = (payment.payee_id, payment.currency)
+        if key not in owed:
+            owed[key] = max(0, selectors.balance_of(receivable).amount_minor)
+        pay_off = min(owed[key], amount)
+        owed[key] -= pay_off
+        pending = _account(AccountKind.MEMBER_PENDING, payment.currency, owner_id=payment.payee_id)
+        available = _account(AccountKind.MEMBER_AVAILABLE, payment.currency, owner_id=payment.payee_id)
+        entries.append(
+            services.NewEntry(
+                kind=EntryKind.SETTLE,
+                reference=payment.reference,
+                lines=[
+                    (pending, _money(payment, amount)),
+                    (receivable, _money(payment, -pay_off)),
+                    (available, _money(payment, pay_off - amount)),
+                ],
+                idempotency_key=f"{payment.reference}:settle:{payment.refunded_minor}:{amount}",
+            )
+        )
+    if entries:
+        services.entries_post(entries)
+    if payments:
+        Payment.objects.filter(pk__in=[p.pk for p in payments]).update(
+            pending_minor=0, settled=True, updated_at=now
+        )
+    return len(payments)
 
 
 def settle_due(timer: Any) -> None:
     """Timer handler: the dispute window of a finished deal closed."""
-    payment = Payment.objects.filter(pk=timer.payload["payment"]).first()
-    if payment is not None:
-        settle(payment, now=timezone.now())
+    settle_due_many([timer])
+
+
+def settle_due_many(due: list[Any]) -> None:
+    """Timer handler for many: the settlements whose dispute windows closed, in one batch."""
+    settle_many([timer.payload["payment"] for timer in due], now=timezone.now())
 
 
 def _save(payment: Payment, now: Any, **fields: Any) -> None:
@@ -465,6 +489,6 @@ def register() -> None:
         registry.register_action(name, action)
     registry.register_guard("provider_can_be_paid", guard_provider_can_be_paid)
     registry.register_payment_hooks(authorize=authorize, abandon=abandon)
-    timers.register_handler(SETTLE_HANDLER, settle_due)
+    timers.register_handler(SETTLE_HANDLER, settle_due, batch=settle_due_many)
     payments.register_result_handler(ProviderOperation.CAPTURE, on_capture)
     webhooks.register_webhook_handler("charge.dispute.created", on_dispute_webhook)

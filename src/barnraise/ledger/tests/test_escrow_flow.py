@@ -441,3 +441,51 @@ def test_a_paid_request_from_offer_to_the_helpers_pending_balance(customer, prov
     step(customer, offer["id"], "accept_delivery")
     assert balances(provider) == {"EUR": (9000, 0)}
     assert_books_balance()
+
+
+def test_settlements_due_together_post_as_one_batch_and_pay_a_receivable_off_once(
+    customer, provider, listing, monkeypatch
+):
+    from barnraise.commerce import engine
+    from barnraise.ledger import services
+    from barnraise.ledger.models import JournalEntry
+
+    # given a provider who owes 27.00 after a chargeback that came after a payout
+    first = completed_booking(customer, provider, listing())
+    sweep_at(datetime.fromisoformat(first["end"]) + timedelta(days=9))
+    after_commit(lambda: provider.call("POST", "me/payouts", json={"currency": "EUR"}))
+    engine.transition(Transaction.objects.get(pk=first["id"]), "chargeback", actor=None)
+    step(operator("support"), first["id"], "resolve", refund={"amount_minor": 3200, "currency": "EUR"})
+    receivable = Account.objects.get(kind=AccountKind.PROVIDER_RECEIVABLE, owner=provider.user)
+    assert selectors.balance_of(receivable).amount_minor == 2700
+    # and three more finished bookings, whose dispute windows close on the same day
+    later = [completed_booking(customer, provider, listing(title=f"Room {n}")) for n in range(3)]
+    assert balances(provider) == {"EUR": (3 * 2700, 0)}
+
+    # when the sweeper passes them all
+    batches = []
+    post = services.entries_post
+    monkeypatch.setattr(
+        services, "entries_post", lambda entries: batches.append(len(entries)) or post(entries)
+    )
+    last_end = max(datetime.fromisoformat(tx["end"]) for tx in later)
+    sweep_at(last_end + timedelta(days=9))
+
+    # then the first pays the receivable off and the other two become available, once each
+    assert selectors.balance_of(receivable).amount_minor == 0
+    assert balances(provider) == {"EUR": (0, 2 * 2700)}
+    settles = JournalEntry.objects.filter(
+        kind="settle", reference__in=[f"transaction:{tx['id']}" for tx in later]
+    )
+    assert settles.count() == 3
+    assert batches == [3]  # one batch of entries, in one transaction
+    assert (
+        Payment.objects.filter(
+            reference__in=[f"transaction:{tx['id']}" for tx in later], settled=True
+        ).count()
+        == 3
+    )
+    # and sweeping again changes nothing
+    sweep_at(last_end + timedelta(days=10))
+    assert balances(provider) == {"EUR": (0, 2 * 2700)}
+    assert_books_balance()
