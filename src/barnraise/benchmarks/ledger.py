@@ -202,12 +202,33 @@ def accounts_of(chart: Chart) -> Accounts:
     )
 
 
+def deal_lines(
+    rng: random.Random, accounts: Accounts, roles: dict[str, Any], currency: str
+) -> list[tuple[str, list[tuple[Any, Any]]]]:
+    """One deal's entries as (kind, lines) for the ledger service: `deal_plan`'s roles made
+    the deal's own accounts (`roles`) or the platform's, its amounts Money."""
+    from barnraise.money import Money
+
+    return [
+        (
+            kind,
+            [
+                (
+                    roles[role] if role in roles else accounts.platform[(role, currency)],
+                    Money(amount, currency),
+                )
+                for role, amount in plan
+            ],
+        )
+        for kind, plan in deal_plan(rng)
+    ]
+
+
 def run_engine(accounts: Accounts, threads: int, seconds: float, seed: int) -> Tally:
     from django.db import OperationalError
 
     from barnraise.ids import uuid7
     from barnraise.ledger.services import account_for, entry_post
-    from barnraise.money import Money
 
     def work(index: int, deadline: float) -> Tally:
         rng = random.Random(seed * 1000 + index)  # noqa: S311 - load generation
@@ -221,14 +242,7 @@ def run_engine(accounts: Accounts, threads: int, seconds: float, seed: int) -> T
                 tally.outcomes["busy"] += 1
                 continue
             roles = {"escrow": escrow, "pending": pending, "available": available}
-            for kind, plan in deal_plan(rng):
-                lines = [
-                    (
-                        roles[role] if role in roles else accounts.platform[(role, currency)],
-                        Money(amount, currency),
-                    )
-                    for role, amount in plan
-                ]
+            for kind, lines in deal_lines(rng, accounts, roles, currency):
                 began = time.perf_counter()
                 try:
                     entry_post(
@@ -252,7 +266,6 @@ def run_engine_batched(accounts: Accounts, threads: int, seconds: float, seed: i
 
     from barnraise.ids import uuid7
     from barnraise.ledger.services import NewEntry, account_for, entries_post
-    from barnraise.money import Money
 
     def work(index: int, deadline: float) -> Tally:
         rng = random.Random(seed * 1000 + 500 + index)  # noqa: S311 - load generation
@@ -267,14 +280,7 @@ def run_engine_batched(accounts: Accounts, threads: int, seconds: float, seed: i
                         reference = f"transaction:{uuid7()}"
                         escrow = account_for("escrow", reference=reference, currency=currency)
                         roles = {"escrow": escrow, "pending": pending, "available": available}
-                        for kind, plan in deal_plan(rng):
-                            lines = [
-                                (
-                                    roles[role] if role in roles else accounts.platform[(role, currency)],
-                                    Money(amount, currency),
-                                )
-                                for role, amount in plan
-                            ]
+                        for kind, lines in deal_lines(rng, accounts, roles, currency):
                             batch.append(
                                 NewEntry(
                                     kind=kind,
