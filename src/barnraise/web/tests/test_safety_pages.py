@@ -42,7 +42,16 @@ def test_a_party_writes_on_the_deal_page_and_is_told_what_was_hidden(deal):
 
 
 def test_the_timeline_tells_each_message_in_order_with_the_steps_cut_short_and_masked(deal):
-    # given a deal that was asked for, then two messages, the second long with a number in it
+    # given a deal on a listing in New York, asked for, then two messages, the second long with
+    # a number in it
+    from zoneinfo import ZoneInfo
+
+    from barnraise.catalog.models import Listing
+    from barnraise.commerce.models import Transaction
+    from barnraise.messaging.models import Message
+
+    tx = Transaction.objects.get(pk=deal.tx_id)
+    Listing.objects.filter(pk=tx.listing_id).update(timezone="America/New_York")
     customer = browser(deal.customer.user)
     customer.post(f"/transactions/{deal.tx_id}/messages/", {"body": "Is the garden shared?"})
     long = "Call me on 0123 456 789 " + "and bring boots " * 20
@@ -59,6 +68,12 @@ def test_the_timeline_tells_each_message_in_order_with_the_steps_cut_short_and_m
     assert 'href="#message-' in timeline
     # and the long one is cut short, with no number in it
     assert "…" in timeline[second:] and "0123" not in html
+    # and the conversation and the timeline tell each message's time alike, in the listing's zone
+    message = Message.objects.filter(body="Is the garden shared?").get()
+    local = message.created_at.astimezone(ZoneInfo("America/New_York"))
+    shown = f"{local.day} {local:%b %Y, %H:%M}"
+    assert html[: html.index('id="timeline-title"')].count(shown) >= 1
+    assert timeline.count(shown) >= 1
 
 
 def test_strangers_get_404_and_empty_messages_are_refused(deal, make_user):
