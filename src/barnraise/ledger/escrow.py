@@ -371,18 +371,28 @@ def settle_many(payment_ids: list[Any], *, now: Any) -> int:
         .filter(pk__in=payment_ids, frozen=False, pending_minor__gt=0)
         .order_by("pk")
     )
+    if not payments:
+        return 0
+    # Per provider and currency: their three accounts and what they still owe, read once.
+    books: dict[tuple[Any, str], tuple[Any, Any, Any]] = {}
     owed: dict[tuple[Any, str], int] = {}
     entries = []
     for payment in payments:
-        amount = payment.pending_minor
-        receivable = _account(AccountKind.PROVIDER_RECEIVABLE, payment.currency, owner_id=payment.payee_id)
         key = (payment.payee_id, payment.currency)
-        if key not in owed:
-            owed[key] = max(0, selectors.balance_of(receivable).amount_minor)
+        if key not in books:
+            books[key] = tuple(
+                _account(kind, payment.currency, owner_id=payment.payee_id)
+                for kind in (
+                    AccountKind.MEMBER_PENDING,
+                    AccountKind.PROVIDER_RECEIVABLE,
+                    AccountKind.MEMBER_AVAILABLE,
+                )
+            )
+            owed[key] = max(0, selectors.balance_of(books[key][1]).amount_minor)
+        pending, receivable, available = books[key]
+        amount = payment.pending_minor
         pay_off = min(owed[key], amount)
         owed[key] -= pay_off
-        pending = _account(AccountKind.MEMBER_PENDING, payment.currency, owner_id=payment.payee_id)
-        available = _account(AccountKind.MEMBER_AVAILABLE, payment.currency, owner_id=payment.payee_id)
         entries.append(
             services.NewEntry(
                 kind=EntryKind.SETTLE,
@@ -395,12 +405,10 @@ def settle_many(payment_ids: list[Any], *, now: Any) -> int:
                 idempotency_key=f"{payment.reference}:settle:{payment.refunded_minor}:{amount}",
             )
         )
-    if entries:
-        services.entries_post(entries)
-    if payments:
-        Payment.objects.filter(pk__in=[p.pk for p in payments]).update(
-            pending_minor=0, settled=True, updated_at=now
-        )
+    services.entries_post(entries)
+    Payment.objects.filter(pk__in=[p.pk for p in payments]).update(
+        pending_minor=0, settled=True, updated_at=now
+    )
     return len(payments)
 
 
