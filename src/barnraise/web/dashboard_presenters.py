@@ -22,6 +22,7 @@ from barnraise.money import Money
 from barnraise.search.query import DEFAULT_RADIUS_KM, SearchQuery
 from barnraise.search.selectors import Summary, listing_summaries_search
 from barnraise.web.deal_presenters import money, state_label
+from barnraise.web.months import month_shift
 
 HELD = (Booking.Status.PENDING, Booking.Status.ACCEPTED)
 UPCOMING = 8
@@ -69,11 +70,6 @@ def month_from(value: str | None, today: date) -> date:
         return date(year, month, 1) if 2000 <= year <= 2100 else today.replace(day=1)
     except ValueError:
         return today.replace(day=1)
-
-
-def _shift(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _entry(booking: Booking) -> Entry:
@@ -131,8 +127,8 @@ def bookings_month(*, provider: User, first: date, today: date) -> Month:
     return Month(
         first=first,
         weeks=weeks,
-        previous=_shift(first, -1).strftime("%Y-%m"),
-        following=_shift(first, 1).strftime("%Y-%m"),
+        previous=month_shift(first, -1).strftime("%Y-%m"),
+        following=month_shift(first, 1).strftime("%Y-%m"),
         count=in_month,
     )
 
@@ -256,8 +252,8 @@ class Earnings:
 def earnings_by_month(*, provider: User, today: date, months: int = EARNING_MONTHS) -> Earnings:
     """What the provider earned per calendar month (UTC), net of refunds and disputes: every
     posting on their pending balances except the move to available when a deal settles."""
-    first = _shift(today.replace(day=1), -(months - 1))
-    starts = [_shift(first, n) for n in range(months)]
+    first = month_shift(today.replace(day=1), -(months - 1))
+    starts = [month_shift(first, n) for n in range(months)]
     rows = (
         Posting.objects.filter(
             account__owner=provider,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.selectors import FreeDay, listing_free_days
+from barnraise.web.months import month_shift
 
 
 @dataclass
@@ -102,15 +103,7 @@ def month_asked(value: str | None, today: date) -> date:
         asked = datetime.strptime(value or "", "%Y-%m").date()  # noqa: DTZ007 - a month, no time
     except ValueError:
         return this_month
-    return min(max(asked, this_month), _year_on(this_month))
-
-
-def _year_on(month: date) -> date:
-    return date(month.year + 1, month.month, 1)
-
-
-def _month_after(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return min(max(asked, this_month), month_shift(this_month, 12))
 
 
 def _label(free: FreeDay) -> str:
@@ -123,7 +116,7 @@ def _label(free: FreeDay) -> str:
 
 def month_calendar(listing: Listing, month: date, today: date) -> MonthCalendar:
     """The month's free dates of a rental or service, from catalog's selector (three reads)."""
-    following = _month_after(month)
+    following = month_shift(month, 1)
     days = listing_free_days(listing=listing, first=month, last=following - timedelta(days=1))
     cells: list[CalendarDay | None] = [None] * month.weekday()
     cells += [CalendarDay(d.day, d.state, d.seats, _label(d)) for d in days]
@@ -133,12 +126,6 @@ def month_calendar(listing: Listing, month: date, today: date) -> MonthCalendar:
         month=month,
         weeks=[cells[i : i + 7] for i in range(0, len(cells), 7)],
         weekdays=[(str(WEEKDAYS_ABBR[n]), str(WEEKDAYS[n])) for n in range(7)],
-        previous=_month_before(month) if month > today.replace(day=1) else None,
-        following=following
-        if following <= last_open and following <= month_asked("9999-12", today)
-        else None,
+        previous=month_shift(month, -1) if month > today.replace(day=1) else None,
+        following=following if following <= min(last_open, month_shift(today.replace(day=1), 12)) else None,
     )
-
-
-def _month_before(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
