@@ -34,6 +34,7 @@ from barnraise.benchmarks import report
 from barnraise.benchmarks.ledger_load import (
     Chart,
     DealMaker,
+    Plan,
     Target,
     chart_read,
     deal_plan,
@@ -99,10 +100,10 @@ def accounts_of(chart: Chart) -> Accounts:
 
 
 def deal_lines(
-    rng: random.Random, accounts: Accounts, roles: dict[str, Any], currency: str
+    deal: Plan, accounts: Accounts, roles: dict[str, Any], currency: str
 ) -> list[tuple[str, list[tuple[Any, Any]]]]:
-    """One deal's entries as (kind, lines) for the ledger service: `deal_plan`'s roles made
-    the deal's own accounts (`roles`) or the platform's, its amounts Money."""
+    """One deal's entries as (kind, lines) for the ledger service: the plan's roles made the
+    deal's own accounts (`roles`) or the platform's, its amounts Money."""
     from barnraise.money import Money
 
     return [
@@ -116,7 +117,7 @@ def deal_lines(
                 for role, amount in plan
             ],
         )
-        for kind, plan in deal_plan(rng)
+        for kind, plan in deal
     ]
 
 
@@ -138,7 +139,7 @@ def run_engine(accounts: Accounts, threads: int, seconds: float, seed: int) -> T
                 tally.outcomes["busy"] += 1
                 continue
             roles = {"escrow": escrow, "pending": pending, "available": available}
-            for kind, lines in deal_lines(rng, accounts, roles, currency):
+            for kind, lines in deal_lines(deal_plan(rng), accounts, roles, currency):
                 began = time.perf_counter()
                 try:
                     entry_post(
@@ -157,35 +158,40 @@ def run_engine(accounts: Accounts, threads: int, seconds: float, seed: int) -> T
 
 def run_engine_batched(accounts: Accounts, threads: int, seconds: float, seed: int, size: int) -> Tally:
     """Deals through `entries_post`, `size` entries (whole deals) per call and transaction;
-    one latency per call."""
-    from django.db import OperationalError, transaction
+    one latency per call. As an import or a settlement run would: the batch's deals are made
+    first, their escrow accounts opened by one `accounts_for` (its own statement, like the
+    per-entry layer's `account_for`), then the whole batch posted by one `entries_post`."""
+    from django.db import OperationalError
 
     from barnraise.ids import uuid7
-    from barnraise.ledger.services import NewEntry, account_for, entries_post
+    from barnraise.ledger.services import AccountKey, NewEntry, accounts_for, entries_post
 
     def work(index: int, deadline: float) -> Tally:
         rng = random.Random(seed * 1000 + 500 + index)  # noqa: S311 - load generation
         tally = Tally()
         while time.monotonic() < deadline:
             began = time.perf_counter()
+            deals: list[tuple[str, Any, Any, str, Plan]] = []
+            planned = 0
+            while planned < size:
+                pending, available, currency = rng.choice(accounts.members)
+                deal = deal_plan(rng)
+                deals.append((f"transaction:{uuid7()}", pending, available, currency, deal))
+                planned += len(deal)
             batch: list[NewEntry] = []
             try:
-                with transaction.atomic():
-                    while len(batch) < size:
-                        pending, available, currency = rng.choice(accounts.members)
-                        reference = f"transaction:{uuid7()}"
-                        escrow = account_for("escrow", reference=reference, currency=currency)
-                        roles = {"escrow": escrow, "pending": pending, "available": available}
-                        for kind, lines in deal_lines(rng, accounts, roles, currency):
-                            batch.append(
-                                NewEntry(
-                                    kind=kind,
-                                    reference=reference,
-                                    lines=lines,
-                                    idempotency_key=f"{reference}:{kind}",
-                                )
-                            )
-                    entries_post(batch)
+                escrows = accounts_for([AccountKey("escrow", d[3], reference=d[0]) for d in deals])
+                for (reference, pending, available, currency, deal), escrow in zip(
+                    deals, escrows, strict=True
+                ):
+                    roles = {"escrow": escrow, "pending": pending, "available": available}
+                    batch.extend(
+                        NewEntry(
+                            kind=kind, reference=reference, lines=lines, idempotency_key=f"{reference}:{kind}"
+                        )
+                        for kind, lines in deal_lines(deal, accounts, roles, currency)
+                    )
+                entries_post(batch)
             except OperationalError:  # SQLite: the write lock was not free within the timeout
                 tally.outcomes["busy"] += 1
                 continue

@@ -43,32 +43,63 @@ def account_for(kind: str, *, owner: User | None = None, reference: str = "", cu
     Race-safe: two callers at once get the same row (the unique constraints decide, and the
     loser reads the winner's row).
     """
-    if kind not in AccountKind.values:
+    return accounts_for([AccountKey(kind, currency, owner, reference)])[0]
+
+
+@dataclass(frozen=True)
+class AccountKey:
+    kind: str
+    currency: str
+    owner: User | None = None
+    reference: str = ""
+
+
+def _account_fields(key: AccountKey) -> dict[str, Any]:
+    if key.kind not in AccountKind.values:
         raise InvalidInput(details={"kind": [_("Not a ledger account kind.")]})
-    member_owned = kind in AccountKind.member_owned()
-    if member_owned != (owner is not None):
+    member_owned = key.kind in AccountKind.member_owned()
+    if member_owned != (key.owner is not None):
         message = _("This kind of account belongs to a member.") if member_owned else _("No owner here.")
         raise InvalidInput(details={"owner": [message]})
-    if kind == AccountKind.ESCROW and not reference:
+    if key.kind == AccountKind.ESCROW and not key.reference:
         raise InvalidInput(details={"reference": [_("Escrow is kept per transaction.")]})
-    fields = {"kind": kind, "owner": owner, "reference": reference, "currency": check_currency(currency)}
-    if kind != AccountKind.ESCROW:  # usually there already; a deal's escrow usually is not
-        found = list(Account.objects.filter(**fields)[:1])
-        if found:
-            return found[0]
-    account = Account(**fields)
-    row = (
-        _db_uuid(account.pk),
-        kind,
-        _db_uuid(owner.pk) if owner else None,
-        reference,
-        account.currency,
-        _db_time(account.created_at),
-    )
+    return {
+        "kind": key.kind,
+        "owner": key.owner,
+        "reference": key.reference,
+        "currency": check_currency(key.currency),
+    }
+
+
+def accounts_for(keys: Sequence[AccountKey]) -> list[Account]:
+    """`account_for` for many keys at once: the accounts in order, those missing created with
+    one multi-row INSERT (a batch of deals opens its escrow accounts in one statement)."""
+    wanted = [_account_fields(key) for key in keys]
+    found: dict[int, Account] = {}
+    for i, fields in enumerate(wanted):
+        if fields["kind"] != AccountKind.ESCROW:  # usually there already; a deal's escrow usually is not
+            existing = list(Account.objects.filter(**fields)[:1])
+            if existing:
+                found[i] = existing[0]
+    missing = {i: Account(**fields) for i, fields in enumerate(wanted) if i not in found}
+    rows = [
+        (
+            _db_uuid(a.pk),
+            a.kind,
+            _db_uuid(a.owner_id) if a.owner_id else None,
+            a.reference,
+            a.currency,
+            _db_time(a.created_at),
+        )
+        for a in missing.values()
+    ]
     columns = ("id", "kind", "owner_id", "reference", "currency", "created_at")
-    if _insert_rows(Account._meta.db_table, columns, [row], ignore=True) == 1:
-        return account
-    return Account.objects.get(**fields)  # made before, or by a concurrent call
+    inserted = _insert_rows(Account._meta.db_table, columns, rows, ignore=True) if rows else 0
+    if inserted == len(rows):
+        found.update(missing)
+    else:  # some were made before, or by a concurrent call: read each one's row
+        found.update((i, Account.objects.get(**wanted[i])) for i in missing)
+    return [found[i] for i in range(len(wanted))]
 
 
 def _insert_rows(
@@ -168,19 +199,59 @@ class NewEntry:
 
 @dataclass(frozen=True)
 class _Checked:
+    """An entry checked and made into database-ready rows, before any transaction opens: on
+    SQLite the write lock is held from BEGIN IMMEDIATE, so nothing that can be done without the
+    database is done while holding it."""
+
     entry: NewEntry
     lines: list[Line]  # zero lines dropped
     fingerprint: str
+    row: JournalEntry
+    entry_values: tuple[Any, ...]
+    posting_values: list[tuple[Any, ...]]
 
 
-def _checked(new: NewEntry) -> _Checked:
+ENTRY_COLUMNS = ("id", "kind", "status", "reference", "memo", "idempotency_key", "fingerprint", "created_at")
+POSTING_COLUMNS = ("entry_id", "account_id", "amount_minor", "currency")
+
+
+def _checked(new: NewEntry, created_at: datetime) -> _Checked:
     if new.kind not in EntryKind.values:
         raise InvalidInput(details={"kind": [_("Not a journal entry kind.")]})
     if not new.idempotency_key or len(new.idempotency_key) > 255:
         raise InvalidInput(details={"idempotency_key": [_("Give a key of 1 to 255 characters.")]})
     lines = [(account, money) for account, money in new.lines if money.amount_minor != 0]
     _lines_check(lines)
-    return _Checked(new, lines, _fingerprint(new.kind, new.reference, new.memo, lines))
+    fingerprint = _fingerprint(new.kind, new.reference, new.memo, lines)
+    row = JournalEntry(
+        kind=new.kind,
+        status=EntryStatus.POSTED,  # what it is once _entries_write returns
+        reference=new.reference,
+        memo=new.memo,
+        idempotency_key=new.idempotency_key,
+        fingerprint=fingerprint,
+        created_at=created_at,
+    )
+    entry_id = _db_uuid(row.pk)
+    return _Checked(
+        entry=new,
+        lines=lines,
+        fingerprint=fingerprint,
+        row=row,
+        entry_values=(
+            entry_id,
+            new.kind,
+            EntryStatus.OPEN.value,
+            new.reference,
+            new.memo,
+            new.idempotency_key,
+            fingerprint,
+            _db_time(created_at),
+        ),
+        posting_values=[
+            (entry_id, _db_uuid(account.pk), money.amount_minor, money.currency) for account, money in lines
+        ],
+    )
 
 
 def entry_post(
@@ -209,8 +280,12 @@ def entries_post(entries: Sequence[NewEntry]) -> list[JournalEntry]:
     available balance never goes below zero, counting every entry of the batch). Batch work
     such as imports and end-of-day settlement posts hundreds of entries for the price of a few
     statements and one commit (see docs/performance.md). Returns the entries in order.
+
+    Checks and rows are made first; the transaction then only reads what it must (earlier
+    entries with these keys, the balances debited) and writes.
     """
-    checked = [_checked(new) for new in entries]
+    created_at = now()
+    checked = [_checked(new, created_at) for new in entries]
     by_key: dict[str, _Checked] = {}
     for item in checked:
         first = by_key.setdefault(item.entry.idempotency_key, item)
@@ -226,12 +301,12 @@ def entries_post(entries: Sequence[NewEntry]) -> list[JournalEntry]:
             _funds_check([line for item in fresh for line in item.lines])
             try:
                 with transaction.atomic():
-                    made = _entries_write(fresh)
+                    _entries_write(fresh)
                 break
             except IntegrityError:  # a concurrent post with one of these keys won: read it
                 if attempt == 2:
                     raise
-        found.update(made)
+        found.update((item.entry.idempotency_key, item.row) for item in fresh)
     return [found[item.entry.idempotency_key] for item in checked]
 
 
@@ -243,56 +318,25 @@ def _entries_by_key(keys: list[str]) -> dict[str, JournalEntry]:
     return found
 
 
-def _entries_write(fresh: list[_Checked]) -> dict[str, JournalEntry]:
+def _entries_write(fresh: list[_Checked]) -> None:
     """Insert the entries open, their postings, then mark them posted (the database checks each
     posting's entry is open on insert, and each entry's sum when it turns posted)."""
     if not fresh:
-        return {}
-    created_at = now()
-    entries = [
-        JournalEntry(
-            kind=item.entry.kind,
-            reference=item.entry.reference,
-            memo=item.entry.memo,
-            idempotency_key=item.entry.idempotency_key,
-            fingerprint=item.fingerprint,
-            created_at=created_at,
-        )
-        for item in fresh
-    ]
-    at = _db_time(created_at)
+        return
+    _insert_rows(JournalEntry._meta.db_table, ENTRY_COLUMNS, [item.entry_values for item in fresh])
     _insert_rows(
-        JournalEntry._meta.db_table,
-        ("id", "kind", "status", "reference", "memo", "idempotency_key", "fingerprint", "created_at"),
-        [
-            (
-                _db_uuid(e.pk),
-                e.kind,
-                EntryStatus.OPEN.value,
-                e.reference,
-                e.memo,
-                e.idempotency_key,
-                e.fingerprint,
-                at,
+        Posting._meta.db_table, POSTING_COLUMNS, [values for item in fresh for values in item.posting_values]
+    )
+    ids = [item.entry_values[0] for item in fresh]
+    table, status = JournalEntry._meta.db_table, EntryStatus.POSTED.value
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET status = %s WHERE id IN ({marks})",  # noqa: S608 - our names
+                [status, *chunk],
             )
-            for e in entries
-        ],
-    )
-    _insert_rows(
-        Posting._meta.db_table,
-        ("entry_id", "account_id", "amount_minor", "currency"),
-        [
-            (_db_uuid(entry.pk), _db_uuid(account.pk), money.amount_minor, money.currency)
-            for entry, item in zip(entries, fresh, strict=True)
-            for account, money in item.lines
-        ],
-    )
-    ids = [entry.pk for entry in entries]
-    for start in range(0, len(ids), 500):
-        JournalEntry.objects.filter(pk__in=ids[start : start + 500]).update(status=EntryStatus.POSTED)
-    for entry in entries:
-        entry.status = EntryStatus.POSTED
-    return {entry.idempotency_key: entry for entry in entries}
 
 
 def _posting_watermark() -> int | None:

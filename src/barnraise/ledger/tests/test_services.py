@@ -6,9 +6,24 @@ from click.testing import CliRunner
 from barnraise.cli import main
 from barnraise.errors import InvalidInput
 from barnraise.ledger.errors import CurrencyMismatch, IdempotencyKeyReused, InsufficientFunds, UnbalancedEntry
-from barnraise.ledger.models import AccountKind, BalanceSnapshot, JournalEntry, Posting, SnapshotTotal
+from barnraise.ledger.models import (
+    Account,
+    AccountKind,
+    BalanceSnapshot,
+    JournalEntry,
+    Posting,
+    SnapshotTotal,
+)
 from barnraise.ledger.selectors import balance_of, member_balances, trial_balance, trial_balance_report
-from barnraise.ledger.services import NewEntry, account_for, balances_snapshot, entries_post, entry_post
+from barnraise.ledger.services import (
+    AccountKey,
+    NewEntry,
+    account_for,
+    accounts_for,
+    balances_snapshot,
+    entries_post,
+    entry_post,
+)
 from barnraise.ledger.verify import ledger_verify
 from barnraise.money import Money
 
@@ -25,6 +40,25 @@ def test_account_for_returns_one_account_per_kind_owner_reference_and_currency(m
     assert account_for(AccountKind.PLATFORM_REVENUE, currency="EUR") == revenue
     escrow = account_for(AccountKind.ESCROW, reference="transaction:1", currency="EUR")
     assert escrow != account_for(AccountKind.ESCROW, reference="transaction:2", currency="EUR")
+
+
+def test_accounts_for_opens_a_batch_in_order_and_finds_those_made_before(make_user):
+    member = make_user()
+    made_before = account_for(AccountKind.ESCROW, reference="transaction:2", currency="EUR")
+    keys = [
+        AccountKey(AccountKind.ESCROW, "EUR", reference="transaction:1"),
+        AccountKey(AccountKind.ESCROW, "eur", reference="transaction:2"),
+        AccountKey(AccountKind.MEMBER_PENDING, "USD", owner=member),
+        AccountKey(AccountKind.ESCROW, "EUR", reference="transaction:3"),
+    ]
+    first = accounts_for(keys)
+    assert [a.reference for a in first] == ["transaction:1", "transaction:2", "", "transaction:3"]
+    assert first[1] == made_before and first[2].owner_id == member.pk and first[2].currency == "USD"
+    assert accounts_for(keys) == first  # the second call only reads
+    assert Account.objects.filter(kind=AccountKind.ESCROW).count() == 3
+    with pytest.raises(InvalidInput):
+        accounts_for([keys[0], AccountKey(AccountKind.ESCROW, "EUR")])
+    assert Account.objects.count() == 4  # a bad key refuses the whole batch
 
 
 def test_account_for_refuses_nonsense(make_user):
