@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
@@ -94,7 +94,7 @@ def accounts_for(keys: Sequence[AccountKey]) -> list[Account]:
         for a in missing.values()
     ]
     columns = ("id", "kind", "owner_id", "reference", "currency", "created_at")
-    inserted = _insert_rows(Account._meta.db_table, columns, rows, ignore=True) if rows else 0
+    inserted = _insert_rows(Account, columns, rows, ignore=True) if rows else 0
     if inserted == len(rows):
         found.update(missing)
     else:  # some were made before, or by a concurrent call: read each one's row
@@ -103,30 +103,42 @@ def accounts_for(keys: Sequence[AccountKey]) -> list[Account]:
 
 
 def _insert_rows(
-    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, ignore: bool = False
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, ignore: bool = False
 ) -> int:
-    """Insert rows of database-ready values with multi-row INSERTs; return how many went in.
+    """Insert rows of database-ready values into `model`'s table; return how many went in.
 
     The ledger's hot path (see docs/performance.md): the rows `bulk_create` would write,
     without the ORM building a model instance and preparing each value per row, which cost
     more than the database's own work. Ids and times go through `_db_uuid` / `_db_time`. With
     `ignore`, a row that would break a unique constraint is skipped (`ON CONFLICT DO NOTHING`,
     which PostgreSQL and SQLite both speak).
+
+    PostgreSQL gets one statement of one array per column (`SELECT … FROM unnest(…)`): its text
+    is the same whatever the number of rows, so psycopg parses it once, where a multi-row VALUES
+    of more than 50 parameters is parsed again on every call. SQLite gets multi-row VALUES.
     """
+    table = model._meta.db_table
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    # Statements under 4 KB, which psycopg parses once and caches (and SQLite's 999 parameters).
-    per_statement = max(1, min(3500 // (len(one) + 2), 999 // len(columns)))
     suffix = " ON CONFLICT DO NOTHING" if ignore else ""
-    inserted = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = {f.column: f.db_type(connection) for f in model._meta.concrete_fields}
+            arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){suffix}",  # noqa: S608 - our names
+                [list(values) for values in zip(*rows, strict=True)],
+            )
+            return int(cursor.rowcount)
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        per_statement = 999 // len(columns)  # SQLite's default limit of parameters
+        inserted = 0
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             values = ", ".join([one] * len(chunk))
             params = [value for row in chunk for value in row]
             cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values}{suffix}", params)  # noqa: S608 - our names
             inserted += cursor.rowcount
-    return inserted
+        return inserted
 
 
 def _db_uuid(value: UUID) -> Any:
@@ -323,13 +335,15 @@ def _entries_write(fresh: list[_Checked]) -> None:
     posting's entry is open on insert, and each entry's sum when it turns posted)."""
     if not fresh:
         return
-    _insert_rows(JournalEntry._meta.db_table, ENTRY_COLUMNS, [item.entry_values for item in fresh])
-    _insert_rows(
-        Posting._meta.db_table, POSTING_COLUMNS, [values for item in fresh for values in item.posting_values]
-    )
+    _insert_rows(JournalEntry, ENTRY_COLUMNS, [item.entry_values for item in fresh])
+    _insert_rows(Posting, POSTING_COLUMNS, [values for item in fresh for values in item.posting_values])
     ids = [item.entry_values[0] for item in fresh]
     table, status = JournalEntry._meta.db_table, EntryStatus.POSTED.value
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one array: one statement text for any batch
+            sql = f"UPDATE {table} SET status = %s WHERE id = ANY(%s::uuid[])"  # noqa: S608 - our names
+            cursor.execute(sql, [status, ids])
+            return
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join(["%s"] * len(chunk))
