@@ -102,6 +102,9 @@ def accounts_for(keys: Sequence[AccountKey]) -> list[Account]:
     return [found[i] for i in range(len(wanted))]
 
 
+PSYCOPG_CACHED_PARAMS = 50  # psycopg caches the parsing of statements with at most this many
+
+
 def _insert_rows(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, ignore: bool = False
 ) -> int:
@@ -113,15 +116,15 @@ def _insert_rows(
     `ignore`, a row that would break a unique constraint is skipped (`ON CONFLICT DO NOTHING`,
     which PostgreSQL and SQLite both speak).
 
-    PostgreSQL gets one statement of one array per column (`SELECT … FROM unnest(…)`): its text
-    is the same whatever the number of rows, so psycopg parses it once, where a multi-row VALUES
-    of more than 50 parameters is parsed again on every call. SQLite gets multi-row VALUES.
+    Multi-row VALUES, except for a batch on PostgreSQL: one array per column (`SELECT … FROM
+    unnest(…)`), whose text is the same whatever the number of rows, so psycopg parses it once,
+    where it parses a statement of more than 50 parameters again on every call.
     """
     table = model._meta.db_table
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     suffix = " ON CONFLICT DO NOTHING" if ignore else ""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(rows) * len(columns) > PSYCOPG_CACHED_PARAMS:
             types = {f.column: f.db_type(connection) for f in model._meta.concrete_fields}
             arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
             cursor.execute(
@@ -340,7 +343,7 @@ def _entries_write(fresh: list[_Checked]) -> None:
     ids = [item.entry_values[0] for item in fresh]
     table, status = JournalEntry._meta.db_table, EntryStatus.POSTED.value
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # one array: one statement text for any batch
+        if connection.vendor == "postgresql" and len(ids) > PSYCOPG_CACHED_PARAMS:  # as _insert_rows
             sql = f"UPDATE {table} SET status = %s WHERE id = ANY(%s::uuid[])"  # noqa: S608 - our names
             cursor.execute(sql, [status, ids])
             return
