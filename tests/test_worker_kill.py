@@ -57,10 +57,10 @@ from django.db import connection
 
 
 def pause_after(insert):
-    def wrapped(table, columns, rows, **kwargs):
-        inserted = insert(table, columns, rows, **kwargs)
+    def wrapped(model, columns, rows, **kwargs):
+        inserted = insert(model, columns, rows, **kwargs)
         marker = os.environ.get("BARNRAISE_TEST_PAUSE_MARKER")
-        if not (marker and table == "ledger_journalentry"):
+        if not (marker and model._meta.db_table == "ledger_journalentry"):
             return inserted
         releases = [dict(zip(columns, row)) for row in rows if dict(zip(columns, row))["kind"] == "release"]
         if not releases:
