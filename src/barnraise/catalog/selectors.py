@@ -1,8 +1,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,6 +72,49 @@ def category_by_slug(slug: str) -> Category:
     return category
 
 
+@dataclass(frozen=True)
+class CategoryPaths:
+    """The category tree as a search reads it: each slug's path, each path's attribute schema."""
+
+    path_by_slug: dict[str, str]
+    schemas: list[tuple[str, list[dict[str, Any]]]]  # (path, attribute_schema), in path order
+
+    def attributes_under(self, path: str) -> dict[str, dict[str, Any]]:
+        """The attributes defined at `path` and below, by name; the first in path order wins."""
+        found: dict[str, dict[str, Any]] = {}
+        for node_path, schema in self.schemas:
+            if node_path.startswith(path):
+                for definition in schema:
+                    found.setdefault(definition["name"], definition)
+        return found
+
+
+# Every search that names a category reads the tree, and operators change it seldom: each
+# process keeps a copy for this long, dropped at once when this process saves or deletes a
+# category (catalog.apps connects the signals); another process sees a change within the TTL.
+CATEGORY_PATHS_SECONDS = 30.0
+_category_paths: dict[str, tuple[float, CategoryPaths]] = {}
+
+
+def category_paths() -> CategoryPaths:
+    key = str(connection.settings_dict.get("NAME"))
+    cached = _category_paths.get(key)
+    now = monotonic()
+    if cached is not None and now - cached[0] < CATEGORY_PATHS_SECONDS:
+        return cached[1]
+    rows = list(Category.objects.order_by("path").values_list("slug", "path", "attribute_schema"))
+    paths = CategoryPaths(
+        path_by_slug={slug: path for slug, path, _schema in rows},
+        schemas=[(path, list(schema or [])) for _slug, path, schema in rows],
+    )
+    _category_paths[key] = (now, paths)
+    return paths
+
+
+def category_paths_forget(**_: Any) -> None:
+    _category_paths.clear()
+
+
 def categories_all(*, after_path: str | None = None, limit: int = 1000) -> list[Category]:
     qs = Category.objects.select_related("parent").order_by("path")
     if after_path is not None:
@@ -90,13 +135,10 @@ def listings_by_author(*, user: User) -> list[Listing]:
 
 
 def category_filterable_attributes(*, category: Category) -> list[dict[str, Any]]:
-    """The filterable attribute definitions of `category` and its subcategories, first one wins."""
-    found: dict[str, dict[str, Any]] = {}
-    for node in Category.objects.filter(path__startswith=category.path).order_by("path"):
-        for definition in node.attribute_schema:
-            if definition.get("filterable"):
-                found.setdefault(definition["name"], definition)
-    return list(found.values())
+    """The filterable attribute definitions of `category` and its subcategories, as search
+    reads them: the first definition of a name wins."""
+    found = category_paths().attributes_under(category.path)
+    return [definition for definition in found.values() if definition.get("filterable")]
 
 
 @dataclass(frozen=True)

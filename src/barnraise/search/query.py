@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from barnraise.api.pagination import decode_cursor
 from barnraise.catalog.attributes import filter_value
-from barnraise.catalog.models import Category, Kind
+from barnraise.catalog.models import Kind
+from barnraise.catalog.selectors import category_paths
 from barnraise.errors import InvalidInput, NaiveDatetime
 from barnraise.money import check_currency
 
@@ -154,10 +155,7 @@ def _attributes(params: Mapping[str, str], query: SearchQuery) -> None:
         return
     if not query.category_path:
         raise _error(names[0], _("Attribute filters need a category."))
-    schema: dict[str, dict[str, Any]] = {}
-    for category in Category.objects.filter(path__startswith=query.category_path):
-        for definition in category.attribute_schema:
-            schema.setdefault(definition["name"], definition)
+    schema = category_paths().attributes_under(query.category_path)
     for key in names:
         definition = schema.get(key[5:])
         if definition is None or not definition.get("filterable"):
@@ -178,7 +176,7 @@ def parse(params: Mapping[str, str]) -> SearchQuery:
             raise _error("kind", _("Choose one of: %s.") % ", ".join(Kind.values))
         query.kind = str(params["kind"])
     if params.get("category"):
-        path = Category.objects.filter(slug=params["category"]).values_list("path", flat=True).first()
+        path = category_paths().path_by_slug.get(str(params["category"]))
         if path is None:
             raise _error("category", _("No category with this slug."))
         query.category_path = path

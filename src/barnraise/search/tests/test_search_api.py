@@ -95,6 +95,27 @@ def test_attribute_filters_are_typed_by_the_schema(api, add):
     assert titles(api.get("/api/v1/listings?category=bikes&attr.gears=21")) == ["Large bike"]
 
 
+def test_a_category_edited_by_the_operator_is_searched_by_at_once(api, add):
+    """Searches keep the category tree in memory (catalog.selectors.category_paths); saving or
+    deleting a category drops that copy."""
+    from barnraise.catalog.models import Category
+
+    add("Small e-bike", attributes={"frame_size": "S", "electric": True, "gears": 7})
+    assert api.get("/api/v1/listings?category=bikes&attr.frame_size=S").status_code == 200
+    bikes = Category.objects.get(slug="bikes")
+    bikes.attribute_schema = [
+        {**d, "filterable": False} if d["name"] == "frame_size" else d for d in bikes.attribute_schema
+    ]
+    bikes.save()
+    refused = api.get("/api/v1/listings?category=bikes&attr.frame_size=S")
+    assert refused.status_code in (400, 422)
+    assert "attr.frame_size" in refused.json()["error"]["details"]
+    trikes = Category.objects.create(slug="trikes", name="Trikes", parent=bikes.parent)
+    assert api.get("/api/v1/listings?category=trikes").status_code == 200
+    trikes.delete()
+    assert "category" in api.get("/api/v1/listings?category=trikes").json()["error"]["details"]
+
+
 def test_rating_sort_puts_unrated_last(api, add):
     a, b, c = add("A"), add("B"), add("C")
     Listing.objects.filter(pk=a.pk).update(rating_score=3.5)
