@@ -26,7 +26,6 @@ from barnraise.search.backends.base import (
     Dialect,
     Row,
     build,
-    summaries_sql,
     walk_window,
     weekly_plans_sql,
 )
@@ -53,7 +52,7 @@ class Results:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """What a search result shows, read by one hand-written statement (see summaries_sql)."""
+    """What a search result shows, read by one hand-written statement (backends.base.SUMMARIES)."""
 
     id: int
     public_id: str  # UUIDs as their canonical text: the API sends them as text anyway
@@ -298,9 +297,7 @@ def listing_summaries_search(query: SearchQuery) -> SummaryResults:
     rows, cursor = _page(query)
     if not rows:
         return SummaryResults([], cursor)
-    with connection.cursor() as db:
-        db.execute(summaries_sql(len(rows)), [r.id for r in rows])
-        found = {record[0]: record for record in db.fetchall()}
+    found = {record[0]: record for record in dialect().summaries([r.id for r in rows])}
     hits = []
     for row in rows:
         record = found.get(row.id)

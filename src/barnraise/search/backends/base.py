@@ -71,6 +71,10 @@ class Dialect(Protocol):
 
     def attribute(self, name: str, value: Any) -> tuple[str, list[Any]]: ...
 
+    def summaries(self, ids: list[int]) -> list[tuple[Any, ...]]:
+        """The SUMMARY_COLUMNS of these listings, in no particular order."""
+        ...
+
 
 def radius_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
     """A lat/lng box around a circle, for the B-tree index before the exact distance test."""
@@ -103,18 +107,19 @@ SUMMARY_COLUMNS = (
 )
 
 
+SUMMARIES = (
+    f"SELECT {SUMMARY_COLUMNS} FROM catalog_listing l "
+    "JOIN catalog_category c ON c.id = l.category_id "
+    "JOIN accounts_user u ON u.id = l.author_id "
+    "LEFT JOIN catalog_photo p ON p.id = ("
+    "SELECT p1.id FROM catalog_photo p1 WHERE p1.listing_id = l.id "
+    "ORDER BY p1.position, p1.id LIMIT 1) "
+)
+
+
 def summaries_sql(count: int) -> str:
     """The summaries of `count` listing ids (given as parameters), in no particular order."""
-    marks = ", ".join(["%s"] * count)
-    return (
-        f"SELECT {SUMMARY_COLUMNS} FROM catalog_listing l "
-        "JOIN catalog_category c ON c.id = l.category_id "
-        "JOIN accounts_user u ON u.id = l.author_id "
-        "LEFT JOIN catalog_photo p ON p.id = ("
-        "SELECT p1.id FROM catalog_photo p1 WHERE p1.listing_id = l.id "
-        "ORDER BY p1.position, p1.id LIMIT 1) "
-        f"WHERE l.id IN ({marks})"
-    )
+    return SUMMARIES + f"WHERE l.id IN ({', '.join(['%s'] * count)})"
 
 
 def weekly_plans_sql(ids: int, weekdays: int) -> str:

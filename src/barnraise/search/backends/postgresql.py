@@ -3,7 +3,13 @@
 import json
 from typing import Any
 
-from barnraise.search.backends.base import Dialect
+import psycopg
+from django.db import connection
+
+from barnraise.search.backends.base import SUMMARIES, Dialect
+
+# One text for any number of ids, so one prepared statement per connection.
+SUMMARIES_BY_ARRAY = SUMMARIES + "WHERE l.id = ANY(%s::bigint[])"
 
 
 def ts_query(words: list[str], prefix: bool = True) -> str:
@@ -41,3 +47,15 @@ class PostgresDialect(Dialect):
 
     def attribute(self, name: str, value: Any) -> tuple[str, list[Any]]:
         return "l.attributes @> %s::jsonb", [json.dumps({name: value})]
+
+    def summaries(self, ids: list[int]) -> list[tuple[Any, ...]]:
+        """Through a prepared statement: Django's cursors bind parameters client-side and never
+        prepare, so PostgreSQL would plan this four-table join on every search (0.3-0.5 ms of
+        server CPU, more than running it). Its plan does not depend on the ids, so the generic
+        plan PostgreSQL keeps after the first runs is the right one. The statement runs on
+        Django's connection, in its transaction, but is not in Django's query log. (A pooler in
+        transaction mode must support prepared statements: PgBouncer 1.21 or later.)"""
+        connection.ensure_connection()
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(SUMMARIES_BY_ARRAY, [ids], prepare=True)
+            return list(cursor.fetchall())

@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from barnraise.search.backends.base import EARTH_KM, Dialect
+from django.db import connection
+
+from barnraise.search.backends.base import EARTH_KM, Dialect, summaries_sql
 from barnraise.search.index import SQLITE_TABLE
 
 
@@ -45,3 +47,9 @@ class SqliteDialect(Dialect):
         if isinstance(value, bool):
             value = 1 if value else 0
         return "json_extract(l.attributes, %s) = %s", [f'$."{name}"', value]
+
+    def summaries(self, ids: list[int]) -> list[tuple[Any, ...]]:
+        # sqlite3 keeps each connection's recent statements prepared: nothing to add.
+        with connection.cursor() as cursor:
+            cursor.execute(summaries_sql(len(ids)), ids)
+            return list(cursor.fetchall())
