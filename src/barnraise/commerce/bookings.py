@@ -11,12 +11,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from barnraise.catalog.availability import Slot, Span, free_seats, local_date_range
 from barnraise.catalog.models import Calendar, Listing
 from barnraise.commerce.models import Booking, Transaction
+from barnraise.db import as_uuid, aware, db_time, db_uuid, marks
 from barnraise.errors import InvalidInput, NaiveDatetime, NotAvailable
 
 
@@ -81,15 +82,28 @@ def taken_on(
     Each booking blocks [its start − buffer, blocked_until): a new booking must keep the buffer
     on both sides.
     """
-    rows = Booking.objects.filter(
-        Q(status=Booking.Status.PENDING) | Q(status=Booking.Status.ACCEPTED),
-        calendar_id__in=calendar_ids,
-        start__lt=end + buffer,
-        blocked_until__gt=start,
-    ).values_list("calendar_id", "start", "blocked_until", "seats")
+    if not calendar_ids:
+        return {}
+    # Hand-written: search runs this for every page with a window, and the ORM took ten times
+    # as long to build the query as the database to answer it.
+    sql = (
+        "SELECT calendar_id, start, blocked_until, seats FROM commerce_booking "  # noqa: S608 - our names
+        f"WHERE calendar_id IN ({marks(len(calendar_ids))}) AND status IN (%s, %s) "
+        "AND start < %s AND blocked_until > %s"
+    )
+    params = [
+        *(db_uuid(as_uuid(c)) for c in calendar_ids),
+        Booking.Status.PENDING.value,
+        Booking.Status.ACCEPTED.value,
+        db_time(end + buffer),
+        db_time(start),
+    ]
     found: dict[Any, list[Span]] = {}
-    for calendar_id, begin, until, seats in rows:
-        found.setdefault(calendar_id, []).append(Span(begin - buffer, until, seats))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for calendar_id, begin, until, seats in cursor.fetchall():
+            spans = found.setdefault(as_uuid(calendar_id), [])
+            spans.append(Span(aware(begin) - buffer, aware(until), seats))
     return found
 
 

@@ -19,6 +19,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
+from barnraise.db import db_time, db_uuid
 from barnraise.errors import InvalidInput
 from barnraise.ledger.errors import CurrencyMismatch, IdempotencyKeyReused, InsufficientFunds, UnbalancedEntry
 from barnraise.ledger.models import (
@@ -84,12 +85,12 @@ def accounts_for(keys: Sequence[AccountKey]) -> list[Account]:
     missing = {i: Account(**fields) for i, fields in enumerate(wanted) if i not in found}
     rows = [
         (
-            _db_uuid(a.pk),
+            db_uuid(a.pk),
             a.kind,
-            _db_uuid(a.owner_id) if a.owner_id else None,
+            db_uuid(a.owner_id) if a.owner_id else None,
             a.reference,
             a.currency,
-            _db_time(a.created_at),
+            db_time(a.created_at),
         )
         for a in missing.values()
     ]
@@ -112,7 +113,7 @@ def _insert_rows(
 
     The ledger's hot path (see docs/performance.md): the rows `bulk_create` would write,
     without the ORM building a model instance and preparing each value per row, which cost
-    more than the database's own work. Ids and times go through `_db_uuid` / `_db_time`. With
+    more than the database's own work. Ids and times go through `barnraise.db`. With
     `ignore`, a row that would break a unique constraint is skipped (`ON CONFLICT DO NOTHING`,
     which PostgreSQL and SQLite both speak).
 
@@ -142,14 +143,6 @@ def _insert_rows(
             cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values}{suffix}", params)  # noqa: S608 - our names
             inserted += cursor.rowcount
         return inserted
-
-
-def _db_uuid(value: UUID) -> Any:
-    return value if connection.features.has_native_uuid_field else value.hex
-
-
-def _db_time(value: datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
 
 
 def _fingerprint(kind: str, reference: str, memo: str, lines: Sequence[Line]) -> str:
@@ -247,7 +240,7 @@ def _checked(new: NewEntry, created_at: datetime) -> _Checked:
         fingerprint=fingerprint,
         created_at=created_at,
     )
-    entry_id = _db_uuid(row.pk)
+    entry_id = db_uuid(row.pk)
     return _Checked(
         entry=new,
         lines=lines,
@@ -261,10 +254,10 @@ def _checked(new: NewEntry, created_at: datetime) -> _Checked:
             new.memo,
             new.idempotency_key,
             fingerprint,
-            _db_time(created_at),
+            db_time(created_at),
         ),
         posting_values=[
-            (entry_id, _db_uuid(account.pk), money.amount_minor, money.currency) for account, money in lines
+            (entry_id, db_uuid(account.pk), money.amount_minor, money.currency) for account, money in lines
         ],
     )
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 from barnraise.accounts.models import User
 from barnraise.api.pagination import encode_cursor
 from barnraise.catalog.availability import Slot, Span, free_seats, taken_for
-from barnraise.catalog.models import AvailabilityException, Listing
+from barnraise.catalog.models import Listing
 from barnraise.catalog.selectors import listings_with_relations
+from barnraise.db import as_uuid, aware, db_time
 from barnraise.search.backends import dialect
 from barnraise.search.backends.base import (
     CANDIDATE_COUNT,
@@ -26,6 +27,7 @@ from barnraise.search.backends.base import (
     Dialect,
     Row,
     build,
+    exceptions_sql,
     walk_window,
     weekly_plans_sql,
 )
@@ -170,13 +172,12 @@ def _free_ids(rows: list[Row], query: SearchQuery) -> set[int]:
     for listing_id, weekday, slot_start, slot_end, seats in _weekly_plans(ids, start, end):
         slots.setdefault(listing_id, []).append(Slot(weekday, slot_start, slot_end, seats))
     exceptions: dict[int, list[Span]] = {}
-    overrides = AvailabilityException.objects.filter(
-        listing_id__in=ids, start__lt=end, end__gt=start
-    ).values_list("listing_id", "start", "end", "seats")
-    for listing_id, exc_start, exc_end, seats in overrides:
-        exceptions.setdefault(listing_id, []).append(Span(exc_start, exc_end, seats))
+    with connection.cursor() as cursor:
+        cursor.execute(exceptions_sql(len(ids)), [*ids, db_time(end), db_time(start)])
+        for listing_id, exc_start, exc_end, seats in cursor.fetchall():
+            exceptions.setdefault(listing_id, []).append(Span(aware(exc_start), aware(exc_end), seats))
     # Seats already held by bookings (commerce registers how to read them with catalog).
-    calendars = {r.id: None if r.calendar_id is None else _as_uuid(r.calendar_id) for r in rows}
+    calendars = {r.id: None if r.calendar_id is None else as_uuid(r.calendar_id) for r in rows}
     taken = taken_for(list(calendars.values()), start, end)
     zones: dict[str, ZoneInfo] = {}
     free = set()
@@ -212,15 +213,11 @@ def _weekly_plans(ids: list[int], start: datetime, end: datetime) -> list[tuple[
     with connection.cursor() as cursor:
         cursor.execute(weekly_plans_sql(len(ids), len(weekdays)), [*ids, *weekdays])
         found = cursor.fetchall()
-    # SQLite returns times as text, PostgreSQL as datetime.time.
+    parse = time.fromisoformat
     return [
-        (listing_id, weekday, _time(slot_start), _time(slot_end), seats)
+        (listing_id, weekday, parse(slot_start), parse(slot_end), seats)
         for listing_id, weekday, slot_start, slot_end, seats in found
     ]
-
-
-def _time(value: Any) -> time:
-    return value if isinstance(value, time) else time.fromisoformat(str(value))
 
 
 def first_batch(query: SearchQuery) -> int:
@@ -270,10 +267,6 @@ def listings_search(query: SearchQuery) -> Results:
     listings = listings_with_relations().in_bulk([r.id for r in rows])
     hits = [Hit(listings[r.id], _km(r)) for r in rows if r.id in listings]
     return Results(hits, cursor)
-
-
-def _as_uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _uuid(value: Any) -> str:

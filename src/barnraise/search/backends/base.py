@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from barnraise.db import marks
 from barnraise.search.query import SearchQuery
 
 EARTH_KM = 6371.0088
@@ -119,15 +120,24 @@ SUMMARIES = (
 
 def summaries_sql(count: int) -> str:
     """The summaries of `count` listing ids (given as parameters), in no particular order."""
-    return SUMMARIES + f"WHERE l.id IN ({', '.join(['%s'] * count)})"
+    return SUMMARIES + f"WHERE l.id IN ({marks(count)})"
 
 
 def weekly_plans_sql(ids: int, weekdays: int) -> str:
-    """Weekly-plan slots of `ids` listing ids on `weekdays` weekdays (both given as parameters)."""
+    """Weekly-plan slots of `ids` listing ids on `weekdays` weekdays (both given as parameters).
+    The times come as text, parsed by time.fromisoformat: the driver's own conversion (Django's
+    regular expression on SQLite) cost more than the query."""
     return (
-        'SELECT listing_id, weekday, start, "end", seats FROM catalog_weeklyslot '
-        f"WHERE listing_id IN ({', '.join(['%s'] * ids)}) "
-        f"AND weekday IN ({', '.join(['%s'] * weekdays)})"
+        'SELECT listing_id, weekday, CAST(start AS TEXT), CAST("end" AS TEXT), seats FROM catalog_weeklyslot '
+        f"WHERE listing_id IN ({marks(ids)}) AND weekday IN ({marks(weekdays)})"
+    )
+
+
+def exceptions_sql(ids: int) -> str:
+    """Dated exceptions of `ids` listing ids that overlap a window (its end, then its start)."""
+    return (
+        'SELECT listing_id, start, "end", seats FROM catalog_availabilityexception '
+        f'WHERE listing_id IN ({marks(ids)}) AND start < %s AND "end" > %s'
     )
 
 
