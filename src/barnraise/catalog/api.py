@@ -26,7 +26,7 @@ from barnraise.markup import render_markdown
 from barnraise.money import Money
 from barnraise.search import query as search_query
 from barnraise.search import selectors as search_selectors
-from barnraise.search.api import SearchParams
+from barnraise.search.api import SEARCH_PARAMETERS
 
 router = Router(tags=["listings"])
 categories_router = Router(tags=["listings"])
@@ -129,8 +129,14 @@ def _fields(data: ListingIn | ListingPatch) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None or k in ("deadline", "max_units")}
 
 
-@router.get("", auth=bearer_or_anonymous, response=Page[ListingSummaryOut], summary="Search listings")
-def listings_search(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
+@router.get(
+    "",
+    auth=bearer_or_anonymous,
+    response=Page[ListingSummaryOut],
+    summary="Search listings",
+    openapi_extra={"parameters": SEARCH_PARAMETERS},
+)
+def listings_search(request: HttpRequest) -> HttpResponse:
     """Text, kind, category, place (point and radius, or the map's bbox), price, a window of
     free time, and `attr.<name>=value` for a category's filterable attributes. Keyset paging.
     Each result is a summary; GET /listings/{id} has the description, rules and photos."""

@@ -34,6 +34,20 @@ class SearchParams(Schema):
     cursor: str | None = None
 
 
+# GET /api/v1/listings documents these without ninja parsing them into SearchParams on every
+# search (search.query.parse reads the query string itself): 0.2-0.3 ms a request.
+SEARCH_PARAMETERS = [
+    {
+        "in": "query",
+        "name": name,
+        "required": False,
+        "schema": {"type": "string"},
+        **({"description": field.description} if field.description else {}),
+    }
+    for name, field in SearchParams.model_fields.items()
+]
+
+
 class SavedSearchIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     params: dict[str, str] = Field(description='The search\'s query parameters, e.g. {"q": "bike"}.')
