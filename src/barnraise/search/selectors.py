@@ -165,6 +165,8 @@ def id_floors(query: SearchQuery, d: Dialect, cursor: Any) -> Iterator[int | Non
 def _free_ids(rows: list[Row], query: SearchQuery) -> set[int]:
     """Ids among `rows` with `query.seats` free for the whole window, within their rules."""
     assert query.window is not None  # noqa: S101 - only called with a window
+    if not rows:  # (an empty IN list is an error on PostgreSQL)
+        return set()
     start, end = query.window
     now = timezone.now()
     ids = [r.id for r in rows]
