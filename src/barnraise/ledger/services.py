@@ -7,6 +7,7 @@ moves exactly when the transition commits, and not at all if it rolls back.
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,7 +127,12 @@ def _insert_rows(
     suffix = " ON CONFLICT DO NOTHING" if ignore else ""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) * len(columns) > PSYCOPG_CACHED_PARAMS:
-            types = {f.column: f.db_type(connection) for f in model._meta.concrete_fields}
+            # Element types without their length: an explicit cast to varchar(80) would cut a
+            # longer value, where the INSERT's own assignment refuses it, as VALUES does.
+            types = {
+                f.column: re.sub(r"\(\d+\)", "", str(f.db_type(connection)))
+                for f in model._meta.concrete_fields
+            }
             arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){suffix}",  # noqa: S608 - our names
@@ -223,11 +229,17 @@ ENTRY_COLUMNS = ("id", "kind", "status", "reference", "memo", "idempotency_key",
 POSTING_COLUMNS = ("entry_id", "account_id", "amount_minor", "currency")
 
 
+TEXT_LIMITS = {"reference": 80, "memo": 200}  # JournalEntry's max_length
+
+
 def _checked(new: NewEntry, created_at: datetime) -> _Checked:
     if new.kind not in EntryKind.values:
         raise InvalidInput(details={"kind": [_("Not a journal entry kind.")]})
     if not new.idempotency_key or len(new.idempotency_key) > 255:
         raise InvalidInput(details={"idempotency_key": [_("Give a key of 1 to 255 characters.")]})
+    for name, limit in TEXT_LIMITS.items():  # SQLite does not hold a text to its column's length
+        if len(getattr(new, name)) > limit:
+            raise InvalidInput(details={name: [_("At most %d characters.") % limit]})
     lines = [(account, money) for account, money in new.lines if money.amount_minor != 0]
     _lines_check(lines)
     fingerprint = _fingerprint(new.kind, new.reference, new.memo, lines)

@@ -1,5 +1,7 @@
 """Ledger services: accounts, balanced entries, idempotency, funds, snapshots and verification."""
 
+import dataclasses
+
 import pytest
 from click.testing import CliRunner
 
@@ -301,3 +303,20 @@ def test_a_run_total_that_lies_is_caught_by_the_trial_balance_and_by_verify(make
     problems = ledger_verify().problems
     assert any("snapshot total of member_available EUR" in p for p in problems)
     assert any("trial balance is not zero" in p for p in problems)
+
+
+def test_a_batch_keeps_memos_whole_and_refuses_one_too_long(make_user, fund):
+    # ten entries: enough parameters for PostgreSQL's array inserts
+    member = make_user()
+    fund(member, 1000)
+    batch = [_payout(member, 10, f"m{i}") for i in range(10)]
+    batch[3] = dataclasses.replace(batch[3], memo="m" * 200)
+    entries_post(batch)
+    assert JournalEntry.objects.get(idempotency_key="m3").memo == "m" * 200
+    before = (JournalEntry.objects.count(), Posting.objects.count())
+    longer = [_payout(member, 10, f"n{i}") for i in range(10)]
+    longer[5] = dataclasses.replace(longer[5], memo="n" * 201)
+    with pytest.raises(InvalidInput) as refused:
+        entries_post(longer)
+    assert "memo" in refused.value.details
+    assert (JournalEntry.objects.count(), Posting.objects.count()) == before
