@@ -10,13 +10,13 @@ from django.test import Client
 
 from barnraise.accounts.models import User
 from barnraise.accounts.services import token_create
-from barnraise.catalog.selectors import category_paths_forget
+from barnraise.catalog.selectors import category_paths_clear
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     cache.clear()  # rate-limit counters must not leak between tests
-    category_paths_forget()  # nor the categories of a rolled-back test
+    category_paths_clear()  # nor the categories of a rolled-back test
 
 
 @pytest.fixture(autouse=True)
