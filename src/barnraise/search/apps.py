@@ -14,6 +14,6 @@ class SearchConfig(AppConfig):
         # SQLite drops a table's triggers when a migration rebuilds it; re-create them (set-up,
         # not business logic) so the text index never falls out of step.
         post_migrate.connect(index.ensure_after_migrate)
-        connection_created.connect(index.tune_connection)
+        connection_created.connect(index.tune_sqlite_connection)
         lifecycle.register_export("saved_searches", selectors.saved_searches_export_for)
         lifecycle.register_deletion(services.saved_searches_delete_for)

@@ -85,19 +85,8 @@ def rebuild() -> None:
 SQLITE_READ_PRAGMAS = ("PRAGMA cache_size = -32768", "PRAGMA mmap_size = 4294967296")
 
 
-# Django turns psycopg's preparing off (prepare_threshold None), which also refuses a statement
-# that asks for it (`execute(..., prepare=True)`). A threshold no statement reaches keeps the
-# automatic preparing off and lets the search's summaries ask (backends/postgresql.py).
-PREPARE_ONLY_WHEN_ASKED = 2**31
-
-
-def tune_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """connection_created: on SQLite a bigger page cache and a memory map; on PostgreSQL,
-    statements prepared when they ask to be."""
-    if connection.vendor == "postgresql":
-        if connection.connection.prepare_threshold is None:
-            connection.connection.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
-        return
+def tune_sqlite_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """connection_created: a bigger page cache and a memory map for SQLite connections."""
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:

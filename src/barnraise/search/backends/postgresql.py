@@ -1,12 +1,15 @@
 """PostgreSQL: a weighted tsvector with GIN, and a PostGIS geography point with GiST."""
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import psycopg
 from django.db import connection
 
 from barnraise.search.backends.base import SUMMARIES, Dialect
+
+T = TypeVar("T")
 
 # One text for any number of ids, so one prepared statement per connection.
 SUMMARIES_BY_ARRAY = SUMMARIES + "WHERE l.id = ANY(%s::bigint[])"
@@ -56,6 +59,38 @@ class PostgresDialect(Dialect):
         Django's connection, in its transaction, but is not in Django's query log. (A pooler in
         transaction mode must support prepared statements: PgBouncer 1.21 or later.)"""
         connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        raw = connection.connection
+
+        def fetch(cursor: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:
             cursor.execute(SUMMARIES_BY_ARRAY, [ids], prepare=True)
             return list(cursor.fetchall())
+
+        with connection.wrap_database_errors:
+            try:
+                return _preparing(raw, fetch)
+            except psycopg.errors.FeatureNotSupported:
+                # "cached plan must not change result type": a migration changed a column since
+                # this connection prepared the statement. Outside a transaction (the error
+                # aborted any it was in), forget every prepared statement (psycopg does when it
+                # runs DEALLOCATE ALL itself) and prepare it again.
+                if connection.in_atomic_block or not raw.autocommit:
+                    raise
+                _preparing(raw, lambda cursor: cursor.execute("DEALLOCATE ALL", prepare=False))
+                return _preparing(raw, fetch)
+
+
+# Django keeps psycopg's preparing off (prepare_threshold None), which also refuses a statement
+# that asks for it. Around the summaries it is lifted to a threshold no statement reaches, so
+# nothing is prepared unless it asks, and Django's own statements stay out of psycopg's
+# bookkeeping.
+PREPARE_ONLY_WHEN_ASKED = 2**31
+
+
+def _preparing(raw: Any, run: Callable[[psycopg.Cursor[Any]], T]) -> T:
+    threshold = raw.prepare_threshold
+    raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED if threshold is None else threshold
+    try:
+        with psycopg.Cursor(raw) as cursor:
+            return run(cursor)
+    finally:
+        raw.prepare_threshold = threshold

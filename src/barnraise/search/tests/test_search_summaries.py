@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from barnraise.api.schemas import Page
-from barnraise.catalog.models import Photo
+from barnraise.catalog.models import Listing, Photo
 from barnraise.catalog.schemas import ListingSummaryOut
 from barnraise.search.query import parse
 from barnraise.search.selectors import listing_summaries_search, listings_search
@@ -133,3 +133,21 @@ def test_a_stale_newest_id_still_finds_the_newest_listings(api, add, monkeypatch
     add("Lamp 6")
     assert _titles(api, "sort=newest&limit=2") == ["Lamp 6", "Lamp 5"]
     assert _titles(api, "sort=newest&limit=3&kind=rental") == []  # a walk short of a page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_prepares_the_summaries_again_after_a_migration_changes_a_column(add):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    add("Blue bike")
+    query = {"q": "bike"}
+    assert [h.title for h in listing_summaries_search(parse(query)).hits] == ["Blue bike"]
+    # a migration in another process changes a column the prepared statement returns
+    unit = Listing._meta.get_field("unit").max_length
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE catalog_listing ALTER COLUMN unit TYPE varchar({unit + 1})")
+    try:
+        assert [h.title for h in listing_summaries_search(parse(query)).hits] == ["Blue bike"]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE catalog_listing ALTER COLUMN unit TYPE varchar({unit})")
