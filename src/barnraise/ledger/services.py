@@ -229,7 +229,10 @@ ENTRY_COLUMNS = ("id", "kind", "status", "reference", "memo", "idempotency_key",
 POSTING_COLUMNS = ("entry_id", "account_id", "amount_minor", "currency")
 
 
-TEXT_LIMITS = {"reference": 80, "memo": 200}  # JournalEntry's max_length
+# SQLite does not hold a text to its column's length, so entries_post does.
+TEXT_LIMITS = {
+    name: int(getattr(JournalEntry._meta.get_field(name), "max_length", 0)) for name in ("reference", "memo")
+}
 
 
 def _checked(new: NewEntry, created_at: datetime) -> _Checked:
@@ -237,7 +240,7 @@ def _checked(new: NewEntry, created_at: datetime) -> _Checked:
         raise InvalidInput(details={"kind": [_("Not a journal entry kind.")]})
     if not new.idempotency_key or len(new.idempotency_key) > 255:
         raise InvalidInput(details={"idempotency_key": [_("Give a key of 1 to 255 characters.")]})
-    for name, limit in TEXT_LIMITS.items():  # SQLite does not hold a text to its column's length
+    for name, limit in TEXT_LIMITS.items():
         if len(getattr(new, name)) > limit:
             raise InvalidInput(details={name: [_("At most %d characters.") % limit]})
     lines = [(account, money) for account, money in new.lines if money.amount_minor != 0]
