@@ -73,7 +73,7 @@ def set_offer_line_items(ctx: Context) -> None:
 
 
 def reserve_booking(ctx: Context) -> None:
-    bookings.reserve(ctx.tx, ctx.tx.listing)
+    bookings.reserve(ctx.tx, ctx.tx.listing, hold=not ctx.dry_run)
 
 
 def accept_booking(ctx: Context) -> None:

@@ -107,11 +107,16 @@ def taken_on(
     return found
 
 
-def reserve(tx: Transaction, listing: Listing) -> Booking:
-    """Hold `tx.seats` on the listing's calendar for the transaction's window, or NotAvailable."""
+def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking | None:
+    """Hold `tx.seats` on the listing's calendar for the transaction's window, or NotAvailable.
+
+    With hold=False (a dry run) only checks, without the lock: the answer may be stale by the
+    time the deal opens, and the real run checks again under the lock.
+    """
     if listing.calendar_id is None or tx.start is None or tx.end is None:
         raise NotAvailable(_("This listing takes no bookings."))
-    Calendar.objects.select_for_update().get(pk=listing.calendar_id)
+    if hold:
+        Calendar.objects.select_for_update().get(pk=listing.calendar_id)
     buffer = timedelta(minutes=listing.buffer_minutes)
     taken = taken_on([listing.calendar_id], tx.start, tx.end, buffer).get(listing.calendar_id, [])
     slots = [Slot(s.weekday, s.start, s.end, s.seats) for s in listing.weekly_slots.all()]
@@ -128,6 +133,8 @@ def reserve(tx: Transaction, listing: Listing) -> Booking:
     )
     if free < tx.seats:
         raise NotAvailable(details={"free_seats": free})
+    if not hold:
+        return None
     return Booking.objects.create(
         calendar_id=listing.calendar_id,
         transaction=tx,

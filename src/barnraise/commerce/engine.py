@@ -170,8 +170,7 @@ def _apply(
         registry.action(action)(ctx)
     from_state, tx.state = tx.state, step.to
     tx.entered_state_at = tx.updated_at = now
-    tx.save()
-    event = TransactionEvent.objects.create(
+    event = TransactionEvent(
         transaction=tx,
         name=step.name,
         actor_role=role or "",
@@ -182,7 +181,10 @@ def _apply(
         idempotency_key=idempotency_key,
         created_at=now,
     )
-    _reschedule(tx, process, now, is_new=from_state == INITIAL)
+    if not dry_run:  # a dry run shows the event and the state; the actions' writes roll back
+        tx.save()
+        event.save()
+        _reschedule(tx, process, now, is_new=from_state == INITIAL)
     return Outcome(tx, event)
 
 

@@ -157,11 +157,11 @@ def test_a_deal_that_fails_after_the_authorization_voids_it(customer, provider, 
     room = listing()
     real, runs = bookings.reserve, []
 
-    def a_rival_took_it_meanwhile(tx, listing):
+    def a_rival_took_it_meanwhile(tx, listing, *, hold=True):
         runs.append(tx)
         if len(runs) == 2:  # the real run, after the dry run that priced the deal for the card
             raise NotAvailable()
-        return real(tx, listing)
+        return real(tx, listing, hold=hold)
 
     monkeypatch.setattr(bookings, "reserve", a_rival_took_it_meanwhile)
     lost = book(customer, room)
