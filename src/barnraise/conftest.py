@@ -8,15 +8,15 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
 
+from barnraise import copies
 from barnraise.accounts.models import User
 from barnraise.accounts.services import token_create
-from barnraise.catalog.selectors import category_paths_clear
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     cache.clear()  # rate-limit counters must not leak between tests
-    category_paths_clear()  # nor the categories of a rolled-back test
+    copies.clear_all()  # nor the categories or fee rules of a rolled-back test
 
 
 @pytest.fixture(autouse=True)

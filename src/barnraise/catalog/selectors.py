@@ -1,10 +1,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from barnraise.accounts.models import User
 from barnraise.catalog.availability import Slot, Span, day_seats, local_date_range, taken_for
 from barnraise.catalog.models import Category, Listing
+from barnraise.copies import LocalCopy
 from barnraise.errors import InvalidInput, NotFound
 
 
@@ -89,42 +88,20 @@ class CategoryPaths:
         return found
 
 
-# Every search that names a category reads the tree, and operators change it seldom: each
-# process keeps a copy for this long, dropped when this process saves or deletes a category
-# (catalog.apps connects the signals), again once that commits (a search in between may have
-# read the old rows); another process sees a change within the TTL. A copy read while a change
-# was dropping it is not kept (the generation moved).
-CATEGORY_PATHS_SECONDS = 30.0
-_category_paths: dict[str, tuple[float, CategoryPaths]] = {}
-_generation = [0]
-
-
-def category_paths() -> CategoryPaths:
-    key = str(connection.settings_dict.get("NAME"))
-    cached = _category_paths.get(key)
-    now = monotonic()
-    if cached is not None and now - cached[0] < CATEGORY_PATHS_SECONDS:
-        return cached[1]
-    generation = _generation[0]
+def _category_paths_load() -> CategoryPaths:
     rows = list(Category.objects.order_by("path").values_list("slug", "path", "attribute_schema"))
-    paths = CategoryPaths(
+    return CategoryPaths(
         path_by_slug={slug: path for slug, path, _schema in rows},
         schemas=[(path, list(schema or [])) for _slug, path, schema in rows],
     )
-    if generation == _generation[0]:
-        _category_paths[key] = (now, paths)
-    return paths
 
 
-def category_paths_clear() -> None:
-    _generation[0] += 1
-    _category_paths.clear()
+# Every search that names a category reads the tree; catalog.apps connects the signals.
+CATEGORY_PATHS = LocalCopy("category_paths", _category_paths_load)
 
 
-def category_paths_forget(**_: Any) -> None:
-    """post_save / post_delete of a category: now, and again when it commits."""
-    category_paths_clear()
-    transaction.on_commit(category_paths_clear)
+def category_paths() -> CategoryPaths:
+    return CATEGORY_PATHS.get()
 
 
 def categories_all(*, after_path: str | None = None, limit: int = 1000) -> list[Category]:

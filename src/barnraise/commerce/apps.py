@@ -7,8 +7,22 @@ class CommerceConfig(AppConfig):
 
     def ready(self) -> None:
         from barnraise.catalog import availability
-        from barnraise.commerce import actions, bookings, engine, events, notify, registry, timers
+        from barnraise.catalog.models import Category
+        from barnraise.commerce import (
+            actions,
+            bookings,
+            cancellation,
+            engine,
+            events,
+            notify,
+            pricing,
+            registry,
+            timers,
+        )
+        from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule
 
+        pricing.FEE_RULES.connect(FeeRule, FeeAmount, Category)  # a rule follows its category's path
+        cancellation.POLICIES.connect(CancellationPolicy)
         actions.register_builtins()
         registry.load_configured()
         timers.register_handler(engine.TIMER_HANDLER, engine.fire_timed)

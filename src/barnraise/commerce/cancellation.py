@@ -4,11 +4,13 @@ Operators edit policies in the admin. A transaction keeps a snapshot of its list
 so later edits never change a deal already made.
 """
 
+import copy
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from barnraise.commerce.models import CancellationPolicy
+from barnraise.copies import LocalCopy
 
 # Shipped defaults, also created by a data migration: (slug, name, schedule).
 # A schedule lists {hours_before, refund_percent}: cancelling at least that many hours before
@@ -32,11 +34,21 @@ DEFAULTS: list[tuple[str, str, list[dict[str, int]]]] = [
 ]
 
 
+def _policies_load() -> dict[str, dict[str, Any]]:
+    return {
+        policy.slug: {"slug": policy.slug, "name": policy.name, "schedule": policy.schedule}
+        for policy in CancellationPolicy.objects.all()
+    }
+
+
+# Every booking snapshots its listing's policy; commerce.apps connects the signals.
+POLICIES = LocalCopy("cancellation_policies", _policies_load)
+
+
 def snapshot(slug: str) -> dict[str, Any]:
-    policy = CancellationPolicy.objects.filter(slug=slug).first()
-    if policy is None:
-        return {}
-    return {"slug": policy.slug, "name": policy.name, "schedule": policy.schedule}
+    """The policy as the transaction keeps it (a copy: later edits never change a deal)."""
+    found = POLICIES.get().get(slug)
+    return copy.deepcopy(found) if found is not None else {}
 
 
 def refund_percent(policy: dict[str, Any], start: datetime | None, cancelled_at: datetime) -> Decimal:

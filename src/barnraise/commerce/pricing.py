@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from barnraise.catalog.models import Category, Listing
+from barnraise.catalog.models import Listing
 from barnraise.commerce.models import FeeAmount, FeeRule
+from barnraise.copies import LocalCopy
 from barnraise.errors import CurrencyNotSupported
 from barnraise.money import Money
 
@@ -74,35 +74,50 @@ class FeeTerms:
         return base.percent(self.commission_percent)
 
 
-def _ancestor_paths(category: Category) -> list[str]:
-    """'/a/b/c/' -> ['/a/', '/a/b/', '/a/b/c/']."""
-    slugs = [slug for slug in category.path.split("/") if slug]
-    return ["/" + "/".join(slugs[: n + 1]) + "/" for n in range(len(slugs))]
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    path: str  # the category's, "" for the default rule
+    customer_percent: Decimal
+    commission_percent: Decimal
+    amounts: dict[str, FeeAmount]
 
 
-def fee_rule_for(category: Category) -> FeeRule | None:
-    """The active rule of the category or its nearest ancestor, else the default, else None."""
-    rules = FeeRule.objects.filter(
-        Q(category__isnull=True) | Q(category__path__in=_ancestor_paths(category)), active=True
-    ).select_related("category")
-    return max(rules, key=lambda rule: len(rule.category.path) if rule.category else 0, default=None)
+def _rules_load() -> list[_Rule]:
+    """The active rules, the most specific (longest category path) first."""
+    rules = FeeRule.objects.filter(active=True).select_related("category").prefetch_related("amounts")
+    found = [
+        _Rule(
+            path=rule.category.path if rule.category else "",
+            customer_percent=rule.customer_fee_percent,
+            commission_percent=rule.provider_commission_percent,
+            amounts={amounts.currency: amounts for amounts in rule.amounts.all()},
+        )
+        for rule in rules
+    ]
+    return sorted(found, key=lambda rule: -len(rule.path))
+
+
+# Every deal is priced, twice when it takes a card; commerce.apps connects the signals.
+FEE_RULES = LocalCopy("fee_rules", _rules_load)
 
 
 def fee_terms_for(listing: Listing, currency: str) -> FeeTerms | None:
-    """None when no rule applies (a fresh install before the operator sets fees): no fees.
+    """The fees of the active rule of the listing's category or its nearest ancestor, else the
+    default rule's. None when no rule applies (a fresh install before the operator sets fees).
 
     A rule without amounts for `currency` refuses it with 422 `currency_not_supported`.
     """
-    rule = fee_rule_for(listing.category)
+    path = listing.category.path
+    rule = next((r for r in FEE_RULES.get() if path.startswith(r.path)), None)
     if rule is None:
         return None
-    amounts = FeeAmount.objects.filter(rule=rule, currency=currency).first()
+    amounts = rule.amounts.get(currency)
     if amounts is None:
         raise CurrencyNotSupported(details={"currency": currency})
     maximum = amounts.customer_max_minor
     return FeeTerms(
-        customer_percent=rule.customer_fee_percent,
-        commission_percent=rule.provider_commission_percent,
+        customer_percent=rule.customer_percent,
+        commission_percent=rule.commission_percent,
         fixed=Money(amounts.customer_fixed_minor, currency),
         minimum=Money(amounts.customer_min_minor, currency),
         maximum=None if maximum is None else Money(maximum, currency),

@@ -19,6 +19,15 @@ def default_rule():
     return FeeRule.objects.get(category=None, active=True)
 
 
+def edit(rows, **fields):
+    """Change rows as an operator does in the admin: each saved (pricing keeps a copy of the
+    rules, which a save drops)."""
+    for row in rows:
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.save()
+
+
 def book(client, listing, hours=2, **fields):
     start, end = slot(hours=hours)
     body = {
@@ -94,8 +103,10 @@ def test_a_fractional_percentage_is_rounded_once(customer, listing, price, custo
 
 
 def test_a_fractional_rule_percentage(customer, listing):
-    FeeRule.objects.filter(pk=default_rule().pk).update(
-        customer_fee_percent=Decimal("2.75"), provider_commission_percent=Decimal("12.50")
+    edit(
+        FeeRule.objects.filter(pk=default_rule().pk),
+        customer_fee_percent=Decimal("2.75"),
+        provider_commission_percent=Decimal("12.50"),
     )
     bike = listing("sale", price_amount_minor=1234)
     tx = buy(customer, bike).json()
@@ -105,8 +116,10 @@ def test_a_fractional_rule_percentage(customer, listing):
 
 def test_the_service_fee_is_clamped_to_the_minimum_and_maximum(customer, listing):
     # given a minimum above what the percentage gives on a small price
-    FeeAmount.objects.filter(rule=default_rule(), currency="EUR").update(
-        customer_fixed_minor=0, customer_min_minor=100
+    edit(
+        FeeAmount.objects.filter(rule=default_rule(), currency="EUR"),
+        customer_fixed_minor=0,
+        customer_min_minor=100,
     )
     small = listing("sale", price_amount_minor=1000)
     # then the fee is the minimum: 5% of €10.00 is €0.50, below €1.00
@@ -134,8 +147,9 @@ def test_a_category_rule_overrides_the_default_for_its_subcategories(customer, l
     # and a bike elsewhere keeps the default
     bike = listing("sale", category=cats["bikes"], price_amount_minor=200_000)
     assert fees(buy(customer, bike).json())["customer_fee"] == 5000
-    # and when the tools rule is switched off, the default applies there too
-    FeeRule.objects.filter(pk=rule.pk).update(active=False)
+    # and when the tools rule is switched off (saved, as the admin does), the default applies
+    rule.active = False
+    rule.save()
     assert fees(buy(customer, drill).json())["customer_fee"] == 5000
 
 
@@ -203,10 +217,12 @@ def test_changing_a_rule_leaves_existing_transactions_alone(customer, provider, 
     tx = book(customer, room).json()
     before = Transaction.objects.get(pk=tx["id"])
     # when the operator raises the fees
-    FeeRule.objects.filter(pk=default_rule().pk).update(
-        customer_fee_percent=Decimal(20), provider_commission_percent=Decimal(30)
+    edit(
+        FeeRule.objects.filter(pk=default_rule().pk),
+        customer_fee_percent=Decimal(20),
+        provider_commission_percent=Decimal(30),
     )
-    FeeAmount.objects.filter(currency="EUR").update(customer_fixed_minor=999, customer_min_minor=999)
+    edit(FeeAmount.objects.filter(currency="EUR"), customer_fixed_minor=999, customer_min_minor=999)
     # and the deal moves on
     accepted = step(provider, tx["id"], "accept").json()
     # then its stored amounts are the ones it was priced with
