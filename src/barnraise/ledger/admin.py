@@ -92,7 +92,7 @@ class BalanceSnapshotAdmin(ReadOnlyAdmin):
 class ProviderCallAdmin(ReadOnlyAdmin):
     list_display = ("id", "operation", "status", "reference", "attempts", "created_at", "finished_at")
     list_filter = ("operation", "status")
-    search_fields = ("=id", "=reference", "=idempotency_key")
+    search_fields = ("=id", "=reference", "=idempotency_key", "=external_id")
 
 
 @admin.register(SandboxRecord)

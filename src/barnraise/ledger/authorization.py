@@ -23,7 +23,7 @@ from barnraise.money import Money
 def _awaiting(authorization_id: str, payer_id: Any) -> ProviderCall | None:
     """The payer's recorded authorization with this id (one that asked for their confirmation)."""
     return ProviderCall.objects.filter(
-        operation=ProviderOperation.AUTHORIZE, result__id=authorization_id, payload__payer=str(payer_id)
+        operation=ProviderOperation.AUTHORIZE, external_id=authorization_id, payload__payer=str(payer_id)
     ).first()
 
 

@@ -225,6 +225,8 @@ class ProviderCall(models.Model):
         max_length=16, choices=ProviderCallStatus.choices, default=ProviderCallStatus.PENDING
     )
     result = models.JSONField(default=dict, blank=True)
+    # The provider's id of what the call made (an authorization's), to find the call by it.
+    external_id = models.CharField(max_length=255, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=now)

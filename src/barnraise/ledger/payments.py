@@ -261,22 +261,22 @@ def authorize_now(
     finished = timezone.now()
     try:
         with transaction.atomic(durable=True):
-            ProviderCall.objects.get_or_create(
+            # The key is new for every call (its caller adds a fresh id): nothing to look up.
+            ProviderCall.objects.create(
                 idempotency_key=idempotency_key,
-                defaults={
-                    "operation": ProviderOperation.AUTHORIZE,
-                    "reference": reference,
-                    "payload": {
-                        "amount": money_json(amount),
-                        "payment_method": mask_payment_method(payment_method),
-                        "payer": payer,
-                    },
-                    "status": ProviderCallStatus.SUCCEEDED,
-                    "result": authorization.as_json(),
-                    "attempts": 1,
-                    "finished_at": finished,
-                    "reported_at": finished,  # the caller has the answer already
+                operation=ProviderOperation.AUTHORIZE,
+                reference=reference,
+                payload={
+                    "amount": money_json(amount),
+                    "payment_method": mask_payment_method(payment_method),
+                    "payer": payer,
                 },
+                status=ProviderCallStatus.SUCCEEDED,
+                result=authorization.as_json(),
+                external_id=authorization.id,
+                attempts=1,
+                finished_at=finished,
+                reported_at=finished,  # the caller has the answer already
             )
     except Exception:
         provider().void(authorization_id=authorization.id, idempotency_key=f"{idempotency_key}:void")

@@ -246,7 +246,7 @@ def test_authorize_now_runs_outside_any_transaction_and_keeps_only_the_last_four
         "payment_method": "card:…4242",
         "payer": "",
     }
-    assert call.result == authorization.as_json()
+    assert call.result == authorization.as_json() and call.external_id == authorization.id
     for model in (ProviderCall, SandboxRecord):
         for row in model.objects.values():
             assert "4242424242424242" not in str(row) and "4242 4242 4242 4242" not in str(row)
@@ -271,7 +271,7 @@ def test_authorize_now_voids_the_authorization_when_its_record_cannot_be_written
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(ProviderCall.objects, "get_or_create", broken)
+    monkeypatch.setattr(ProviderCall.objects, "create", broken)
     with pytest.raises(DatabaseError):
         authorize_now(
             amount=EUR_50, payment_method=CARD, reference="transaction:8", idempotency_key="tx8:auth"
