@@ -22,6 +22,8 @@ def test_bench_bookings_runs_and_writes_json(tmp_path):
             "sqlite",
             "--seconds",
             "1",
+            "--processes",
+            "2",
             "--output-dir",
             str(tmp_path / "out"),
         ],
@@ -35,7 +37,7 @@ def test_bench_bookings_runs_and_writes_json(tmp_path):
     assert "double bookings: 0" in result.stdout
     (written,) = (tmp_path / "out").glob("bookings-sqlite-*.json")
     payload = json.loads(written.read_text())
-    assert payload["double_bookings"] == 0
+    assert payload["double_bookings"] == 0 and payload["processes"] == 2
     assert [r["layer"] for r in payload["results"]] == [
         "engine (transaction_create)",
         "floor (hand-written SQL)",

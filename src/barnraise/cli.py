@@ -302,6 +302,13 @@ def bench_search(
 )
 @click.option("--seconds", default=20, show_default=True, type=click.IntRange(1, 3600), help="Per layer.")
 @click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Processes the 32 clients are spread over, in both layers (2: like `barnraise serve`'s workers).",
+)
+@click.option(
     "--postgres-url",
     envvar="BENCH_POSTGRES_URL",
     default="postgres://postgres@127.0.0.1:5432/postgres",
@@ -309,7 +316,7 @@ def bench_search(
     help="PostgreSQL server to create barnraise_bench_bookings on.",
 )
 @click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
-def bench_bookings(vendor: str, seconds: int, postgres_url: str, output_dir: str) -> None:
+def bench_bookings(vendor: str, seconds: int, processes: int, postgres_url: str, output_dir: str) -> None:
     """Bookings: 32 clients on 100 hot listings through the engine, beside a hand-written-SQL floor."""
     from pathlib import Path
 
@@ -323,7 +330,7 @@ def bench_bookings(vendor: str, seconds: int, postgres_url: str, output_dir: str
     os.environ["DATABASE_URL"] = target.url
     os.environ["DEBUG"] = "0"
     _django()
-    payload, path = bookings_bench.run(target, seconds, Path(output_dir), click.echo)
+    payload, path = bookings_bench.run(target, seconds, Path(output_dir), click.echo, processes)
     click.echo(bookings_bench.render(payload))
     click.echo(f"JSON: {path}")
 

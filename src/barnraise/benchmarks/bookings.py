@@ -16,6 +16,7 @@ database is created fresh each run: PostgreSQL `barnraise_bench_bookings`, or
 var/bench/bookings.sqlite3. The caller points DATABASE_URL at it before Django starts.
 """
 
+import multiprocessing
 import os
 import random
 import re
@@ -123,30 +124,65 @@ class Tally:
     seconds: float
 
 
-def _threads(work: Callable[[int, float], tuple[Counter[str], list[float]]], seconds: float) -> Tally:
-    barrier = threading.Barrier(CLIENTS)
-    results: list[tuple[Counter[str], list[float]]] = [(Counter(), [])] * CLIENTS
+def _threads(
+    work: Callable[[int, float], tuple[Counter[str], list[float]]], seconds: float, processes: int = 1
+) -> Tally:
+    """Run `work(client, deadline)` for CLIENTS clients, one thread each, spread over
+    `processes` forked processes (as gunicorn's workers would be), all starting together."""
+    if processes > 1:
+        from django.db import connections
+
+        connections.close_all()  # a forked child must open its own
+    start_at = time.time() + 0.5 + 0.1 * processes
+    mine = [list(range(CLIENTS))[p::processes] for p in range(processes)]
+    if processes == 1:
+        parts = [_clients(work, mine[0], start_at, seconds)]
+    else:
+        fork = multiprocessing.get_context("fork")  # the child inherits `work`, a closure
+        answers = fork.SimpleQueue()
+        children = [
+            fork.Process(target=lambda c=clients: answers.put(_clients(work, c, start_at, seconds)))
+            for clients in mine
+        ]
+        for child in children:
+            child.start()
+        parts = [answers.get() for _child in children]
+        for child in children:
+            child.join()
+    outcomes: Counter[str] = Counter()
+    latencies: list[float] = []
+    for counted, timed in parts:
+        outcomes.update(counted)
+        latencies.extend(timed)
+    return Tally(outcomes, latencies, seconds)
+
+
+def _clients(
+    work: Callable[[int, float], tuple[Counter[str], list[float]]],
+    clients: list[int],
+    start_at: float,
+    seconds: float,
+) -> tuple[Counter[str], list[float]]:
+    results: dict[int, tuple[Counter[str], list[float]]] = {}
 
     def run(index: int) -> None:
-        barrier.wait()
+        time.sleep(max(0.0, start_at - time.time()))
         results[index] = work(index, time.monotonic() + seconds)
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
     outcomes: Counter[str] = Counter()
     latencies: list[float] = []
-    for counted, timed in results:
+    for counted, timed in results.values():
         outcomes.update(counted)
         latencies.extend(timed)
-    return Tally(outcomes, latencies, elapsed)
+    return outcomes, latencies
 
 
-def run_engine(listings: list[Any], customers: list[Any], seconds: float) -> Tally:
+def run_engine(listings: list[Any], customers: list[Any], seconds: float, processes: int) -> Tally:
     from django.db import OperationalError, connection
 
     from barnraise.commerce.services import transaction_create
@@ -180,7 +216,7 @@ def run_engine(listings: list[Any], customers: list[Any], seconds: float) -> Tal
             connection.close()
         return outcomes, latencies
 
-    return _threads(work, seconds)
+    return _threads(work, seconds, processes)
 
 
 FLOOR_SCHEMA = [
@@ -211,7 +247,7 @@ def _floor_statements(vendor: str) -> dict[str, str]:
     }
 
 
-def run_floor(t: Target, calendars: list[Any], seconds: float) -> Tally:
+def run_floor(t: Target, calendars: list[Any], seconds: float, processes: int) -> Tally:
     """The same booking by hand, on the raw driver: lock the calendar, count the overlapping
     bookings, and write what the engine writes (the transaction, the booking, the event and the
     expiry timer), in one transaction."""
@@ -259,7 +295,7 @@ def run_floor(t: Target, calendars: list[Any], seconds: float) -> Tally:
                 latencies.append((time.perf_counter() - began) * 1000)
         return outcomes, latencies
 
-    return _threads(work, seconds)
+    return _threads(work, seconds, processes)
 
 
 def _connector(t: Target) -> Callable[[], Any]:
@@ -379,23 +415,26 @@ def tally_row(name: str, tally: Tally) -> dict[str, Any]:
     }
 
 
-def run(t: Target, seconds: int, output_dir: Path, say: Callable[[str], None]) -> tuple[dict[str, Any], Path]:
+def run(
+    t: Target, seconds: int, output_dir: Path, say: Callable[[str], None], processes: int = 1
+) -> tuple[dict[str, Any], Path]:
     from django.db import connection
 
     listings, customers = setup(say)
     calendars = [listing.calendar_id for listing in listings]
-    say(f"Engine: {CLIENTS} clients for {seconds}s on {LISTINGS} listings…")
-    engine = run_engine(listings, customers, seconds)
+    say(f"Engine: {CLIENTS} clients in {processes} process(es) for {seconds}s on {LISTINGS} listings…")
+    engine = run_engine(listings, customers, seconds, processes)
     doubles = double_bookings()
     connection.close()
-    say(f"Floor (hand-written SQL): {CLIENTS} clients for {seconds}s…")
-    floor = run_floor(t, calendars, seconds)
+    say(f"Floor (hand-written SQL): {CLIENTS} clients in {processes} process(es) for {seconds}s…")
+    floor = run_floor(t, calendars, seconds, processes)
     rows = [tally_row("engine (transaction_create)", engine), tally_row("floor (hand-written SQL)", floor)]
     floor_rate = rows[1]["attempts_per_s"] or 1.0
     payload: dict[str, Any] = {
         "benchmark": "bookings",
         "database": t.vendor,
         "clients": CLIENTS,
+        "processes": processes,
         "listings": LISTINGS,
         "seconds": seconds,
         "machine": report.machine(),
