@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from barnraise.catalog.availability import Slot, Span, free_seats, local_date_range
+from barnraise.catalog.availability import Span, free_seats, local_date_range
 from barnraise.catalog.models import Calendar, Listing
+from barnraise.catalog.selectors import calendar_rules
 from barnraise.commerce.models import Booking, Transaction
 from barnraise.db import as_uuid, aware, db_time, db_uuid, marks
 from barnraise.errors import InvalidInput, NaiveDatetime, NotAvailable
@@ -119,13 +120,10 @@ def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking 
         Calendar.objects.select_for_update().get(pk=listing.calendar_id)
     buffer = timedelta(minutes=listing.buffer_minutes)
     taken = taken_on([listing.calendar_id], tx.start, tx.end, buffer).get(listing.calendar_id, [])
-    slots = [Slot(s.weekday, s.start, s.end, s.seats) for s in listing.weekly_slots.all()]
-    exceptions = [
-        Span(e.start, e.end, e.seats) for e in listing.exceptions.filter(start__lt=tx.end, end__gt=tx.start)
-    ]
+    slots, exceptions = calendar_rules([listing.pk], tx.start, tx.end)
     free = free_seats(
-        slots=slots,
-        exceptions=exceptions,
+        slots=slots.get(listing.pk, []),
+        exceptions=exceptions.get(listing.pk, []),
         zone=ZoneInfo(listing.timezone),
         start=tx.start,
         end=tx.end,

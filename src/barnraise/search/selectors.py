@@ -4,7 +4,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from barnraise.accounts.models import User
 from barnraise.api.pagination import encode_cursor
-from barnraise.catalog.availability import Slot, Span, free_seats, taken_for
+from barnraise.catalog.availability import free_seats, taken_for
 from barnraise.catalog.models import Listing
-from barnraise.catalog.selectors import listings_with_relations
-from barnraise.db import as_uuid, aware, db_time
+from barnraise.catalog.selectors import calendar_rules, listings_with_relations
+from barnraise.db import as_uuid
 from barnraise.search.backends import dialect
 from barnraise.search.backends.base import (
     CANDIDATE_COUNT,
@@ -27,9 +27,7 @@ from barnraise.search.backends.base import (
     Dialect,
     Row,
     build,
-    exceptions_sql,
     walk_window,
-    weekly_plans_sql,
 )
 from barnraise.search.models import SavedSearch
 from barnraise.search.query import SearchQuery
@@ -170,14 +168,7 @@ def _free_ids(rows: list[Row], query: SearchQuery) -> set[int]:
     start, end = query.window
     now = timezone.now()
     ids = [r.id for r in rows]
-    slots: dict[int, list[Slot]] = {}
-    for listing_id, weekday, slot_start, slot_end, seats in _weekly_plans(ids, start, end):
-        slots.setdefault(listing_id, []).append(Slot(weekday, slot_start, slot_end, seats))
-    exceptions: dict[int, list[Span]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(exceptions_sql(len(ids)), [*ids, db_time(end), db_time(start)])
-        for listing_id, exc_start, exc_end, seats in cursor.fetchall():
-            exceptions.setdefault(listing_id, []).append(Span(aware(exc_start), aware(exc_end), seats))
+    slots, exceptions = calendar_rules(ids, start, end)
     # Seats already held by bookings (commerce registers how to read them with catalog).
     calendars = {r.id: None if r.calendar_id is None else as_uuid(r.calendar_id) for r in rows}
     taken = taken_for(list(calendars.values()), start, end)
@@ -199,27 +190,6 @@ def _free_ids(rows: list[Row], query: SearchQuery) -> set[int]:
         if seats >= query.seats:
             free.add(row.id)
     return free
-
-
-# Local time is at most 14 hours from UTC either way: the local days a window can touch.
-ZONE_REACH = timedelta(hours=14)
-
-
-def _weekly_plans(ids: list[int], start: datetime, end: datetime) -> list[tuple[int, int, time, time, int]]:
-    """The weekly-plan slots of `ids` on the weekdays the window can touch in any time zone (a
-    slot never crosses midnight), read as plain tuples: this runs for every row a windowed
-    search looks at, and the ORM's time conversions cost more than the query."""
-    first, last = (start - ZONE_REACH).date(), (end + ZONE_REACH).date()
-    days = min((last - first).days + 1, 7)
-    weekdays = sorted({(first + timedelta(days=n)).weekday() for n in range(days)})
-    with connection.cursor() as cursor:
-        cursor.execute(weekly_plans_sql(len(ids), len(weekdays)), [*ids, *weekdays])
-        found = cursor.fetchall()
-    parse = time.fromisoformat
-    return [
-        (listing_id, weekday, parse(slot_start), parse(slot_end), seats)
-        for listing_id, weekday, slot_start, slot_end, seats in found
-    ]
 
 
 def first_batch(query: SearchQuery) -> int:

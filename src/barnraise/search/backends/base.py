@@ -123,24 +123,6 @@ def summaries_sql(count: int) -> str:
     return SUMMARIES + f"WHERE l.id IN ({marks(count)})"
 
 
-def weekly_plans_sql(ids: int, weekdays: int) -> str:
-    """Weekly-plan slots of `ids` listing ids on `weekdays` weekdays (both given as parameters).
-    The times come as text, parsed by time.fromisoformat: the driver's own conversion (Django's
-    regular expression on SQLite) cost more than the query."""
-    return (
-        'SELECT listing_id, weekday, CAST(start AS TEXT), CAST("end" AS TEXT), seats FROM catalog_weeklyslot '
-        f"WHERE listing_id IN ({marks(ids)}) AND weekday IN ({marks(weekdays)})"
-    )
-
-
-def exceptions_sql(ids: int) -> str:
-    """Dated exceptions of `ids` listing ids that overlap a window (its end, then its start)."""
-    return (
-        'SELECT listing_id, start, "end", seats FROM catalog_availabilityexception '
-        f'WHERE listing_id IN ({marks(ids)}) AND start < %s AND "end" > %s'
-    )
-
-
 @dataclass
 class Built:
     sql: str
