@@ -4,11 +4,15 @@ Hot paths (the ledger's writes, search, the booking calendar) skip the ORM where
 query cost more than running it; these keep their values the same on SQLite and PostgreSQL.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import connection
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
 
 
 def db_uuid(value: UUID) -> Any:
@@ -34,3 +38,60 @@ def as_uuid(value: Any) -> UUID:
 def marks(count: int) -> str:
     """`count` placeholders for an IN list."""
     return ", ".join(["%s"] * count)
+
+
+def exists(sql: str, params: list[Any]) -> bool:
+    """Whether `sql` finds a row: a guard asked on every request of its kind, where building
+    the ORM's `.exists()` took ten times the query's own time."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT 1", params)
+        return cursor.fetchone() is not None
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: list["Field[Any, Any]"]
+    generated: str | None  # the attribute of a key the database makes (an auto id)
+    returns: bool  # RETURNING gives it back; else the cursor's lastrowid
+
+
+_inserts: dict[tuple[str, type[Model]], _Insert] = {}
+
+
+def _insert_plan(model: type[Model]) -> _Insert:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    generated = pk if pk is not None and getattr(pk, "db_returning", False) else None
+    fields = [f for f in meta.concrete_fields if f is not generated]
+    returns = generated is not None and connection.features.can_return_columns_from_insert
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - our names
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if returns and generated is not None:
+        sql += f" RETURNING {quote(str(generated.column))}"
+    return _Insert(sql, fields, generated.attname if generated is not None else None, returns)
+
+
+def insert(obj: M) -> M:
+    """INSERT a new model instance, as `save()` would write it, and return it saved.
+
+    The booking path writes six rows per deal; building each INSERT through the ORM's compiler
+    cost more than the database's work. The statement is built once per model, and the values
+    go through each field's own `pre_save` and `get_db_prep_save`, so they are stored exactly
+    as `save()` stores them. Unlike `save()`, no model signals are sent (nothing in Barnraise
+    listens to these models; integrations follow the event log).
+    """
+    key = (connection.vendor, type(obj))
+    plan = _inserts.get(key) or _inserts.setdefault(key, _insert_plan(type(obj)))
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, values)
+        if plan.generated is not None:
+            setattr(obj, plan.generated, cursor.fetchone()[0] if plan.returns else cursor.lastrowid)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj

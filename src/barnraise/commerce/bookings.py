@@ -15,10 +15,10 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from barnraise.catalog.availability import Span, free_seats, local_date_range
-from barnraise.catalog.models import Calendar, Listing
+from barnraise.catalog.models import Listing
 from barnraise.catalog.selectors import calendar_rules
 from barnraise.commerce.models import Booking, Transaction
-from barnraise.db import as_uuid, aware, db_time, db_uuid, marks
+from barnraise.db import as_uuid, aware, db_time, db_uuid, insert, marks
 from barnraise.errors import InvalidInput, NaiveDatetime, NotAvailable
 
 
@@ -117,7 +117,7 @@ def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking 
     if listing.calendar_id is None or tx.start is None or tx.end is None:
         raise NotAvailable(_("This listing takes no bookings."))
     if hold:
-        Calendar.objects.select_for_update().get(pk=listing.calendar_id)
+        lock(listing.calendar_id)
     buffer = timedelta(minutes=listing.buffer_minutes)
     taken = taken_on([listing.calendar_id], tx.start, tx.end, buffer).get(listing.calendar_id, [])
     slots, exceptions = calendar_rules([listing.pk], tx.start, tx.end)
@@ -133,11 +133,23 @@ def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking 
         raise NotAvailable(details={"free_seats": free})
     if not hold:
         return None
-    return Booking.objects.create(
-        calendar_id=listing.calendar_id,
-        transaction=tx,
-        start=tx.start,
-        end=tx.end,
-        blocked_until=tx.end + buffer,
-        seats=tx.seats,
+    return insert(
+        Booking(
+            calendar_id=listing.calendar_id,
+            transaction=tx,
+            start=tx.start,
+            end=tx.end,
+            blocked_until=tx.end + buffer,
+            seats=tx.seats,
+        )
     )
+
+
+def lock(calendar_id: Any) -> None:
+    """Lock the calendar row until the transaction ends (on SQLite, BEGIN IMMEDIATE already
+    holds the database's write lock)."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM catalog_calendar WHERE id = %s FOR UPDATE", [db_uuid(as_uuid(calendar_id))]
+            )

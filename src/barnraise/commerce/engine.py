@@ -20,6 +20,7 @@ from barnraise.accounts.models import User
 from barnraise.commerce import cancellation, events, processes, registry, timers
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
+from barnraise.db import insert as db_insert
 from barnraise.errors import DomainError, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
 
 TIMER_HANDLER = "commerce.timed_transition"
@@ -182,8 +183,11 @@ def _apply(
         created_at=now,
     )
     if not dry_run:  # a dry run shows the event and the state; the actions' writes roll back
-        tx.save()
-        event.save()
+        if tx._state.adding:
+            db_insert(tx)
+        else:
+            tx.save()
+        db_insert(event)
         _reschedule(tx, process, now, is_new=from_state == INITIAL)
     return Outcome(tx, event)
 

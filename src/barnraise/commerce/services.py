@@ -28,8 +28,11 @@ def allowed_processes(listing: Listing) -> list[Process]:
 
 
 def _published(listing_id: Any) -> Listing:
-    listing = Listing.objects.select_related("category", "author").filter(public_id=listing_id).first()
-    if listing is None or listing.status != Listing.Status.PUBLISHED:
+    try:  # public_id is unique: no ORDER BY, which `.first()` would add
+        listing = Listing.objects.select_related("category", "author").get(public_id=listing_id)
+    except Listing.DoesNotExist:
+        raise NotFound() from None
+    if listing.status != Listing.Status.PUBLISHED:
         raise NotFound()
     return listing
 

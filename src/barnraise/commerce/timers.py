@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from barnraise.commerce.models import Timer
+from barnraise.db import insert
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def register_handler(name: str, handler: Handler, *, batch: BatchHandler | None 
 def schedule(*, handler: str, target: str, due_at: datetime, payload: dict[str, Any] | None = None) -> Timer:
     if handler not in _handlers:
         raise KeyError(f"no timer handler named {handler!r}")
-    return Timer.objects.create(handler=handler, target=target, due_at=due_at, payload=payload or {})
+    return insert(Timer(handler=handler, target=target, due_at=due_at, payload=payload or {}))
 
 
 def cancel_pending(*, target: str, handler: str | None = None) -> int:

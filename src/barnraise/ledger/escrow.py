@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
+from barnraise.db import insert as db_insert
 from barnraise.errors import Conflict, DomainError, InvalidInput
 from barnraise.ledger import payments, selectors, services, webhooks
 from barnraise.ledger.errors import PayoutAccountRequired
@@ -89,17 +90,19 @@ def hold_payment(ctx: Any) -> None:
     authorization = Authorization.from_json(held)
     if authorization.amount != Money(tx.total_amount_minor, tx.currency):
         raise Conflict(_("The price changed while the card was being authorized; try again."))
-    Payment.objects.create(
-        reference=reference_of(tx),
-        payer_id=tx.customer_id,
-        payee_id=tx.provider_id,
-        currency=tx.currency,
-        amount_minor=tx.total_amount_minor,
-        provider_share_minor=tx.provider_payout_minor,
-        payment_method=ctx.notes.get("payment_method", ""),
-        authorization_id=authorization.id,
-        created_at=ctx.now,
-        updated_at=ctx.now,
+    db_insert(
+        Payment(
+            reference=reference_of(tx),
+            payer_id=tx.customer_id,
+            payee_id=tx.provider_id,
+            currency=tx.currency,
+            amount_minor=tx.total_amount_minor,
+            provider_share_minor=tx.provider_payout_minor,
+            payment_method=ctx.notes.get("payment_method", ""),
+            authorization_id=authorization.id,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
     )
 
 

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.db import insert
 from barnraise.errors import InvalidInput
 from barnraise.ledger.errors import IdempotencyKeyReused
 from barnraise.ledger.models import ProviderCall, ProviderCallStatus, ProviderOperation
@@ -262,21 +263,23 @@ def authorize_now(
     try:
         with transaction.atomic(durable=True):
             # The key is new for every call (its caller adds a fresh id): nothing to look up.
-            ProviderCall.objects.create(
-                idempotency_key=idempotency_key,
-                operation=ProviderOperation.AUTHORIZE,
-                reference=reference,
-                payload={
-                    "amount": money_json(amount),
-                    "payment_method": mask_payment_method(payment_method),
-                    "payer": payer,
-                },
-                status=ProviderCallStatus.SUCCEEDED,
-                result=authorization.as_json(),
-                external_id=authorization.id,
-                attempts=1,
-                finished_at=finished,
-                reported_at=finished,  # the caller has the answer already
+            insert(
+                ProviderCall(
+                    idempotency_key=idempotency_key,
+                    operation=ProviderOperation.AUTHORIZE,
+                    reference=reference,
+                    payload={
+                        "amount": money_json(amount),
+                        "payment_method": mask_payment_method(payment_method),
+                        "payer": payer,
+                    },
+                    status=ProviderCallStatus.SUCCEEDED,
+                    result=authorization.as_json(),
+                    external_id=authorization.id,
+                    attempts=1,
+                    finished_at=finished,
+                    reported_at=finished,  # the caller has the answer already
+                )
             )
     except Exception:
         provider().void(authorization_id=authorization.id, idempotency_key=f"{idempotency_key}:void")

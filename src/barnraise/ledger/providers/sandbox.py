@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from barnraise.db import exists, insert
 from barnraise.ids import uuid7
 from barnraise.ledger.models import SandboxRecord
 from barnraise.ledger.providers import (
@@ -119,7 +120,10 @@ def _once(kind: Kind, key: str, request: dict[str, Any], make: Callable[[], _Mad
         raise ProviderRefused("invalid_idempotency_key", "Give an idempotency key of 1 to 255 characters.")
     fingerprint = _fingerprint(kind, request)
     with transaction.atomic():
-        found = SandboxRecord.objects.filter(idempotency_key=key).first()
+        found = None
+        table = SandboxRecord._meta.db_table
+        if exists(f"SELECT 1 FROM {table} WHERE idempotency_key = %s", [key]):  # noqa: S608 - our names
+            found = SandboxRecord.objects.filter(idempotency_key=key).first()
         if found is None:
             try:
                 made = make()
@@ -132,16 +136,18 @@ def _once(kind: Kind, key: str, request: dict[str, Any], make: Callable[[], _Mad
                 )
             try:
                 with transaction.atomic():
-                    found = SandboxRecord.objects.create(
-                        kind=kind,
-                        external_id=made.external_id,
-                        parent_id=made.parent_id,
-                        idempotency_key=key,
-                        fingerprint=fingerprint,
-                        amount_minor=made.amount.amount_minor if made.amount else None,
-                        currency=made.amount.currency if made.amount else "",
-                        scenario=made.scenario,
-                        response=made.response,
+                    found = insert(
+                        SandboxRecord(
+                            kind=kind,
+                            external_id=made.external_id,
+                            parent_id=made.parent_id,
+                            idempotency_key=key,
+                            fingerprint=fingerprint,
+                            amount_minor=made.amount.amount_minor if made.amount else None,
+                            currency=made.amount.currency if made.amount else "",
+                            scenario=made.scenario,
+                            response=made.response,
+                        )
                     )
             except IntegrityError:  # a concurrent request with the same key answered first
                 found = SandboxRecord.objects.get(idempotency_key=key)

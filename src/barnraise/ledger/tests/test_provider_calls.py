@@ -271,7 +271,7 @@ def test_authorize_now_voids_the_authorization_when_its_record_cannot_be_written
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(ProviderCall.objects, "create", broken)
+    monkeypatch.setattr(payments, "insert", broken)
     with pytest.raises(DatabaseError):
         authorize_now(
             amount=EUR_50, payment_method=CARD, reference="transaction:8", idempotency_key="tx8:auth"
