@@ -261,26 +261,26 @@ def authorize_now(
         raise CardDeclined(details={"decline_code": authorization.decline_code})
     finished = timezone.now()
     try:
-        with transaction.atomic(durable=True):
-            # The key is new for every call (its caller adds a fresh id): nothing to look up.
-            insert(
-                ProviderCall(
-                    idempotency_key=idempotency_key,
-                    operation=ProviderOperation.AUTHORIZE,
-                    reference=reference,
-                    payload={
-                        "amount": money_json(amount),
-                        "payment_method": mask_payment_method(payment_method),
-                        "payer": payer,
-                    },
-                    status=ProviderCallStatus.SUCCEEDED,
-                    result=authorization.as_json(),
-                    external_id=authorization.id,
-                    attempts=1,
-                    finished_at=finished,
-                    reported_at=finished,  # the caller has the answer already
-                )
+        # One INSERT, committed on its own (autocommit). The key is new for every call (its
+        # caller adds a fresh id): nothing to look up.
+        insert(
+            ProviderCall(
+                idempotency_key=idempotency_key,
+                operation=ProviderOperation.AUTHORIZE,
+                reference=reference,
+                payload={
+                    "amount": money_json(amount),
+                    "payment_method": mask_payment_method(payment_method),
+                    "payer": payer,
+                },
+                status=ProviderCallStatus.SUCCEEDED,
+                result=authorization.as_json(),
+                external_id=authorization.id,
+                attempts=1,
+                finished_at=finished,
+                reported_at=finished,  # the caller has the answer already
             )
+        )
     except Exception:
         provider().void(authorization_id=authorization.id, idempotency_key=f"{idempotency_key}:void")
         raise

@@ -119,38 +119,41 @@ def _once(kind: Kind, key: str, request: dict[str, Any], make: Callable[[], _Mad
     if not key or len(key) > 255:
         raise ProviderRefused("invalid_idempotency_key", "Give an idempotency key of 1 to 255 characters.")
     fingerprint = _fingerprint(kind, request)
-    with transaction.atomic():
-        found = None
-        table = SandboxRecord._meta.db_table
-        if exists(f"SELECT 1 FROM {table} WHERE idempotency_key = %s", [key]):  # noqa: S608 - our names
-            found = SandboxRecord.objects.filter(idempotency_key=key).first()
-        if found is None:
-            try:
-                made = make()
-            except ProviderRefused as refused:  # errors are stored and replayed too
-                details = {k: v for k, v in (refused.details or {}).items() if k != "reason"}
-                made = _Made(
-                    response={
-                        "error": {"reason": refused.reason, "message": refused.message, "details": details}
-                    }
-                )
-            try:
-                with transaction.atomic():
-                    found = insert(
-                        SandboxRecord(
-                            kind=kind,
-                            external_id=made.external_id,
-                            parent_id=made.parent_id,
-                            idempotency_key=key,
-                            fingerprint=fingerprint,
-                            amount_minor=made.amount.amount_minor if made.amount else None,
-                            currency=made.amount.currency if made.amount else "",
-                            scenario=made.scenario,
-                            response=made.response,
-                        )
+    table = SandboxRecord._meta.db_table
+    found = None
+    if exists(f"SELECT 1 FROM {table} WHERE idempotency_key = %s", [key]):  # noqa: S608 - our names
+        found = SandboxRecord.objects.get(idempotency_key=key)
+    else:
+        try:
+            with transaction.atomic():
+                try:
+                    made = make()
+                except ProviderRefused as refused:  # errors are stored and replayed too
+                    details = {k: v for k, v in (refused.details or {}).items() if k != "reason"}
+                    made = _Made(
+                        response={
+                            "error": {
+                                "reason": refused.reason,
+                                "message": refused.message,
+                                "details": details,
+                            }
+                        }
                     )
-            except IntegrityError:  # a concurrent request with the same key answered first
-                found = SandboxRecord.objects.get(idempotency_key=key)
+                found = insert(
+                    SandboxRecord(
+                        kind=kind,
+                        external_id=made.external_id,
+                        parent_id=made.parent_id,
+                        idempotency_key=key,
+                        fingerprint=fingerprint,
+                        amount_minor=made.amount.amount_minor if made.amount else None,
+                        currency=made.amount.currency if made.amount else "",
+                        scenario=made.scenario,
+                        response=made.response,
+                    )
+                )
+        except IntegrityError:  # a concurrent request with the same key answered first
+            found = SandboxRecord.objects.get(idempotency_key=key)
     if found.fingerprint != fingerprint:
         raise ProviderRefused(
             "idempotency_key_reused", "This idempotency key was used for a different request."
