@@ -74,27 +74,29 @@ class FeeTerms:
         return base.percent(self.commission_percent)
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    path: str  # the category's, "" for the default rule
-    customer_percent: Decimal
-    commission_percent: Decimal
-    amounts: dict[str, FeeAmount]
+def _terms(rule: FeeRule, amounts: FeeAmount) -> FeeTerms:
+    currency, maximum = amounts.currency, amounts.customer_max_minor
+    return FeeTerms(
+        customer_percent=rule.customer_fee_percent,
+        commission_percent=rule.provider_commission_percent,
+        fixed=Money(amounts.customer_fixed_minor, currency),
+        minimum=Money(amounts.customer_min_minor, currency),
+        maximum=None if maximum is None else Money(maximum, currency),
+    )
 
 
-def _rules_load() -> list[_Rule]:
-    """The active rules, the most specific (longest category path) first."""
+def _rules_load() -> list[tuple[str, dict[str, FeeTerms]]]:
+    """Each active rule as (its category's path, "" for the default; its terms by currency),
+    the most specific (longest path) first."""
     rules = FeeRule.objects.filter(active=True).select_related("category").prefetch_related("amounts")
     found = [
-        _Rule(
-            path=rule.category.path if rule.category else "",
-            customer_percent=rule.customer_fee_percent,
-            commission_percent=rule.provider_commission_percent,
-            amounts={amounts.currency: amounts for amounts in rule.amounts.all()},
+        (
+            rule.category.path if rule.category else "",
+            {a.currency: _terms(rule, a) for a in rule.amounts.all()},
         )
         for rule in rules
     ]
-    return sorted(found, key=lambda rule: -len(rule.path))
+    return sorted(found, key=lambda rule: -len(rule[0]))
 
 
 # Every deal is priced, twice when it takes a card; commerce.apps connects the signals.
@@ -108,20 +110,12 @@ def fee_terms_for(listing: Listing, currency: str) -> FeeTerms | None:
     A rule without amounts for `currency` refuses it with 422 `currency_not_supported`.
     """
     path = listing.category.path
-    rule = next((r for r in FEE_RULES.get() if path.startswith(r.path)), None)
-    if rule is None:
+    terms = next((by_currency for prefix, by_currency in FEE_RULES.get() if path.startswith(prefix)), None)
+    if terms is None:
         return None
-    amounts = rule.amounts.get(currency)
-    if amounts is None:
+    if currency not in terms:
         raise CurrencyNotSupported(details={"currency": currency})
-    maximum = amounts.customer_max_minor
-    return FeeTerms(
-        customer_percent=rule.customer_percent,
-        commission_percent=rule.commission_percent,
-        fixed=Money(amounts.customer_fixed_minor, currency),
-        minimum=Money(amounts.customer_min_minor, currency),
-        maximum=None if maximum is None else Money(maximum, currency),
-    )
+    return terms[currency]
 
 
 @dataclass(frozen=True, slots=True)
