@@ -4,7 +4,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import click
 
@@ -212,12 +213,37 @@ def bench() -> None:
     """Benchmarks: a cached data set, timed in layers; JSON written to bench/results/."""
 
 
+def _bench_database(default: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--database",
+        "vendor",
+        default=default,
+        show_default=True,
+        type=click.Choice(["sqlite", "postgresql"]),
+    )
+
+
+def _bench_server(creates: str, *aliases: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--postgres-url",
+        *aliases,
+        "postgres_url",
+        envvar="BENCH_POSTGRES_URL",
+        default="postgres://postgres@127.0.0.1:5432/postgres",
+        show_default=True,
+        help=f"PostgreSQL server to create {creates} on.",
+    )
+
+
+_BENCH_OUTPUT = click.option(
+    "--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False)
+)
+
+
 @bench.command("search")
 @click.option("--listings", default=10_000, show_default=True, type=click.IntRange(100, 10_000_000))
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**31))
-@click.option(
-    "--database", "vendor", default="sqlite", show_default=True, type=click.Choice(["sqlite", "postgresql"])
-)
+@_bench_database("sqlite")
 @click.option(
     "--queries",
     default=50,
@@ -233,15 +259,9 @@ def bench() -> None:
     show_default=True,
     help="With --wrk: gthread threads per worker, comma-separated for one wrk run each (e.g. 1,2,4).",
 )
-@click.option(
-    "--postgres-url",
-    envvar="BENCH_POSTGRES_URL",
-    default="postgres://postgres@127.0.0.1:5432/postgres",
-    show_default=True,
-    help="PostgreSQL server to create barnraise_bench_N_S on.",
-)
+@_bench_server("barnraise_bench_N_S")
 @click.option("--rebuild", is_flag=True, help="Load the data set again even if cached.")
-@click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
+@_BENCH_OUTPUT
 def bench_search(
     listings: int,
     seed: int,
@@ -293,13 +313,7 @@ def bench_search(
 
 
 @bench.command("bookings")
-@click.option(
-    "--database",
-    "vendor",
-    default="postgresql",
-    show_default=True,
-    type=click.Choice(["sqlite", "postgresql"]),
-)
+@_bench_database("postgresql")
 @click.option("--seconds", default=20, show_default=True, type=click.IntRange(1, 3600), help="Per layer.")
 @click.option(
     "--processes",
@@ -308,14 +322,8 @@ def bench_search(
     type=click.IntRange(1, 32),
     help="Processes the 32 clients are spread over, in both layers (2: like `barnraise serve`'s workers).",
 )
-@click.option(
-    "--postgres-url",
-    envvar="BENCH_POSTGRES_URL",
-    default="postgres://postgres@127.0.0.1:5432/postgres",
-    show_default=True,
-    help="PostgreSQL server to create barnraise_bench_bookings on.",
-)
-@click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
+@_bench_server("barnraise_bench_bookings")
+@_BENCH_OUTPUT
 def bench_bookings(vendor: str, seconds: int, processes: int, postgres_url: str, output_dir: str) -> None:
     """Bookings: 32 clients on 100 hot listings through the engine, beside a hand-written-SQL floor."""
     from pathlib import Path
@@ -336,13 +344,7 @@ def bench_bookings(vendor: str, seconds: int, processes: int, postgres_url: str,
 
 
 @bench.command("ledger")
-@click.option(
-    "--database",
-    "vendor",
-    default="postgresql",
-    show_default=True,
-    type=click.Choice(["sqlite", "postgresql"]),
-)
+@_bench_database("postgresql")
 @click.option(
     "--postings",
     default=10_000_000,
@@ -367,18 +369,10 @@ def bench_bookings(vendor: str, seconds: int, processes: int, postgres_url: str,
     type=click.IntRange(0, 100_000_000),
     help="Postings added after the snapshot, before the trial balance is timed.",
 )
-@click.option(
-    "--postgres-url",
-    "--database-url",
-    "postgres_url",
-    envvar="BENCH_POSTGRES_URL",
-    default="postgres://postgres@127.0.0.1:5432/postgres",
-    show_default=True,
-    help="PostgreSQL server to create barnraise_bench_ledger_N_S on.",
-)
+@_bench_server("barnraise_bench_ledger_N_S", "--database-url")
 @click.option("--rebuild", is_flag=True, help="Load the data set again even if cached.")
 @click.option("--verify/--no-verify", default=True, show_default=True, help="Also time ledger_verify().")
-@click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
+@_BENCH_OUTPUT
 def bench_ledger(
     vendor: str,
     postings: int,
@@ -423,21 +417,13 @@ def bench_ledger(
 
 
 @bench.command("pages")
-@click.option(
-    "--database", "vendor", default="sqlite", show_default=True, type=click.Choice(["sqlite", "postgresql"])
-)
+@_bench_database("sqlite")
 @click.option("--requests", default=50, show_default=True, type=click.IntRange(1, 100_000), help="Per page.")
 @click.option("--members", default=50, show_default=True, type=click.IntRange(3, 100_000))
 @click.option("--listings", default=300, show_default=True, type=click.IntRange(10, 1_000_000))
-@click.option(
-    "--postgres-url",
-    envvar="BENCH_POSTGRES_URL",
-    default="postgres://postgres@127.0.0.1:5432/postgres",
-    show_default=True,
-    help="PostgreSQL server to create barnraise_bench_pages on.",
-)
+@_bench_server("barnraise_bench_pages")
 @click.option("--rebuild", is_flag=True, help="Seed a fresh database even if one is kept.")
-@click.option("--output-dir", default="bench/results", show_default=True, type=click.Path(file_okay=False))
+@_BENCH_OUTPUT
 def bench_pages(
     vendor: str, requests: int, members: int, listings: int, postgres_url: str, rebuild: bool, output_dir: str
 ) -> None:
