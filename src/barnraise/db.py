@@ -4,13 +4,14 @@ Hot paths (the ledger's writes, search, the booking calendar) skip the ORM where
 query cost more than running it; these keep their values the same on SQLite and PostgreSQL.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, ForeignKey, Model
 
 M = TypeVar("M", bound=Model)
 
@@ -95,3 +96,88 @@ def insert(obj: M) -> M:
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model of a fetch: its columns' fields, each with the converters the ORM applies."""
+
+    model: type[Model]
+    via: "ForeignKey[Any, Any] | None"  # the main model's key this part is joined on
+    fields: list["Field[Any, Any]"]
+    names: list[str]
+    converters: list[list[tuple[Callable[..., Any], Any]]]
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    sql: str
+    lookups: list["Field[Any, Any]"]
+    parts: list[_Part]
+
+
+_fetches: dict[tuple[Any, ...], _Fetch] = {}
+
+
+def _part(model: type[Model], via: "ForeignKey[Any, Any] | None", alias: str) -> _Part:
+    fields = list(model._meta.concrete_fields)
+    converters = []
+    for f in fields:
+        col = f.get_col(alias)  # as the compiler converts a selected column
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        converters.append([(convert, col) for convert in found])
+    return _Part(model, via, fields, [f.attname for f in fields], converters)
+
+
+def _fetch_plan(model: type[Model], related: tuple[str, ...], by: tuple[str, ...]) -> _Fetch:
+    quote = connection.ops.quote_name
+    parts = [_part(model, None, "t0")]
+    joins = []
+    for n, name in enumerate(related, 1):
+        key = model._meta.get_field(name)
+        assert isinstance(key, ForeignKey) and not key.null, f"{name}: a required foreign key"  # noqa: S101
+        target = key.related_model
+        assert isinstance(target, type)  # noqa: S101 - resolved once the apps are loaded
+        parts.append(_part(target, key, f"t{n}"))
+        joins.append(
+            f"JOIN {quote(target._meta.db_table)} t{n} "
+            f"ON t{n}.{quote(str(key.target_field.column))} = t0.{quote(str(key.column))}"
+        )
+    columns = ", ".join(f"t{n}.{quote(str(f.column))}" for n, part in enumerate(parts) for f in part.fields)
+    lookups = [model._meta.get_field(name) for name in by]
+    where = " AND ".join(f"t0.{quote(str(f.column))} = %s" for f in lookups)  # type: ignore[union-attr]
+    sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} t0 {' '.join(joins)} WHERE {where}"  # noqa: S608 - our names
+    return _Fetch(sql, lookups, parts)  # type: ignore[arg-type]
+
+
+def fetch(model: type[M], *, related: tuple[str, ...] = (), **by: Any) -> M | None:
+    """The one row of `model` where each field in `by` equals its value (a unique lookup), with
+    the required foreign keys named in `related` joined in, as `select_related` gives them; or
+    None.
+
+    For a read on every deal (the listing a booking is for): the ORM compiled this query again
+    on every call, at ten times the cost of running it. The statement is built once per model
+    and lookup; the values are converted by the same converters the ORM applies, and a bad
+    lookup value raises the field's own ValidationError, as a queryset would.
+    """
+    key = (connection.vendor, model, related, tuple(by))
+    plan = _fetches.get(key) or _fetches.setdefault(key, _fetch_plan(model, related, tuple(by)))
+    params = [f.get_db_prep_value(by[f.name], connection) for f in plan.lookups]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    at = 0
+    found: list[Model] = []
+    for part in plan.parts:
+        values = list(row[at : at + len(part.fields)])
+        at += len(part.fields)
+        for i, converters in enumerate(part.converters):
+            for convert, col in converters:
+                values[i] = convert(values[i], col, connection)
+        obj = part.model.from_db(connection.alias, part.names, values)
+        if part.via is not None:
+            part.via.set_cached_value(found[0], obj)
+        found.append(obj)
+    return found[0]  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes, registry, selectors
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.processes.definitions import Process
+from barnraise.db import fetch
 from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.ids import uuid7
 from barnraise.money import Money
@@ -28,11 +29,8 @@ def allowed_processes(listing: Listing) -> list[Process]:
 
 
 def _published(listing_id: Any) -> Listing:
-    try:  # public_id is unique: no ORDER BY, which `.first()` would add
-        listing = Listing.objects.select_related("category", "author").get(public_id=listing_id)
-    except Listing.DoesNotExist:
-        raise NotFound() from None
-    if listing.status != Listing.Status.PUBLISHED:
+    listing = fetch(Listing, related=("category", "author"), public_id=listing_id)
+    if listing is None or listing.status != Listing.Status.PUBLISHED:
         raise NotFound()
     return listing
 

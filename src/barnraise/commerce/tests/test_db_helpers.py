@@ -1,0 +1,53 @@
+"""barnraise.db's hand-written reads and writes give what the ORM gives, on both databases."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from barnraise.catalog.models import Listing
+from barnraise.commerce.models import Timer
+from barnraise.db import fetch, insert
+
+
+def _values(obj: Any) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_fetch_reads_what_the_orm_reads(listing: Callable[..., Listing]) -> None:
+    made = listing("rental", attributes={}, max_units=4, instant_booking=True)
+    Listing.objects.filter(pk=made.pk).update(rating_score=4.5, deadline=timezone.now())
+    expected = Listing.objects.select_related("category", "author").get(public_id=made.public_id)
+
+    got = fetch(Listing, related=("category", "author"), public_id=str(made.public_id))
+
+    assert got is not None and got.pk == expected.pk
+    assert _values(got) == _values(expected)
+    assert _values(got.category) == _values(expected.category)
+    assert _values(got.author) == _values(expected.author)
+    assert got._state.adding is False and got._state.db == "default"
+    assert set(got._state.fields_cache) == {"category", "author"}  # joined, as select_related
+
+
+def test_fetch_finds_nothing_or_refuses_a_bad_value(db: None) -> None:
+    assert fetch(Listing, related=("category",), public_id=uuid4()) is None
+    with pytest.raises(ValidationError):
+        fetch(Listing, public_id="not-a-uuid")
+
+
+def test_insert_stores_what_save_stores(db: None) -> None:
+    due = timezone.now() + timedelta(hours=1)
+    fields: dict[str, Any] = {"due_at": due, "handler": "h", "target": "t", "payload": {"a": [1, "b"]}}
+    saved = Timer(**fields)
+    saved.save()
+    inserted = insert(Timer(**fields))
+
+    a, b = Timer.objects.get(pk=saved.pk), Timer.objects.get(pk=inserted.pk)
+    assert {k: v for k, v in _values(a).items() if k not in ("id", "created_at")} == {
+        k: v for k, v in _values(b).items() if k not in ("id", "created_at")
+    }
+    assert inserted._state.adding is False
