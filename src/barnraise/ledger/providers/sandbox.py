@@ -10,13 +10,14 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from barnraise.db import exists, insert
@@ -114,46 +115,58 @@ def _replay(record: SandboxRecord) -> dict[str, Any]:
     return response
 
 
-def _once(kind: Kind, key: str, request: dict[str, Any], make: Callable[[], _Made]) -> dict[str, Any]:
-    """Answer a request once per idempotency key; replay the stored answer (or error) after."""
+def _made(make: Callable[[], _Made]) -> _Made:
+    try:
+        return make()
+    except ProviderRefused as refused:  # errors are stored and replayed too
+        details = {k: v for k, v in (refused.details or {}).items() if k != "reason"}
+        return _Made(
+            response={"error": {"reason": refused.reason, "message": refused.message, "details": details}}
+        )
+
+
+def _record(kind: Kind, key: str, fingerprint: str, made: _Made) -> SandboxRecord:
+    return insert(
+        SandboxRecord(
+            kind=kind,
+            external_id=made.external_id,
+            parent_id=made.parent_id,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            amount_minor=made.amount.amount_minor if made.amount else None,
+            currency=made.amount.currency if made.amount else "",
+            scenario=made.scenario,
+            response=made.response,
+        )
+    )
+
+
+def _once(
+    kind: Kind, key: str, request: dict[str, Any], make: Callable[[], _Made], *, reads: bool = True
+) -> dict[str, Any]:
+    """Answer a request once per idempotency key; replay the stored answer (or error) after.
+
+    `make` answers a new request. One that `reads` earlier records (under their lock) runs in
+    a transaction with the new record, after a look for the key. One that reads nothing (a new
+    authorization, a new account) is answered and its record inserted at once, on its own: a
+    repeated key then fails the insert, and the stored answer is replayed.
+    """
     if not key or len(key) > 255:
         raise ProviderRefused("invalid_idempotency_key", "Give an idempotency key of 1 to 255 characters.")
     fingerprint = _fingerprint(kind, request)
     table = SandboxRecord._meta.db_table
-    found = None
-    if exists(f"SELECT 1 FROM {table} WHERE idempotency_key = %s", [key]):  # noqa: S608 - our names
-        found = SandboxRecord.objects.get(idempotency_key=key)
-    else:
-        try:
-            with transaction.atomic():
-                try:
-                    made = make()
-                except ProviderRefused as refused:  # errors are stored and replayed too
-                    details = {k: v for k, v in (refused.details or {}).items() if k != "reason"}
-                    made = _Made(
-                        response={
-                            "error": {
-                                "reason": refused.reason,
-                                "message": refused.message,
-                                "details": details,
-                            }
-                        }
-                    )
-                found = insert(
-                    SandboxRecord(
-                        kind=kind,
-                        external_id=made.external_id,
-                        parent_id=made.parent_id,
-                        idempotency_key=key,
-                        fingerprint=fingerprint,
-                        amount_minor=made.amount.amount_minor if made.amount else None,
-                        currency=made.amount.currency if made.amount else "",
-                        scenario=made.scenario,
-                        response=made.response,
-                    )
-                )
-        except IntegrityError:  # a concurrent request with the same key answered first
+    try:
+        if not reads:
+            # Inside a caller's transaction, a savepoint keeps it usable if the key is taken.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                found = _record(kind, key, fingerprint, _made(make))
+        elif exists(f"SELECT 1 FROM {table} WHERE idempotency_key = %s", [key]):  # noqa: S608 - our names
             found = SandboxRecord.objects.get(idempotency_key=key)
+        else:
+            with transaction.atomic():
+                found = _record(kind, key, fingerprint, _made(make))
+    except IntegrityError:  # the key was answered before, or by a concurrent request first
+        found = SandboxRecord.objects.get(idempotency_key=key)
     if found.fingerprint != fingerprint:
         raise ProviderRefused(
             "idempotency_key_reused", "This idempotency key was used for a different request."
@@ -220,7 +233,7 @@ class SandboxProvider:
             auth = Authorization(auth_id, status, amount, expires_at, decline_code, url)
             return _Made(auth.as_json(), auth.id, amount=amount, scenario=str(scenario or ""))
 
-        return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make))
+        return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make, reads=False))
 
     def authenticate(self, *, authorization_id: str) -> Authorization:
         """Sandbox only: what the customer's approval on the bank's challenge page does."""
@@ -312,7 +325,9 @@ class SandboxProvider:
             url = f"{settings.SITE_URL}/sandbox/onboarding/{account_id}"
             return _Made(PayoutAccount(account_id, False, url).as_json(), account_id, owner_reference)
 
-        return PayoutAccount.from_json(_once(Kind.PAYOUT_ACCOUNT, idempotency_key, request, make))
+        return PayoutAccount.from_json(
+            _once(Kind.PAYOUT_ACCOUNT, idempotency_key, request, make, reads=False)
+        )
 
     def onboarding_complete(self, *, account_id: str) -> PayoutAccount:
         """Sandbox only: what the owner's visit to the onboarding URL does. Idempotent."""
