@@ -161,8 +161,10 @@ def register_builtins() -> None:
 
     steps["record_dispute"] = disputes.record_dispute
     steps["close_dispute"] = disputes.close_dispute
+    # These write nothing in a dry run: they price and check (reserve_booking holds no seats).
+    dry_run_readers = {"set_line_items", "set_offer_line_items", "reserve_booking", "reveal_contact_details"}
     for name, step in steps.items():
-        register_action(name, step)
+        register_action(name, step, dry_run_writes=name not in dry_run_readers)
     register_guard("reason_given", disputes.guard_reason_given)
     register_guard("listing_requires_acceptance", guard_requires_acceptance)
     register_guard("listing_books_instantly", guard_books_instantly)

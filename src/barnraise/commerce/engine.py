@@ -7,6 +7,7 @@ actions, appends an immutable event, and cancels stale timers and schedules new 
 effects (notifications, webhooks) happen after commit, from the event log (events.pump).
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -259,11 +260,15 @@ def start(
     `tx_id` names the new transaction when a service needed its id first (a payment
     authorized before the transaction opens refers to it).
     """
-    if process.transition(name) is None or name not in [t.name for t in process.initial_transitions()]:
+    step = process.transition(name)
+    if step is None or name not in [t.name for t in process.initial_transitions()]:
         allowed = [t.name for t in process.initial_transitions()]
         raise TransitionNotAllowed(details={"state": "initial", "allowed": allowed})
+    # A dry run whose actions write nothing in one has nothing to roll back: no transaction
+    # (on SQLite, whose transactions take the write lock, it would queue behind the writers).
+    needs_rollback = dry_run and any(registry.dry_run_writes(a) for a in step.actions)
     try:
-        with db.atomic():
+        with db.atomic() if needs_rollback or not dry_run else nullcontext():
             # Built, not saved: _apply inserts it once, in its final state. Rows that point to it
             # (bookings, reservations) may come first: foreign keys are checked at commit.
             tx = Transaction(

@@ -12,7 +12,11 @@ A deployment adds its own by dotted path in settings, loaded at start-up:
 
 An action receives the Context and may change `ctx.tx` (the engine saves it) or write rows of
 its own; it must touch only the database, never the network (see docs/processes.md). A guard
-raises a barnraise.errors.DomainError to refuse the transition.
+raises a barnraise.errors.DomainError to refuse the transition; it only reads.
+
+A dry run rolls back whatever its actions wrote. An action registered with
+`dry_run_writes=False` promises to write nothing when `ctx.dry_run` is set; a dry run that
+opens a deal with only such actions needs no database transaction to roll back.
 """
 
 from collections.abc import Callable
@@ -45,10 +49,15 @@ class Context:
 Step = Callable[[Context], None]
 _actions: dict[str, Step] = {}
 _guards: dict[str, Step] = {}
+_dry_run_readers: set[str] = set()
 
 
-def register_action(name: str, action: Step) -> None:
+def register_action(name: str, action: Step, *, dry_run_writes: bool = True) -> None:
     _actions[name] = action
+    if dry_run_writes:
+        _dry_run_readers.discard(name)
+    else:
+        _dry_run_readers.add(name)
 
 
 def register_guard(name: str, guard: Step) -> None:
@@ -72,6 +81,11 @@ def action(name: str) -> Step:
 
 def guard(name: str) -> Step:
     return _guards[name]
+
+
+def dry_run_writes(name: str) -> bool:
+    """Whether the action may write in a dry run (unless registered to say it does not)."""
+    return name not in _dry_run_readers
 
 
 def known_actions() -> set[str]:

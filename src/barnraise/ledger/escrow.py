@@ -497,7 +497,7 @@ def register() -> None:
         "resolve_dispute": resolve_dispute,
     }
     for name, action in actions.items():
-        registry.register_action(name, action)
+        registry.register_action(name, action, dry_run_writes=name != "hold_payment")
     registry.register_guard("provider_can_be_paid", guard_provider_can_be_paid)
     registry.register_payment_hooks(authorize=authorize, abandon=abandon)
     timers.register_handler(SETTLE_HANDLER, settle_due, batch=settle_due_many)
