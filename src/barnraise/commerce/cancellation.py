@@ -4,7 +4,7 @@ Operators edit policies in the admin. A transaction keeps a snapshot of its list
 so later edits never change a deal already made.
 """
 
-import copy
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -34,9 +34,10 @@ DEFAULTS: list[tuple[str, str, list[dict[str, int]]]] = [
 ]
 
 
-def _policies_load() -> dict[str, dict[str, Any]]:
+def _policies_load() -> dict[str, str]:
+    """Each policy as JSON text: every snapshot is a fresh copy that no deal can share."""
     return {
-        policy.slug: {"slug": policy.slug, "name": policy.name, "schedule": policy.schedule}
+        policy.slug: json.dumps({"slug": policy.slug, "name": policy.name, "schedule": policy.schedule})
         for policy in CancellationPolicy.objects.all()
     }
 
@@ -48,7 +49,7 @@ POLICIES = LocalCopy("cancellation_policies", _policies_load)
 def snapshot(slug: str) -> dict[str, Any]:
     """The policy as the transaction keeps it (a copy: later edits never change a deal)."""
     found = POLICIES.get().get(slug)
-    return copy.deepcopy(found) if found is not None else {}
+    return json.loads(found) if found is not None else {}
 
 
 def refund_percent(policy: dict[str, Any], start: datetime | None, cancelled_at: datetime) -> Decimal:
