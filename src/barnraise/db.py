@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
 
 M = TypeVar("M", bound=Model)
@@ -44,7 +45,7 @@ def marks(count: int) -> str:
 def exists(sql: str, params: list[Any]) -> bool:
     """Whether `sql` finds a row: a guard asked on every request of its kind, where building
     the ORM's `.exists()` took ten times the query's own time."""
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(f"{sql} LIMIT 1", params)
         return cursor.fetchone() is not None
 
@@ -107,13 +108,13 @@ def _insert_plan(model: type[Model]) -> _Insert:
     return _Insert(sql, [_column(f) for f in fields], generated.attname if generated else None, returns)
 
 
-def _db_value(column: _Column, obj: Model) -> Any:
+def _db_value(column: _Column, obj: Model, db: BaseDatabaseWrapper) -> Any:
     f = column.field
     value = getattr(obj, column.attname) if column.reads_attribute else f.pre_save(obj, True)
     if type(value) is not column.plain:
-        return f.get_db_prep_save(value, connection)
+        return f.get_db_prep_save(value, db)
     if column.integer is not None:
-        return connection.ops.adapt_integerfield_value(value, column.integer)
+        return db.ops.adapt_integerfield_value(value, column.integer)
     return value
 
 
@@ -128,15 +129,16 @@ def insert(obj: M) -> M:
     no model signals are sent (nothing in Barnraise listens to these models; integrations
     follow the event log).
     """
-    key = (connection.vendor, type(obj))
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, as the ORM passes it (not the proxy)
+    key = (db.vendor, type(obj))
     plan = _inserts.get(key) or _inserts.setdefault(key, _insert_plan(type(obj)))
-    values = [_db_value(column, obj) for column in plan.columns]
-    with connection.cursor() as cursor:
+    values = [_db_value(column, obj, db) for column in plan.columns]
+    with db.cursor() as cursor:
         cursor.execute(plan.sql, values)
         if plan.generated is not None:
             setattr(obj, plan.generated, cursor.fetchone()[0] if plan.returns else cursor.lastrowid)
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
     return obj
 
 
@@ -202,10 +204,11 @@ def fetch(model: type[M], *, related: tuple[str, ...] = (), **by: Any) -> M | No
     and lookup; the values are converted by the same converters the ORM applies, and a bad
     lookup value raises the field's own ValidationError, as a queryset would.
     """
-    key = (connection.vendor, model, related, tuple(by))
+    db = connections[DEFAULT_DB_ALIAS]
+    key = (db.vendor, model, related, tuple(by))
     plan = _fetches.get(key) or _fetches.setdefault(key, _fetch_plan(model, related, tuple(by)))
-    params = [f.get_db_prep_value(by[f.name], connection) for f in plan.lookups]
-    with connection.cursor() as cursor:
+    params = [f.get_db_prep_value(by[f.name], db) for f in plan.lookups]
+    with db.cursor() as cursor:
         cursor.execute(plan.sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -217,8 +220,8 @@ def fetch(model: type[M], *, related: tuple[str, ...] = (), **by: Any) -> M | No
         at += len(part.fields)
         for i, converters in enumerate(part.converters):
             for convert, col in converters:
-                values[i] = convert(values[i], col, connection)
-        obj = part.model.from_db(connection.alias, part.names, values)
+                values[i] = convert(values[i], col, db)
+        obj = part.model.from_db(db.alias, part.names, values)
         if part.via is not None:
             part.via.set_cached_value(found[0], obj)
         found.append(obj)
