@@ -4,7 +4,7 @@ Hot paths (the ledger's writes, search, the booking calendar) skip the ORM where
 query cost more than running it; these keep their values the same on SQLite and PostgreSQL.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,6 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
 
 M = TypeVar("M", bound=Model)
+Statement = tuple[str, list[Any]]  # SQL with %s placeholders, and its parameters
 
 
 def db_uuid(value: UUID) -> Any:
@@ -129,17 +130,63 @@ def insert(obj: M) -> M:
     no model signals are sent (nothing in Barnraise listens to these models; integrations
     follow the event log).
     """
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, as the ORM passes it (not the proxy)
-    key = (db.vendor, type(obj))
-    plan = _inserts.get(key) or _inserts.setdefault(key, _insert_plan(type(obj)))
-    values = [_db_value(column, obj, db) for column in plan.columns]
-    with db.cursor() as cursor:
-        cursor.execute(plan.sql, values)
-        if plan.generated is not None:
-            setattr(obj, plan.generated, cursor.fetchone()[0] if plan.returns else cursor.lastrowid)
-    obj._state.adding = False
-    obj._state.db = db.alias
+    insert_all([obj])
     return obj
+
+
+def insert_all(objs: list[Model]) -> None:
+    """`insert` each of `objs`, in order; on PostgreSQL, in one round trip."""
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, as the ORM passes it (not the proxy)
+    plans = []
+    for obj in objs:
+        key = (db.vendor, type(obj))
+        plans.append(_inserts.get(key) or _inserts.setdefault(key, _insert_plan(type(obj))))
+    rows = [
+        (plan.sql, [_db_value(column, obj, db) for column in plan.columns])
+        for plan, obj in zip(plans, objs, strict=True)
+    ]
+    with db.cursor() as cursor:
+        for obj, plan, _first in zip(objs, plans, _run(cursor, db, rows), strict=True):
+            if plan.generated is not None:
+                setattr(obj, plan.generated, cursor.fetchone()[0] if plan.returns else cursor.lastrowid)
+            obj._state.adding = False
+            obj._state.db = db.alias
+
+
+def _run(cursor: Any, db: BaseDatabaseWrapper, statements: list[Statement]) -> Iterator[None]:
+    """Run `statements` in order, yielding as each one's result is the cursor's current one.
+
+    On PostgreSQL with client-side binding (Django's default) they go as one string, in one
+    round trip, and the cursor steps through their results; elsewhere one by one.
+    """
+    if (
+        len(statements) > 1
+        and db.vendor == "postgresql"
+        and not getattr(db.features, "uses_server_side_binding", False)
+    ):
+        cursor.execute(
+            ";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params]
+        )
+        for n in range(len(statements)):
+            if n:
+                cursor.nextset()
+            yield
+        return
+    for sql, params in statements:
+        cursor.execute(sql, params)
+        yield
+
+
+def batch(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each of `statements`, run in order in one cursor; on PostgreSQL, in one round
+    trip. For the reads of a hot path that each need only the last one's turn (the calendar
+    lock, then what it guards)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    found: list[list[tuple[Any, ...]]] = []
+    with db.cursor() as cursor:
+        for _ in _run(cursor, db, statements):
+            found.append(cursor.fetchall() if cursor.description else [])
+    return found
 
 
 @dataclass(frozen=True)

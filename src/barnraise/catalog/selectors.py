@@ -3,7 +3,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from barnraise.accounts.models import User
 from barnraise.catalog.availability import Slot, Span, day_seats, local_date_range, taken_for
 from barnraise.catalog.models import Category, Listing
 from barnraise.copies import LocalCopy
-from barnraise.db import aware, db_time, marks
+from barnraise.db import Statement, aware, batch, db_time, marks
 from barnraise.errors import InvalidInput, NotFound
 
 
@@ -196,38 +195,49 @@ def listing_free_days(
 ZONE_REACH = timedelta(hours=14)
 
 
-def calendar_rules(
-    listing_ids: list[int], start: datetime, end: datetime
-) -> tuple[dict[int, list[Slot]], dict[int, list[Span]]]:
+Rules = tuple[dict[int, list[Slot]], dict[int, list[Span]]]
+
+
+def calendar_rules(listing_ids: list[int], start: datetime, end: datetime) -> Rules:
     """The weekly-plan slots and the dated exceptions of listings that bear on [start, end),
     per listing id. Hand-written: every windowed search runs this over its candidate rows and
     every booking over its listing, and the ORM's conversions cost more than the queries.
-
-    Slots are read for the weekdays the window can touch in any time zone (a slot never
-    crosses midnight); their times come as text, parsed by time.fromisoformat (Django's own
-    conversion on SQLite is a regular expression).
     """
     if not listing_ids:  # (an empty IN list is an error on PostgreSQL)
         return {}, {}
+    slot_rows, exception_rows = batch(calendar_rules_statements(listing_ids, start, end))
+    return calendar_rules_read(slot_rows, exception_rows)
+
+
+def calendar_rules_statements(listing_ids: list[int], start: datetime, end: datetime) -> list[Statement]:
+    """The two reads of `calendar_rules` (for a caller that sends them with its own, in one
+    round trip): slots for the weekdays the window can touch in any time zone (a slot never
+    crosses midnight), then the exceptions that overlap it. `listing_ids` is not empty."""
     first, last = (start - ZONE_REACH).date(), (end + ZONE_REACH).date()
     weekdays = sorted({(first + timedelta(days=n)).weekday() for n in range(min((last - first).days + 1, 7))})
-    slots: dict[int, list[Slot]] = {}
-    exceptions: dict[int, list[Span]] = {}
-    parse = time.fromisoformat
-    with connection.cursor() as cursor:
-        cursor.execute(
+    return [
+        (
             'SELECT listing_id, weekday, CAST(start AS TEXT), CAST("end" AS TEXT), seats '  # noqa: S608 - our names
             f"FROM catalog_weeklyslot WHERE listing_id IN ({marks(len(listing_ids))}) "
             f"AND weekday IN ({marks(len(weekdays))})",
             [*listing_ids, *weekdays],
-        )
-        for listing_id, weekday, slot_start, slot_end, seats in cursor.fetchall():
-            slots.setdefault(listing_id, []).append(Slot(weekday, parse(slot_start), parse(slot_end), seats))
-        cursor.execute(
+        ),
+        (
             'SELECT listing_id, start, "end", seats FROM catalog_availabilityexception '  # noqa: S608 - our names
             f'WHERE listing_id IN ({marks(len(listing_ids))}) AND start < %s AND "end" > %s',
             [*listing_ids, db_time(end), db_time(start)],
-        )
-        for listing_id, exc_start, exc_end, seats in cursor.fetchall():
-            exceptions.setdefault(listing_id, []).append(Span(aware(exc_start), aware(exc_end), seats))
+        ),
+    ]
+
+
+def calendar_rules_read(slot_rows: list[tuple[Any, ...]], exception_rows: list[tuple[Any, ...]]) -> Rules:
+    """The rows of `calendar_rules_statements`, per listing id. Slot times come as text, parsed
+    by time.fromisoformat (Django's own conversion on SQLite is a regular expression)."""
+    slots: dict[int, list[Slot]] = {}
+    exceptions: dict[int, list[Span]] = {}
+    parse = time.fromisoformat
+    for listing_id, weekday, slot_start, slot_end, seats in slot_rows:
+        slots.setdefault(listing_id, []).append(Slot(weekday, parse(slot_start), parse(slot_end), seats))
+    for listing_id, exc_start, exc_end, seats in exception_rows:
+        exceptions.setdefault(listing_id, []).append(Span(aware(exc_start), aware(exc_end), seats))
     return slots, exceptions

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from barnraise.catalog.availability import Span, free_seats, local_date_range
 from barnraise.catalog.models import Listing
-from barnraise.catalog.selectors import calendar_rules
+from barnraise.catalog.selectors import calendar_rules_read, calendar_rules_statements
 from barnraise.commerce.models import Booking, Transaction
-from barnraise.db import as_uuid, aware, db_time, db_uuid, insert, marks
+from barnraise.db import Statement, as_uuid, aware, batch, db_time, db_uuid, insert, marks
 from barnraise.errors import InvalidInput, NaiveDatetime, NotAvailable
 
 
@@ -85,6 +85,11 @@ def taken_on(
     """
     if not calendar_ids:
         return {}
+    (rows,) = batch([_taken_statement(calendar_ids, start, end, buffer)])
+    return _taken_read(rows, buffer)
+
+
+def _taken_statement(calendar_ids: list[Any], start: datetime, end: datetime, buffer: timedelta) -> Statement:
     # Hand-written: search runs this for every page with a window, and the ORM took ten times
     # as long to build the query as the database to answer it.
     sql = (
@@ -99,35 +104,42 @@ def taken_on(
         db_time(end + buffer),
         db_time(start),
     ]
+    return sql, params
+
+
+def _taken_read(rows: list[tuple[Any, ...]], buffer: timedelta) -> dict[Any, list[Span]]:
     found: dict[Any, list[Span]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for calendar_id, begin, until, seats in cursor.fetchall():
-            spans = found.setdefault(as_uuid(calendar_id), [])
-            spans.append(Span(aware(begin) - buffer, aware(until), seats))
+    for calendar_id, begin, until, seats in rows:
+        found.setdefault(as_uuid(calendar_id), []).append(Span(aware(begin) - buffer, aware(until), seats))
     return found
 
 
 def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking | None:
     """Hold `tx.seats` on the listing's calendar for the transaction's window, or NotAvailable.
 
-    With hold=False (a dry run) only checks, without the lock: the answer may be stale by the
-    time the deal opens, and the real run checks again under the lock.
+    The calendar lock and the three reads it guards (the bookings held, the weekly plan, the
+    exceptions) go in one round trip on PostgreSQL. With hold=False (a dry run) only checks,
+    without the lock: the answer may be stale by the time the deal opens, and the real run
+    checks again under the lock.
     """
     if listing.calendar_id is None or tx.start is None or tx.end is None:
         raise NotAvailable(_("This listing takes no bookings."))
-    if hold:
-        lock(listing.calendar_id)
     buffer = timedelta(minutes=listing.buffer_minutes)
-    taken = taken_on([listing.calendar_id], tx.start, tx.end, buffer).get(listing.calendar_id, [])
-    slots, exceptions = calendar_rules([listing.pk], tx.start, tx.end)
+    statements = [
+        _taken_statement([listing.calendar_id], tx.start, tx.end, buffer),
+        *calendar_rules_statements([listing.pk], tx.start, tx.end),
+    ]
+    if hold and connection.features.has_select_for_update:
+        statements.insert(0, _lock_statement(listing.calendar_id))
+    *_locked, booked, slot_rows, exception_rows = batch(statements)
+    slots, exceptions = calendar_rules_read(slot_rows, exception_rows)
     free = free_seats(
         slots=slots.get(listing.pk, []),
         exceptions=exceptions.get(listing.pk, []),
         zone=ZoneInfo(listing.timezone),
         start=tx.start,
         end=tx.end,
-        taken=taken,
+        taken=_taken_read(booked, buffer).get(listing.calendar_id, []),
     )
     if free < tx.seats:
         raise NotAvailable(details={"free_seats": free})
@@ -145,11 +157,5 @@ def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking 
     )
 
 
-def lock(calendar_id: Any) -> None:
-    """Lock the calendar row until the transaction ends (on SQLite, BEGIN IMMEDIATE already
-    holds the database's write lock)."""
-    if connection.features.has_select_for_update:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM catalog_calendar WHERE id = %s FOR UPDATE", [db_uuid(as_uuid(calendar_id))]
-            )
+def _lock_statement(calendar_id: Any) -> Statement:
+    return "SELECT id FROM catalog_calendar WHERE id = %s FOR UPDATE", [db_uuid(as_uuid(calendar_id))]

@@ -13,15 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction as db
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts import standing
 from barnraise.accounts.models import User
 from barnraise.commerce import cancellation, events, processes, registry, timers
-from barnraise.commerce.models import Transaction, TransactionEvent
+from barnraise.commerce.models import Timer, Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
-from barnraise.db import insert as db_insert
+from barnraise.db import insert_all
 from barnraise.errors import DomainError, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
 
 TIMER_HANDLER = "commerce.timed_transition"
@@ -118,23 +119,29 @@ def _due(tx: Transaction, at: tuple[At, ...], now: datetime) -> datetime | None:
     return min(due) if due else None
 
 
-def _reschedule(tx: Transaction, process: Process, now: datetime, *, is_new: bool) -> None:
+def _reschedule(tx: Transaction, process: Process, now: datetime, *, is_new: bool) -> list[Timer]:
+    """Cancel the transaction's pending timers (none if it is new); the timers of the steps
+    from its new state, to insert."""
     target = f"transaction:{tx.pk}"
     if not is_new:
         timers.cancel_pending(target=target, handler=TIMER_HANDLER)
+    due_timers = []
     for step in process.from_state(tx.state):
         due = _due(tx, step.at, now) if step.at else None
         if due is not None:
-            timers.schedule(
-                handler=TIMER_HANDLER,
-                target=target,
-                due_at=due,
-                payload={
-                    "transaction": str(tx.pk),
-                    "transition": step.name,
-                    "process_version": tx.process_version,
-                },
+            due_timers.append(
+                timers.timer(
+                    handler=TIMER_HANDLER,
+                    target=target,
+                    due_at=due,
+                    payload={
+                        "transaction": str(tx.pk),
+                        "transition": step.name,
+                        "process_version": tx.process_version,
+                    },
+                )
             )
+    return due_timers
 
 
 def _apply(
@@ -184,12 +191,11 @@ def _apply(
         created_at=now,
     )
     if not dry_run:  # a dry run shows the event and the state; the actions' writes roll back
-        if tx._state.adding:
-            db_insert(tx)
-        else:
+        rows: list[Model] = [tx] if tx._state.adding else []
+        if not rows:
             tx.save()
-        db_insert(event)
-        _reschedule(tx, process, now, is_new=from_state == INITIAL)
+        rows += [event, *_reschedule(tx, process, now, is_new=from_state == INITIAL)]
+        insert_all(rows)  # one round trip on PostgreSQL
     return Outcome(tx, event)
 
 

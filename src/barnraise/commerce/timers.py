@@ -47,9 +47,14 @@ def register_handler(name: str, handler: Handler, *, batch: BatchHandler | None 
 
 
 def schedule(*, handler: str, target: str, due_at: datetime, payload: dict[str, Any] | None = None) -> Timer:
+    return insert(timer(handler=handler, target=target, due_at=due_at, payload=payload))
+
+
+def timer(*, handler: str, target: str, due_at: datetime, payload: dict[str, Any] | None = None) -> Timer:
+    """A timer to schedule, not yet saved (for a caller that inserts it with rows of its own)."""
     if handler not in _handlers:
         raise KeyError(f"no timer handler named {handler!r}")
-    return insert(Timer(handler=handler, target=target, due_at=due_at, payload=payload or {}))
+    return Timer(handler=handler, target=target, due_at=due_at, payload=payload or {})
 
 
 def cancel_pending(*, target: str, handler: str | None = None) -> int:
