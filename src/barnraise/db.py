@@ -20,12 +20,12 @@ Statement = tuple[str, list[Any]]  # SQL with %s placeholders, and its parameter
 
 def db_uuid(value: UUID) -> Any:
     """A UUID parameter: PostgreSQL's own type, 32 hex digits on SQLite."""
-    return value if connection.features.has_native_uuid_field else value.hex
+    return value if connections[DEFAULT_DB_ALIAS].features.has_native_uuid_field else value.hex
 
 
 def db_time(value: datetime) -> Any:
     """A datetime parameter (aware): as the ORM stores it (naive UTC text on SQLite)."""
-    return connection.ops.adapt_datetimefield_value(value)
+    return connections[DEFAULT_DB_ALIAS].ops.adapt_datetimefield_value(value)
 
 
 def aware(value: datetime) -> datetime:
@@ -38,6 +38,13 @@ def as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
+def _driver(cursor: Any) -> Any:
+    """The driver's cursor inside Django's wrapper. Its reads (fetchone, nextset…) go straight
+    to it, inside `wrap_database_errors`: through the wrapper, each attribute read built a
+    fresh error-wrapping function, some twenty calls."""
+    return cursor.cursor
+
+
 def marks(count: int) -> str:
     """`count` placeholders for an IN list."""
     return ", ".join(["%s"] * count)
@@ -46,9 +53,11 @@ def marks(count: int) -> str:
 def exists(sql: str, params: list[Any]) -> bool:
     """Whether `sql` finds a row: a guard asked on every request of its kind, where building
     the ORM's `.exists()` took ten times the query's own time."""
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT 1", params)
-        return cursor.fetchone() is not None
+        with db.wrap_database_errors:
+            return _driver(cursor).fetchone() is not None
 
 
 # Fields whose value, when it already has this exact type, the ORM stores unchanged (after the
@@ -148,7 +157,9 @@ def insert_all(objs: list[Model]) -> None:
     with db.cursor() as cursor:
         for obj, plan, _first in zip(objs, plans, _run(cursor, db, rows), strict=True):
             if plan.generated is not None:
-                setattr(obj, plan.generated, cursor.fetchone()[0] if plan.returns else cursor.lastrowid)
+                with db.wrap_database_errors:
+                    raw = _driver(cursor)
+                    setattr(obj, plan.generated, raw.fetchone()[0] if plan.returns else raw.lastrowid)
             obj._state.adding = False
             obj._state.db = db.alias
 
@@ -169,7 +180,8 @@ def _run(cursor: Any, db: BaseDatabaseWrapper, statements: list[Statement]) -> I
         )
         for n in range(len(statements)):
             if n:
-                cursor.nextset()
+                with db.wrap_database_errors:
+                    _driver(cursor).nextset()
             yield
         return
     for sql, params in statements:
@@ -184,8 +196,10 @@ def batch(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
     db = connections[DEFAULT_DB_ALIAS]
     found: list[list[tuple[Any, ...]]] = []
     with db.cursor() as cursor:
+        raw = _driver(cursor)
         for _ in _run(cursor, db, statements):
-            found.append(cursor.fetchall() if cursor.description else [])
+            with db.wrap_database_errors:
+                found.append(raw.fetchall() if raw.description else [])
     return found
 
 
@@ -257,7 +271,8 @@ def fetch(model: type[M], *, related: tuple[str, ...] = (), **by: Any) -> M | No
     params = [f.get_db_prep_value(by[f.name], db) for f in plan.lookups]
     with db.cursor() as cursor:
         cursor.execute(plan.sql, params)
-        row = cursor.fetchone()
+        with db.wrap_database_errors:
+            row = _driver(cursor).fetchone()
     if row is None:
         return None
     at = 0
