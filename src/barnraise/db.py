@@ -155,7 +155,7 @@ def insert_all(objs: list[Model]) -> None:
         for plan, obj in zip(plans, objs, strict=True)
     ]
     with db.cursor() as cursor:
-        for obj, plan, _first in zip(objs, plans, _run(cursor, db, rows), strict=True):
+        for obj, plan, _ in zip(objs, plans, _run(cursor, db, rows), strict=True):
             if plan.generated is not None:
                 with db.wrap_database_errors:
                     raw = _driver(cursor)
@@ -191,8 +191,8 @@ def _run(cursor: Any, db: BaseDatabaseWrapper, statements: list[Statement]) -> I
 
 def batch(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
     """The rows of each of `statements`, run in order in one cursor; on PostgreSQL, in one round
-    trip. For the reads of a hot path that each need only the last one's turn (the calendar
-    lock, then what it guards)."""
+    trip. For statements with nothing to decide between them (the calendar lock, then the
+    reads it guards: each runs once the one before it has finished)."""
     db = connections[DEFAULT_DB_ALIAS]
     found: list[list[tuple[Any, ...]]] = []
     with db.cursor() as cursor:
