@@ -81,6 +81,8 @@ def _database(url: str) -> dict[str, object]:
         # Keep connections: opening one per request costs set-up time and a cold page cache.
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True
+        # Django's backend, with a process's writers queued rather than polling (barnraise.sqlite).
+        config["ENGINE"] = "barnraise.sqlite"
     elif engine == "django.db.backends.postgresql":
         config["CONN_HEALTH_CHECKS"] = True
         # JIT compilation adds ~200 ms to short indexed queries (measured on the search bench);

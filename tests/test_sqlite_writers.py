@@ -1,0 +1,66 @@
+"""SQLite: a process's write transactions wait in line (barnraise.sqlite) and keep SQLite's contract:
+a writer goes once the one before it commits, and one that waits past the timeout is told the
+database is locked (the API's 503 `busy`)."""
+
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from barnraise.catalog.models import Category
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _hold_a_transaction(started: threading.Event, release: threading.Event) -> None:
+    try:
+        with transaction.atomic():
+            Category.objects.create(slug="held", name="Held", path="held")
+            started.set()
+            release.wait(10)
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def sqlite_only() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's writer queue")
+
+
+def test_a_writer_waits_for_the_one_before_then_goes(sqlite_only: None) -> None:
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_a_transaction, args=(started, release))
+    holder.start()
+    assert started.wait(10)
+    threading.Timer(0.3, release.set).start()
+    began = time.monotonic()
+    with transaction.atomic():  # queued behind the holder, and let in as soon as it commits
+        Category.objects.create(slug="next", name="Next", path="next")
+    waited = time.monotonic() - began
+    holder.join(10)
+    assert 0.25 <= waited < 3
+    assert set(Category.objects.filter(slug__in=["held", "next"]).values_list("slug", flat=True)) == {
+        "held",
+        "next",
+    }
+
+
+def test_a_writer_that_waits_past_the_timeout_is_told_the_database_is_locked(sqlite_only: None) -> None:
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_a_transaction, args=(started, release))
+    holder.start()
+    assert started.wait(10)
+    timeout = float(connection.settings_dict["OPTIONS"].get("timeout", 5))
+    began = time.monotonic()
+    try:
+        with pytest.raises(OperationalError, match="database is locked"), transaction.atomic():
+            Category.objects.create(slug="late", name="Late", path="late")
+    finally:
+        release.set()
+        holder.join(10)
+    assert time.monotonic() - began >= timeout * 0.9
+    assert not Category.objects.filter(slug="late").exists()
+    with transaction.atomic():  # the queue is free again
+        Category.objects.create(slug="after", name="After", path="after")
