@@ -26,7 +26,7 @@ def _hold_a_transaction(started: threading.Event, release: threading.Event) -> N
 @pytest.fixture
 def sqlite_only() -> None:
     if connection.vendor != "sqlite":
-        pytest.skip("SQLite's writer queue")
+        pytest.skip("the writer queue is in Barnraise's SQLite backend; PostgreSQL locks rows instead")
 
 
 def test_a_writer_waits_for_the_one_before_then_goes(sqlite_only: None) -> None:

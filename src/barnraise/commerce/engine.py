@@ -191,8 +191,10 @@ def _apply(
         created_at=now,
     )
     if not dry_run:  # a dry run shows the event and the state; the actions' writes roll back
-        rows: list[Model] = [tx] if tx._state.adding else []
-        if not rows:
+        rows: list[Model] = []
+        if tx._state.adding:
+            rows.append(tx)
+        else:
             tx.save()
         rows += [event, *_reschedule(tx, process, now, is_new=from_state == INITIAL)]
         insert_all(rows)  # one round trip on PostgreSQL
