@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 
 from barnraise.catalog.models import Category
 
@@ -64,3 +64,29 @@ def test_a_writer_that_waits_past_the_timeout_is_told_the_database_is_locked(sql
     assert not Category.objects.filter(slug="late").exists()
     with transaction.atomic():  # the queue is free again
         Category.objects.create(slug="after", name="After", path="after")
+
+
+def test_a_write_outside_a_transaction_waits_in_the_same_line(
+    sqlite_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns: list[str] = []
+    wrapper = type(connections[DEFAULT_DB_ALIAS])
+    take = wrapper._take_writer
+
+    def counted(self: object) -> None:
+        turns.append(threading.current_thread().name)
+        take(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wrapper, "_take_writer", counted)
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_a_transaction, args=(started, release), name="holder")
+    holder.start()
+    assert started.wait(10)
+    threading.Timer(0.3, release.set).start()
+    began = time.monotonic()
+    Category.objects.create(slug="alone", name="Alone", path="alone")  # autocommit: one INSERT
+    waited = time.monotonic() - began
+    holder.join(10)
+    assert 0.25 <= waited < 3
+    assert Category.objects.filter(slug="alone").exists()  # a read takes no turn
+    assert turns == ["holder", threading.current_thread().name]
