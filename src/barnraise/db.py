@@ -82,6 +82,8 @@ class _Column:
     reads_attribute: bool  # pre_save is the plain attribute read (no auto_now and the like)
     plain: type | None
     integer: str | None  # the internal type, for the backend's integer adaptation
+    uuid: bool  # a UUIDField, or a key to one
+    moment: bool  # a DateTimeField
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,16 @@ _inserts: dict[tuple[str, type[Model]], _Insert] = {}
 def _column(f: "Field[Any, Any]") -> _Column:
     plain = _PLAIN.get(type(f))
     integer = f.get_internal_type() if plain is int else None
-    return _Column(f, f.attname, type(f).pre_save is Field.pre_save, plain, integer)
+    stored = f.target_field if isinstance(f, ForeignKey) else f
+    return _Column(
+        f,
+        f.attname,
+        type(f).pre_save is Field.pre_save,
+        plain,
+        integer,
+        uuid=type(stored) is models.UUIDField,
+        moment=type(f) is models.DateTimeField,
+    )
 
 
 def _insert_plan(model: type[Model]) -> _Insert:
@@ -121,11 +132,20 @@ def _insert_plan(model: type[Model]) -> _Insert:
 def _db_value(column: _Column, obj: Model, db: BaseDatabaseWrapper) -> Any:
     f = column.field
     value = getattr(obj, column.attname) if column.reads_attribute else f.pre_save(obj, True)
-    if type(value) is not column.plain:
-        return f.get_db_prep_save(value, db)
-    if column.integer is not None:
-        return db.ops.adapt_integerfield_value(value, column.integer)
-    return value
+    kind = type(value)
+    if kind is column.plain:
+        if column.integer is not None:
+            return db.ops.adapt_integerfield_value(value, column.integer)
+        return value
+    # What the field's own conversion ends in, for the commonest values: a UUID as the
+    # database keeps it, an aware datetime through the backend's adaptation, None as NULL.
+    if column.uuid and kind is UUID:
+        return value if db.features.has_native_uuid_field else value.hex
+    if column.moment and kind is datetime and value.tzinfo is not None:
+        return db.ops.adapt_datetimefield_value(value)
+    if value is None and (column.plain or column.uuid or column.moment):
+        return None
+    return f.get_db_prep_save(value, db)
 
 
 def insert(obj: M) -> M:
@@ -135,7 +155,8 @@ def insert(obj: M) -> M:
     compiler cost more than the database's work. The statement is built once per model, and
     the values go through each field's own `pre_save` and `get_db_prep_save`, so they are
     stored exactly as `save()` stores them; a text, integer or boolean field's value that
-    already has its type is passed as it is, as those methods would pass it. Unlike `save()`,
+    already has its type, a UUID, an aware datetime and a NULL take the short way to the value
+    those methods would give (`_db_value`). Unlike `save()`,
     no model signals are sent (nothing in Barnraise listens to these models; integrations
     follow the event log).
     """

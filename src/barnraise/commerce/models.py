@@ -135,9 +135,17 @@ class Transaction(models.Model):
     process = models.CharField(max_length=40)
     process_version = models.PositiveSmallIntegerField()
     state = models.CharField(max_length=40)
-    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="transactions")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
+    # No single-column indexes: the composite ones below lead with each of these keys (one index
+    # fewer to write per deal, each).
+    listing = models.ForeignKey(
+        Listing, on_delete=models.PROTECT, related_name="transactions", db_index=False
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases", db_index=False
+    )
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales", db_index=False
+    )
     quantity = models.PositiveIntegerField(default=1)
     start = models.DateTimeField(null=True, blank=True)
     end = models.DateTimeField(null=True, blank=True)
@@ -179,7 +187,10 @@ class TransactionEvent(models.Model):
     commit by the sequencer, so readers following `?after=N` never miss a late commit."""
 
     id = models.BigAutoField(primary_key=True)
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="events")
+    # Indexed by (transaction, id) below.
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     sequence = models.BigIntegerField(null=True, blank=True, unique=True)
     name = models.CharField(max_length=40)
     actor_role = models.CharField(max_length=10)
@@ -228,7 +239,8 @@ class Booking(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="bookings")
+    # Indexed by (calendar, start) below.
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="bookings", db_index=False)
     transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="booking")
     start = models.DateTimeField()
     end = models.DateTimeField()

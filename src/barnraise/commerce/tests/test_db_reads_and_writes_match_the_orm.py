@@ -7,10 +7,11 @@ from uuid import uuid4
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from barnraise.catalog.models import Listing
-from barnraise.commerce.models import Timer
+from barnraise.commerce.models import Timer, Transaction
 from barnraise.db import fetch, insert
 
 
@@ -51,3 +52,46 @@ def test_insert_stores_what_save_stores(db: None) -> None:
         k: v for k, v in _values(b).items() if k not in ("id", "created_at")
     }
     assert inserted._state.adding is False
+
+
+def _stored(model: Any, pk: Any) -> dict[str, Any]:
+    """The row as the database holds it, by column (not through the ORM's converters)."""
+    table, key = model._meta.db_table, model._meta.pk
+    columns = [f.column for f in model._meta.concrete_fields]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quoted} FROM {table} WHERE {key.column} = %s",  # noqa: S608 - our names
+            [key.get_db_prep_value(pk, connection)],
+        )
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+def test_insert_stores_keys_moments_and_nulls_as_save_does(
+    listing: Callable[..., Listing], customer: Any
+) -> None:
+    made = listing("rental", attributes={}, max_units=4)
+    start = timezone.now() + timedelta(days=3)
+
+    def deal() -> Transaction:  # UUID keys to three tables, aware datetimes, NULLs, JSON
+        return Transaction(
+            process="booking",
+            process_version=1,
+            state="requested",
+            listing=made,
+            customer=customer.user,
+            provider=made.author,
+            currency="EUR",
+            start=start,
+            end=start + timedelta(hours=2),
+            seats=1,
+        )
+
+    saved, inserted = deal(), insert(deal())
+    saved.save()
+    a, b = _stored(Transaction, saved.pk), _stored(Transaction, inserted.pk)
+    made_now = {"id", "created_at", "updated_at", "entered_state_at"}  # defaults: each row's own
+    assert {k: v for k, v in a.items() if k not in made_now} == {
+        k: v for k, v in b.items() if k not in made_now
+    }
+    assert {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
