@@ -4,6 +4,7 @@ import math
 import secrets
 import zoneinfo
 from datetime import time
+from functools import cache
 from typing import Any
 
 from django.db import transaction
@@ -112,6 +113,13 @@ def _check_rules(fields: dict[str, Any], errors: dict[str, list[str]]) -> None:
         errors["max_advance_days"] = [_("Must lie between 1 and 730 days.")]
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    """The IANA names the system knows: listing them opens every file of the zone database
+    (some 600), so once per process."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _validate(fields: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     kind, unit, category = fields["kind"], fields["unit"], fields["category"]
@@ -126,7 +134,7 @@ def _validate(fields: dict[str, Any]) -> dict[str, list[str]]:
         errors["price"] = [_("The price cannot be negative.")]
     if not (-90 <= fields["lat"] <= 90) or not (-180 <= fields["lng"] <= 180):
         errors["location"] = [_("Latitude must lie in [-90, 90] and longitude in [-180, 180].")]
-    if fields["timezone"] not in zoneinfo.available_timezones():
+    if fields["timezone"] not in _time_zones():
         errors["timezone"] = [_("Use an IANA time zone such as Europe/Paris.")]
     if kind == Kind.SALE and fields.get("stock") is None:
         errors["stock"] = [_("Say how many you have.")]
