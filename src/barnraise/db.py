@@ -5,8 +5,10 @@ query cost more than running it; these keep their values the same on SQLite and 
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -38,11 +40,29 @@ def as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-def _driver(cursor: Any) -> Any:
-    """The driver's cursor inside Django's wrapper. Its reads (fetchone, nextset…) go straight
-    to it, inside `wrap_database_errors`: through the wrapper, each attribute read built a
-    fresh error-wrapping function, some twenty calls."""
-    return cursor.cursor
+@contextmanager
+def _cursor(db: BaseDatabaseWrapper) -> Iterator[tuple[Callable[..., Any], Any]]:
+    """(execute, the driver's cursor) for hand-written statements; the body runs inside
+    `wrap_database_errors`, so driver errors come out as Django's.
+
+    The driver's own cursor, opened on Django's connection once its checks have run (health,
+    connection, no broken transaction): Django's cursor wrapper cost some fifteen calls a
+    statement, a fifth of a booking. While Django logs or wraps queries (DEBUG, tests that count
+    them, `execute_wrapper`), the statements go through its wrapper, so those see them too.
+    """
+    if db.queries_logged or db.execute_wrappers:
+        with db.cursor() as wrapped, db.wrap_database_errors:
+            yield wrapped.execute, wrapped.cursor
+        return
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
+        raw = db.create_cursor()
+        try:
+            yield raw.execute, raw
+        finally:
+            raw.close()
 
 
 def marks(count: int) -> str:
@@ -54,10 +74,9 @@ def exists(sql: str, params: list[Any]) -> bool:
     """Whether `sql` finds a row: a guard asked on every request of its kind, where building
     the ORM's `.exists()` took ten times the query's own time."""
     db = connections[DEFAULT_DB_ALIAS]
-    with db.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT 1", params)
-        with db.wrap_database_errors:
-            return _driver(cursor).fetchone() is not None
+    with _cursor(db) as (execute, raw):
+        execute(f"{sql} LIMIT 1", params)
+        return raw.fetchone() is not None
 
 
 # Fields whose value, when it already has this exact type, the ORM stores unchanged (after the
@@ -90,6 +109,7 @@ class _Column:
 class _Insert:
     sql: str
     columns: list[_Column]
+    read: Callable[[Model], tuple[Any, ...]]  # every column's attribute, in one call
     generated: str | None  # the attribute of a key the database makes (an auto id)
     returns: bool  # RETURNING gives it back; else the cursor's lastrowid
 
@@ -126,26 +146,35 @@ def _insert_plan(model: type[Model]) -> _Insert:
     )
     if returns and generated is not None:
         sql += f" RETURNING {quote(str(generated.column))}"
-    return _Insert(sql, [_column(f) for f in fields], generated.attname if generated else None, returns)
+    columns_ = [_column(f) for f in fields]
+    read = attrgetter(*[c.attname for c in columns_])
+    if len(columns_) == 1:  # attrgetter gives the bare value for one name
+        one = read
+        read = lambda obj: (one(obj),)  # noqa: E731
+    return _Insert(sql, columns_, read, generated.attname if generated else None, returns)
 
 
-def _db_value(column: _Column, obj: Model, db: BaseDatabaseWrapper) -> Any:
-    f = column.field
-    value = getattr(obj, column.attname) if column.reads_attribute else f.pre_save(obj, True)
-    kind = type(value)
-    if kind is column.plain:
-        if column.integer is not None:
-            return db.ops.adapt_integerfield_value(value, column.integer)
-        return value
-    # What the field's own conversion ends in, for the commonest values: a UUID as the
-    # database keeps it, an aware datetime through the backend's adaptation, None as NULL.
-    if column.uuid and kind is UUID:
-        return value if db.features.has_native_uuid_field else value.hex
-    if column.moment and kind is datetime and value.tzinfo is not None:
-        return db.ops.adapt_datetimefield_value(value)
-    if value is None and (column.plain or column.uuid or column.moment):
-        return None
-    return f.get_db_prep_save(value, db)
+def _row(plan: _Insert, obj: Model, db: BaseDatabaseWrapper) -> list[Any]:
+    """The row's values for the driver. Inline, not a call per column: it runs for every
+    column of every row a booking writes."""
+    values = []
+    for column, value in zip(plan.columns, plan.read(obj), strict=True):
+        if not column.reads_attribute:
+            value = column.field.pre_save(obj, True)
+        kind = type(value)
+        if kind is column.plain:
+            if column.integer is not None:
+                value = db.ops.adapt_integerfield_value(value, column.integer)
+        # What the field's own conversion ends in, for the commonest values: a UUID as the
+        # database keeps it, an aware datetime through the backend's adaptation, None as NULL.
+        elif column.uuid and kind is UUID:
+            value = value if db.features.has_native_uuid_field else value.hex
+        elif column.moment and kind is datetime and value.tzinfo is not None:
+            value = db.ops.adapt_datetimefield_value(value)
+        elif value is not None or not (column.plain or column.uuid or column.moment):
+            value = column.field.get_db_prep_save(value, db)
+        values.append(value)
+    return values
 
 
 def insert(obj: M) -> M:
@@ -156,7 +185,7 @@ def insert(obj: M) -> M:
     the values go through each field's own `pre_save` and `get_db_prep_save`, so they are
     stored exactly as `save()` stores them; a text, integer or boolean field's value that
     already has its type, a UUID, an aware datetime and a NULL take the short way to the value
-    those methods would give (`_db_value`). Unlike `save()`,
+    those methods would give (`_row`). Unlike `save()`,
     no model signals are sent (nothing in Barnraise listens to these models; integrations
     follow the event log).
     """
@@ -171,22 +200,20 @@ def insert_all(objs: list[Model]) -> None:
     for obj in objs:
         key = (db.vendor, type(obj))
         plans.append(_inserts.get(key) or _inserts.setdefault(key, _insert_plan(type(obj))))
-    rows = [
-        (plan.sql, [_db_value(column, obj, db) for column in plan.columns])
-        for plan, obj in zip(plans, objs, strict=True)
-    ]
-    with db.cursor() as cursor:
-        for obj, plan, _ in zip(objs, plans, _run(cursor, db, rows), strict=True):
+    rows = [(plan.sql, _row(plan, obj, db)) for plan, obj in zip(plans, objs, strict=True)]
+    with _cursor(db) as (execute, raw):
+        for obj, plan, _ in zip(objs, plans, _run(execute, raw, db, rows), strict=True):
             if plan.generated is not None:
-                with db.wrap_database_errors:
-                    raw = _driver(cursor)
-                    setattr(obj, plan.generated, raw.fetchone()[0] if plan.returns else raw.lastrowid)
+                setattr(obj, plan.generated, raw.fetchone()[0] if plan.returns else raw.lastrowid)
             obj._state.adding = False
             obj._state.db = db.alias
 
 
-def _run(cursor: Any, db: BaseDatabaseWrapper, statements: list[Statement]) -> Iterator[None]:
-    """Run `statements` in order, yielding as each one's result is the cursor's current one.
+def _run(
+    execute: Callable[..., Any], raw: Any, db: BaseDatabaseWrapper, statements: list[Statement]
+) -> Iterator[None]:
+    """Run `statements` in order, yielding as each one's result is the cursor's current one
+    (inside `_cursor`).
 
     On PostgreSQL with client-side binding (Django's default) they go as one string, in one
     round trip, and the cursor steps through their results; elsewhere one by one.
@@ -196,17 +223,14 @@ def _run(cursor: Any, db: BaseDatabaseWrapper, statements: list[Statement]) -> I
         and db.vendor == "postgresql"
         and not getattr(db.features, "uses_server_side_binding", False)
     ):
-        cursor.execute(
-            ";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params]
-        )
+        execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
         for n in range(len(statements)):
             if n:
-                with db.wrap_database_errors:
-                    _driver(cursor).nextset()
+                raw.nextset()
             yield
         return
     for sql, params in statements:
-        cursor.execute(sql, params)
+        execute(sql, params)
         yield
 
 
@@ -216,11 +240,9 @@ def batch(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
     reads it guards: each runs once the one before it has finished)."""
     db = connections[DEFAULT_DB_ALIAS]
     found: list[list[tuple[Any, ...]]] = []
-    with db.cursor() as cursor:
-        raw = _driver(cursor)
-        for _ in _run(cursor, db, statements):
-            with db.wrap_database_errors:
-                found.append(raw.fetchall() if raw.description else [])
+    with _cursor(db) as (execute, raw):
+        for _ in _run(execute, raw, db, statements):
+            found.append(raw.fetchall() if raw.description else [])
     return found
 
 
@@ -290,10 +312,9 @@ def fetch(model: type[M], *, related: tuple[str, ...] = (), **by: Any) -> M | No
     key = (db.vendor, model, related, tuple(by))
     plan = _fetches.get(key) or _fetches.setdefault(key, _fetch_plan(model, related, tuple(by)))
     params = [f.get_db_prep_value(by[f.name], db) for f in plan.lookups]
-    with db.cursor() as cursor:
-        cursor.execute(plan.sql, params)
-        with db.wrap_database_errors:
-            row = _driver(cursor).fetchone()
+    with _cursor(db) as (execute, raw):
+        execute(plan.sql, params)
+        row = raw.fetchone()
     if row is None:
         return None
     at = 0
