@@ -139,19 +139,20 @@ def _insert_plan(model: type[Model]) -> _Insert:
     generated = pk if pk is not None and getattr(pk, "db_returning", False) else None
     fields = [f for f in meta.concrete_fields if f is not generated]
     returns = generated is not None and connection.features.can_return_columns_from_insert
-    columns = ", ".join(quote(str(f.column)) for f in fields)
+    listed = ", ".join(quote(str(f.column)) for f in fields)
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - our names
+        f"INSERT INTO {quote(meta.db_table)} ({listed}) "  # noqa: S608 - our names
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     if returns and generated is not None:
         sql += f" RETURNING {quote(str(generated.column))}"
-    columns_ = [_column(f) for f in fields]
-    read = attrgetter(*[c.attname for c in columns_])
-    if len(columns_) == 1:  # attrgetter gives the bare value for one name
-        one = read
-        read = lambda obj: (one(obj),)  # noqa: E731
-    return _Insert(sql, columns_, read, generated.attname if generated else None, returns)
+    columns = [_column(f) for f in fields]
+    names = [c.attname for c in columns]
+    # attrgetter gives a tuple for two names or more, the bare value for one
+    read: Callable[[Model], tuple[Any, ...]] = (
+        attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
+    )
+    return _Insert(sql, columns, read, generated.attname if generated else None, returns)
 
 
 def _row(plan: _Insert, obj: Model, db: BaseDatabaseWrapper) -> list[Any]:
