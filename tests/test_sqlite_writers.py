@@ -2,13 +2,17 @@
 a writer goes once the one before it commits, and one that waits past the timeout is told the
 database is locked (the API's 503 `busy`)."""
 
+import multiprocessing
+import os
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 
 from barnraise.catalog.models import Category
+from barnraise.db import write_unit
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -90,3 +94,96 @@ def test_a_write_outside_a_transaction_waits_in_the_same_line(
     assert 0.25 <= waited < 3
     assert Category.objects.filter(slug="alone").exists()  # a read takes no turn
     assert turns == ["holder", threading.current_thread().name]
+
+
+def test_a_transaction_takes_its_turn_at_its_first_statement(sqlite_only: None) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def enter_and_wait() -> None:
+        try:
+            with transaction.atomic():  # no statement yet: no turn taken
+                entered.set()
+                release.wait(10)
+                Category.objects.create(slug="late-start", name="Late start", path="late-start")
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=enter_and_wait)
+    holder.start()
+    assert entered.wait(10)
+    began = time.monotonic()
+    try:
+        Category.objects.create(slug="first", name="First", path="first")
+        waited = time.monotonic() - began
+    finally:
+        release.set()
+        holder.join(10)
+    assert waited < 1
+    assert Category.objects.filter(slug__in=["first", "late-start"]).count() == 2
+
+
+def test_a_write_unit_keeps_the_processs_turn_between_its_writes(sqlite_only: None) -> None:
+    between, release = threading.Event(), threading.Event()
+
+    def unit() -> None:
+        try:
+            with write_unit():
+                Category.objects.create(slug="one", name="One", path="one")  # autocommit
+                between.set()
+                release.wait(10)
+                with transaction.atomic():
+                    Category.objects.create(slug="two", name="Two", path="two")
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=unit)
+    worker.start()
+    assert between.wait(10)
+    threading.Timer(0.3, release.set).start()
+    began = time.monotonic()
+    Category.objects.create(slug="other", name="Other", path="other")  # waits for the whole unit
+    waited = time.monotonic() - began
+    worker.join(10)
+    assert 0.25 <= waited < 3
+    assert Category.objects.filter(slug__in=["one", "two", "other"]).count() == 3
+
+
+def _hold_in_a_child(held: Any, release: Any) -> None:
+    """A forked process's write transaction, held until `release`."""
+    try:
+        with transaction.atomic():
+            Category.objects.create(slug="child", name="Child", path="child")
+            held.set()
+            release.wait(10)
+    finally:
+        connection.close()
+        os._exit(0)
+
+
+def test_a_writer_in_another_process_waits_for_the_file_lock(
+    sqlite_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fork = multiprocessing.get_context("fork")
+    held, release = fork.Event(), fork.Event()
+    connections.close_all()  # the child opens its own
+    child = fork.Process(target=_hold_in_a_child, args=(held, release))
+    child.start()
+    try:
+        assert held.wait(10)
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.5)
+        began = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            Category.objects.create(slug="parent-late", name="Parent late", path="parent-late")
+        assert 0.45 <= time.monotonic() - began < 2  # this timeout, not SQLite's own 5 s
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 5)
+        threading.Timer(0.3, release.set).start()
+        began = time.monotonic()
+        Category.objects.create(slug="parent", name="Parent", path="parent")  # goes once the child commits
+        waited = time.monotonic() - began
+    finally:
+        release.set()
+        child.join(10)
+    assert 0.25 <= waited < 3
+    assert child.exitcode == 0
+    assert Category.objects.filter(slug__in=["child", "parent"]).count() == 2
+    assert not Category.objects.filter(slug="parent-late").exists()

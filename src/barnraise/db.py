@@ -5,7 +5,7 @@ query cost more than running it; these keep their values the same on SQLite and 
 """
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -331,3 +331,11 @@ def fetch(model: type[M], *, related: tuple[str, ...] = (), **by: Any) -> M | No
             part.via.set_cached_value(found[0], obj)
         found.append(obj)
     return found[0]  # type: ignore[return-value]
+
+
+def write_unit(*, unless: bool = False, using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager[None]:
+    """Around a unit of work that writes more than once in a row (a paid booking: the card's
+    records, then the deal): on SQLite, this process's turn to write is taken once for all of
+    it (`barnraise.sqlite`). On PostgreSQL, or `unless` is true (a dry run), nothing."""
+    unit = None if unless else getattr(connections[using], "write_unit", None)
+    return unit() if unit is not None else nullcontext()

@@ -13,7 +13,7 @@ from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes, registry, selectors
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.processes.definitions import Process
-from barnraise.db import fetch
+from barnraise.db import fetch, write_unit
 from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.ids import uuid7
 from barnraise.money import Money
@@ -90,57 +90,59 @@ def transaction_create(
     A deal that takes money (`hold_payment`) is priced and checked by a dry run first, then the
     card is authorized for the total, then the deal opens. A declined card opens nothing.
     """
-    user_require_verified_email(user=actor)
-    listing = _published(listing_id)
-    if listing.author_id == actor.pk:
-        raise Conflict(_("This is your own listing."))
-    allowed = allowed_processes(listing)
-    chosen = next((p for p in allowed if p.name == (process or allowed[0].name)), None) if allowed else None
-    if chosen is None or chosen.name == "request":
-        names = [p.name for p in allowed if p.name != "request"]
-        raise InvalidInput(
-            details={"process": [_("This listing allows: %s.") % (", ".join(names) or _("offers only"))]}
-        )
-    if idempotency_key and not dry_run:
-        earlier = Transaction.objects.filter(customer=actor, idempotency_key=idempotency_key).first()
-        if earlier is not None:
+    with write_unit(unless=dry_run):  # on SQLite: the card's records and the deal in one turn
+        user_require_verified_email(user=actor)
+        listing = _published(listing_id)
+        if listing.author_id == actor.pk:
+            raise Conflict(_("This is your own listing."))
+        allowed = allowed_processes(listing)
+        wanted = process or (allowed[0].name if allowed else None)
+        chosen = next((p for p in allowed if p.name == wanted), None)
+        if chosen is None or chosen.name == "request":
+            names = [p.name for p in allowed if p.name != "request"]
+            raise InvalidInput(
+                details={"process": [_("This listing allows: %s.") % (", ".join(names) or _("offers only"))]}
+            )
+        if idempotency_key and not dry_run:
+            earlier = Transaction.objects.filter(customer=actor, idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                return engine.Outcome(earlier, None, replayed=True)
+        name = _first_step(chosen, listing, transition)
+
+        def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
+            return engine.start(
+                listing=listing,
+                customer=actor,
+                provider=listing.author,
+                process=chosen,
+                name=name,
+                params=params,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                dry_run=dry,
+                notes=notes,
+                tx_id=tx_id,
+            )
+
+        try:
+            if dry_run or not _takes_payment(chosen, name):
+                return open_deal(dry=dry_run)
+            priced = open_deal(dry=True).tx
+            tx_id = uuid7()
+            return _paid(
+                payment_method=payment_method,
+                amount=Money(priced.total_amount_minor, priced.currency),
+                tx_id=tx_id,
+                step=name,
+                payer_id=actor.pk,
+                run=lambda notes: open_deal(dry=False, notes=notes, tx_id=tx_id),
+            )
+        except IntegrityError:
+            # Two requests with one key raced; the loser replays the winner's deal.
+            earlier = Transaction.objects.filter(customer=actor, idempotency_key=idempotency_key).first()
+            if idempotency_key is None or earlier is None:
+                raise
             return engine.Outcome(earlier, None, replayed=True)
-    name = _first_step(chosen, listing, transition)
-
-    def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
-        return engine.start(
-            listing=listing,
-            customer=actor,
-            provider=listing.author,
-            process=chosen,
-            name=name,
-            params=params,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            dry_run=dry,
-            notes=notes,
-            tx_id=tx_id,
-        )
-
-    try:
-        if dry_run or not _takes_payment(chosen, name):
-            return open_deal(dry=dry_run)
-        priced = open_deal(dry=True).tx
-        tx_id = uuid7()
-        return _paid(
-            payment_method=payment_method,
-            amount=Money(priced.total_amount_minor, priced.currency),
-            tx_id=tx_id,
-            step=name,
-            payer_id=actor.pk,
-            run=lambda notes: open_deal(dry=False, notes=notes, tx_id=tx_id),
-        )
-    except IntegrityError:
-        # Two requests with one key raced; the loser replays the winner's deal.
-        earlier = Transaction.objects.filter(customer=actor, idempotency_key=idempotency_key).first()
-        if idempotency_key is None or earlier is None:
-            raise
-        return engine.Outcome(earlier, None, replayed=True)
 
 
 def offer_create(

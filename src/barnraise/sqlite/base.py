@@ -1,22 +1,31 @@
-"""Django's SQLite backend, with one change: a process's write transactions wait in line.
+"""Django's SQLite backend, with its writers waiting in line instead of polling.
 
 SQLite has one writer at a time, and every Barnraise transaction on it begins IMMEDIATE
 (settings: a check-then-insert such as a booking's seat count must hold the write lock). A
 writer that finds the lock taken is put to sleep by SQLite's busy handler, in steps that grow
-to 100 ms, and tries again; with 32 threads in a process, most of them slept while the lock
-stood free (the bookings bench: 140 bookings/s on one process where one thread alone made 350,
-p99 over 2 s). Here a thread first takes a lock of the process for that database file, which
-wakes the next waiter the moment the last one commits; only one thread per process meets
-SQLite's busy handler, against the other processes. A write statement outside a transaction
-(autocommit: the card's authorization records are written so) is a write transaction of its own
-and takes the same turn.
+to 100 ms, for a lock held about a millisecond: with 32 threads most of them slept while the lock
+stood free (the bookings bench: 140 bookings/s where one thread alone made 350, p99 over 2 s).
+
+Here a writer first takes its turn in a line per database file: a lock for the threads of this
+process, which wakes the next one the moment the last commits, then a lock on a file beside the
+database (`<name>-writers`) against the other processes, polled every 0.1 ms. Only then does it
+meet SQLite's lock, free by then unless a program outside Barnraise writes.
+
+- A transaction takes its turn at its first statement, not at Django's BEGIN: the Python it
+  runs before (a booking prices the deal) runs outside the line; all its statements run inside.
+- A write statement outside a transaction (autocommit: the card's authorization records) is a
+  write transaction of its own and takes a turn too.
+- `write_unit()` (through `barnraise.db.write_unit`) keeps the process's turn across a unit of
+  work that writes more than once; the file's lock is still taken only for each write.
 
 The wait is bounded by the database's timeout (OPTIONS "timeout", 5 s), then raises
 OperationalError "database is locked", as SQLite would: the API answers 503 `busy`.
 """
 
+import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -27,23 +36,56 @@ from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base, operations
 
-_writers: dict[str, threading.Lock] = {}
-_writers_guard = threading.Lock()
+
+class _Line:
+    """The writers of one database file: a lock for this process's threads, and a lock on a file
+    beside the database (`<name>-writers`) for the other processes."""
+
+    def __init__(self, name: str) -> None:
+        self.threads = threading.Lock()
+        self.name = name
+        self._fd: int | None = None
+
+    def lock_file(self, deadline: float) -> None:
+        """Wait for the other processes' writers, polled every 0.1 ms: SQLite's own busy handler
+        sleeps a waiter 1, 2, 5… up to 100 ms at a time, for a lock held about a millisecond."""
+        if self._fd is None:
+            self._fd = os.open(f"{self.name}-writers", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OperationalError("database is locked") from None
+                time.sleep(0.0001)
+
+    def unlock_file(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
-def _writer_lock(name: str) -> threading.Lock:
-    with _writers_guard:
-        return _writers.setdefault(name, threading.Lock())
+_lines: dict[str, _Line] = {}
+_lines_guard = threading.Lock()
 
 
-def _forget_writers() -> None:
-    """A forked child starts with its own locks (a parent's may have been held at the fork)."""
-    global _writers_guard
-    _writers.clear()
-    _writers_guard = threading.Lock()
+def _line(name: str) -> _Line:
+    with _lines_guard:
+        line = _lines.get(name)
+        if line is None:
+            line = _lines[name] = _Line(name)
+        return line
 
 
-os.register_at_fork(after_in_child=_forget_writers)
+def _forget_lines() -> None:
+    """A forked child starts with its own locks (a parent's may have been held at the fork, and a
+    lock on a file is shared with the parent through the inherited descriptor)."""
+    global _lines_guard
+    _lines.clear()
+    _lines_guard = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_lines)
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
@@ -65,16 +107,20 @@ class _Cursor(base.SQLiteCursorWrapper):
         self._wrapper = wrapper
 
     def execute(self, query: str, params: Any = None) -> Any:
-        if self.connection.in_transaction or query.lstrip()[:6].upper() not in _WRITES:
-            return super().execute(query, params)
-        with self._wrapper.writer():
-            return super().execute(query, params)
+        if self._wrapper._begin_pending:
+            self._wrapper._begin()
+        elif not self.connection.in_transaction and query.lstrip()[:6].upper() in _WRITES:
+            with self._wrapper.writer():
+                return super().execute(query, params)
+        return super().execute(query, params)
 
     def executemany(self, query: str, param_list: Any) -> Any:
-        if self.connection.in_transaction or query.lstrip()[:6].upper() not in _WRITES:
-            return super().executemany(query, param_list)
-        with self._wrapper.writer():
-            return super().executemany(query, param_list)
+        if self._wrapper._begin_pending:
+            self._wrapper._begin()
+        elif not self.connection.in_transaction and query.lstrip()[:6].upper() in _WRITES:
+            with self._wrapper.writer():
+                return super().executemany(query, param_list)
+        return super().executemany(query, param_list)
 
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
         if param_names is None:
@@ -96,53 +142,116 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._writer: threading.Lock | None = None
+        self._turns = 0  # this thread's hold on its process's turn: a unit, a transaction, a statement
+        self._file_locked = False
+        self._in_write = False  # the open transaction took a turn
+        self._begin_pending = False  # a transaction is open in Django's eyes, not yet in SQLite's
 
     def create_cursor(self, name: str | None = None) -> Any:
         return self.connection.cursor(factory=lambda connection: _Cursor(connection, self))
 
+    def _line(self) -> _Line:
+        return _line(str(self.settings_dict["NAME"]))
+
+    def _deadline(self) -> float:
+        return time.monotonic() + float(self.settings_dict["OPTIONS"].get("timeout", 5))
+
+    def _take_turn(self, deadline: float) -> None:
+        if self._turns == 0:
+            left = max(0.0, deadline - time.monotonic())
+            if not self._line().threads.acquire(timeout=left):
+                raise OperationalError("database is locked")
+        self._turns += 1
+
+    def _give_turn(self) -> None:
+        if self._turns == 0:
+            return
+        self._turns -= 1
+        if self._turns == 0:
+            self._line().threads.release()
+
     def _take_writer(self) -> None:
-        lock = _writer_lock(str(self.settings_dict["NAME"]))
-        if not lock.acquire(timeout=float(self.settings_dict["OPTIONS"].get("timeout", 5))):
-            raise OperationalError("database is locked")
-        self._writer = lock
+        """The turn to write now: this process's, then the file's against the other processes."""
+        deadline = self._deadline()
+        self._take_turn(deadline)
+        try:
+            if not self._file_locked and not self.is_in_memory_db():
+                self._line().lock_file(deadline)
+                self._file_locked = True
+        except BaseException:
+            self._give_turn()
+            raise
+
+    def _release_writer(self) -> None:
+        if self._file_locked:
+            self._file_locked = False
+            self._line().unlock_file()
+        self._give_turn()
 
     @contextmanager
     def writer(self) -> Iterator[None]:
-        """The process's turn to write, for one statement in autocommit."""
+        """The turn to write, for one statement in autocommit."""
         self._take_writer()
         try:
             yield
         finally:
             self._release_writer()
 
+    @contextmanager
+    def write_unit(self) -> Iterator[None]:
+        """Hold this process's turn across a unit of work that writes more than once (the card's
+        records, then the deal): its writes queue once, and its Python between them does not
+        interleave with the other writers' (in one process they share one core through the GIL,
+        and each hand-over between two threads cost a booking more CPU than it saved). The
+        file's lock, against the other processes, is still taken only for each write."""
+        self._take_turn(self._deadline())
+        try:
+            yield
+        finally:
+            self._give_turn()
+
     def _start_transaction_under_autocommit(self) -> None:
+        """BEGIN IMMEDIATE goes with the transaction's first statement (`_begin`), so the Python
+        a transaction runs before it (a booking prices the deal first) runs outside the lock;
+        every statement of the transaction still runs under it."""
+        self._begin_pending = True
+
+    def _begin(self) -> None:
+        self._begin_pending = False
         self._take_writer()
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in Django, absent from its stubs
         except BaseException:
             self._release_writer()
             raise
+        self._in_write = True
 
-    def _release_writer(self) -> None:
-        lock, self._writer = self._writer, None
-        if lock is not None:
-            lock.release()
+    def _end_write(self) -> None:
+        self._begin_pending = False
+        if self._in_write:
+            self._in_write = False
+            self._release_writer()
 
     def _commit(self) -> None:
         try:
             super()._commit()  # type: ignore[misc]  # private in Django, absent from its stubs
         finally:
-            self._release_writer()
+            self._end_write()
 
     def _rollback(self) -> None:
         try:
             super()._rollback()  # type: ignore[misc]  # private in Django, absent from its stubs
         finally:
-            self._release_writer()
+            self._end_write()
 
     def _close(self) -> None:
         try:
             super()._close()  # type: ignore[misc]  # private in Django, absent from its stubs
         finally:
-            self._release_writer()
+            self._in_write = self._begin_pending = False
+            if self._file_locked:
+                self._file_locked = False
+                self._line().unlock_file()
+            if self._turns:
+                self._turns = 0
+                self._line().threads.release()
