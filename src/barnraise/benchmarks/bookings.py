@@ -53,7 +53,7 @@ def prepare_storage(t: Target) -> None:
     if t.vendor == "sqlite":
         path = Path(t.url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-writers"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     import psycopg

@@ -30,11 +30,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError
-from django.db.backends.sqlite3 import base, operations
+from django.db.backends.sqlite3 import base, creation, operations
 
 
 class _Line:
@@ -137,8 +138,16 @@ class DatabaseOperations(operations.DatabaseOperations):
         return super().adapt_datetimefield_value(value)
 
 
+class DatabaseCreation(creation.DatabaseCreation):
+    def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
+        super()._destroy_test_db(test_database_name, verbosity)  # type: ignore[misc]  # private in Django, absent from its stubs
+        if not self.is_in_memory_db(test_database_name):
+            Path(f"{test_database_name}-writers").unlink(missing_ok=True)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+    creation_class = DatabaseCreation
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
