@@ -73,7 +73,9 @@ def set_offer_line_items(ctx: Context) -> None:
 
 
 def reserve_booking(ctx: Context) -> None:
-    bookings.reserve(ctx.tx, ctx.tx.listing, hold=not ctx.dry_run)
+    held = bookings.reserve(ctx.tx, ctx.tx.listing, hold=not ctx.dry_run)
+    if held is not None:
+        ctx.insert(held)  # still under the calendar's lock: the step's transaction holds it to commit
 
 
 def accept_booking(ctx: Context) -> None:

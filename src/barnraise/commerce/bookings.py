@@ -18,7 +18,7 @@ from barnraise.catalog.availability import Span, free_seats, local_date_range
 from barnraise.catalog.models import Listing
 from barnraise.catalog.selectors import calendar_rules_read, calendar_rules_statements
 from barnraise.commerce.models import Booking, Transaction
-from barnraise.db import Statement, as_uuid, aware, batch, db_time, db_uuid, insert, marks
+from barnraise.db import Statement, as_uuid, aware, batch, db_time, db_uuid, marks
 from barnraise.errors import InvalidInput, NaiveDatetime, NotAvailable
 
 
@@ -115,12 +115,14 @@ def _taken_read(rows: list[tuple[Any, ...]], buffer: timedelta) -> dict[Any, lis
 
 
 def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking | None:
-    """Hold `tx.seats` on the listing's calendar for the transaction's window, or NotAvailable.
+    """Lock the listing's calendar and check that `tx.seats` are free for the transaction's
+    window (else NotAvailable); the booking that holds them, to insert before the lock goes
+    (at the end of the database transaction).
 
     The calendar lock and the three reads it guards (the bookings held, the weekly plan, the
     exceptions) go in one round trip on PostgreSQL. With hold=False (a dry run) only checks,
-    without the lock: the answer may be stale by the time the deal opens, and the real run
-    checks again under the lock.
+    without the lock, and returns None: the answer may be stale by the time the deal opens,
+    and the real run checks again under the lock.
     """
     if listing.calendar_id is None or tx.start is None or tx.end is None:
         raise NotAvailable(_("This listing takes no bookings."))
@@ -145,15 +147,13 @@ def reserve(tx: Transaction, listing: Listing, *, hold: bool = True) -> Booking 
         raise NotAvailable(details={"free_seats": free})
     if not hold:
         return None
-    return insert(
-        Booking(
-            calendar_id=listing.calendar_id,
-            transaction=tx,
-            start=tx.start,
-            end=tx.end,
-            blocked_until=tx.end + buffer,
-            seats=tx.seats,
-        )
+    return Booking(
+        calendar_id=listing.calendar_id,
+        transaction=tx,
+        start=tx.start,
+        end=tx.end,
+        blocked_until=tx.end + buffer,
+        seats=tx.seats,
     )
 
 

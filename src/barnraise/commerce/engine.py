@@ -176,6 +176,9 @@ def _apply(
         registry.guard(guard)(ctx)
     _screen_texts(ctx)
     for action in step.actions:
+        if ctx.new_rows and registry.sees_new_rows(action):
+            insert_all(ctx.new_rows)
+            ctx.new_rows.clear()
         registry.action(action)(ctx)
     from_state, tx.state = tx.state, step.to
     tx.entered_state_at = tx.updated_at = now
@@ -196,7 +199,7 @@ def _apply(
             rows.append(tx)
         else:
             tx.save()
-        rows += [event, *_reschedule(tx, process, now, is_new=from_state == INITIAL)]
+        rows += [*ctx.new_rows, event, *_reschedule(tx, process, now, is_new=from_state == INITIAL)]
         insert_all(rows)  # one round trip on PostgreSQL
     return Outcome(tx, event)
 

@@ -17,6 +17,11 @@ raises a barnraise.errors.DomainError to refuse the transition; it only reads.
 A dry run rolls back whatever its actions wrote. An action registered with
 `dry_run_writes=False` promises to write nothing when `ctx.dry_run` is set; a dry run that
 opens a deal with only such actions needs no database transaction to roll back.
+
+An action may hand a new row to `ctx.insert(row)` instead of inserting it: the engine inserts
+it with the step's event and timers, in one round trip on PostgreSQL. Before an action runs,
+the rows handed over so far are inserted, unless it was registered with `sees_new_rows=False`
+(it neither reads nor changes rows an earlier action of the same step inserted).
 """
 
 from collections.abc import Callable
@@ -28,6 +33,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from barnraise.accounts.models import User
     from barnraise.commerce.models import Transaction
     from barnraise.commerce.processes.definitions import Process, Transition
@@ -44,20 +51,29 @@ class Context:
     now: datetime
     dry_run: bool = False
     notes: dict[str, Any] = field(default_factory=dict)
+    new_rows: list["Model"] = field(default_factory=list)
+
+    def insert(self, row: "Model") -> None:
+        """Insert `row` with the step's event (see the module's docstring)."""
+        self.new_rows.append(row)
 
 
 Step = Callable[[Context], None]
 _actions: dict[str, Step] = {}
 _guards: dict[str, Step] = {}
 _dry_run_readers: set[str] = set()
+_blind_to_new_rows: set[str] = set()
 
 
-def register_action(name: str, action: Step, *, dry_run_writes: bool = True) -> None:
+def register_action(
+    name: str, action: Step, *, dry_run_writes: bool = True, sees_new_rows: bool = True
+) -> None:
     _actions[name] = action
-    if dry_run_writes:
-        _dry_run_readers.discard(name)
-    else:
-        _dry_run_readers.add(name)
+    for flag, names in ((dry_run_writes, _dry_run_readers), (sees_new_rows, _blind_to_new_rows)):
+        if flag:
+            names.discard(name)
+        else:
+            names.add(name)
 
 
 def register_guard(name: str, guard: Step) -> None:
@@ -86,6 +102,11 @@ def guard(name: str) -> Step:
 def dry_run_writes(name: str) -> bool:
     """Whether the action may write in a dry run (unless registered to say it does not)."""
     return name not in _dry_run_readers
+
+
+def sees_new_rows(name: str) -> bool:
+    """Whether the rows earlier actions handed to `ctx.insert` must be inserted before this one runs."""
+    return name not in _blind_to_new_rows
 
 
 def known_actions() -> set[str]:

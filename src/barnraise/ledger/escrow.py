@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
-from barnraise.db import insert as db_insert
 from barnraise.errors import Conflict, DomainError, InvalidInput
 from barnraise.ledger import payments, selectors, services, webhooks
 from barnraise.ledger.errors import PayoutAccountRequired
@@ -90,7 +89,7 @@ def hold_payment(ctx: Any) -> None:
     authorization = Authorization.from_json(held)
     if authorization.amount != Money(tx.total_amount_minor, tx.currency):
         raise Conflict(_("The price changed while the card was being authorized; try again."))
-    db_insert(
+    ctx.insert(
         Payment(
             reference=reference_of(tx),
             payer_id=tx.customer_id,
@@ -497,7 +496,10 @@ def register() -> None:
         "resolve_dispute": resolve_dispute,
     }
     for name, action in actions.items():
-        registry.register_action(name, action, dry_run_writes=name != "hold_payment")
+        # hold_payment only hands its row to the engine: it need not wait for the booking's
+        registry.register_action(
+            name, action, dry_run_writes=name != "hold_payment", sees_new_rows=name != "hold_payment"
+        )
     registry.register_guard("provider_can_be_paid", guard_provider_can_be_paid)
     registry.register_payment_hooks(authorize=authorize, abandon=abandon)
     timers.register_handler(SETTLE_HANDLER, settle_due, batch=settle_due_many)
