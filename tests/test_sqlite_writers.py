@@ -12,7 +12,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 
 from barnraise.catalog.models import Category
-from barnraise.db import write_unit
+from barnraise.db import write_unit, write_unit_paused
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -146,6 +146,40 @@ def test_a_write_unit_keeps_the_processs_turn_between_its_writes(sqlite_only: No
     worker.join(10)
     assert 0.25 <= waited < 3
     assert Category.objects.filter(slug__in=["one", "two", "other"]).count() == 3
+
+
+def test_a_write_unit_lets_the_others_write_while_it_waits_on_the_network(sqlite_only: None) -> None:
+    paused, release, resumed = threading.Event(), threading.Event(), threading.Event()
+
+    def unit() -> None:
+        try:
+            with write_unit():
+                Category.objects.create(slug="before", name="Before", path="before")
+                with write_unit_paused():  # as around a payment provider's call
+                    paused.set()
+                    release.wait(10)
+                resumed.set()
+                release.clear()
+                release.wait(10)  # the turn is held again
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=unit)
+    worker.start()
+    try:
+        assert paused.wait(10)
+        began = time.monotonic()
+        Category.objects.create(slug="meanwhile", name="Meanwhile", path="meanwhile")
+        assert time.monotonic() - began < 1
+        release.set()
+        assert resumed.wait(10)
+        threading.Timer(0.3, release.set).start()
+        began = time.monotonic()
+        Category.objects.create(slug="after", name="After", path="after")
+        assert 0.25 <= time.monotonic() - began < 3
+    finally:
+        release.set()
+        worker.join(10)
 
 
 def _hold_in_a_child(held: Any, release: Any) -> None:

@@ -339,3 +339,10 @@ def write_unit(*, unless: bool = False, using: str = DEFAULT_DB_ALIAS) -> Abstra
     it (`barnraise.sqlite`). On PostgreSQL, or `unless` is true (a dry run), nothing."""
     unit = None if unless else getattr(connections[using], "write_unit", None)
     return unit() if unit is not None else nullcontext()
+
+
+def write_unit_paused(*, unless: bool = False, using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager[None]:
+    """Around a wait outside the database inside a `write_unit` (a payment provider's network
+    call): the other writers of the process go meanwhile. `unless` true: nothing."""
+    paused = None if unless else getattr(connections[using], "write_unit_paused", None)
+    return paused() if paused is not None else nullcontext()

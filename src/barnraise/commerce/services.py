@@ -90,7 +90,7 @@ def transaction_create(
     A deal that takes money (`hold_payment`) is priced and checked by a dry run first, then the
     card is authorized for the total, then the deal opens. A declined card opens nothing.
     """
-    with write_unit(unless=dry_run):  # on SQLite: the card's records and the deal in one turn
+    with write_unit(unless=dry_run):  # on SQLite: the card's records and the deal in one turn of the process
         user_require_verified_email(user=actor)
         listing = _published(listing_id)
         if listing.author_id == actor.pk:

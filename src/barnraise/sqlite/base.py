@@ -16,7 +16,8 @@ meet SQLite's lock, free by then unless a program outside Barnraise writes.
 - A write statement outside a transaction (autocommit: the card's authorization records) is a
   write transaction of its own and takes a turn too.
 - `write_unit()` (through `barnraise.db.write_unit`) keeps the process's turn across a unit of
-  work that writes more than once; the file's lock is still taken only for each write.
+  work that writes more than once; the file's lock is still taken only for each write; and
+  `write_unit_paused()` gives it back while the unit waits on the network.
 
 The wait is bounded by the database's timeout (OPTIONS "timeout", 5 s), then raises
 OperationalError "database is locked", as SQLite would: the API answers 503 `busy`.
@@ -218,6 +219,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
             yield
         finally:
             self._give_turn()
+
+    @contextmanager
+    def write_unit_paused(self) -> Iterator[None]:
+        """Give this thread's turn back while the body waits on something outside the database
+        (a payment provider over the network), and take it again after. Inside a transaction
+        the turn is kept: its lock cannot be given back."""
+        turns = self._turns
+        if turns == 0 or self._file_locked or self._begin_pending:
+            yield
+            return
+        self._turns = 0
+        self._line().threads.release()
+        try:
+            yield
+        finally:
+            self._take_turn(self._deadline())
+            self._turns = turns
 
     def _start_transaction_under_autocommit(self) -> None:
         """BEGIN IMMEDIATE goes with the transaction's first statement (`_begin`), so the Python

@@ -233,6 +233,7 @@ def _declined(intent: Mapping[str, Any], amount: Money, error: Mapping[str, Any]
 
 class StripeProvider:
     name: ClassVar[str] = "stripe"
+    remote: ClassVar[bool] = True
 
     def __init__(self, *, max_network_retries: int = 2) -> None:
         self.max_network_retries = max_network_retries
