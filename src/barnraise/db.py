@@ -236,15 +236,13 @@ def _run(
 
 
 def batch(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
-    """The rows of each of `statements`, run in order in one cursor; on PostgreSQL, in one round
-    trip. For statements with nothing to decide between them (the calendar lock, then the
-    reads it guards: each runs once the one before it has finished)."""
+    """The rows of each of `statements` (SELECTs), run in order in one cursor; on PostgreSQL, in
+    one round trip. For statements with nothing to decide between them (the calendar lock, then
+    the reads it guards: each runs once the one before it has finished)."""
     db = connections[DEFAULT_DB_ALIAS]
-    found: list[list[tuple[Any, ...]]] = []
     with _cursor(db) as (execute, raw):
-        for _ in _run(execute, raw, db, statements):
-            found.append(raw.fetchall() if raw.description else [])
-    return found
+        # No look at `description` first: psycopg builds a column object per column for it.
+        return [raw.fetchall() for _ in _run(execute, raw, db, statements)]
 
 
 @dataclass(frozen=True)
