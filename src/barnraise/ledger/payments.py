@@ -15,6 +15,7 @@ A card number is never stored: an authorize call's payload keeps its last four d
 """
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -67,9 +68,12 @@ def unregister_result_handler(operation: str, handler: ResultHandler) -> None:
         _handlers[operation].remove(handler)
 
 
+_NOT_DIGITS = re.compile(r"\D")
+
+
 def mask_payment_method(payment_method: str) -> str:
     """A card number becomes its last four digits; a token (no long run of digits) is kept."""
-    digits = "".join(char for char in payment_method if char.isdigit())
+    digits = _NOT_DIGITS.sub("", payment_method)
     if len(digits) >= 12 or not payment_method.strip():
         return f"card:…{digits[-4:]}"
     return payment_method[:64]
