@@ -6,10 +6,19 @@ import multiprocessing
 import os
 import threading
 import time
+from contextlib import suppress
 from typing import Any
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.transaction import TransactionManagementError
 
 from barnraise.catalog.models import Category
 from barnraise.db import write_unit, write_unit_paused
@@ -180,6 +189,68 @@ def test_a_write_unit_lets_the_others_write_while_it_waits_on_the_network(sqlite
     finally:
         release.set()
         worker.join(10)
+
+
+def test_a_paused_unit_that_cannot_take_its_turn_back_goes_on_without_it(
+    sqlite_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+    paused, taken, done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def unit() -> None:
+        try:
+            with write_unit():
+                with write_unit_paused():  # as around a call to Stripe
+                    paused.set()
+                    taken.wait(10)  # meanwhile another unit takes the turn and keeps it
+                Category.objects.create(slug="went-on", name="Went on", path="went-on")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            done.set()
+            connection.close()
+
+    worker = threading.Thread(target=unit)
+    worker.start()
+    assert paused.wait(10)
+    with write_unit():
+        taken.set()
+        time.sleep(0.5)  # longer than the worker's timeout
+    assert done.wait(10)
+    worker.join(10)
+    assert errors == []
+    assert Category.objects.filter(slug="went-on").exists()
+
+
+def test_a_block_whose_begin_failed_can_only_roll_back(
+    sqlite_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_a_transaction, args=(started, release))
+    holder.start()
+    assert started.wait(10)
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+    try:
+        with pytest.raises(TransactionManagementError), transaction.atomic():
+            with suppress(OperationalError):  # caught inside the block: nothing after may run unlocked
+                Category.objects.create(slug="locked-out", name="Locked out", path="locked-out")
+            Category.objects.count()
+    finally:
+        release.set()
+        holder.join(10)
+    assert not Category.objects.filter(slug="locked-out").exists()
+
+
+def test_a_commit_that_fails_leaves_the_line_free_after_its_rollback(sqlite_only: None) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Category.objects.create(
+            slug="orphan", name="Orphan", path="orphan", parent_id=987654
+        )  # checked at COMMIT
+    began = time.monotonic()
+    Category.objects.create(slug="next-one", name="Next one", path="next-one")
+    assert time.monotonic() - began < 1
+    assert not Category.objects.filter(slug="orphan").exists()
 
 
 def _hold_in_a_child(held: Any, release: Any) -> None:

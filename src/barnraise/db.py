@@ -339,8 +339,8 @@ def write_unit(*, unless: bool = False, using: str = DEFAULT_DB_ALIAS) -> Abstra
     return unit() if unit is not None else nullcontext()
 
 
-def write_unit_paused(*, unless: bool = False, using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager[None]:
+def write_unit_paused(using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager[None]:
     """Around a wait outside the database inside a `write_unit` (a payment provider's network
-    call): the other writers of the process go meanwhile. `unless` true: nothing."""
-    paused = None if unless else getattr(connections[using], "write_unit_paused", None)
+    call): the other writers of the process go meanwhile."""
+    paused = getattr(connections[using], "write_unit_paused", None)
     return paused() if paused is not None else nullcontext()

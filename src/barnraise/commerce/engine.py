@@ -176,7 +176,7 @@ def _apply(
         registry.guard(guard)(ctx)
     _screen_texts(ctx)
     for action in step.actions:
-        if ctx.new_rows and registry.sees_new_rows(action):
+        if ctx.new_rows and not dry_run and registry.sees_new_rows(action):
             insert_all(ctx.new_rows)
             ctx.new_rows.clear()
         registry.action(action)(ctx)

@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barnraise.db import insert, write_unit_paused
+from barnraise.db import insert
 from barnraise.errors import InvalidInput
 from barnraise.ledger.errors import IdempotencyKeyReused
 from barnraise.ledger.models import ProviderCall, ProviderCallStatus, ProviderOperation
@@ -258,11 +258,9 @@ def authorize_now(
     recorded as a finished `ProviderCall` with the card masked, and returned; if that write
     fails, the authorization is voided and the error raised.
     """
-    card = provider()
-    with write_unit_paused(unless=not card.remote):  # the process's other writers go meanwhile
-        authorization = card.authorize(
-            amount=amount, payment_method=payment_method, idempotency_key=idempotency_key
-        )
+    authorization = provider().authorize(
+        amount=amount, payment_method=payment_method, idempotency_key=idempotency_key
+    )
     if authorization.status == AuthorizationStatus.DECLINED:
         raise CardDeclined(details={"decline_code": authorization.decline_code})
     finished = timezone.now()

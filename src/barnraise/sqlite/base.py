@@ -52,7 +52,8 @@ class _Line:
         """Wait for the other processes' writers, polled every 0.1 ms: SQLite's own busy handler
         sleeps a waiter 1, 2, 5… up to 100 ms at a time, for a lock held about a millisecond."""
         if self._fd is None:
-            self._fd = os.open(f"{self.name}-writers", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # Read-only is enough to lock, so any user who may write the database may wait here.
+            self._fd = os.open(f"{self.name}-writers", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -83,6 +84,9 @@ def _forget_lines() -> None:
     """A forked child starts with its own locks (a parent's may have been held at the fork, and a
     lock on a file is shared with the parent through the inherited descriptor)."""
     global _lines_guard
+    for line in _lines.values():
+        if line._fd is not None:
+            os.close(line._fd)  # the child's copy: the parent's lock stays the parent's
     _lines.clear()
     _lines_guard = threading.Lock()
 
@@ -226,7 +230,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         (a payment provider over the network), and take it again after. Inside a transaction
         the turn is kept: its lock cannot be given back."""
         turns = self._turns
-        if turns == 0 or self._file_locked or self._begin_pending:
+        if turns == 0 or self._in_write or self._file_locked or self._begin_pending:
             yield
             return
         self._turns = 0
@@ -234,8 +238,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             yield
         finally:
-            self._take_turn(self._deadline())
-            self._turns = turns
+            # Never raises: what the body did (a card authorized) must reach the code after it.
+            # Without its turn back in time, the unit goes on as plain writes, a turn each.
+            if self._line().threads.acquire(timeout=float(self.settings_dict["OPTIONS"].get("timeout", 5))):
+                self._turns = turns
 
     def _start_transaction_under_autocommit(self) -> None:
         """BEGIN IMMEDIATE goes with the transaction's first statement (`_begin`), so the Python
@@ -244,12 +250,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._begin_pending = True
 
     def _begin(self) -> None:
-        self._begin_pending = False
-        self._take_writer()
+        self._begin_pending = False  # BEGIN itself goes through the cursor
         try:
-            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in Django, absent from its stubs
+            self._take_writer()
+            try:
+                super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in Django, absent from its stubs
+            except BaseException:
+                self._release_writer()
+                raise
         except BaseException:
-            self._release_writer()
+            # No statement of this block may run without BEGIN: it stays pending, and the block
+            # can only roll back (as after any error inside `atomic`).
+            self._begin_pending = True
+            self.needs_rollback = True
             raise
         self._in_write = True
 
@@ -263,7 +276,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             super()._commit()  # type: ignore[misc]  # private in Django, absent from its stubs
         finally:
-            self._end_write()
+            # A COMMIT that failed (a deferred foreign key) leaves the transaction open, and the
+            # turn with it, until the rollback that follows.
+            if self.connection is None or not self.connection.in_transaction:
+                self._end_write()
 
     def _rollback(self) -> None:
         try:

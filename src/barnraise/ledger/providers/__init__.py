@@ -249,7 +249,6 @@ class PaymentProvider(Protocol):
     """What every payment provider does. All amounts are `Money`; ids are the provider's."""
 
     name: ClassVar[str]
-    remote: ClassVar[bool]  # answers over the network (the sandbox answers from our database)
 
     def authorize(self, *, amount: Money, payment_method: str, idempotency_key: str) -> Authorization:
         """Hold `amount` on the payment method (a card number in the sandbox)."""

@@ -206,7 +206,6 @@ def _children(kind: Kind, parent_id: str) -> list[dict[str, Any]]:
 
 class SandboxProvider:
     name: ClassVar[str] = "sandbox"
-    remote: ClassVar[bool] = False
 
     def authorize(self, *, amount: Money, payment_method: str, idempotency_key: str) -> Authorization:
         digits = card_digits(payment_method)

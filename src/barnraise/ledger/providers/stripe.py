@@ -34,6 +34,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from barnraise.db import write_unit_paused
 from barnraise.ledger.providers import (
     Authorization,
     AuthorizationStatus,
@@ -233,7 +234,6 @@ def _declined(intent: Mapping[str, Any], amount: Money, error: Mapping[str, Any]
 
 class StripeProvider:
     name: ClassVar[str] = "stripe"
-    remote: ClassVar[bool] = True
 
     def __init__(self, *, max_network_retries: int = 2) -> None:
         self.max_network_retries = max_network_retries
@@ -252,7 +252,8 @@ class StripeProvider:
         return self._clients[(key, base)]
 
     def _call(self, request: Callable[[stripe.StripeClient], Any], *, missing: str) -> dict[str, Any]:
-        with _stripe_errors(missing):
+        # Over the network: a write unit's turn goes back meanwhile (SQLite, barnraise.db).
+        with write_unit_paused(), _stripe_errors(missing):
             answer: dict[str, Any] = request(self._client()).to_dict()
         return answer
 
