@@ -138,7 +138,13 @@ def _insert_plan(model: type[Model]) -> _Insert:
     pk = meta.pk
     generated = pk if pk is not None and getattr(pk, "db_returning", False) else None
     fields = [f for f in meta.concrete_fields if f is not generated]
-    returns = generated is not None and connection.features.can_return_columns_from_insert
+    # SQLite: the cursor's lastrowid. An INSERT … RETURNING in autocommit holds SQLite's write
+    # lock until its row is fetched, after the statement's turn in the line has gone.
+    returns = (
+        generated is not None
+        and connection.features.can_return_columns_from_insert
+        and connection.vendor != "sqlite"
+    )
     listed = ", ".join(quote(str(f.column)) for f in fields)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({listed}) "  # noqa: S608 - our names
