@@ -28,7 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -112,21 +112,22 @@ class _Cursor(base.SQLiteCursorWrapper):
         super().__init__(connection)
         self._wrapper = wrapper
 
-    def execute(self, query: str, params: Any = None) -> Any:
+    def _turn(self, query: str) -> AbstractContextManager[None]:
+        """What `query` needs first: the deferred BEGIN of its transaction, or, written in
+        autocommit, a turn of its own."""
         if self._wrapper._begin_pending:
             self._wrapper._begin()
         elif not self.connection.in_transaction and query.lstrip()[:6].upper() in _WRITES:
-            with self._wrapper.writer():
-                return super().execute(query, params)
-        return super().execute(query, params)
+            return self._wrapper.writer()
+        return nullcontext()
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        with self._turn(query):
+            return super().execute(query, params)
 
     def executemany(self, query: str, param_list: Any) -> Any:
-        if self._wrapper._begin_pending:
-            self._wrapper._begin()
-        elif not self.connection.in_transaction and query.lstrip()[:6].upper() in _WRITES:
-            with self._wrapper.writer():
-                return super().executemany(query, param_list)
-        return super().executemany(query, param_list)
+        with self._turn(query):
+            return super().executemany(query, param_list)
 
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
         if param_names is None:
