@@ -6,9 +6,9 @@ query cost more than running it; these keep their values the same on SQLite and 
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from functools import partial
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from operator import attrgetter
 from typing import Any, TypeVar
 from uuid import UUID
