@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from barnraise.catalog.models import Listing
 from barnraise.commerce.models import Timer, Transaction
-from barnraise.db import fetch, insert
+from barnraise.db import batch, db_uuid, exists, fetch, insert, insert_all
 
 
 def _values(obj: Any) -> dict[str, Any]:
@@ -95,3 +95,21 @@ def test_insert_stores_keys_moments_and_nulls_as_save_does(
         k: v for k, v in b.items() if k not in made_now
     }
     assert {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
+
+
+@pytest.mark.parametrize("server_side_binding", [False, True])
+def test_statements_run_in_order_with_either_binding(
+    db: None, server_side_binding: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several statements at once (one text on PostgreSQL, bound on the client), or one by one
+    where the deployment has Django bind on the server; a statement alone is prepared."""
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", server_side_binding)
+    due = timezone.now() + timedelta(hours=1)
+    first, second = (Timer(due_at=due, handler="h", target=t) for t in ("a", "b"))
+    insert_all([first, second])
+    sql = "SELECT target, handler FROM commerce_timer WHERE id = %s"
+    rows = batch([(sql, [db_uuid(t.pk)]) for t in (second, first)])
+    assert rows == [[("b", "h")], [("a", "h")]]
+    for _ in range(3):  # again and again: the prepared statement is used
+        assert exists("SELECT 1 FROM commerce_timer WHERE target = %s", ["a"])
+    assert not exists("SELECT 1 FROM commerce_timer WHERE target = %s", ["c"])
