@@ -19,9 +19,36 @@ def policy() -> CommercePolicy:
     return current
 
 
+# What pricing sets on a transaction: a dry run's, kept as `quote`, opens the deal it priced.
+QUOTED = (
+    "start",
+    "end",
+    "seats",
+    "quantity",
+    "line_items",
+    "total_amount_minor",
+    "provider_payout_minor",
+    "platform_fee_minor",
+)
+
+
+def quote(tx: Transaction) -> dict[str, Any]:
+    """The price a dry run gave `tx`, for the `quote` note of the step it priced."""
+    return {name: getattr(tx, name) for name in QUOTED}
+
+
 def set_line_items(ctx: Context) -> None:
-    """Price the deal from the listing: a booking's window and seats, or a purchase's quantity."""
+    """Price the deal from the listing: a booking's window and seats, or a purchase's quantity.
+
+    With a `quote` note (the service priced the step by a dry run with the same params, then
+    had the card authorized for that total), the deal opens at the quoted price.
+    """
     tx, listing = ctx.tx, ctx.tx.listing
+    quoted = ctx.notes.get("quote")
+    if quoted is not None:
+        for name, value in quoted.items():
+            setattr(tx, name, value)
+        return
     if ctx.process.name == "booking":
         seats = ctx.params.get("seats", 1)
         if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= listing.seats:

@@ -11,6 +11,7 @@ from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes, registry, selectors
+from barnraise.commerce.actions import quote
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.processes.definitions import Process
 from barnraise.db import fetch, write_unit
@@ -135,7 +136,8 @@ def transaction_create(
                 tx_id=tx_id,
                 step=name,
                 payer_id=actor.pk,
-                run=lambda notes: open_deal(dry=False, notes=notes, tx_id=tx_id),
+                # The deal opens at the price the card was authorized for: not priced again.
+                run=lambda notes: open_deal(dry=False, notes={**notes, "quote": quote(priced)}, tx_id=tx_id),
             )
         except IntegrityError:
             # Two requests with one key raced; the loser replays the winner's deal.

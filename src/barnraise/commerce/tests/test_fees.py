@@ -243,3 +243,30 @@ def test_without_fee_rules_no_fees_apply(no_fees, customer, listing):
     assert fees(tx) == {"base": 20000}
     assert money(tx, "total") == money(tx, "provider_payout") == 20000
     assert money(tx, "platform_fee") == 0
+
+
+def test_a_deal_opens_at_the_price_its_card_was_authorized_for(customer, listing, monkeypatch):
+    # given a room at €15.00 an hour, whose fees the operator raises while the card is authorized
+    from barnraise.commerce import registry
+
+    room = listing(price_amount_minor=1500)
+    hooks = registry.payment_hooks()
+    authorized = []
+
+    def authorize_then_raise_fees(**call):
+        authorized.append(call["amount"].amount_minor)
+        edit([default_rule()], customer_fee_percent=Decimal("20"))
+        return hooks.authorize(**call)
+
+    monkeypatch.setattr(
+        registry, "_payment_hooks", [registry.PaymentHooks(authorize_then_raise_fees, hooks.abandon)]
+    )
+    # when the customer books two hours (€30.00, priced at 5% + €0.50 before the change)
+    created = book(customer, room)
+    # then the deal opens at the price the card was authorized for, not priced again
+    assert created.status_code == 201, created.json()
+    assert authorized == [3200]
+    assert money(created.json(), "total") == 3200
+    assert Transaction.objects.get(pk=created.json()["id"]).total_amount_minor == 3200
+    # and the next booking pays the new fees
+    assert money(book(customer, room, hours=1).json(), "total") > 1500 * 105 // 100 + 50

@@ -6,7 +6,6 @@ idempotent by key across processes, and payouts go to accounts that finished a s
 onboarding. Its books are `SandboxRecord` rows, append-only; no card number is stored.
 """
 
-import hashlib
 import hmac
 import json
 from collections.abc import Callable
@@ -104,7 +103,7 @@ def _new_id(prefix: str) -> str:
 def _fingerprint(kind: str, request: dict[str, Any]) -> str:
     """A keyed hash, so a request holding a card number can be compared but not recovered."""
     content = json.dumps({"kind": kind, **request}, sort_keys=True).encode()
-    return hmac.new(settings.SECRET_KEY.encode(), content, hashlib.sha256).hexdigest()
+    return hmac.digest(settings.SECRET_KEY.encode(), content, "sha256").hex()
 
 
 def _replay(record: SandboxRecord) -> dict[str, Any]:
