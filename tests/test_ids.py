@@ -2,6 +2,10 @@
 
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
 
 from barnraise.ids import uuid7
 
@@ -13,7 +17,11 @@ def test_ids_are_version_7_and_strictly_increasing():
     assert len(set(ids)) == len(ids)
 
 
-def test_a_forked_child_draws_other_random_bits_than_its_parent():
+@pytest.mark.parametrize("clock", ["now", "stepped back"])
+def test_a_forked_child_makes_other_ids_than_its_parent(clock):
+    if clock == "stepped back":  # the parent's last id is ahead of the clock: ids count on from it
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=1)):
+            uuid7()
     uuid7()  # the parent has random bytes in hand
     read, write = os.pipe()
     pid = os.fork()

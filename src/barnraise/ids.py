@@ -9,7 +9,8 @@ first" holds for rows created back to back.
 
 The random bits come from the operating system's generator, read a few kilobytes at a time: a
 booking makes eight ids, and a system call for each ten bytes was a twentieth of its time. A
-forked child drops what its parent had read, so no two processes hand out the same bits.
+forked child drops what its parent had read and the id it would count on from, so no two
+processes hand out the same ids.
 """
 
 import os
@@ -35,12 +36,14 @@ def _random() -> int:
     return int.from_bytes(_pool[start:_taken], "big")
 
 
-def _forget_pool() -> None:
-    global _pool, _taken, _lock
-    _pool, _taken, _lock = b"", 0, threading.Lock()
+def _after_fork() -> None:
+    """A child starts afresh: its parent's unread random bytes, and the last id it counts on
+    from within a millisecond (or past a clock that stepped back), are the parent's."""
+    global _pool, _taken, _lock, _last
+    _pool, _taken, _lock, _last = b"", 0, threading.Lock(), 0
 
 
-os.register_at_fork(after_in_child=_forget_pool)
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def uuid7() -> uuid.UUID:
