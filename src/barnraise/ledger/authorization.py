@@ -18,6 +18,7 @@ from barnraise.ledger import payments
 from barnraise.ledger.errors import AuthenticationRequired
 from barnraise.ledger.models import Payment, ProviderCall, ProviderOperation
 from barnraise.ledger.providers import Authorization, AuthorizationStatus, CardDeclined, provider
+from barnraise.ledger.providers.sandbox import SandboxProvider, card_digits
 from barnraise.money import Money
 
 
@@ -25,7 +26,7 @@ def _awaiting(authorization_id: str, payer_id: Any) -> ProviderCall | None:
     """The payer's recorded authorization with this id (one that asked for their confirmation).
     Asked of every payment method: a card number is none (the providers' authorization ids
     have a prefix: sbx_auth_, pi_) and is not looked up; anything else, through the index."""
-    if authorization_id.replace(" ", "").replace("-", "").isdigit():
+    if card_digits(authorization_id) is not None:
         return None
     if not exists(f"SELECT 1 FROM {ProviderCall._meta.db_table} WHERE external_id = %s", [authorization_id]):  # noqa: S608 - our names
         return None
@@ -76,8 +77,6 @@ def authorize(
 
 def sandbox_authenticate(*, actor: User, authorization_id: str) -> Authorization:
     """The sandbox's stand-in for the bank's challenge page: the payer confirms the payment."""
-    from barnraise.ledger.providers.sandbox import SandboxProvider
-
     awaiting = _awaiting(authorization_id, actor.pk)
     if awaiting is None or provider().name != "sandbox":
         raise NotFound()
