@@ -41,6 +41,63 @@ class EventOut(Schema):
     created_at: datetime
 
 
+class LineItemOut(Schema):
+    code: str = Field(description="base, offer, customer_fee, provider_commission, or a deployment's own.")
+    label: str
+    units: str = Field(
+        description='A decimal string ("2", "1.5"): hours, days, nights or items, times the seats.'
+    )
+    unit_price: MoneyOut
+    amount: MoneyOut = Field(description="units × unit_price; negative for what the provider gives up.")
+    paid_by: str = Field(description="customer (added to the total) or provider (taken from the payout).")
+
+
+def line_items_out(items: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """The stored line items in the API's money shape."""
+    out = []
+    for item in items:
+        money = str(item.get("currency") or currency)
+        amount = Money(int(item.get("amount_minor", 0)), money)
+        unit_price = item.get("unit_price")
+        out.append(
+            {
+                "code": str(item.get("code", "")),
+                "label": str(item.get("label", "")),
+                "units": str(item.get("units", "1")),
+                "unit_price": (amount if unit_price is None else Money(int(unit_price), money)).as_json(),
+                "amount": amount.as_json(),
+                "paid_by": str(item.get("paid_by", "customer")),
+            }
+        )
+    return out
+
+
+def _money_param(value: Any) -> Any:
+    """A parameter that is an amount ({amount_minor, currency}, e.g. an offer's price or a
+    refund), in the money shape; anything else as given."""
+    if (
+        isinstance(value, dict)
+        and set(value) == {"amount_minor", "currency"}
+        and type(value["amount_minor"]) is int
+        and isinstance(value["currency"], str)
+    ):
+        return Money(value["amount_minor"], value["currency"]).as_json()
+    return value
+
+
+def event_out(event: TransactionEvent) -> dict[str, Any]:
+    return {
+        "sequence": event.sequence,
+        "name": event.name,
+        "actor_role": event.actor_role,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "params": {name: _money_param(value) for name, value in event.params.items()},
+        "created_at": event.created_at,
+        "transaction_id": event.transaction_id,
+    }
+
+
 class ContactOut(Schema):
     customer_email: str
     provider_email: str
@@ -59,7 +116,9 @@ class TransactionOut(Schema):
     start: datetime | None
     end: datetime | None
     seats: int
-    line_items: list[dict[str, Any]]
+    line_items: list[LineItemOut] = Field(
+        description="The price breakdown; amounts are money, units decimal strings."
+    )
     total: MoneyOut = Field(description="What the customer pays: the price and the service fee.")
     provider_payout: MoneyOut = Field(description="What the provider gets: the price less commission.")
     platform_fee: MoneyOut = Field(description="What the marketplace keeps: service fee and commission.")
@@ -98,13 +157,13 @@ def tx_out(
         "start": tx.start,
         "end": tx.end,
         "seats": tx.seats,
-        "line_items": tx.line_items,
+        "line_items": line_items_out(tx.line_items, tx.currency),
         "total": Money(tx.total_amount_minor, tx.currency).as_json(),
         "provider_payout": Money(tx.provider_payout_minor, tx.currency).as_json(),
         "platform_fee": Money(tx.platform_fee_minor, tx.currency).as_json(),
         "cancellation_policy": tx.cancellation_policy,
         "available_transitions": engine.available_transitions(tx, viewer),
-        "events": events,
+        "events": [event_out(e) for e in events],
         "contact": contact,
         "dry_run": dry_run,
     }
@@ -318,4 +377,4 @@ class GlobalEventOut(EventOut):
 def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, Any]:
     rows = selectors.events_after(actor=caller(request), after=query.after, limit=query.limit)
     cursor = str(rows[-1].sequence) if len(rows) == query.limit else None
-    return {"results": rows, "next_cursor": cursor}
+    return {"results": [event_out(e) for e in rows], "next_cursor": cursor}

@@ -90,6 +90,11 @@ def test_offers_counter_and_accept_close_the_others_and_the_request(
     # and the customer counters Alice, who meets it; the customer accepts and pays
     countered = step(customer, a["id"], "counter", price={"amount_minor": 8000, "currency": "EUR"})
     assert countered.json()["total"]["amount_minor"] == 8000
+    assert countered.json()["events"][-1]["params"]["price"] == {
+        "amount_minor": 8000,
+        "currency": "EUR",
+        "formatted": "€80.00",
+    }
     assert step(alice, a["id"], "accept_counter").status_code == 409  # only the payer accepts now
     step(alice, a["id"], "update_offer", price={"amount_minor": 8000, "currency": "EUR"})
     unpaid = step(customer, a["id"], "accept_offer")
