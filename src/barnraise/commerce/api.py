@@ -104,8 +104,7 @@ class ContactOut(Schema):
     address: str
 
 
-class TransactionOut(Schema):
-    id: UUID
+class DealFields(Schema):
     process: str
     process_version: int
     state: str
@@ -129,6 +128,17 @@ class TransactionOut(Schema):
     dry_run: bool = False
 
 
+class TransactionOut(DealFields):
+    id: UUID
+
+
+class DealPreviewOut(DealFields):
+    """A new deal as it would open (a dry run: no `id`, nothing was written), or the deal an
+    earlier request with the same Idempotency-Key opened."""
+
+    id: UUID = Field(None, description="Left out of a dry run, which opens no deal.")
+
+
 def tx_out(
     outcome_or_tx: engine.Outcome | Transaction, viewer: User, *, dry_run: bool = False
 ) -> dict[str, Any]:
@@ -146,7 +156,8 @@ def tx_out(
             "address": tx.listing.address,
         }
     return {
-        "id": tx.id,
+        # a dry run of a new deal has an id in memory only: it names nothing
+        **({} if dry_run and tx._state.adding else {"id": tx.id}),
         "process": tx.process,
         "process_version": tx.process_version,
         "state": tx.state,
@@ -202,7 +213,8 @@ def _key(request: HttpRequest) -> str | None:
 
 @router.post(
     "",
-    response={200: TransactionOut, 201: TransactionOut, 402: ErrorOut, 409: ErrorOut},
+    response={200: DealPreviewOut, 201: TransactionOut, 402: ErrorOut, 409: ErrorOut},
+    exclude_unset=True,
     summary="Start a deal on a listing (402 `card_declined`, `authentication_required`)",
 )
 def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[DryRunQuery]) -> Status[Any]:
@@ -236,7 +248,8 @@ class OfferIn(Schema):
 
 @offers_router.post(
     "/{listing_id}/offers",
-    response={200: TransactionOut, 201: TransactionOut},
+    response={200: DealPreviewOut, 201: TransactionOut},
+    exclude_unset=True,
     summary="Offer to do a request",
 )
 def offer_create(
@@ -281,7 +294,8 @@ class TransitionIn(Schema):
 @router.post(
     "/{transaction_id}/transitions",
     response={200: TransactionOut, 402: ErrorOut, 409: ErrorOut},
-    summary="Take a transition (409 `transition_not_allowed` lists what is allowed)",
+    summary="Take a transition (409 `transition_not_allowed` lists what is allowed now; "
+    "422 `unknown_transition` the steps the process has)",
 )
 def transaction_transition(
     request: HttpRequest, transaction_id: UUID, data: TransitionIn, query: Query[DryRunQuery]
@@ -311,7 +325,9 @@ class TransitionDef(Schema):
     actions: list[str]
     guards: list[str]
     at: list[str]
-    params: list[str]
+    params: list[str] = Field(
+        description="What the caller may send in `params`; `payment_method` on a step that takes payment."
+    )
 
 
 class ProcessOut(Schema):
@@ -342,7 +358,7 @@ def process_out(process: Process) -> dict[str, Any]:
                 "actions": list(t.actions),
                 "guards": list(t.guards),
                 "at": [a.describe() for a in t.at],
-                "params": list(t.params),
+                "params": list(t.caller_params),
             }
             for t in process.transitions
         ],

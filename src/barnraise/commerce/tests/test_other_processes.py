@@ -95,7 +95,7 @@ def test_offers_counter_and_accept_close_the_others_and_the_request(
         "currency": "EUR",
         "formatted": "€80.00",
     }
-    assert step(alice, a["id"], "accept_counter").status_code == 409  # only the payer accepts now
+    assert step(alice, a["id"], "accept_counter").status_code == 422  # only the payer accepts now
     step(alice, a["id"], "update_offer", price={"amount_minor": 8000, "currency": "EUR"})
     unpaid = step(customer, a["id"], "accept_offer")
     assert unpaid.status_code == 422 and "payment_method" in unpaid.json()["error"]["details"]
