@@ -9,7 +9,7 @@ from barnraise.accounts.models import User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.schemas import ErrorOut, MoneyIn, MoneyOut, Page, StrictInt
-from barnraise.commerce import engine, processes, selectors, services
+from barnraise.commerce import cancellation, engine, processes, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
 from barnraise.errors import NotFound
@@ -121,7 +121,10 @@ class DealFields(Schema):
     total: MoneyOut = Field(description="What the customer pays: the price and the service fee.")
     provider_payout: MoneyOut = Field(description="What the provider gets: the price less commission.")
     platform_fee: MoneyOut = Field(description="What the marketplace keeps: service fee and commission.")
-    cancellation_policy: dict[str, Any]
+    cancellation_policy: dict[str, Any] = Field(
+        description="Bookings: the listing's policy as the deal was made ({slug, name, schedule, "
+        "summary}); later edits never change it. Empty for other deals."
+    )
     available_transitions: list[str]
     events: list[EventOut]
     contact: ContactOut | None = Field(None, description="Once accepted: how to reach each other.")
@@ -172,7 +175,11 @@ def tx_out(
         "total": Money(tx.total_amount_minor, tx.currency).as_json(),
         "provider_payout": Money(tx.provider_payout_minor, tx.currency).as_json(),
         "platform_fee": Money(tx.platform_fee_minor, tx.currency).as_json(),
-        "cancellation_policy": tx.cancellation_policy,
+        "cancellation_policy": (
+            {**tx.cancellation_policy, "summary": cancellation.describe(tx.cancellation_policy)}
+            if tx.cancellation_policy
+            else {}
+        ),
         "available_transitions": engine.available_transitions(tx, viewer),
         "events": [event_out(e) for e in events],
         "contact": contact,

@@ -154,3 +154,20 @@ def test_nightly_rental_books_local_dates(customer, listing):
     assert tx["total"]["amount_minor"] == 27000
     assert tx["start"].endswith(("+00:00", "Z"))
     assert datetime.fromisoformat(tx["start"]).astimezone(datetime.fromisoformat(slot()[0]).tzinfo).hour == 0
+
+
+def test_a_booking_keeps_the_cancellation_policy_its_listing_chose(customer, provider, listing):
+    # given a room whose provider chose the strict policy
+    room = listing()
+    chosen = provider.call("PATCH", f"listings/{room.public_id}", json={"cancellation_policy": "strict"})
+    assert chosen.status_code == 200
+    # when a customer books it
+    tx = book(customer, room).json()
+    # then the deal keeps that policy, in plain words too
+    assert (tx["cancellation_policy"]["slug"], tx["cancellation_policy"]["summary"]) == (
+        "strict",
+        "Half refunded until 7 days before the start, nothing after.",
+    )
+    # and a later change of the listing's policy leaves the deal as it was made
+    provider.call("PATCH", f"listings/{room.public_id}", json={"cancellation_policy": "flexible"})
+    assert Transaction.objects.get(pk=tx["id"]).cancellation_policy["slug"] == "strict"
