@@ -1,6 +1,7 @@
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -112,7 +113,9 @@ class DealFields(Schema):
     provider: PartyOut
     listing: ListingBrief
     quantity: int
-    start: datetime | None
+    start: datetime | None = Field(
+        description="Bookings and offers: in the listing's time zone, with its offset (a place's time)."
+    )
     end: datetime | None
     seats: int
     line_items: list[LineItemOut] = Field(
@@ -139,7 +142,12 @@ class DealPreviewOut(DealFields):
     """A new deal as it would open (a dry run: no `id`, nothing was written), or the deal an
     earlier request with the same Idempotency-Key opened."""
 
-    id: UUID = Field(None, description="Left out of a dry run, which opens no deal.")
+    id: UUID | None = Field(None, description="Left out of a dry run, which opens no deal.")
+
+
+def _local(moment: datetime | None, listing: Any) -> datetime | None:
+    """A place's time (a booking's start or end) with the place's offset; the rest is UTC."""
+    return None if moment is None else moment.astimezone(ZoneInfo(listing.timezone))
 
 
 def tx_out(
@@ -168,8 +176,8 @@ def tx_out(
         "provider": tx.provider,
         "listing": {"id": tx.listing.public_id, "title": tx.listing.title},
         "quantity": tx.quantity,
-        "start": tx.start,
-        "end": tx.end,
+        "start": _local(tx.start, tx.listing),
+        "end": _local(tx.end, tx.listing),
         "seats": tx.seats,
         "line_items": line_items_out(tx.line_items, tx.currency),
         "total": Money(tx.total_amount_minor, tx.currency).as_json(),
@@ -195,9 +203,14 @@ class TransactionIn(Schema):
     )
     quantity: StrictInt | None = Field(None, ge=1, le=10_000, description="Purchases.")
     start: str | None = Field(
-        None, max_length=40, description="Bookings: ISO date-time with offset; a date for day/night."
+        None,
+        max_length=40,
+        description="Bookings. A listing priced by the hour or the job: an ISO 8601 date-time with "
+        "its UTC offset (`2026-05-01T10:00:00+02:00`); without one, 400 `naive_datetime`. By the "
+        "day or the night: a date, `YYYY-MM-DD`, in the listing's time zone (a night runs from "
+        "`start` to the morning of `end`).",
     )
-    end: str | None = Field(None, max_length=40)
+    end: str | None = Field(None, max_length=40, description="As `start`; the end is excluded.")
     seats: StrictInt | None = Field(None, ge=1, le=1000)
     message: str | None = Field(None, max_length=5000)
     payment_method: str | None = Field(
@@ -249,7 +262,11 @@ def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[D
 class OfferIn(Schema):
     price: MoneyIn
     message: str = Field("", max_length=5000)
-    start: str | None = Field(None, max_length=40)
+    start: str | None = Field(
+        None,
+        max_length=40,
+        description="When, if it matters: ISO 8601 with its UTC offset (else 400 `naive_datetime`).",
+    )
     end: str | None = Field(None, max_length=40)
 
 
