@@ -9,7 +9,11 @@ from barnraise.errors import RateLimited
 @pytest.mark.django_db
 def test_failed_token_requests_stop_the_guessing_address_but_successes_do_not(api, make_user, settings):
     # given
-    settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, "login_failed:pair": (2, 300), "token:ip": (100, 60)}
+    settings.API_RATE_LIMITS = {
+        **settings.API_RATE_LIMITS,
+        "login_failed:pair": (2, 300),
+        "token:ip": (100, 60),
+    }
     make_user(email="jo@example.com", password="right-password-1")
     good = {"email": "jo@example.com", "password": "right-password-1"}
     bad = {"email": "jo@example.com", "password": "wrong"}
