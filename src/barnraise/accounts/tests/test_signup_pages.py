@@ -1,5 +1,7 @@
 """The sign-up page: the same "check your email" step for a new and a taken address."""
 
+import re
+
 from django.core import mail
 from django.test import Client
 
@@ -52,3 +54,21 @@ def test_a_new_member_cannot_sign_in_on_the_page_before_confirming(db, django_ca
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     assert browser.get("/account/").status_code == 302
+
+
+def test_the_emailed_link_confirms_the_address_and_signs_the_newcomer_in(
+    db, django_capture_on_commit_callbacks
+):
+    # given a newcomer who signed up in this browser
+    browser = Client()
+    form = {"name": "Ada", "email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/accounts/signup/", form)
+    assert browser.get("/account/").status_code == 302  # not yet in
+    link = re.search(r"/accounts/confirm-email/\S+/", mail.outbox[-1].body)
+    assert link
+    # when they follow the link and press the button
+    response = browser.post(link.group(0))
+    # then they are in
+    assert response.status_code == 302
+    assert browser.get("/account/").status_code == 200
