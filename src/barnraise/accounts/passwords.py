@@ -99,9 +99,12 @@ def on_password_changed(sender: Any, request: HttpRequest, user: User, **kwargs:
 
 
 def on_password_reset(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    """A reset through the emailed link: no token survives, and the link proved the address."""
+    """A reset through the emailed link: no token survives. When the member has one address,
+    the link went there, so it also proves the address."""
     tokens_revoke_all(user=user)
-    EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=False).update(verified=True)
+    addresses = EmailAddress.objects.filter(user=user)
+    if addresses.count() == 1:
+        addresses.filter(email__iexact=user.email, verified=False).update(verified=True)
 
 
 def on_email_confirmed(sender: Any, request: HttpRequest, email_address: EmailAddress, **kwargs: Any) -> None:

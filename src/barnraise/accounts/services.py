@@ -112,8 +112,9 @@ def user_email_confirm(*, key: str, request: HttpRequest | None = None) -> User:
     """Confirm the address a key from a confirmation email was sent to; returns its member.
 
     The key is allauth's (the one in the emailed link): signed, valid for
-    ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS, and good once. The first confirmation ends any
-    token made before it (accounts.passwords.on_email_confirmed).
+    ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS, and good once. Only the sign-up address, confirmed
+    for the first time, is accepted here, since the caller then gets a token; the first
+    confirmation ends any token made before it (accounts.passwords.on_email_confirmed).
     """
     max_age = 60 * 60 * 24 * allauth_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS
     try:
@@ -133,10 +134,18 @@ def user_email_confirm(*, key: str, request: HttpRequest | None = None) -> User:
             raise ConfirmationKeyInvalid()
         if address.verified:
             raise ConfirmationKeyUsed()
+        if address.email.lower() != address.user.email.lower() or _has_verified_address(address.user):
+            # An address added to an account later: its key proves the address, not the
+            # account, so it earns no token; it is confirmed in the browser that added it.
+            raise ConfirmationKeyInvalid(_("This link confirms an added address; open it in your browser."))
         if EmailConfirmationHMAC(address).confirm(request) is None:
             raise ConfirmationKeyInvalid()
     user: User = address.user
     return user
+
+
+def _has_verified_address(user: User) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
 def user_require_verified_email(*, user: User) -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from allauth.account.models import EmailAddress
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core import mail
 from django.utils import timezone
 
@@ -128,3 +128,16 @@ def test_token_before_confirmation_is_403_and_sends_a_new_link(api, db, django_c
     assert ApiToken.objects.count() == 0
     [message] = mail.outbox
     assert "/accounts/confirm-email/" in message.body
+
+
+def test_the_key_for_an_address_added_later_gives_no_token(api, make_user):
+    # given a confirmed member who added a second address (perhaps someone else's)
+    user = make_user(email="ada@example.com")
+    added = EmailAddress.objects.create(user=user, email="other@example.com", primary=False, verified=False)
+    key = EmailConfirmationHMAC(added).key
+    # when whoever reads that address sends its key
+    response = api.call("POST", "auth/email/confirm", json={"key": key})
+    # then they get no token into Ada's account, and nothing is confirmed
+    assert_error(response, 400, "confirmation_key_invalid")
+    assert ApiToken.objects.count() == 0
+    assert EmailAddress.objects.get(pk=added.pk).verified is False
