@@ -107,7 +107,7 @@ def email_confirm(request: HttpRequest, data: EmailConfirmIn) -> dict[str, Any]:
     `confirmation_key_used` (the address is confirmed: use `POST /auth/token`)."""
     rate_limit("email_confirm:ip", address_network(client_ip(request)))
     user = services.user_email_confirm(key=data.key, request=request)
-    _, raw = services.token_create(user=user, name="email confirmation")
+    _token, raw = services.token_create(user=user, name="email confirmation")
     return {"token": raw, "user": user_out(user)}
 
 

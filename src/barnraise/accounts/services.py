@@ -145,7 +145,7 @@ def user_email_confirm(*, key: str, request: HttpRequest | None = None) -> User:
 
 
 def _has_verified_address(user: User) -> bool:
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    return bool(EmailAddress.objects.filter(user=user, verified=True).exists())
 
 
 def user_require_verified_email(*, user: User) -> None:
