@@ -1,9 +1,13 @@
 """Wrong passwords stop the guesser, never the member: the API's token exchange and the login page."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connection
 from django.test import Client
 
 from barnraise.accounts.models import ApiToken
+from barnraise.conftest import ApiClient
 
 RIGHT = "correct horse battery"
 ATTACKER = "203.0.113.66"
@@ -90,3 +94,29 @@ def test_one_address_guessing_many_accounts_is_stopped(api, make_user, settings)
     assert codes == [401] * 4 + [429] * 2
     assert token(api, RIGHT, ATTACKER, email="m2@example.com").status_code == 429
     assert all(token(api, RIGHT, OWNER, email=f"m{n}@example.com").status_code == 200 for n in range(3))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_an_attacker_hammers_from_several_threads_the_owner_keeps_getting_in(make_user):
+    # given
+    make_user(email="ada@example.com")
+
+    def attack(worker: int) -> list[int]:
+        api = ApiClient()
+        try:
+            return [token(api, f"guess {worker}-{n}", ATTACKER).status_code for n in range(8)]
+        finally:
+            connection.close()
+
+    # when three threads guess at once while the owner signs in on the API and the page
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        attacks = [pool.submit(attack, worker) for worker in range(3)]
+        owner = [token(ApiClient(), RIGHT, OWNER).status_code for _ in range(3)]
+        owner.append(page_login(RIGHT, OWNER).status_code)
+        codes = [code for future in attacks for code in future.result()]
+    # then the guesses were cut off after the pair's budget, and the owner was never refused
+    assert owner == [200, 200, 200, 302]
+    assert codes.count(401) <= 10 + 2  # a few may pass the check together before the count
+    assert codes.count(429) >= 12
+    assert token(ApiClient(), RIGHT, ATTACKER).status_code == 429
+    assert token(ApiClient(), RIGHT, OWNER).status_code == 200
