@@ -69,6 +69,25 @@ class EmailTaken(Conflict):
     default_message = _("An account with this email address already exists.")
 
 
+class ConfirmationKeyInvalid(DomainError):
+    """An email confirmation key that is not one we sent (or whose account is gone)."""
+
+    code = "confirmation_key_invalid"
+    status = 400
+    default_message = _("This confirmation link is not valid. Use the link in the latest email we sent you.")
+
+
+class ConfirmationKeyExpired(DomainError):
+    code = "confirmation_key_expired"
+    status = 410
+    default_message = _("This confirmation link has expired. Sign in to have a new one sent to you.")
+
+
+class ConfirmationKeyUsed(Conflict):
+    code = "confirmation_key_used"
+    default_message = _("This email address is already confirmed. Sign in with your password.")
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
