@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -64,6 +65,8 @@ class BarnraiseAPI(NinjaAPI):
                         continue
                     if status == "415" and "multipart/form-data" in body:
                         continue
+                    if status == "400" and "multipart/form-data" in body:
+                        description += " An unreadable multipart body: code `malformed_multipart`."
                     responses[status] = {
                         "description": description,
                         "content": {"application/json": {"schema": ref}},
@@ -202,6 +205,13 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     """Django's own request guards (too many fields or files, a bad Host): a 400, not a 500."""
     return error_response(request, 400, "bad_request", _("The request could not be read."))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A multipart body Django cannot split (no boundary, a broken part): the client's fault."""
+    message = _("The multipart/form-data body could not be read; send it with its boundary.")
+    return error_response(request, 400, "malformed_multipart", message)
 
 
 @api.exception_handler(OperationalError)
