@@ -114,6 +114,15 @@ class InvalidImage(DomainError):
     default_message = _("The file is not a JPEG, PNG, WebP or GIF image, or it is damaged.")
 
 
+class ImageTooLarge(DomainError):
+    """An image of more pixels (width × height) than uploads allow, refused from its header
+    before decoding; `details.max_pixels` is the limit."""
+
+    code = "image_too_large"
+    status = 422
+    default_message = _("The image has too many pixels.")
+
+
 class TooManyPhotos(Conflict):
     """The listing has as many photos as the catalog policy allows; `details.limit`."""
 
