@@ -278,8 +278,9 @@ def portfolio_item_create(request: HttpRequest, data: PortfolioIn) -> Status[dic
 def portfolio_image_add(
     request: HttpRequest, item_id: UUID, file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
-    """`multipart/form-data` with `file` (JPEG, PNG, WebP or GIF, at most 10 MiB); re-encoded
-    without metadata. At most 8 images a piece."""
+    """`multipart/form-data` with `file` (JPEG, PNG, WebP or GIF, at most 10 MiB and 25
+    megapixels: 422 `image_too_large` beyond); re-encoded without metadata. At most 8 images a
+    piece."""
     image = portfolio.portfolio_image_add(actor=caller(request), item_id=item_id, upload=file)
     return Status(201, portfolio_item_out(image.item))
 

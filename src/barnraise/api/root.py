@@ -65,12 +65,12 @@ class BarnraiseAPI(NinjaAPI):
                         continue
                     if status == "415" and "multipart/form-data" in body:
                         continue
-                    if status == "400" and "multipart/form-data" in body:
-                        description += " An unreadable multipart body: code `malformed_multipart`."
                     responses[status] = {
                         "description": description,
                         "content": {"application/json": {"schema": ref}},
                     }
+                if "multipart/form-data" in body:
+                    _declare_upload_errors(responses, ref)
         return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
@@ -83,6 +83,25 @@ class BarnraiseAPI(NinjaAPI):
                 pattern.callback = _json_not_allowed(pattern.callback)
         urls.append(re_path(r"", _unknown_path))
         return urls
+
+
+# The refusals every upload may meet, added to each multipart operation's 400 and 422.
+UPLOAD_ERRORS = {
+    "400": "An unreadable multipart body (code `malformed_multipart`).",
+    "422": "An image over 25 megapixels, refused from its header (code `image_too_large`, "
+    "`details.max_pixels`); a file that is not a whole JPEG, PNG, WebP or GIF (`invalid_image`).",
+}
+
+
+def _declare_upload_errors(responses: dict[Any, Any], ref: dict[str, str]) -> None:
+    for status, description in UPLOAD_ERRORS.items():
+        declared = responses.pop(int(status), None) or responses.get(status) or {}
+        said = declared.get("description", "")
+        responses[status] = {
+            **declared,
+            "description": f"{said.rstrip('.')}. {description}" if said else description,
+            "content": {"application/json": {"schema": ref}},
+        }
 
 
 def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

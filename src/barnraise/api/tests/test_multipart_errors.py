@@ -46,9 +46,11 @@ def test_a_multipart_body_without_boundary_is_400_malformed_multipart(api_as, me
 
 
 @pytest.mark.parametrize(("method", "path"), UPLOADS)
-def test_the_upload_endpoints_declare_malformed_multipart(method, path):
+def test_the_upload_endpoints_declare_their_refusals(method, path):
     # given
     document = ninja_api.get_openapi_schema(path_prefix="/api/v1")
     # then
-    declared = document["paths"][path][method]["responses"]["400"]
-    assert "malformed_multipart" in declared["description"]
+    responses = document["paths"][path][method]["responses"]
+    assert "malformed_multipart" in responses["400"]["description"]
+    assert "image_too_large" in responses["422"]["description"]
+    assert 422 not in responses and 400 not in responses  # one key per status
