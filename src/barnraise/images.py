@@ -120,7 +120,7 @@ def _decode(data: bytes, *, max_pixels: int, sizes: Mapping[str, Size]) -> Image
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             _refuse_a_large_webp(data, max_pixels)
-            image = Image.open(BytesIO(data), formats=FORMATS)
+            image: Image.Image = Image.open(BytesIO(data), formats=FORMATS)
             if image.format not in FORMATS:
                 raise InvalidImage()
             if image.width < 1 or image.height < 1:
