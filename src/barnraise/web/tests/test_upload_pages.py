@@ -68,10 +68,18 @@ def test_a_file_too_large_to_show_is_refused_on_the_pages_with_a_message(
     huge = SimpleUploadedFile("huge.png", png_header(6_000, 6_600), content_type="image/png")
     pdf = SimpleUploadedFile("long.pdf", make_pdf(pages=21), content_type="application/pdf")
     url, fields, said = {
-        "document": ("/account/documents/", {"kind": "identity", "file": huge}, "25 megapixels"),
-        "document pdf": ("/account/documents/", {"kind": "identity", "file": pdf}, "at most 20 pages"),
-        "listing photo": (f"/listings/{drill.public_id}/photos/add/", {"image": huge}, "25 megapixels"),
-        "portfolio image": (f"/account/portfolio/{item.pk}/images/", {"file": huge}, "25 megapixels"),
+        "document": ("/account/documents/", {"kind": "identity", "file": huge}, "more than 25 megapixels"),
+        "document pdf": ("/account/documents/", {"kind": "identity", "file": pdf}, "Send at most 20 pages"),
+        "listing photo": (
+            f"/listings/{drill.public_id}/photos/add/",
+            {"image": huge},
+            "more than 25 megapixels",
+        ),
+        "portfolio image": (
+            f"/account/portfolio/{item.pk}/images/",
+            {"file": huge},
+            "more than 25 megapixels",
+        ),
     }[page]
     # when
     response = client.post(url, fields, follow=True)
