@@ -123,3 +123,23 @@ def test_a_pdf_that_cannot_be_shown_whole_is_refused(api_as, make_pdf, content, 
     assert refused.json()["error"]["code"] == code
     assert refused.json()["error"]["details"] == details
     assert not Document.objects.exists() and not DocumentPage.objects.exists()
+
+
+def test_deleting_the_account_removes_the_pdf_and_its_page_images(
+    api_as, make_pdf, django_capture_on_commit_callbacks
+):
+    # given a member with a rendered PDF document
+    member = api_as()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(member, make_pdf(pages=2))
+    files = [Document.objects.get().file] + [page.image for page in DocumentPage.objects.all()]
+    storage = files[0].storage
+    names = [stored.name for stored in files]
+    assert len(names) == 3 and all(storage.exists(name) for name in names)
+    # when they delete their account
+    with django_capture_on_commit_callbacks(execute=True):
+        gone = member.call("DELETE", "me", json={"password": "correct horse battery"})
+    # then the PDF and every page image are gone
+    assert gone.status_code == 204
+    assert not DocumentPage.objects.exists()
+    assert not any(storage.exists(name) for name in names)
