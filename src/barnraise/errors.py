@@ -133,6 +133,31 @@ class InvalidImage(DomainError):
     default_message = _("The file is not a JPEG, PNG, WebP or GIF image, or it is damaged.")
 
 
+class ImageTooLarge(DomainError):
+    """An image of more pixels (width × height) than uploads allow, refused from its header
+    before decoding; `details.max_pixels` is the limit."""
+
+    code = "image_too_large"
+    status = 422
+    default_message = _("The image has too many pixels.")
+
+
+class InvalidDocument(DomainError):
+    """A file that claims to be a PDF but does not open (damaged, empty, or locked)."""
+
+    code = "invalid_document"
+    status = 422
+    default_message = _("The PDF could not be read: it is damaged or protected by a password.")
+
+
+class TooManyPages(DomainError):
+    """A PDF with more pages than are rendered for review; `details.limit`, `details.pages`."""
+
+    code = "too_many_pages"
+    status = 422
+    default_message = _("The PDF has too many pages.")
+
+
 class TooManyPhotos(Conflict):
     """The listing has as many photos as the catalog policy allows; `details.limit`."""
 

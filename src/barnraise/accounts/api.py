@@ -253,8 +253,9 @@ def me_avatar_set(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
     """Send `multipart/form-data` with `file` (JPEG, PNG, WebP or GIF). It is cropped to the
     centre square, scaled to 256 px, re-encoded as JPEG and stripped of all metadata.
 
-    Errors: 413 `file_too_large` over 5 MiB (`details.limit`, bytes); 422 `invalid_image` for
-    anything that is not a whole JPEG, PNG, WebP or GIF of at most 40 megapixels."""
+    Errors: 413 `file_too_large` over 5 MiB (`details.limit`, bytes); 422 `image_too_large` over
+    25 megapixels (read from the header; `details.max_pixels`); 422 `invalid_image` for anything
+    that is not a whole JPEG, PNG, WebP or GIF."""
     return user_out(services.user_avatar_set(actor=caller(request), upload=file))
 
 
