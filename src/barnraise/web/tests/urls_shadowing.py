@@ -1,0 +1,20 @@
+"""A URL configuration for the tests: the site's, plus a page that hides the logged-in member
+behind a context key named `user` (the bug of issue #17, item 1), to show the check sees it."""
+
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+
+from barnraise.accounts.models import User
+from barnraise.config.urls import handler400, handler403, handler404, handler500, urlpatterns
+
+__all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]
+
+
+def shadow(request: HttpRequest, user_id: UUID) -> HttpResponse:
+    return render(request, "web/home.html", {"user": get_object_or_404(User, pk=user_id)})
+
+
+urlpatterns = [path("shadow/<uuid:user_id>/", shadow), *urlpatterns]
