@@ -113,6 +113,9 @@ INQUIRY_STEPS = (
     ),
     Transition("close_inquiry", ("inquiry",), "closed", "customer"),
 )
+# Version 1 takes no money, so nothing is frozen or refunded, but its disputes are recorded as
+# later versions' are: the `Dispute` row is what the operators' queue lists and what the
+# disputes endpoints answer with (a v1 deal once went to `disputed` with no row).
 DISPUTE_STEPS = (
     Transition(
         "dispute",
@@ -120,9 +123,12 @@ DISPUTE_STEPS = (
         "disputed",
         "customer",
         guards=("within_dispute_window",),
+        actions=("record_dispute",),
         params=("reason",),
     ),
-    Transition("resolve", ("disputed",), "resolved", "operator", params=("outcome",)),
+    Transition(
+        "resolve", ("disputed",), "resolved", "operator", actions=("close_dispute",), params=("outcome",)
+    ),
 )
 
 
