@@ -160,7 +160,7 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
     for login in seed.DEMO_LOGINS:
         click.echo(f"  {login.role:<9} {login.email}  password: {seed.DEMO_PASSWORD}")
     click.echo(f"  operator  {seed.OPERATOR_EMAIL}  password: {seed.DEMO_PASSWORD}  (/admin/)")
-    click.echo("Emails are printed by the worker below. Ctrl-C (or `kill` of this process) stops everything.\n")
+    click.echo("Emails are printed by the worker below. Ctrl-C (or `kill` of this process) stops all.\n")
     _run_together([_gunicorn_args(host, port, 2), _worker_args(1)])
 
 
