@@ -245,18 +245,27 @@ def test_no_page_shows_another_members_contact_or_menu(world: dict[str, Any], vi
 
 
 @pytest.mark.urls("barnraise.web.tests.urls_shadowing")
-def test_the_check_fails_on_a_view_that_shadows_the_member(world: dict[str, Any]) -> None:
-    # given the site plus a page whose view passes a `user` key, as the member page once did
+def test_the_check_fails_on_a_page_that_shows_another_member(world: dict[str, Any]) -> None:
+    # given the site plus two pages with the bug: a view passing a `user` key, as the member page
+    # once did, and a page printing a member's email and name in an account menu
     alice, bruno, _carol, _operator = world["members"]
     client = Client()
     client.force_login(bruno)
-    assert "shadow/<uuid:user_id>/" in site_routes()
-    # when Bruno opens it on Alice, and an anonymous visitor too
-    as_bruno = client.get(f"/shadow/{alice.pk}/")
-    as_anonymous = Client().get(f"/shadow/{alice.pk}/")
-    # then the check names Alice's name in the menu and the hidden key, and her email to the anonymous
-    assert as_bruno.status_code == as_anonymous.status_code == 200
-    found = leaks(as_bruno, bruno, world["members"])
-    assert "account menu ['Alice Avery'] instead of ['Bruno Brook']" in found, found
-    assert "the view's context hides ['user'] of the context processors" in found, found
-    assert "Alice Avery's alice.avery@example.com" in leaks(as_anonymous, None, world["members"])
+    assert {"shadow/<uuid:user_id>/", "show/<uuid:user_id>/"} <= set(site_routes())
+    # when Bruno and an anonymous visitor open them on Alice
+    shadowed = client.get(f"/shadow/{alice.pk}/")
+    shown_to_bruno = client.get(f"/show/{alice.pk}/")
+    shown_to_anonymous = Client().get(f"/show/{alice.pk}/")
+    # then the check names the hidden key, Alice's email and her menu shown to others
+    assert shadowed.status_code == shown_to_bruno.status_code == shown_to_anonymous.status_code == 200
+    assert "the view's context hides ['user'] of the context processors" in leaks(
+        shadowed, bruno, world["members"]
+    )
+    assert leaks(shown_to_bruno, bruno, world["members"]) == [
+        "Alice Avery's alice.avery@example.com",
+        "account menu ['Alice Avery'] instead of []",
+    ]
+    assert leaks(shown_to_anonymous, None, world["members"]) == [
+        "Alice Avery's alice.avery@example.com",
+        "account menu ['Alice Avery'] instead of []",
+    ]

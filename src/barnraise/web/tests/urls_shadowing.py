@@ -1,5 +1,6 @@
-"""A URL configuration for the tests: the site's, plus a page that hides the logged-in member
-behind a context key named `user` (the bug of issue #17, item 1), to show the check sees it."""
+"""A URL configuration for the tests: the site's, plus two pages with the bug of issue #17,
+item 1, to show the every-page check sees it: one hides the logged-in member behind a context
+key named `user`, one prints a member's email and name in an account menu of its own."""
 
 from uuid import UUID
 
@@ -17,4 +18,10 @@ def shadow(request: HttpRequest, user_id: UUID) -> HttpResponse:
     return render(request, "web/home.html", {"user": get_object_or_404(User, pk=user_id)})
 
 
-urlpatterns = [path("shadow/<uuid:user_id>/", shadow), *urlpatterns]
+def show(request: HttpRequest, user_id: UUID) -> HttpResponse:
+    member = get_object_or_404(User, pk=user_id)
+    menu = f'<details class="dropdown account-menu"><summary>{member.name}</summary></details>'
+    return HttpResponse(f"{menu}<p>{member.email}</p>")
+
+
+urlpatterns = [path("shadow/<uuid:user_id>/", shadow), path("show/<uuid:user_id>/", show), *urlpatterns]
