@@ -113,9 +113,9 @@ INQUIRY_STEPS = (
     ),
     Transition("close_inquiry", ("inquiry",), "closed", "customer"),
 )
-# Version 1 takes no money, so nothing is frozen or refunded, but its disputes are recorded as
-# later versions' are: the `Dispute` row is what the operators' queue lists and what the
-# disputes endpoints answer with (a v1 deal once went to `disputed` with no row).
+# Version 1 (no money). The dispute's record (the `Dispute` row the operators' queue and the
+# parties' dispute pages read) is written here too: bookkeeping that moves no money, added
+# after version 1 first ran, so that no disputed deal is without one.
 DISPUTE_STEPS = (
     Transition(
         "dispute",

@@ -1,15 +1,13 @@
 """Every open dispute reaches the operators' queue in the admin (issue #17, item 24), whatever
 the version of the deal's process."""
 
-import importlib
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.test import Client
 
 from barnraise.accounts.services import operator_create
-from barnraise.commerce.models import Dispute, Transaction, TransactionEvent
+from barnraise.commerce.models import Dispute, Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -54,34 +52,4 @@ def test_a_dispute_on_a_version_1_deal_is_in_the_operators_queue(customer: Any, 
         "It never came",
         customer.user.pk,
         "open",
-    )
-
-
-def test_the_migration_queues_the_deals_disputed_before_it(customer: Any, listing: Any) -> None:
-    # given a version 1 deal that went to `disputed` without a dispute row, as before the fix
-    tx = completed_v1_purchase(customer, listing)
-    Transaction.objects.filter(pk=tx.pk).update(state="disputed")
-    TransactionEvent.objects.create(
-        transaction=tx,
-        name="dispute",
-        actor_role="customer",
-        actor=customer.user,
-        from_state="completed",
-        to_state="disputed",
-        params={"reason": "Broken on arrival"},
-    )
-    page = support_page()
-    assert "0 disputes" in page.get("/admin/commerce/dispute/").content.decode()
-    # when the migration runs (twice: it must not queue a deal twice)
-    migration = importlib.import_module("barnraise.commerce.migrations.0007_disputes_of_version_1_deals")
-    migration.record_missing_disputes(apps, None)
-    migration.record_missing_disputes(apps, None)
-    # then the queue shows the deal's dispute, opened by the customer with their reason
-    html = page.get("/admin/commerce/dispute/").content.decode()
-    assert str(tx.pk) in html and "1 dispute" in html
-    dispute = Dispute.objects.get()
-    assert (dispute.reason, dispute.opened_as, dispute.opened_by_id) == (
-        "Broken on arrival",
-        "customer",
-        customer.user.pk,
     )
