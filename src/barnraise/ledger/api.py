@@ -156,18 +156,6 @@ def payout_account_show(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post(
-    "/me/payout-account",
-    response={200: PayoutAccountOut, 201: PayoutAccountOut},
-    summary="Set up your payout account; then finish onboarding at `onboarding_url`",
-)
-def payout_account_create(request: HttpRequest) -> Status[Any]:
-    user = caller(request)
-    existed = PayoutAccount.objects.filter(owner=user).exists()
-    account = payouts.payout_account_open(actor=user)
-    return Status(200 if existed else 201, _account_out(account))
-
-
-@router.post(
     "/me/payout-account/sandbox-onboarding",
     response={200: PayoutAccountOut, 404: ErrorOut},
     summary="Finish the sandbox's payout onboarding (only with PAYMENT_PROVIDER=sandbox)",
@@ -180,6 +168,18 @@ def payout_account_create(request: HttpRequest) -> Status[Any]:
 )
 def payout_account_sandbox_onboarding(request: HttpRequest) -> dict[str, Any]:
     return _account_out(payouts.sandbox_onboarding_finish_own(actor=caller(request)))
+
+
+@router.post(
+    "/me/payout-account",
+    response={200: PayoutAccountOut, 201: PayoutAccountOut},
+    summary="Set up your payout account; then finish onboarding at `onboarding_url`",
+)
+def payout_account_create(request: HttpRequest) -> Status[Any]:
+    user = caller(request)
+    existed = PayoutAccount.objects.filter(owner=user).exists()
+    account = payouts.payout_account_open(actor=user)
+    return Status(200 if existed else 201, _account_out(account))
 
 
 class PayoutIn(Schema):
