@@ -35,6 +35,6 @@ def record(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("commerce", "0006_composite_indexes_cover_keys")]
+    dependencies = [("commerce", "0007_evidence_pages")]
 
     operations = [migrations.RunPython(record, migrations.RunPython.noop)]
