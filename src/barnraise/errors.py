@@ -177,6 +177,22 @@ class TransitionNotAllowed(Conflict):
     default_message = _("This step is not possible in the transaction's current state.")
 
 
+class UnknownCancellationPolicy(InvalidInput):
+    """A listing named a cancellation policy the marketplace does not have;
+    `details.cancellation_policy` lists the ones it has."""
+
+    code = "unknown_cancellation_policy"
+    default_message = _("The marketplace has no cancellation policy of this name.")
+
+
+class UnknownTransition(DomainError):
+    """The process has no step of this name; `details.transitions` lists the names it has."""
+
+    code = "unknown_transition"
+    status = 422
+    default_message = _("This deal's process has no step of this name.")
+
+
 class CurrencyNotSupported(DomainError):
     """The fee rule that applies has no amounts in this currency; `details.currency` names it."""
 

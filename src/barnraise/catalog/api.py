@@ -11,7 +11,7 @@ from barnraise.accounts.models import User
 from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
 from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor
 from barnraise.api.schemas import Page
-from barnraise.catalog import selectors, services
+from barnraise.catalog import cancellation_policies, selectors, services
 from barnraise.catalog.models import Listing
 from barnraise.catalog.schemas import (
     AvailabilityIO,
@@ -55,6 +55,7 @@ def listing_out(listing: Listing, viewer: User | None, distance_km: float | None
         "min_notice_hours": listing.min_notice_hours,
         "max_advance_days": listing.max_advance_days,
         "instant_booking": listing.instant_booking,
+        "cancellation_policy": cancellation_policies.policy_view(listing.cancellation_policy),
         "deadline": listing.deadline,
         "status": listing.status,
         "rejection_reason": listing.rejection_reason if is_author else None,

@@ -30,6 +30,13 @@ class RulesFields(Schema):
     min_notice_hours: StrictInt | None = Field(None, ge=0, le=8760)
     max_advance_days: StrictInt | None = Field(None, ge=1, le=730)
     instant_booking: StrictBool | None = None
+    cancellation_policy: str | None = Field(
+        None,
+        max_length=40,
+        description="Bookings: the slug of one of the marketplace's cancellation policies "
+        "(`flexible`, `moderate`, `strict` ship by default; a new listing gets `moderate`), "
+        "copied onto each deal. Any other: 422 `unknown_cancellation_policy`, listing them.",
+    )
 
 
 class ListingIn(RulesFields):
@@ -84,6 +91,14 @@ class PhotoOut(Schema):
     alt_text: str
 
 
+class CancellationPolicyOut(Schema):
+    slug: str
+    name: str
+    summary: str = Field(
+        description='In plain words, e.g. "Full refund until 5 days before the start, half after."'
+    )
+
+
 class ListingOut(Schema):
     id: UUID
     kind: str
@@ -105,6 +120,9 @@ class ListingOut(Schema):
     min_notice_hours: int
     max_advance_days: int
     instant_booking: bool
+    cancellation_policy: CancellationPolicyOut = Field(
+        description="Bookings are refunded by it when the customer cancels."
+    )
     deadline: datetime | None
     status: str
     rejection_reason: str | None = None

@@ -20,10 +20,17 @@ from django.utils.translation import gettext as _
 from barnraise import pdfs
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
-from barnraise.commerce import engine, selectors
+from barnraise.commerce import engine, processes, selectors
 from barnraise.commerce.models import Dispute, DisputeEvidence, EvidencePage, Transaction
 from barnraise.commerce.registry import Context
-from barnraise.errors import Conflict, FileTooLarge, InvalidImage, InvalidInput, NotFound
+from barnraise.errors import (
+    Conflict,
+    FileTooLarge,
+    InvalidImage,
+    InvalidInput,
+    NotFound,
+    TransitionNotAllowed,
+)
 from barnraise.images import Size, image_ingest
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -67,15 +74,22 @@ def guard_reason_given(ctx: Context) -> None:
 
 def dispute_open(
     *, actor: User, transaction_id: Any, reason: str, idempotency_key: str | None = None
-) -> engine.Outcome:
-    """A party opens a dispute on a completed deal, within its dispute window."""
+) -> Dispute:
+    """A party opens a dispute on a completed deal, within its dispute window: the dispute,
+    read in the same database transaction (nothing is left to fail after the commit)."""
     user_require_verified_email(user=actor)
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
     name = "dispute_by_provider" if actor.pk == tx.provider_id else "dispute"
+    process = processes.get(tx.process, tx.process_version)
+    if process.transition(name) is None:  # e.g. version 1, where only the customer disputes
+        allowed = engine.available_transitions(tx, actor)
+        raise TransitionNotAllowed(details={"state": tx.state, "allowed": allowed})
     with db.atomic(durable=True):
-        return engine.transition(
-            tx, name, actor=actor, params={"reason": reason}, idempotency_key=idempotency_key
-        )
+        engine.transition(tx, name, actor=actor, params={"reason": reason}, idempotency_key=idempotency_key)
+        opened = tx.disputes.select_related("transaction").order_by("-created_at", "-pk").first()
+        if opened is None:  # a deployment's own process that keeps no record: nothing is written
+            raise Conflict(_("Disputes on this deal are not handled here; contact the marketplace."))
+        return opened
 
 
 def disputes_of(*, actor: User, transaction_id: Any) -> list[Dispute]:

@@ -103,13 +103,12 @@ class DisputeList(Schema):
 def dispute_create(request: HttpRequest, transaction_id: UUID, data: DisputeIn) -> Status[Any]:
     actor = caller(request)
     key = request.headers.get("Idempotency-Key")
-    disputes.dispute_open(
+    opened = disputes.dispute_open(
         actor=actor,
         transaction_id=transaction_id,
         reason=data.reason,
         idempotency_key=key[:255] if key else None,
     )
-    opened = disputes.disputes_of(actor=actor, transaction_id=transaction_id)[-1]
     return Status(201, _dispute_out(opened))
 
 

@@ -23,7 +23,14 @@ from barnraise.commerce import cancellation, events, processes, registry, timers
 from barnraise.commerce.models import Timer, Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
 from barnraise.db import insert_all
-from barnraise.errors import DomainError, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from barnraise.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    UnknownTransition,
+)
 
 TIMER_HANDLER = "commerce.timed_transition"
 
@@ -113,7 +120,11 @@ def available_transitions(tx: Transaction, actor: User | None) -> list[str]:
 def _check(tx: Transaction, process: Process, name: str, role: str | None) -> Transition:
     step = process.transition(name)
     allowed = [t.name for t in process.from_state(tx.state) if t.actor == role]
-    if step is None or tx.state not in step.from_states:
+    if step is None and role is None:
+        raise NotFound()
+    if step is None:
+        raise UnknownTransition(details={"transitions": sorted({t.name for t in process.transitions})})
+    if tx.state not in step.from_states:
         raise TransitionNotAllowed(details={"state": tx.state, "allowed": allowed})
     if step.actor != role:
         if role is None:
@@ -302,7 +313,9 @@ def start(
     authorized before the transaction opens refers to it).
     """
     step = process.transition(name)
-    if step is None or name not in [t.name for t in process.initial_transitions()]:
+    if step is None:
+        raise UnknownTransition(details={"transitions": sorted({t.name for t in process.transitions})})
+    if name not in [t.name for t in process.initial_transitions()]:
         allowed = [t.name for t in process.initial_transitions()]
         raise TransitionNotAllowed(details={"state": "initial", "allowed": allowed})
     # A dry run whose actions write nothing in one has nothing to roll back: no transaction

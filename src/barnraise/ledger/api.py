@@ -43,10 +43,10 @@ class LedgerLineOut(Schema):
 
 class CurrencyTotalOut(Schema):
     currency: str
-    sum_minor: int = Field(description="Sum of every account's balance in this currency: always 0.")
+    sum: MoneyOut = Field(description="Sum of every account's balance in this currency: always 0.")
     accounts: int
-    by_kind: dict[str, int] = Field(
-        description="Account kind -> the kind's total balance on its normal side, in minor units "
+    by_kind: dict[str, MoneyOut] = Field(
+        description="Account kind -> the kind's total balance on its normal side "
         "(e.g. escrow = what the platform holds for open deals)."
     )
 
@@ -117,9 +117,11 @@ def trial_balance_show(request: HttpRequest) -> dict[str, Any]:
         "results": [
             {
                 "currency": c,
-                "sum_minor": report.totals.get(c, 0),
+                "sum": Money(report.totals.get(c, 0), c).as_json(),
                 "accounts": report.accounts.get(c, 0),
-                "by_kind": report.by_kind.get(c, {}),
+                "by_kind": {
+                    kind: Money(total, c).as_json() for kind, total in report.by_kind.get(c, {}).items()
+                },
             }
             for c in currencies
         ],

@@ -11,11 +11,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from barnraise import moments
 from barnraise.api.pagination import decode_cursor
 from barnraise.catalog.attributes import filter_value
 from barnraise.catalog.models import Kind
 from barnraise.catalog.selectors import category_paths
-from barnraise.errors import InvalidInput, NaiveDatetime
+from barnraise.errors import InvalidInput
 from barnraise.money import check_currency
 
 SORTS = ("relevance", "distance", "price", "-price", "rating", "newest")
@@ -98,13 +99,11 @@ def _datetime(params: Mapping[str, str], name: str) -> datetime | None:
     raw = params.get(name)
     if raw in (None, ""):
         return None
+    # A query string's "+" arrives as a space.
     try:
-        value = datetime.fromisoformat(str(raw).replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
+        return moments.moment(str(raw).replace(" ", "+"), name)
+    except InvalidInput:  # a naive one is NaiveDatetime, as everywhere
         raise _error(name, _("Use ISO 8601, e.g. 2026-05-01T10:00:00+02:00.")) from None
-    if value.tzinfo is None:
-        raise NaiveDatetime(name)
-    return value
 
 
 def _geo(params: Mapping[str, str], query: SearchQuery) -> None:

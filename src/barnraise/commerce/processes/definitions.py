@@ -45,6 +45,17 @@ class Transition:
     params: tuple[str, ...] = ()
     description: str = ""
 
+    @property
+    def takes_payment(self) -> bool:
+        """The card is authorized before the step (it records the hold): the caller sends a
+        `payment_method`, which the service takes before the step runs (never stored)."""
+        return "hold_payment" in self.actions
+
+    @property
+    def caller_params(self) -> tuple[str, ...]:
+        """What a caller may send: the step's params, and `payment_method` where it takes payment."""
+        return (*self.params, "payment_method") if self.takes_payment else self.params
+
 
 @dataclass(frozen=True)
 class Process:

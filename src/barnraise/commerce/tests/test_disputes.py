@@ -138,6 +138,80 @@ def test_the_operator_resolves_from_the_deal_page(customer, provider, listing):
     assert "€5.00" in page.get(f"/transactions/{tx['id']}/").content.decode()
 
 
+def _unpaid_purchase_completed(customer, provider, bike):
+    """A purchase on process v1 (no money), completed, as the demo's older deals are."""
+    from barnraise.commerce import engine, processes
+
+    tx = engine.start(
+        listing=bike,
+        customer=customer.user,
+        provider=provider.user,
+        process=processes.get("purchase", 1),
+        name="request",
+        params={"quantity": 1},
+        actor=customer.user,
+    ).tx
+    for name, who in (("accept", provider), ("mark_shipped", provider), ("confirm_receipt", customer)):
+        tx = engine.transition(tx, name, actor=who.user).tx
+    return tx
+
+
+def test_a_dispute_on_an_unpaid_purchase_of_version_1_is_opened_and_shown(customer, provider, listing):
+    # given a completed purchase on process v1, which takes no money
+    tx = _unpaid_purchase_completed(customer, provider, listing("sale"))
+    # when the customer opens a dispute
+    opened = after_commit(
+        lambda: customer.call("POST", f"transactions/{tx.pk}/disputes", json={"reason": "It arrived broken"})
+    )
+    # then it is open, with its reason, and the operator's queue has it
+    assert opened.status_code == 201, opened.content
+    assert (opened.json()["status"], opened.json()["reason"]) == ("open", "It arrived broken")
+    assert Transaction.objects.get(pk=tx.pk).state == "disputed"
+    assert Dispute.objects.get(transaction=tx.pk).status == "open"
+    # and an operator's resolution closes it
+    _, ops = support()
+    resolved = ops.call("POST", f"transactions/{tx.pk}/transitions", json={"name": "resolve", "params": {}})
+    assert resolved.status_code == 200, resolved.content
+    assert Dispute.objects.get(transaction=tx.pk).status == "resolved"
+
+
+def test_a_provider_cannot_open_a_dispute_where_the_process_has_no_such_step(customer, provider, listing):
+    # given a completed v1 purchase: only its customer may dispute it
+    tx = _unpaid_purchase_completed(customer, provider, listing("sale"))
+    # when the provider tries
+    refused = provider.call("POST", f"transactions/{tx.pk}/disputes", json={"reason": "They lie"})
+    # then it is refused, and nothing changed
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "transition_not_allowed"
+    assert Transaction.objects.get(pk=tx.pk).state == "completed"
+    assert not Dispute.objects.exists()
+
+
+def test_deals_disputed_on_version_1_before_it_kept_records_get_one(customer, provider, listing):
+    # given a v1 purchase disputed before version 1 wrote dispute records
+    import importlib
+
+    from django.apps import apps
+
+    tx = _unpaid_purchase_completed(customer, provider, listing("sale"))
+    customer.call(
+        "POST", f"transactions/{tx.pk}/transitions", json={"name": "dispute", "params": {"reason": "Bent"}}
+    )
+    Dispute.objects.all().delete()
+    # when the data migration runs
+    importlib.import_module("barnraise.commerce.migrations.0008_dispute_records_for_version_1").record(
+        apps, None
+    )
+    # then the deal has its open dispute, opened by the customer for their reason
+    found = Dispute.objects.get(transaction=tx.pk)
+    assert (found.status, found.opened_as, found.opened_by_id, found.reason) == (
+        "open",
+        "customer",
+        customer.user.pk,
+        "Bent",
+    )
+
+
 def test_a_pdf_given_as_evidence_is_shown_by_its_pages_to_the_other_party_and_operators(
     customer, provider, api_as, listing, make_pdf
 ):
