@@ -29,6 +29,13 @@ class InvalidInput(DomainError):
     default_message = _("Some fields are not valid.")
 
 
+class UnknownField(InvalidInput):
+    """A body field or query parameter the operation does not take; `details` names each one."""
+
+    code = "unknown_field"
+    default_message = _("Some fields are not known.")
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     status = 401

@@ -12,7 +12,7 @@ from barnraise.accounts.models import ApiToken, User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.ratelimit import client_ip
-from barnraise.api.schemas import ErrorOut, Page
+from barnraise.api.schemas import ErrorOut, InputSchema, Page
 from barnraise.errors import InvalidCredentials
 from barnraise.ratelimits import rate_limit, rate_limit_check
 
@@ -47,7 +47,7 @@ def user_out(user: User) -> dict[str, Any]:
     }
 
 
-class SignupIn(Schema):
+class SignupIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     name: str = Field(max_length=200)
@@ -58,7 +58,7 @@ class SignupOut(Schema):
     user: UserBrief
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     name: str = Field("API", max_length=100, description="A label for the token.")
@@ -102,7 +102,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return user_out(caller(request))
 
 
-class ProfileIn(Schema):
+class ProfileIn(InputSchema):
     name: str | None = Field(None, max_length=200)
     bio: str | None = Field(None, max_length=4000)
     location: str | None = Field(None, max_length=400)
@@ -114,7 +114,7 @@ def me_update(request: HttpRequest, data: ProfileIn) -> dict[str, Any]:
     return user_out(user)
 
 
-class DeleteIn(Schema):
+class DeleteIn(InputSchema):
     password: str = Field(max_length=200)
 
 
@@ -150,7 +150,7 @@ class ApiTokenCreated(ApiTokenOut):
     token: str = Field(description="The secret; shown this once only.")
 
 
-class ApiTokenIn(Schema):
+class ApiTokenIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
 
 

@@ -7,14 +7,15 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field
 
+from barnraise.api.schemas import InputSchema
 from barnraise.errors import InvalidInput
 
 M = TypeVar("M", bound=Model)
 
 
-class PageParams(Schema):
+class PageParams(InputSchema):
     limit: int = Field(20, ge=1, le=100, description="Page size, at most 100.")
     cursor: str | None = Field(None, max_length=500, description="`next_cursor` of the page before.")
 

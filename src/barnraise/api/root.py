@@ -15,6 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from barnraise.api import strict
 from barnraise.api.auth import bearer
 from barnraise.errors import DomainError, InvalidInput, UnsupportedMediaType
 
@@ -28,7 +29,8 @@ STANDARD_ERRORS: dict[str, str] = {
     "404": "Not found, or not visible to the caller (code `not_found`).",
     "413": "Body too large (code `body_too_large`).",
     "415": "The body is not JSON (code `unsupported_media_type`).",
-    "422": "Invalid input; `details` names each field (codes `invalid`, `currency_not_supported`, "
+    "422": "Invalid input; `details` names each field (codes `invalid`, `unknown_field` for a "
+    "field or query parameter the operation does not take, `currency_not_supported`, "
     "`idempotency_key_reused`).",
     "429": "Rate limited; `details.retry_after` in seconds (code `rate_limited`).",
     "503": "Busy; retry after `details.retry_after` seconds (code `busy`).",
@@ -73,6 +75,12 @@ class BarnraiseAPI(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         """ninja's URLs, answering a wrong method and an unknown path in the one error shape."""
         urls = super()._get_urls()
+        strict.refuse_unknown_input(
+            operation
+            for bound in self._get_bound_routers()
+            for view in bound.path_operations.values()
+            for operation in view.operations
+        )
         for pattern in urls:
             if isinstance(pattern, URLPattern) and pattern.name == "api-root":
                 pattern.callback = _unknown_path  # ninja's root is an HTML 404 outside DEBUG
@@ -142,20 +150,31 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    """422 `invalid` with `details` shaped like InvalidInput's: `{field: [messages]}`.
+    """422 with `details` shaped like InvalidInput's: `{field: [messages]}`.
 
     The field is what the client sent (`email`, `limit`, `items.0.qty`); `body` when the body as a
-    whole is wrong (not an object, missing).
+    whole is wrong (not an object, missing). The code is `unknown_field` when any field is one the
+    operation does not take (see api.strict), else `invalid`.
     """
     details: dict[str, list[str]] = {}
+    unknown = False
     for err in exc.errors:
         if err.get("type") == "json_invalid":
             return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
         loc = [str(part) for part in err.get("loc", ())]
         where = loc[0] if loc else "body"
-        # ninja nests a body under its parameter name: drop it so the field is what was sent.
-        field = ".".join(loc[2:] if where == "body" else loc[1:]) or where
-        details.setdefault(field, []).append(str(err.get("msg", "")))
+        if where == "request":  # api.strict's check: ("request", "query" | "form" | "body", name)
+            field = loc[2] or "body"
+        else:
+            # ninja nests a body under its parameter name: drop it so the field is what was sent.
+            field = ".".join(loc[2:] if where == "body" else loc[1:]) or where
+        message = str(err.get("msg", ""))
+        if err.get("type") == strict.UNKNOWN:
+            unknown = True
+            message = _("Unknown field: this operation does not take it.")
+        details.setdefault(field, []).append(message)
+    if unknown:
+        return error_response(request, 422, "unknown_field", _("Some fields are not known."), details)
     return error_response(request, 422, "invalid", _("Some fields are not valid."), details)
 
 

@@ -11,9 +11,11 @@ from barnraise.accounts.models import User
 from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
 from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor
 from barnraise.api.schemas import Page
+from barnraise.api.strict import own_input
 from barnraise.catalog import selectors, services
 from barnraise.catalog.models import Listing
 from barnraise.catalog.schemas import (
+    AvailabilityIn,
     AvailabilityIO,
     CategoryOut,
     ListingIn,
@@ -136,6 +138,7 @@ def _fields(data: ListingIn | ListingPatch) -> dict[str, Any]:
     summary="Search listings",
     openapi_extra={"parameters": SEARCH_PARAMETERS},
 )
+@own_input  # search.query.parse refuses unknown parameters itself, and reads attr.<name>
 def listings_search(request: HttpRequest) -> HttpResponse:
     """Text, kind, category, place (point and radius, or the map's bbox), price, a window of
     free time, and `attr.<name>=value` for a category's filterable attributes. Keyset paging.
@@ -195,7 +198,7 @@ def availability_get(request: HttpRequest, listing_id: UUID) -> dict[str, Any]:
 
 
 @router.put("/{listing_id}/availability", response=AvailabilityIO, summary="Replace the availability")
-def availability_put(request: HttpRequest, listing_id: UUID, data: AvailabilityIO) -> dict[str, Any]:
+def availability_put(request: HttpRequest, listing_id: UUID, data: AvailabilityIn) -> dict[str, Any]:
     """Weekly plan in the listing's local time; exceptions as UTC instants with offsets."""
     for index, exc in enumerate(data.exceptions):
         if exc.start.tzinfo is None or exc.end.tzinfo is None:

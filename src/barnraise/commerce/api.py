@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import ErrorOut, MoneyIn, MoneyOut, Page, StrictInt
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyIn, MoneyOut, Page, StrictInt
 from barnraise.commerce import engine, processes, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
@@ -110,7 +110,7 @@ def tx_out(
     }
 
 
-class TransactionIn(Schema):
+class TransactionIn(InputSchema):
     listing_id: UUID
     process: str | None = Field(None, max_length=40, description="One the listing allows; default its first.")
     transition: str | None = Field(
@@ -132,7 +132,7 @@ class TransactionIn(Schema):
     )
 
 
-class DryRunQuery(Schema):
+class DryRunQuery(InputSchema):
     dry_run: bool = Field(False, description="Price and check it without writing anything.")
 
 
@@ -168,7 +168,7 @@ def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[D
     )
 
 
-class OfferIn(Schema):
+class OfferIn(InputSchema):
     price: MoneyIn
     message: str = Field("", max_length=5000)
     start: str | None = Field(None, max_length=40)
@@ -214,7 +214,7 @@ def transaction_detail(request: HttpRequest, transaction_id: UUID) -> dict[str, 
     return tx_out(selectors.transaction_visible(actor=user, transaction_id=transaction_id), user)
 
 
-class TransitionIn(Schema):
+class TransitionIn(InputSchema):
     name: str = Field(max_length=40)
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -305,7 +305,7 @@ def process_detail(request: HttpRequest, name: str, version: int | None = None) 
     return process_out(found)
 
 
-class EventsQuery(Schema):
+class EventsQuery(InputSchema):
     after: int = Field(0, ge=0, description="The last sequence number you have seen.")
     limit: int = Field(100, ge=1, le=100)
 

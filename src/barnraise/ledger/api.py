@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor, page_by_id
-from barnraise.api.schemas import ErrorOut, MoneyOut, Page, StrictInt
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut, Page, StrictInt
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
 from barnraise.ledger import payouts, selectors
 from barnraise.ledger.models import Payment, Payout, PayoutAccount, PayoutHold, Posting
@@ -166,7 +166,7 @@ def payout_account_create(request: HttpRequest) -> Status[Any]:
     return Status(200 if existed else 201, _account_out(account))
 
 
-class PayoutIn(Schema):
+class PayoutIn(InputSchema):
     currency: str = Field(min_length=3, max_length=3)
     amount_minor: StrictInt | None = Field(
         None, ge=1, le=10**15, description="Default: everything available in this currency."
@@ -248,7 +248,7 @@ def payment_show(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
     }
 
 
-class HoldIn(Schema):
+class HoldIn(InputSchema):
     member_id: UUID
     reason: str = Field(min_length=1, max_length=500)
 

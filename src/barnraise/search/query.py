@@ -15,7 +15,7 @@ from barnraise.api.pagination import decode_cursor
 from barnraise.catalog.attributes import filter_value
 from barnraise.catalog.models import Kind
 from barnraise.catalog.selectors import category_paths
-from barnraise.errors import InvalidInput, NaiveDatetime
+from barnraise.errors import InvalidInput, NaiveDatetime, UnknownField
 from barnraise.money import check_currency
 
 SORTS = ("relevance", "distance", "price", "-price", "rating", "newest")
@@ -169,7 +169,7 @@ def _attributes(params: Mapping[str, str], query: SearchQuery) -> None:
 def parse(params: Mapping[str, str]) -> SearchQuery:
     unknown = [k for k in params if k not in KNOWN and not k.startswith("attr.")]
     if unknown:
-        raise _error(unknown[0], _("Unknown parameter."))
+        raise UnknownField(details={name: [_("Unknown parameter.")] for name in unknown})
     query = SearchQuery(words=WORD_RE.findall(str(params.get("q") or "").lower())[:12])
     if params.get("kind"):
         if params["kind"] not in Kind.values:
