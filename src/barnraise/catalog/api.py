@@ -9,7 +9,7 @@ from ninja import Query, Router, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
-from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor
+from barnraise.api.pagination import PageParams, a_text, decode_cursor, encode_cursor
 from barnraise.api.schemas import Page
 from barnraise.api.strict import own_input
 from barnraise.catalog import selectors, services
@@ -214,7 +214,7 @@ def availability_put(request: HttpRequest, listing_id: UUID, data: AvailabilityI
 
 @categories_router.get("", auth=None, response=Page[CategoryOut], summary="All categories, tree order")
 def categories(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
-    after = decode_cursor(params.cursor, 1)[0] if params.cursor else None
+    after = decode_cursor(params.cursor, a_text)[0] if params.cursor else None
     found = selectors.categories_all(after_path=after, limit=params.limit + 1)
     rows = [
         {

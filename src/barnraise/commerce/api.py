@@ -1,18 +1,20 @@
+import re
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
-from barnraise.api.pagination import PageParams, page_by_id
+from barnraise.api.pagination import MAX_BIGINT, PageParams, page_by_id
 from barnraise.api.schemas import ErrorOut, InputSchema, MoneyIn, MoneyOut, Page, StrictInt
 from barnraise.commerce import engine, processes, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
-from barnraise.errors import NotFound
+from barnraise.errors import InvalidCursor, InvalidInput, NotFound
 from barnraise.money import Money
 
 router = Router(tags=["transactions"])
@@ -306,8 +308,21 @@ def process_detail(request: HttpRequest, name: str, version: int | None = None) 
 
 
 class EventsQuery(InputSchema):
-    after: int = Field(0, ge=0, description="The last sequence number you have seen.")
     limit: int = Field(100, ge=1, le=100)
+    cursor: str | None = Field(
+        None, max_length=500, description="`next_cursor` of the page before: the last sequence number seen."
+    )
+    after: int | None = Field(None, ge=0, le=MAX_BIGINT, description="The same as `cursor` (older clients).")
+
+    def position(self) -> int:
+        """The sequence number to continue after (0: from the start)."""
+        if self.cursor is None:
+            return self.after or 0
+        if self.after is not None:
+            raise InvalidInput(details={"after": [_("Give cursor or after, not both.")]})
+        if not re.fullmatch(r"[0-9]{1,19}", self.cursor) or int(self.cursor) > MAX_BIGINT:
+            raise InvalidCursor()
+        return int(self.cursor)
 
 
 class GlobalEventOut(EventOut):
@@ -316,6 +331,6 @@ class GlobalEventOut(EventOut):
 
 @events_router.get("", response=Page[GlobalEventOut], summary="Every transaction event, in order (operators)")
 def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, Any]:
-    rows = selectors.events_after(actor=caller(request), after=query.after, limit=query.limit)
+    rows = selectors.events_after(actor=caller(request), after=query.position(), limit=query.limit)
     cursor = str(rows[-1].sequence) if len(rows) == query.limit else None
     return {"results": rows, "next_cursor": cursor}

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
-from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor, page_by_id
+from barnraise.api.pagination import PageParams, a_row_id, decode_cursor, encode_cursor, page_by_id
 from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut, Page, StrictInt
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
 from barnraise.ledger import payouts, selectors
@@ -72,9 +72,7 @@ def balances_list(request: HttpRequest) -> dict[str, Any]:
 def _page_postings(member: User, params: PageParams) -> tuple[list[Posting], str | None]:
     qs = selectors.member_postings(member=member)
     if params.cursor:
-        (last,) = decode_cursor(params.cursor, 1)
-        if not isinstance(last, int) or isinstance(last, bool) or not 0 < last < 2**63:
-            raise InvalidInput(details={"cursor": [_("This cursor is not valid.")]})
+        (last,) = decode_cursor(params.cursor, a_row_id)
         qs = qs.filter(id__lt=last)
     rows = list(qs[: params.limit + 1])
     more = len(rows) > params.limit

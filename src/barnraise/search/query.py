@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from barnraise.api.pagination import decode_cursor
+from barnraise.api.pagination import a_number, a_row_id, an_integer, decode_cursor, encode_cursor, the_tag
 from barnraise.catalog.attributes import filter_value
 from barnraise.catalog.models import Kind
 from barnraise.catalog.selectors import category_paths
@@ -194,5 +194,22 @@ def parse(params: Mapping[str, str]) -> SearchQuery:
     query.sort = sort
     query.limit = _int(params, "limit", 1, 100) or 20
     if params.get("cursor"):
-        query.after = decode_cursor(str(params["cursor"]), 2)
+        query.after = after_cursor(str(params["cursor"]), sort)
     return query
+
+
+# The sort key's kind, by sort (backends.base.ORDER): a listing id, a price in minor units, or
+# a score, rank or distance.
+SORT_KEYS = {"newest": an_integer, "price": an_integer, "-price": an_integer}
+
+
+def search_cursor(sort: str, key: Any, row_id: int) -> str:
+    """The cursor of the page after the row with this sort key and id: tied to its sort."""
+    return encode_cursor([sort, key, row_id])
+
+
+def after_cursor(cursor: str, sort: str) -> list[Any]:
+    """[sort key, listing id] of a cursor made under `sort`; InvalidCursor for anything else
+    (a forged cursor, or one from another sort, whose key would be compared with the wrong column)."""
+    _sort, key, row_id = decode_cursor(cursor, the_tag(sort), SORT_KEYS.get(sort, a_number), a_row_id)
+    return [key, row_id]

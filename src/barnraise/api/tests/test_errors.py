@@ -49,4 +49,4 @@ def test_a_non_utf8_query_is_a_4xx_not_a_500(api_as):
     )
     # then
     assert response.status_code in (400, 422)
-    assert response.json()["error"]["code"] in ("bad_request", "invalid")
+    assert response.json()["error"]["code"] in ("bad_request", "invalid", "invalid_cursor")
