@@ -154,8 +154,11 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
     The field is what the client sent (`email`, `limit`, `items.0.qty`); `body` when the body as a
     whole is wrong (not an object, missing). The code is `unknown_field` when any field is one the
-    operation does not take (see api.strict), else `invalid`.
+    operation does not take (see api.strict), else `invalid`. A malformed id in the path is 404.
     """
+    if any(err.get("loc", ())[:1] == ("path",) for err in exc.errors):
+        # A malformed id names nothing that exists: the answer of an unknown id, not a 422.
+        return on_not_found(request, Http404())
     details: dict[str, list[str]] = {}
     unknown = False
     for err in exc.errors:
