@@ -11,6 +11,8 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as page_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -28,6 +30,7 @@ STANDARD_ERRORS: dict[str, str] = {
     "403": "Not allowed (codes `permission_denied`, `email_unverified`, `member_suspended`).",
     "404": "Not found, or not visible to the caller (code `not_found`).",
     "413": "Body too large (code `body_too_large`).",
+    "414": f"Query string longer than {settings.API_MAX_QUERY_STRING} characters (code `uri_too_long`).",
     "415": "The body is not JSON (code `unsupported_media_type`).",
     "422": "Invalid input; `details` names each field (codes `invalid`, `unknown_field` for a "
     "field or query parameter the operation does not take, `currency_not_supported`, "
@@ -64,6 +67,8 @@ class BarnraiseAPI(NinjaAPI):
                         continue
                     if status in ("413", "415") and not body:
                         continue
+                    if status == "414" and not _takes_query(operation):
+                        continue
                     if status == "415" and "multipart/form-data" in body:
                         continue
                     responses[status] = {
@@ -83,11 +88,15 @@ class BarnraiseAPI(NinjaAPI):
         )
         for pattern in urls:
             if isinstance(pattern, URLPattern) and pattern.name == "api-root":
-                pattern.callback = _unknown_path  # ninja's root is an HTML 404 outside DEBUG
+                pattern.callback = unknown_path  # ninja's root is an HTML 404 outside DEBUG
             elif isinstance(pattern, URLPattern):
                 pattern.callback = _json_not_allowed(pattern.callback)
-        urls.append(re_path(r"", _unknown_path))
+        urls.append(re_path(r"", unknown_path))
         return urls
+
+
+def _takes_query(operation: dict[str, Any]) -> bool:
+    return any(parameter.get("in") == "query" for parameter in operation.get("parameters", []))
 
 
 def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -104,8 +113,18 @@ def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
-def _unknown_path(request: HttpRequest) -> HttpResponse:
+@csrf_exempt  # it changes nothing; a CSRF failure would answer an HTML 403 instead of this 404
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    """Any other path under /api/v1/, and under /api/ (mounted in config.urls too)."""
     return error_response(request, 404, "not_found", _("There is no such API endpoint."))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: JSON under /api/ (every API view is exempt: the bearer token is
+    not sent by browsers on their own), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(request, 403, "permission_denied", _("The request was refused (CSRF)."))
+    return page_csrf_failure(request, reason)
 
 
 class JsonParser(Parser):
