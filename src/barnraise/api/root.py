@@ -19,6 +19,7 @@ from ninja.parser import Parser
 
 from barnraise.api import strict
 from barnraise.api.auth import bearer
+from barnraise.api.idempotency import MAX_KEY, honours
 from barnraise.errors import DomainError, InvalidInput, UnsupportedMediaType
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class BarnraiseAPI(NinjaAPI):
                 ref_template="#/components/schemas/{model}"
             )
         ref = {"$ref": "#/components/schemas/ErrorOut"}
+        _declare_idempotency(schema, ref)
         for path in schema["paths"].values():
             for operation in path.values():
                 responses = operation.setdefault("responses", {})
@@ -93,6 +95,34 @@ class BarnraiseAPI(NinjaAPI):
                 pattern.callback = _json_not_allowed(pattern.callback)
         urls.append(re_path(r"", unknown_path))
         return urls
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
+    "description": "Any unique string (a UUID, say). A retry with the same key and body gets the "
+    "first response again (header `Idempotent-Replayed: true`); the same key with another body is "
+    "422 `idempotency_key_reused`; while the first is still running, 409 "
+    "`idempotency_in_progress`. Keys are kept 24 hours, per caller.",
+}
+
+
+def _declare_idempotency(schema: dict[str, Any], ref: dict[str, str]) -> None:
+    """The Idempotency-Key header, and its 409, on every operation that honours it."""
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if not operation.get("security") or not honours(method.upper(), path):
+                continue
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            responses = operation.setdefault("responses", {})
+            if "409" not in {str(code) for code in responses}:  # ninja keys its own by int
+                responses["409"] = {
+                    "description": "A request with this Idempotency-Key is still being processed "
+                    "(code `idempotency_in_progress`).",
+                    "content": {"application/json": {"schema": ref}},
+                }
 
 
 def _takes_query(operation: dict[str, Any]) -> bool:
