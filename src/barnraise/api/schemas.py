@@ -2,6 +2,7 @@
 
 from typing import Annotated, Any, Generic, TypeVar
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import ConfigDict, Strict, model_validator
@@ -34,7 +35,7 @@ class InputSchema(Schema):
         raw = value._obj if isinstance(value, DjangoGetter) else value
         if isinstance(raw, dict | cls):
             return value
-        raise PydanticCustomError("object_type", "Must be a JSON object.")
+        raise PydanticCustomError("object_type", gettext("Must be a JSON object."))
 
 
 class ErrorBody(Schema):
