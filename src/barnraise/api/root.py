@@ -29,13 +29,13 @@ STANDARD_ERRORS: dict[str, str] = {
     "400": "Malformed request (code `bad_request`).",
     "401": "Missing or invalid bearer token (code `not_authenticated`).",
     "403": "Not allowed (codes `permission_denied`, `email_unverified`, `member_suspended`).",
-    "404": "Not found, or not visible to the caller (code `not_found`).",
+    "404": "Not found, or not visible to the caller, or a malformed id in the path (code `not_found`).",
     "413": "Body too large (code `body_too_large`).",
     "414": f"Query string longer than {settings.API_MAX_QUERY_STRING} characters (code `uri_too_long`).",
     "415": "The body is not JSON (code `unsupported_media_type`).",
     "422": "Invalid input; `details` names each field (codes `invalid`, `unknown_field` for a "
-    "field or query parameter the operation does not take, `currency_not_supported`, "
-    "`idempotency_key_reused`).",
+    "field or query parameter the operation does not take, `invalid_cursor`, "
+    "`currency_not_supported`, `idempotency_key_reused`).",
     "429": "Rate limited; `details.retry_after` in seconds (code `rate_limited`).",
     "503": "Busy; retry after `details.retry_after` seconds (code `busy`).",
 }
