@@ -86,6 +86,25 @@ class EmailTaken(Conflict):
     default_message = _("An account with this email address already exists.")
 
 
+class ConfirmationKeyInvalid(DomainError):
+    """An email confirmation key that is not one we sent (or whose account is gone)."""
+
+    code = "confirmation_key_invalid"
+    status = 400
+    default_message = _("This confirmation link is not valid. Use the link in the latest email we sent you.")
+
+
+class ConfirmationKeyExpired(DomainError):
+    code = "confirmation_key_expired"
+    status = 410
+    default_message = _("This confirmation link has expired. Sign in to have a new one sent to you.")
+
+
+class ConfirmationKeyUsed(Conflict):
+    code = "confirmation_key_used"
+    default_message = _("This email address is already confirmed. Sign in with your password.")
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
@@ -129,6 +148,31 @@ class InvalidImage(DomainError):
     code = "invalid_image"
     status = 422
     default_message = _("The file is not a JPEG, PNG, WebP or GIF image, or it is damaged.")
+
+
+class ImageTooLarge(DomainError):
+    """An image of more pixels (width × height) than uploads allow, refused from its header
+    before decoding; `details.max_pixels` is the limit."""
+
+    code = "image_too_large"
+    status = 422
+    default_message = _("The image has too many pixels.")
+
+
+class InvalidDocument(DomainError):
+    """A file that claims to be a PDF but does not open (damaged, empty, or locked)."""
+
+    code = "invalid_document"
+    status = 422
+    default_message = _("The PDF could not be read: it is damaged or protected by a password.")
+
+
+class TooManyPages(DomainError):
+    """A PDF with more pages than are rendered for review; `details.limit`, `details.pages`."""
+
+    code = "too_many_pages"
+    status = 422
+    default_message = _("The PDF has too many pages.")
 
 
 class TooManyPhotos(Conflict):

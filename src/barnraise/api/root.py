@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as page_csrf_failure
@@ -77,6 +78,8 @@ class BarnraiseAPI(NinjaAPI):
                         "description": description,
                         "content": {"application/json": {"schema": ref}},
                     }
+                if "multipart/form-data" in body:
+                    _declare_upload_errors(responses, ref)
         return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
@@ -127,6 +130,25 @@ def _declare_idempotency(schema: dict[str, Any], ref: dict[str, str]) -> None:
 
 def _takes_query(operation: dict[str, Any]) -> bool:
     return any(parameter.get("in") == "query" for parameter in operation.get("parameters", []))
+
+
+# The refusals every upload may meet, added to each multipart operation's 400 and 422.
+UPLOAD_ERRORS = {
+    "400": "An unreadable multipart body (code `malformed_multipart`).",
+    "422": "An image over 25 megapixels, refused from its header (code `image_too_large`, "
+    "`details.max_pixels`); a file that is not a whole JPEG, PNG, WebP or GIF (`invalid_image`).",
+}
+
+
+def _declare_upload_errors(responses: dict[Any, Any], ref: dict[str, str]) -> None:
+    for status, description in UPLOAD_ERRORS.items():
+        declared = responses.pop(int(status), None) or responses.get(status) or {}
+        said = declared.get("description", "")
+        responses[status] = {
+            **declared,
+            "description": f"{said.rstrip('.')}. {description}" if said else description,
+            "content": {"application/json": {"schema": ref}},
+        }
 
 
 def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -273,6 +295,13 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     """Django's own request guards (too many fields or files, a bad Host): a 400, not a 500."""
     return error_response(request, 400, "bad_request", _("The request could not be read."))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A multipart body Django cannot split (no boundary, a broken part): the client's fault."""
+    message = _("The multipart/form-data body could not be read; send it with its boundary.")
+    return error_response(request, 400, "malformed_multipart", message)
 
 
 @api.exception_handler(OperationalError)

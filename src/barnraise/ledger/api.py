@@ -1,7 +1,8 @@
 """Balances and ledger history for members; the trial balance for finance operators.
 
-Mounted at the API root: /me/balances, /me/ledger, /me/payout-account, /me/payouts,
-/transactions/{id}/payment, and for finance operators /ops/trial-balance and /ops/payout-holds.
+Mounted at the API root: /me/balances, /me/ledger, /me/payout-account (and, with the sandbox, its
+onboarding), /me/payouts, /transactions/{id}/payment, and for finance operators
+/ops/trial-balance and /ops/payout-holds.
 """
 
 from datetime import datetime
@@ -150,6 +151,21 @@ def payout_account_show(request: HttpRequest) -> dict[str, Any]:
     if account is None:
         raise NotFound()
     return _account_out(account)
+
+
+@router.post(
+    "/me/payout-account/sandbox-onboarding",
+    response={200: PayoutAccountOut, 404: ErrorOut},
+    summary="Finish the sandbox's payout onboarding (only with PAYMENT_PROVIDER=sandbox)",
+    description=(
+        "What the sandbox's onboarding page does, for a client with no page: the caller's payout "
+        "account becomes ready, so payouts can be requested. Safe to repeat. 404 `not_found` when "
+        "the caller has no payout account yet (POST /me/payout-account first), and always with a "
+        "real payment provider, whose onboarding happens at the provider (`onboarding_url`)."
+    ),
+)
+def payout_account_sandbox_onboarding(request: HttpRequest) -> dict[str, Any]:
+    return _account_out(payouts.sandbox_onboarding_finish_own(actor=caller(request)))
 
 
 @router.post(
