@@ -65,6 +65,10 @@ def _prepare() -> None:
 
 
 SERVE_THREADS = 2  # gthread threads per gunicorn worker: measured in docs/performance.md (Search, throughput)
+# gunicorn's largest request line (method, path and query, version): past it gunicorn answers
+# an HTML 414 of its own. Below it, the API refuses long query strings itself, in JSON
+# (settings.API_MAX_QUERY_STRING).
+REQUEST_LINE_LIMIT = 8190
 
 
 def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
@@ -85,6 +89,8 @@ def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
         "-",
         "--forwarded-allow-ips",
         "127.0.0.1",
+        "--limit-request-line",
+        str(REQUEST_LINE_LIMIT),
     ]
 
 

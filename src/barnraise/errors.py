@@ -29,6 +29,23 @@ class InvalidInput(DomainError):
     default_message = _("Some fields are not valid.")
 
 
+class UnknownField(InvalidInput):
+    """A body field or query parameter the operation does not take; `details` names each one."""
+
+    code = "unknown_field"
+    default_message = _("Some fields are not known.")
+
+
+class InvalidCursor(InvalidInput):
+    """A `cursor` that no page of this list (in this order) gave out: forged, mangled or stale."""
+
+    code = "invalid_cursor"
+    default_message = _("This cursor is not valid: start again from the first page.")
+
+    def __init__(self) -> None:
+        super().__init__(details={"cursor": [str(self.default_message)]})
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     status = 401

@@ -12,7 +12,7 @@ from barnraise.accounts.models import ApiToken, User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.ratelimit import client_ip
-from barnraise.api.schemas import ErrorOut, Page
+from barnraise.api.schemas import ErrorOut, InputSchema, Page
 from barnraise.ratelimits import address_network, rate_limit
 
 auth_router = Router(tags=["auth"])
@@ -46,7 +46,7 @@ def user_out(user: User) -> dict[str, Any]:
     }
 
 
-class SignupIn(Schema):
+class SignupIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     name: str = Field(max_length=200)
@@ -57,7 +57,7 @@ class SignupOut(Schema):
     message: str = Field(description="What happens next, in a sentence for the member.")
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     name: str = Field("API", max_length=100, description="A label for the token.")
@@ -85,7 +85,7 @@ def signup(request: HttpRequest, data: SignupIn) -> Status[dict[str, Any]]:
     return Status(202, {"email": email, "message": message % {"email": email}})
 
 
-class EmailConfirmIn(Schema):
+class EmailConfirmIn(InputSchema):
     key: str = Field(max_length=500, description="The key at the end of the link in the confirmation email.")
 
 
@@ -134,7 +134,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return user_out(caller(request))
 
 
-class ProfileIn(Schema):
+class ProfileIn(InputSchema):
     name: str | None = Field(None, max_length=200)
     bio: str | None = Field(None, max_length=4000)
     location: str | None = Field(None, max_length=400)
@@ -146,7 +146,7 @@ def me_update(request: HttpRequest, data: ProfileIn) -> dict[str, Any]:
     return user_out(user)
 
 
-class DeleteIn(Schema):
+class DeleteIn(InputSchema):
     password: str = Field(max_length=200)
 
 
@@ -156,7 +156,7 @@ def me_delete(request: HttpRequest, data: DeleteIn) -> Status[None]:
     return Status(204, None)
 
 
-class PasswordChangeIn(Schema):
+class PasswordChangeIn(InputSchema):
     current_password: str = Field(max_length=200)
     new_password: str = Field(max_length=200)
 
@@ -206,7 +206,7 @@ class ApiTokenCreated(ApiTokenOut):
     token: str = Field(description="The secret; shown this once only.")
 
 
-class ApiTokenIn(Schema):
+class ApiTokenIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
 
 

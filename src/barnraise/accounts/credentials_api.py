@@ -12,7 +12,7 @@ from ninja.responses import Status
 from barnraise.accounts import portfolio, selectors, skills, verification
 from barnraise.accounts.models import Document, PhoneNumber, PortfolioItem, SkillAttempt, User
 from barnraise.api.auth import bearer_or_anonymous, caller
-from barnraise.api.schemas import ErrorOut
+from barnraise.api.schemas import ErrorOut, InputSchema
 from barnraise.errors import NotFound
 
 verifications_router = Router(tags=["verifications"])
@@ -22,11 +22,11 @@ portfolio_router = Router(tags=["portfolio"])
 public_portfolio_router = Router(tags=["portfolio"])
 
 
-class PhoneIn(Schema):
+class PhoneIn(InputSchema):
     number: str = Field(max_length=40, description="International format, e.g. +32 470 12 34 56.")
 
 
-class CodeIn(Schema):
+class CodeIn(InputSchema):
     code: str = Field(max_length=12)
 
 
@@ -251,7 +251,7 @@ def skill_attempt_start(request: HttpRequest, test_id: UUID) -> Status[dict[str,
     return Status(201, attempt_out(attempt))
 
 
-class AnswersIn(Schema):
+class AnswersIn(InputSchema):
     answers: dict[str, int] = Field(description="Question id → index of the chosen answer (from 0).")
 
 
@@ -273,7 +273,7 @@ def skill_attempt_submit(request: HttpRequest, attempt_id: UUID, data: AnswersIn
     return attempt_out(attempt)
 
 
-class PortfolioIn(Schema):
+class PortfolioIn(InputSchema):
     title: str = Field(max_length=400)
     description: str = Field("", max_length=10000)
     url: str = Field("", max_length=1000)

@@ -4,10 +4,10 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Router, Status, UploadedFile
 
 from barnraise.api.auth import caller
-from barnraise.api.schemas import ErrorOut
+from barnraise.api.schemas import ErrorOut, InputSchema
 from barnraise.catalog import photos
 from barnraise.catalog.models import Photo
 from barnraise.catalog.schemas import PhotoOut
@@ -15,7 +15,7 @@ from barnraise.catalog.schemas import PhotoOut
 photos_router = Router(tags=["listings"])
 
 
-class PhotoOrderIn(Schema):
+class PhotoOrderIn(InputSchema):
     photo_ids: list[UUID] = Field(max_length=100, description="Every photo of the listing, cover first.")
 
 

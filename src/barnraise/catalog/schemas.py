@@ -6,13 +6,13 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from barnraise.api.schemas import MoneyIn, MoneyOut, StrictBool, StrictFloat, StrictInt
+from barnraise.api.schemas import InputSchema, MoneyIn, MoneyOut, StrictBool, StrictFloat, StrictInt
 
 KindName = Literal["sale", "rental", "service", "request"]
 UnitName = Literal["item", "hour", "day", "night", "job"]
 
 
-class PointIn(Schema):
+class PointIn(InputSchema):
     lat: StrictFloat = Field(ge=-90, le=90)
     lng: StrictFloat = Field(ge=-180, le=180)
 
@@ -22,7 +22,7 @@ class PointOut(Schema):
     lng: float
 
 
-class RulesFields(Schema):
+class RulesFields(InputSchema):
     slot_minutes: StrictInt | None = Field(None, ge=1, le=1440)
     min_units: StrictInt | None = Field(None, ge=1, le=1000)
     max_units: StrictInt | None = Field(None, ge=1, le=1000)
@@ -178,6 +178,19 @@ class ExceptionIO(Schema):
 class AvailabilityIO(Schema):
     weekly: list[WeeklySlotIO] = Field(default_factory=list, max_length=200)
     exceptions: list[ExceptionIO] = Field(default_factory=list, max_length=500)
+
+
+class WeeklySlotIn(InputSchema, WeeklySlotIO):
+    pass
+
+
+class ExceptionIn(InputSchema, ExceptionIO):
+    pass
+
+
+class AvailabilityIn(InputSchema):
+    weekly: list[WeeklySlotIn] = Field(default_factory=list, max_length=200)
+    exceptions: list[ExceptionIn] = Field(default_factory=list, max_length=500)
 
 
 class CategoryOut(Schema):

@@ -1,19 +1,21 @@
+import re
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
-from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import ErrorOut, MoneyIn, MoneyOut, Page, StrictInt
+from barnraise.api.pagination import MAX_BIGINT, PageParams, page_by_id
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyIn, MoneyOut, Page, StrictInt
 from barnraise.commerce import cancellation, engine, processes, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
-from barnraise.errors import NotFound
+from barnraise.errors import InvalidCursor, InvalidInput, NotFound
 from barnraise.money import Money
 
 router = Router(tags=["transactions"])
@@ -195,7 +197,7 @@ def tx_out(
     }
 
 
-class TransactionIn(Schema):
+class TransactionIn(InputSchema):
     listing_id: UUID
     process: str | None = Field(None, max_length=40, description="One the listing allows; default its first.")
     transition: str | None = Field(
@@ -222,7 +224,7 @@ class TransactionIn(Schema):
     )
 
 
-class DryRunQuery(Schema):
+class DryRunQuery(InputSchema):
     dry_run: bool = Field(False, description="Price and check it without writing anything.")
 
 
@@ -259,7 +261,7 @@ def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[D
     )
 
 
-class OfferIn(Schema):
+class OfferIn(InputSchema):
     price: MoneyIn
     message: str = Field("", max_length=5000)
     start: str | None = Field(
@@ -310,7 +312,7 @@ def transaction_detail(request: HttpRequest, transaction_id: UUID) -> dict[str, 
     return tx_out(selectors.transaction_visible(actor=user, transaction_id=transaction_id), user)
 
 
-class TransitionIn(Schema):
+class TransitionIn(InputSchema):
     name: str = Field(max_length=40)
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -404,9 +406,22 @@ def process_detail(request: HttpRequest, name: str, version: int | None = None) 
     return process_out(found)
 
 
-class EventsQuery(Schema):
-    after: int = Field(0, ge=0, description="The last sequence number you have seen.")
+class EventsQuery(InputSchema):
     limit: int = Field(100, ge=1, le=100)
+    cursor: str | None = Field(
+        None, max_length=500, description="`next_cursor` of the page before: the last sequence number seen."
+    )
+    after: int | None = Field(None, ge=0, le=MAX_BIGINT, description="The same as `cursor` (older clients).")
+
+    def position(self) -> int:
+        """The sequence number to continue after (0: from the start)."""
+        if self.cursor is None:
+            return self.after or 0
+        if self.after is not None:
+            raise InvalidInput(details={"after": [_("Give cursor or after, not both.")]})
+        if not re.fullmatch(r"[0-9]{1,19}", self.cursor) or int(self.cursor) > MAX_BIGINT:
+            raise InvalidCursor()
+        return int(self.cursor)
 
 
 class GlobalEventOut(EventOut):
@@ -415,6 +430,6 @@ class GlobalEventOut(EventOut):
 
 @events_router.get("", response=Page[GlobalEventOut], summary="Every transaction event, in order (operators)")
 def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, Any]:
-    rows = selectors.events_after(actor=caller(request), after=query.after, limit=query.limit)
+    rows = selectors.events_after(actor=caller(request), after=query.position(), limit=query.limit)
     cursor = str(rows[-1].sequence) if len(rows) == query.limit else None
     return {"results": [event_out(e) for e in rows], "next_cursor": cursor}

@@ -12,7 +12,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from barnraise.api.auth import caller
-from barnraise.api.schemas import ErrorOut, MoneyOut
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut
 from barnraise.commerce import disputes
 from barnraise.commerce.models import Dispute, DisputeEvidence
 from barnraise.money import Money
@@ -87,7 +87,7 @@ def _dispute_out(dispute: Dispute) -> dict[str, Any]:
     }
 
 
-class DisputeIn(Schema):
+class DisputeIn(InputSchema):
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -259,6 +259,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "barnraise.api.middleware.BodySizeLimitMiddleware",
+    "barnraise.api.middleware.QueryStringLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "barnraise.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -362,6 +363,9 @@ API_RATE_LIMITS = {
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 API_MAX_BODY_BYTES = 1024 * 1024
 API_MAX_UPLOAD_BYTES = 12 * 1024 * 1024
+# The longest query string the API reads (as sent, percent-encoded); longer is 414 `uri_too_long`.
+# Well within the request line gunicorn takes under `barnraise serve` (8190 bytes).
+API_MAX_QUERY_STRING = 4096
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 NINJA_PAGINATION_MAX_LIMIT = 100
@@ -371,6 +375,7 @@ SESSION_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "barnraise.api.root.csrf_failure"  # JSON under /api/, Django's page elsewhere
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -15,8 +15,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
-from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor, page_by_id
-from barnraise.api.schemas import ErrorOut, MoneyOut, Page, StrictInt
+from barnraise.api.pagination import PageParams, a_row_id, decode_cursor, encode_cursor, page_by_id
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut, Page, StrictInt
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
 from barnraise.ledger import payouts, selectors
 from barnraise.ledger.models import Payment, Payout, PayoutAccount, PayoutHold, Posting
@@ -73,9 +73,7 @@ def balances_list(request: HttpRequest) -> dict[str, Any]:
 def _page_postings(member: User, params: PageParams) -> tuple[list[Posting], str | None]:
     qs = selectors.member_postings(member=member)
     if params.cursor:
-        (last,) = decode_cursor(params.cursor, 1)
-        if not isinstance(last, int) or isinstance(last, bool) or not 0 < last < 2**63:
-            raise InvalidInput(details={"cursor": [_("This cursor is not valid.")]})
+        (last,) = decode_cursor(params.cursor, a_row_id)
         qs = qs.filter(id__lt=last)
     rows = list(qs[: params.limit + 1])
     more = len(rows) > params.limit
@@ -184,7 +182,7 @@ def payout_account_create(request: HttpRequest) -> Status[Any]:
     return Status(200 if existed else 201, _account_out(account))
 
 
-class PayoutIn(Schema):
+class PayoutIn(InputSchema):
     currency: str = Field(min_length=3, max_length=3)
     amount_minor: StrictInt | None = Field(
         None, ge=1, le=10**15, description="Default: everything available in this currency."
@@ -266,7 +264,7 @@ def payment_show(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
     }
 
 
-class HoldIn(Schema):
+class HoldIn(InputSchema):
     member_id: UUID
     reason: str = Field(min_length=1, max_length=500)
 

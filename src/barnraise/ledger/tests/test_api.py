@@ -85,7 +85,7 @@ def test_ledger_pages_the_callers_postings_newest_first(api_as):
 
 def test_ledger_refuses_a_bad_cursor(api_as):
     response = api_as().call("GET", "me/ledger?cursor=bm9wZQ")
-    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_cursor"
 
 
 def test_ledger_query_count_does_not_grow_with_the_page(api_as, django_assert_max_num_queries):
