@@ -17,9 +17,9 @@ class CommerceConfig(AppConfig):
             notify,
             pricing,
             registry,
-            timers,
         )
         from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule
+        from barnraise.timers import services as timers
 
         pricing.FEE_RULES.connect(FeeRule, FeeAmount, Category)  # a rule follows its category's path
         cancellation.POLICIES.connect(CancellationPolicy)

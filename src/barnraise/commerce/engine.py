@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts import standing
 from barnraise.accounts.models import User
-from barnraise.commerce import cancellation, events, processes, registry, timers
-from barnraise.commerce.models import Timer, Transaction, TransactionEvent
+from barnraise.commerce import cancellation, events, processes, registry
+from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
 from barnraise.db import insert_all
 from barnraise.errors import (
@@ -31,6 +31,8 @@ from barnraise.errors import (
     TransitionNotAllowed,
     UnknownTransition,
 )
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 
 TIMER_HANDLER = "commerce.timed_transition"
 

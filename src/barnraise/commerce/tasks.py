@@ -1,11 +1,11 @@
-"""Worker tasks for commerce: the event pump, the timer sweeper, evidence pages. Thin and safe
+"""Worker tasks for commerce: the event pump (and its sweeper), evidence pages. Thin and safe
 to retry."""
 
 from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from barnraise.commerce import disputes, events, timers
+from barnraise.commerce import disputes, events
 
 
 @task()
@@ -20,7 +20,6 @@ def evidence_pages_render(*, evidence_id: str) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-def timers_sweep() -> None:
-    """Fire due timers every minute; also pumps events a lost message left behind."""
-    timers.sweep()
+def events_sweep() -> None:
+    """Every minute, pump the events a lost queue message left behind."""
     events.pump()

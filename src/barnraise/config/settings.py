@@ -249,6 +249,7 @@ INSTALLED_APPS = [
     "barnraise.notifications",
     "barnraise.catalog",
     "barnraise.search",
+    "barnraise.timers",
     "barnraise.commerce",
     "barnraise.ledger",
     "barnraise.trust",

@@ -43,6 +43,7 @@ from barnraise.ledger.providers import (
     CaptureStatus,
 )
 from barnraise.money import Money, round_minor
+from barnraise.timers import services as timers
 
 logger = logging.getLogger(__name__)
 
@@ -344,7 +345,6 @@ def _claw_back(payment: Payment, *, refund_minor: int, now: Any, key: str) -> No
 
 
 def _schedule_settle(payment: Payment, now: Any) -> None:
-    from barnraise.commerce import timers  # generic timers; no commerce model is touched
     from barnraise.commerce.actions import policy
 
     timers.cancel_pending(target=f"payment:{payment.pk}", handler=SETTLE_HANDLER)
@@ -480,7 +480,7 @@ def on_dispute_webhook(event: Any) -> None:
 
 def register() -> None:
     """Called by LedgerConfig.ready(): the actions, the guard, the hooks and the handlers."""
-    from barnraise.commerce import registry, timers
+    from barnraise.commerce import registry
     from barnraise.ledger.authorization import abandon, authorize
 
     actions = {

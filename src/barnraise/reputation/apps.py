@@ -8,8 +8,9 @@ class ReputationConfig(AppConfig):
 
     def ready(self) -> None:
         from barnraise.accounts import lifecycle, portfolio
-        from barnraise.commerce import events, timers
+        from barnraise.commerce import events
         from barnraise.reputation import selectors, services
+        from barnraise.timers import services as timers
 
         timers.register_handler(services.REVEAL_HANDLER, services.reviews_reveal_due)
         events.register_consumer("reputation", services.on_event)

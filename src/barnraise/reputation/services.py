@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
 from barnraise.catalog import services as catalog_services
-from barnraise.commerce import timers
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.errors import (
     AlreadyReplied,
@@ -23,6 +22,7 @@ from barnraise.errors import (
 from barnraise.notifications.services import notification_send
 from barnraise.reputation import scoring, selectors
 from barnraise.reputation.models import Reputation, Review, Role
+from barnraise.timers import services as timers
 
 REVEAL_HANDLER = "reputation.reveal_reviews"
 # A completed deal that was disputed afterwards was still completed: both sides may review it.

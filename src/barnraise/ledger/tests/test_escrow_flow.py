@@ -13,7 +13,6 @@ import time_machine
 from django.utils import timezone
 
 from barnraise.accounts.services import operator_create, token_create
-from barnraise.commerce import timers
 from barnraise.commerce.models import Booking, Transaction
 from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit
@@ -21,6 +20,7 @@ from barnraise.ledger import selectors
 from barnraise.ledger.models import Account, AccountKind, Payment, PayoutAccount, SandboxRecord
 from barnraise.ledger.payouts import payouts_weekly
 from barnraise.ledger.verify import ledger_verify
+from barnraise.timers import services as timers
 
 pytestmark = pytest.mark.django_db
 
