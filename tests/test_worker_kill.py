@@ -91,9 +91,9 @@ class KillPauseConfig(AppConfig):
     name = "kill_pause"
 
     def ready(self):
-        from barnraise.ledger import services
+        from barnraise.ledger import journal
 
-        services._insert_rows = pause_after(services._insert_rows)
+        journal._insert_rows = pause_after(journal._insert_rows)
 """
 
 ENQUEUE_SWEEP = "from barnraise.timers.tasks import timers_sweep; timers_sweep()"

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from barnraise.accounts.models import User
 from barnraise.commerce.models import Transaction
 from barnraise.demo import seed
-from barnraise.ledger.escrow import SETTLE_HANDLER
+from barnraise.ledger.escrow.settlement import SETTLE_HANDLER
 from barnraise.ledger.models import Payout
 from barnraise.reputation.models import Review
 from barnraise.timers import services as timers

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from barnraise.accounts.models import User
 from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.ids import uuid7
-from barnraise.ledger import payments, selectors, services, webhooks
+from barnraise.ledger import journal, payments, selectors, webhooks
 from barnraise.ledger.errors import InsufficientFunds, PayoutAccountRequired, PayoutsOnHold
 from barnraise.ledger.models import (
     Account,
@@ -123,7 +123,7 @@ def payout_request(
     if holds_in_force(actor).exists():
         raise PayoutsOnHold()
     with transaction.atomic():
-        available = services.account_for(AccountKind.MEMBER_AVAILABLE, owner=actor, currency=currency)
+        available = journal.account_for(AccountKind.MEMBER_AVAILABLE, owner=actor, currency=currency)
         # Lock the balance before reading it, so two payouts at once cannot both take it.
         Account.objects.select_for_update().filter(pk=available.pk).first()
         balance = selectors.balance_of(available).amount_minor
@@ -139,13 +139,13 @@ def payout_request(
             idempotency_key=key or f"payout:{uuid7()}",
         )
         reference = f"payout:{payout.pk}"
-        services.entry_post(
+        journal.entry_post(
             kind=EntryKind.PAYOUT,
             reference=reference,
             lines=[
                 (available, Money(amount, currency)),
                 (
-                    services.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=currency),
+                    journal.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=currency),
                     Money(-amount, currency),
                 ),
             ],
@@ -173,14 +173,14 @@ def on_payout(call: ProviderCall) -> None:
             return
         if not paid:
             amount = Money(payout.amount_minor, payout.currency)
-            services.entry_post(
+            journal.entry_post(
                 kind=EntryKind.CORRECTION,
                 reference=call.reference,
                 memo="payout failed",
                 lines=[
-                    (services.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=payout.currency), amount),
+                    (journal.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=payout.currency), amount),
                     (
-                        services.account_for(
+                        journal.account_for(
                             AccountKind.MEMBER_AVAILABLE, owner=payout.owner, currency=payout.currency
                         ),
                         -amount,

@@ -7,8 +7,8 @@ from barnraise.accounts.models import User
 
 # The deal fixtures, for the tests of money moving through deals (test_escrow_flow.py).
 from barnraise.commerce.tests.conftest import cats, customer, listing, provider  # noqa: F401
+from barnraise.ledger.journal import account_for, entry_post
 from barnraise.ledger.models import Account, AccountKind, JournalEntry
-from barnraise.ledger.services import account_for, entry_post
 from barnraise.money import Money
 
 

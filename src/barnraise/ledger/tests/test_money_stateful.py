@@ -44,7 +44,7 @@ from barnraise.commerce import processes
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit
-from barnraise.ledger import selectors, services
+from barnraise.ledger import journal, selectors
 from barnraise.ledger.models import (
     Account,
     AccountKind,
@@ -303,7 +303,7 @@ class MoneyMachine(RuleBasedStateMachine):
         with self.at_clock():
             after_commit(timers.sweep)
             if snapshot:
-                services.balances_snapshot()
+                journal.balances_snapshot()
 
     # --- Invariants ------------------------------------------------------------------------------
 
