@@ -352,7 +352,7 @@ def start(
         return outcome
 
 
-def fire_timed(timer: Any) -> None:
+def fire_timed(timer: Timer) -> None:
     """Timer handler: take the timed transition if the transaction still waits for it."""
     tx = Transaction.objects.filter(pk=timer.payload["transaction"]).first()
     if tx is None or tx.process_version != timer.payload["process_version"]:
