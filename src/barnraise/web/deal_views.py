@@ -35,7 +35,6 @@ from barnraise.web.deal_presenters import (
     state_label,
     step_label,
     steps_for,
-    takes_payment,
     timeline,
 )
 from barnraise.web.listing_views import _visible, listing_page
@@ -251,7 +250,7 @@ def transaction_detail(request: HttpRequest, transaction_id: UUID) -> HttpRespon
 def _step_fields(tx: Transaction, name: str) -> tuple[str, ...]:
     definition = processes.get(tx.process, tx.process_version).transition(name)
     fields = tuple(p for p in (definition.params if definition else ()) if p in FORM_PARAMS)
-    return (*fields, "payment_method") if definition and takes_payment(definition) else fields
+    return (*fields, "payment_method") if definition and definition.takes_payment else fields
 
 
 @login_required
@@ -276,7 +275,7 @@ def transaction_step(request: HttpRequest, transaction_id: UUID) -> HttpResponse
             add_domain_error(parsed, error, fields)
             status = error.status
         else:
-            messages.success(request, _("Done: %(step)s.") % {"step": step_label(name)})
+            messages.success(request, _("Done: %(step)s.") % {"step": step_label(tx, name)})
             return redirect_back(request, tx_url(tx)) if request.POST.get("next") else redirect(tx_url(tx))
     if request.POST.get("next"):
         messages.error(request, parsed.top_error or _("Open the deal to complete this step."))
