@@ -59,6 +59,8 @@ class Transition:
     # The customer's card is authorized before the step runs (an action of it records the
     # hold): the caller sends a `payment_method`, which the service takes (never stored).
     takes_payment: bool = False
+    # The actor must have confirmed their email address (not to close a conversation).
+    needs_verified_email: bool = True
     say: Say | None = None
 
     @property
@@ -90,6 +92,7 @@ class Transition:
             "at": [[a.timepoint, int(a.offset.total_seconds())] for a in self.at],
             "params": list(self.params),
             "takes_payment": self.takes_payment,
+            "needs_verified_email": self.needs_verified_email,
         }
 
 
@@ -179,7 +182,14 @@ INQUIRY_STEPS = (
         description="Ask first; the deal can follow in the same transaction.",
         say=words.INQUIRE,
     ),
-    Transition("close_inquiry", ("inquiry",), "closed", "customer", say=words.CLOSE_INQUIRY),
+    Transition(
+        "close_inquiry",
+        ("inquiry",),
+        "closed",
+        "customer",
+        needs_verified_email=False,
+        say=words.CLOSE_INQUIRY,
+    ),
 )
 # Version 1 (no money). The dispute's record (the `Dispute` row the operators' queue and the
 # parties' dispute pages read) is written here too: bookkeeping that moves no money, added

@@ -11,7 +11,14 @@ INQUIRY_V1 = Process(
     final_states=("closed",),
     transitions=(
         Transition("inquire", (INITIAL,), "open", "customer", params=("message",), say=words.INQUIRE),
-        Transition("close", ("open",), "closed", "customer", say=words.CLOSE),
-        Transition("close_by_provider", ("open",), "closed", "provider", say=words.CLOSE_BY_PROVIDER),
+        Transition("close", ("open",), "closed", "customer", needs_verified_email=False, say=words.CLOSE),
+        Transition(
+            "close_by_provider",
+            ("open",),
+            "closed",
+            "provider",
+            needs_verified_email=False,
+            say=words.CLOSE_BY_PROVIDER,
+        ),
     ),
 )
