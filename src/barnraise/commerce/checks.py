@@ -8,6 +8,9 @@
   `processes/versions.lock`): publish a new version instead;
 - barnraise.E005: a released version is no longer published (its running deals need it);
 - barnraise.E006: a version says a state awaits a party, and it has no such state;
+- barnraise.E007: a step marked `takes_payment` runs no action that records the payment (the
+  card would be authorized and the hold never recorded), or a step not marked so runs one (it
+  would find no authorization);
 - barnraise.W001: a version is not released yet (run `barnraise manage lockprocesses`).
 """
 
@@ -54,6 +57,25 @@ def _unregistered(process: Process) -> list[CheckMessage]:
                     id="barnraise.E003",
                 )
             )
+    return found
+
+
+def _payments(process: Process) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
+    for step in process.transitions:
+        recorders = [name for name in step.actions if registry.records_payment(name)]
+        if step.takes_payment and not recorders:
+            problem = "takes payment and runs no action that records it"
+        elif recorders and not step.takes_payment:
+            problem = f"runs {recorders[0]!r}, which records a payment, and is not marked takes_payment"
+        else:
+            continue
+        found.append(
+            Error(
+                f"process {process.name!r} version {process.version}: step {step.name!r} {problem}.",
+                id="barnraise.E007",
+            )
+        )
     return found
 
 
@@ -110,5 +132,5 @@ def check_processes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     published = list(processes.PROCESSES.values())
     found: list[CheckMessage] = []
     for process in published:
-        found += _unregistered(process) + _awaits(process)
+        found += _unregistered(process) + _payments(process) + _awaits(process)
     return found + _released(published, lock.read())

@@ -71,6 +71,12 @@ def state_label(state: str) -> str:
     return state.replace("_", " ").capitalize()
 
 
+def waiting_for(tx: Transaction) -> str:
+    """What the deal waits for in its state, as its process version says ("" for no one)."""
+    awaits = processes.get(tx.process, tx.process_version).awaiting(tx.state)
+    return str(_("Waiting for %(what)s.") % {"what": awaits.what}) if awaits else ""
+
+
 @dataclass
 class LineRow:
     label: str

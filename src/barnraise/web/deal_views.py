@@ -36,6 +36,7 @@ from barnraise.web.deal_presenters import (
     step_label,
     steps_for,
     timeline,
+    waiting_for,
 )
 from barnraise.web.listing_views import _visible, listing_page
 from barnraise.web.views import member_of, redirect_back
@@ -226,6 +227,7 @@ def _tx_page(
         "role": "customer" if viewer.pk == tx.customer_id else "provider",
         "other": other_party(tx, viewer),
         "state_label": state_label(tx.state),
+        "waiting_for": waiting_for(tx),
         "lines": line_rows(tx.line_items, for_provider=viewer.pk == tx.provider_id),
         "total": money(tx.total_amount_minor, tx.currency),
         "payout": money(tx.provider_payout_minor, tx.currency) if viewer.pk == tx.provider_id else None,

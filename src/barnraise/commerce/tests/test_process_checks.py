@@ -192,3 +192,16 @@ def test_lockprocesses_never_rewrites_a_released_version(
     # then the lock file is unchanged, and the check still fails
     assert lock_copy.read_bytes() == before
     assert "barnraise.E004" in _check()
+
+
+def test_a_step_taking_payment_without_recording_it_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a new version whose request takes payment and records no hold, and whose book
+    # records a hold it never took
+    request = Transition("request", (INITIAL,), "requested", "customer", takes_payment=True)
+    book = Transition("book", (INITIAL,), "payment_pending", "customer", actions=("hold_payment",))
+    monkeypatch.setitem(processes.PROCESSES, ("booking", 99), _new_booking_version(request, book))
+    # when the checks run
+    found = _check()
+    # then both are named under barnraise.E007
+    assert "(barnraise.E007) process 'booking' version 99: step 'request' takes payment and runs no" in found
+    assert "(barnraise.E007) process 'booking' version 99: step 'book' runs 'hold_payment'" in found

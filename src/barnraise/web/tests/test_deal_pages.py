@@ -405,6 +405,7 @@ def test_the_pages_and_notices_word_each_step_as_its_process_version_does(
     }
     # And the timeline says what happened in its words; the provider's page offers its buttons
     assert "asked for the room" in cam.get(f"/transactions/{tx.id}/").content.decode()
+    assert cam.get(f"/transactions/{tx.id}/").context["waiting_for"] == "Waiting for the provider's answer."
     page = pat.get(f"/transactions/{tx.id}/").content.decode()
     assert ">Take it<" in page and ">Say no<" in page
     # And the inbox offers the one-click answer the version marks
