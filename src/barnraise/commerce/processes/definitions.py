@@ -6,8 +6,8 @@ rest of the code knows about a step is here too: whether it takes money, who is 
 people read about it (`Say`), and what a deal in each state awaits (`Awaits`). No other
 module keys anything by a step's name.
 
-A version's behaviour (see `fingerprint`) is frozen once released: `versions.lock` holds its
-fingerprint and `manage.py check` fails when it changes. What people read (`say`,
+A version's behaviour (`Process.behaviour()`) is frozen once released: `versions.lock` holds
+its fingerprint (`lock.fingerprint`) and `manage.py check` fails when it changes. What people read (`say`,
 `awaits`, `description`) is not behaviour and may be reworded at any time.
 """
 
@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from barnraise.commerce.processes import words
 from barnraise.commerce.processes.words import Awaits as Awaits
-from barnraise.commerce.processes.words import Party
 from barnraise.commerce.processes.words import Say as Say
 
 Actor = Literal["customer", "provider", "operator", "system"]
@@ -75,10 +74,6 @@ class Transition:
     @property
     def done(self) -> str:
         return str(self.say.done) if self.say else self.name.replace("_", " ")
-
-    @property
-    def notify(self) -> tuple[Party, ...]:
-        return self.say.notify if self.say else ()
 
     def behaviour(self) -> dict[str, Any]:
         """What the engine does with the step (not what people read about it)."""
