@@ -98,16 +98,24 @@ def register_with_commerce(
     *,
     actions: dict[str, StepFn],
     hand_over_only: set[str],
+    records_payment: set[str],
     guards: dict[str, StepFn],
     authorize: Callable[..., dict[str, Any]],
     abandon: Callable[[dict[str, Any]], None],
 ) -> None:
     """Register the money steps and the payment hooks with commerce's engine. An action in
     `hand_over_only` only hands its rows to the engine: it writes nothing in a dry run and need
-    not see the rows earlier actions handed over."""
+    not see the rows earlier actions handed over; one in `records_payment` records the card
+    authorization made before its step (only a step that takes payment runs it)."""
     for name, action in actions.items():
         plain = name not in hand_over_only
-        registry.register_action(name, action, dry_run_writes=plain, sees_new_rows=plain)
+        registry.register_action(
+            name,
+            action,
+            dry_run_writes=plain,
+            sees_new_rows=plain,
+            records_payment=name in records_payment,
+        )
     for name, guard in guards.items():
         registry.register_guard(name, guard)
     registry.register_payment_hooks(authorize=authorize, abandon=abandon)

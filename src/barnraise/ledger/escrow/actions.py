@@ -224,6 +224,7 @@ def register() -> None:
         actions=actions,
         # hold_payment only hands its row to the engine: it need not wait for the booking's
         hand_over_only={"hold_payment"},
+        records_payment={"hold_payment"},
         guards={"provider_can_be_paid": guard_provider_can_be_paid},
         authorize=authorize,
         abandon=abandon,
