@@ -7,6 +7,7 @@ actions, appends an immutable event, and cancels stale timers and schedules new 
 effects (notifications, webhooks) happen after commit, from the event log (events.pump).
 """
 
+import copy
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -202,6 +203,7 @@ def _apply(
             return Outcome(tx, earlier, replayed=True)
     role = role_of(tx, actor)
     step = _check(tx, process, name, role)
+    before = None if tx._state.adding else _fields_of(tx)
     ctx = registry.Context(
         tx=tx,
         process=process,
@@ -236,13 +238,27 @@ def _apply(
     )
     if not dry_run:  # a dry run shows the event and the state; the actions' writes roll back
         rows: list[Model] = []
-        if tx._state.adding:
+        if before is None:
             rows.append(tx)
         else:
-            tx.save()
+            tx.save(update_fields=_changed(tx, before))
         rows += [*ctx.new_rows, event, *_reschedule(tx, process, now, is_new=from_state == INITIAL)]
         insert_all(rows)  # one round trip on PostgreSQL
     return Outcome(tx, event)
+
+
+def _fields_of(tx: Transaction) -> dict[str, Any]:
+    """The row's values as the step found them (a copy: an action may change a JSON value in place)."""
+    return {
+        f.attname: copy.deepcopy(getattr(tx, f.attname))
+        for f in tx._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def _changed(tx: Transaction, before: dict[str, Any]) -> list[str]:
+    """What the step changed: the state and its times, and whatever its actions set."""
+    return [name for name, value in before.items() if getattr(tx, name) != value]
 
 
 def _screen_texts(ctx: registry.Context) -> None:

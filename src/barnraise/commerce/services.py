@@ -1,6 +1,7 @@
 """Writes for commerce: starting deals, offers, and moving them (all through the engine)."""
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.db import IntegrityError
@@ -12,7 +13,7 @@ from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes, registry, selectors
 from barnraise.commerce.actions import quote
-from barnraise.commerce.models import Transaction
+from barnraise.commerce.models import OPEN_OFFER_STATES, Transaction
 from barnraise.commerce.processes.definitions import Process
 from barnraise.db import fetch, write_unit
 from barnraise.errors import Conflict, InvalidInput, NotFound
@@ -75,6 +76,13 @@ def _paid(
         raise
 
 
+def _top_level(dry_run: bool) -> AbstractContextManager[Any]:
+    """A service's own database transaction: durable, so a caller that already holds one fails
+    loudly instead of committing the deal with its own work. A dry run needs none of its own
+    (the engine rolls back what it must)."""
+    return nullcontext() if dry_run else db.atomic(durable=True)
+
+
 def transaction_create(
     *,
     actor: User,
@@ -111,19 +119,20 @@ def transaction_create(
         name = _first_step(chosen, listing, transition)
 
         def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
-            return engine.start(
-                listing=listing,
-                customer=actor,
-                provider=listing.author,
-                process=chosen,
-                name=name,
-                params=params,
-                actor=actor,
-                idempotency_key=idempotency_key,
-                dry_run=dry,
-                notes=notes,
-                tx_id=tx_id,
-            )
+            with _top_level(dry):
+                return engine.start(
+                    listing=listing,
+                    customer=actor,
+                    provider=listing.author,
+                    process=chosen,
+                    name=name,
+                    params=params,
+                    actor=actor,
+                    idempotency_key=idempotency_key,
+                    dry_run=dry,
+                    notes=notes,
+                    tx_id=tx_id,
+                )
 
         try:
             if dry_run or not _takes_payment(chosen, name):
@@ -164,28 +173,47 @@ def offer_create(
         raise Conflict(_("This is your own request."))
     process = processes.latest("request")
     assert process is not None  # noqa: S101 - shipped with the code
-    if idempotency_key and not dry_run:
-        earlier = Transaction.objects.filter(
-            provider=actor, listing=listing, idempotency_key=idempotency_key
-        ).first()
-        if earlier is not None:
-            return engine.Outcome(earlier, None, replayed=True)
-    open_offer = Transaction.objects.filter(
-        listing=listing, provider=actor, state__in=("offered", "countered")
-    ).exists()
-    if open_offer:
+    earlier = _earlier_offer(actor, listing, idempotency_key if not dry_run else None)
+    if earlier is not None:
+        return engine.Outcome(earlier, None, replayed=True)
+    # Checked here for a dry run and a clear answer; the database's unique constraint
+    # (tx_one_open_offer) decides between two offers sent at once.
+    if _has_open_offer(actor, listing):
         raise Conflict(_("You already have an open offer here; update it instead."))
-    return engine.start(
-        listing=listing,
-        customer=listing.author,
-        provider=actor,
-        process=process,
-        name="offer",
-        params=params,
-        actor=actor,
-        idempotency_key=idempotency_key,
-        dry_run=dry_run,
-    )
+    try:
+        with _top_level(dry_run):
+            return engine.start(
+                listing=listing,
+                customer=listing.author,
+                provider=actor,
+                process=process,
+                name="offer",
+                params=params,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                dry_run=dry_run,
+            )
+    except IntegrityError:
+        earlier = _earlier_offer(actor, listing, idempotency_key)
+        if earlier is not None:  # the same request sent twice at once: the winner's offer
+            return engine.Outcome(earlier, None, replayed=True)
+        if _has_open_offer(actor, listing):
+            raise Conflict(_("You already have an open offer here; update it instead.")) from None
+        raise
+
+
+def _earlier_offer(actor: User, listing: Listing, idempotency_key: str | None) -> Transaction | None:
+    if not idempotency_key:
+        return None
+    return Transaction.objects.filter(
+        provider=actor, listing=listing, idempotency_key=idempotency_key
+    ).first()
+
+
+def _has_open_offer(actor: User, listing: Listing) -> bool:
+    return Transaction.objects.filter(
+        listing=listing, provider=actor, process="request", state__in=OPEN_OFFER_STATES
+    ).exists()
 
 
 def transaction_transition(
