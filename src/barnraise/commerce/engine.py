@@ -322,11 +322,14 @@ def start(
     dry_run: bool = False,
     notes: dict[str, Any] | None = None,
     tx_id: Any = None,
+    durable: bool = False,
 ) -> Outcome:
     """Open a transaction and take its first transition, in one database transaction.
 
     `tx_id` names the new transaction when a service needed its id first (a payment
-    authorized before the transaction opens refers to it).
+    authorized before the transaction opens refers to it). `durable`: the caller is a top-level
+    service, so that database transaction is the outermost (house style) and commits the deal
+    on its own; inside a caller's transaction it fails (RuntimeError) before writing anything.
     """
     step = process.transition(name)
     if step is None:
@@ -338,7 +341,7 @@ def start(
     # (on SQLite, whose transactions take the write lock, it would queue behind the writers).
     needs_rollback = dry_run and any(registry.dry_run_writes(a) for a in step.actions)
     try:
-        with db.atomic() if needs_rollback or not dry_run else nullcontext():
+        with db.atomic(durable=durable and not dry_run) if needs_rollback or not dry_run else nullcontext():
             # Built, not saved: _apply inserts it once, in its final state. Rows that point to it
             # (bookings, reservations) may come first: foreign keys are checked at commit.
             tx = Transaction(

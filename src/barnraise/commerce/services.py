@@ -1,7 +1,6 @@
 """Writes for commerce: starting deals, offers, and moving them (all through the engine)."""
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.db import IntegrityError
@@ -76,13 +75,6 @@ def _paid(
         raise
 
 
-def _top_level(dry_run: bool) -> AbstractContextManager[Any]:
-    """A service's own database transaction: durable, so a caller that already holds one fails
-    loudly instead of committing the deal with its own work. A dry run needs none of its own
-    (the engine rolls back what it must)."""
-    return nullcontext() if dry_run else db.atomic(durable=True)
-
-
 def transaction_create(
     *,
     actor: User,
@@ -119,20 +111,20 @@ def transaction_create(
         name = _first_step(chosen, listing, transition)
 
         def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
-            with _top_level(dry):
-                return engine.start(
-                    listing=listing,
-                    customer=actor,
-                    provider=listing.author,
-                    process=chosen,
-                    name=name,
-                    params=params,
-                    actor=actor,
-                    idempotency_key=idempotency_key,
-                    dry_run=dry,
-                    notes=notes,
-                    tx_id=tx_id,
-                )
+            return engine.start(
+                listing=listing,
+                customer=actor,
+                provider=listing.author,
+                process=chosen,
+                name=name,
+                params=params,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                dry_run=dry,
+                notes=notes,
+                tx_id=tx_id,
+                durable=True,  # the deal's own database transaction, not a savepoint in another
+            )
 
         try:
             if dry_run or not _takes_payment(chosen, name):
@@ -181,18 +173,18 @@ def offer_create(
     if _has_open_offer(actor, listing):
         raise Conflict(_("You already have an open offer here; update it instead."))
     try:
-        with _top_level(dry_run):
-            return engine.start(
-                listing=listing,
-                customer=listing.author,
-                provider=actor,
-                process=process,
-                name="offer",
-                params=params,
-                actor=actor,
-                idempotency_key=idempotency_key,
-                dry_run=dry_run,
-            )
+        return engine.start(
+            listing=listing,
+            customer=listing.author,
+            provider=actor,
+            process=process,
+            name="offer",
+            params=params,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            dry_run=dry_run,
+            durable=True,
+        )
     except IntegrityError:
         earlier = _earlier_offer(actor, listing, idempotency_key)
         if earlier is not None:  # the same request sent twice at once: the winner's offer
