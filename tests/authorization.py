@@ -294,3 +294,27 @@ def matrix_failures(
         if endpoint.is_read and not answered and any(t.parties for t in targets):
             failures.append(f"{endpoint.key}: no party of any target is answered 200: aimed at nothing?")
     return failures
+
+
+# --- the admin -------------------------------------------------------------------------------
+
+ADMIN_OBJECT_PAGE = re.compile(r"admin/(\w+)/(\w+)/<(?:path:object_id|id|uuid:\w+)>/(\w+)/")
+
+
+def admin_object_pages() -> list[tuple[str, str, str, str]]:
+    """(route, app label, model name, action) of every admin page of one object: Django's
+    change, history and delete pages, and the pages the apps add (a user's password, a file)."""
+    found = []
+    for route, _pattern in page_routes():
+        match = ADMIN_OBJECT_PAGE.fullmatch(route)
+        if match:
+            found.append((route, *match.groups()))
+    return found
+
+
+def admin_page_answer(route: str, object_id: str, world: World, caller: str) -> HttpResponse:
+    client = Client()
+    if caller != "anonymous":
+        client.force_login(world.members[caller])
+    url = "/" + re.sub(r"<[^>]+>", object_id, route)
+    return rolled_back(lambda: client.get(url))
