@@ -162,16 +162,8 @@ POLICY = Policy(public=PUBLIC, operators=OPERATORS, bodies=BODIES)
 ADMIN_UNSEEDED: dict[str, str] = dict.fromkeys(
     (
         "accounts.phonenumber",
-        "ledger.balancesnapshot",
         "ledger.payout",
         "ledger.providerwebhookevent",
-        "trust.report",
-        "trust.appeal",
-        "trust.strike",
-        "trust.suspension",
-        "trust.violation",
-        "trust.trustevent",
-        "reputation.categoryaspects",
     ),
     "Not seeded by tests/world.py yet.",
 )

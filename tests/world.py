@@ -40,10 +40,15 @@ from barnraise.commerce.services import offer_create, transaction_create, transa
 from barnraise.errors import DomainError
 from barnraise.ledger.models import PayoutAccount
 from barnraise.ledger.payouts import payout_account_open, payout_hold_place, sandbox_onboarding_finish
+from barnraise.ledger.services import balances_snapshot
 from barnraise.messaging.services import message_send
 from barnraise.notifications.models import Notification
+from barnraise.reputation.models import CategoryAspects
 from barnraise.reputation.services import review_create
 from barnraise.search.services import saved_search_create
+from barnraise.trust.models import TrustPolicy
+from barnraise.trust.services import report_file, strike_issue
+from barnraise.trust.suspensions import appeal_file
 
 TEST_CARD = "4242424242424242"  # the sandbox's card that always succeeds
 NEEDS_AUTHENTICATION = "4000002500003155"  # the sandbox's card whose bank asks the payer to confirm
@@ -295,6 +300,33 @@ def _awaiting_authentication(customer: User, cats: dict[str, Category], provider
     raise AssertionError("the sandbox's authentication card opened a deal without asking")
 
 
+def _seed_safety(people: dict[str, User], world: World, cats: dict[str, Category]) -> None:
+    """What operators handle: a report, a screened message, strikes that suspend a member
+    (who is no caller of the matrix) and their appeal; review aspects; a balance snapshot."""
+    listing = Listing.objects.filter(author=people["owner"], status="published").order_by("id").first()
+    assert listing is not None
+    report_file(
+        actor=people["stranger"],
+        subject="listing",
+        subject_id=str(listing.public_id),
+        reason="other",
+        details="OWNED-REPORT-DETAILS",
+    )
+    inquiry = Transaction.objects.filter(customer=people["counterparty"], process="inquiry").get()
+    _run(
+        lambda: message_send(
+            actor=people["counterparty"], transaction_id=inquiry.pk, body="Call me on +32 470 12 34 56 please"
+        )
+    )
+    offender = _member("offender@example.com", "Otto Offender")
+    for _n in range(TrustPolicy.objects.get().strikes_to_suspend):
+        _run(lambda: strike_issue(member=offender, reason="report", actor=people["support"], note="Spam."))
+    appeal_file(actor=offender, text="I will stop.")
+    CategoryAspects.objects.create(category=cats["rooms"], aspects=[{"key": "clean", "label": "Cleanliness"}])
+    balances_snapshot()
+    world.secrets |= {"OWNED-REPORT-DETAILS", "+32 470 12 34 56"}
+
+
 def build_world() -> World:
     """Seed the marketplace; returns who is who (with a bearer token each) and the targets."""
     people = {
@@ -330,5 +362,6 @@ def build_world() -> World:
     world.secrets |= {"OWNED-HOLD-REASON"}
     other_secrets = World(members=people, tokens={})
     _seed_pair(other_secrets, people["wrong_provider"], people["wrong_customer"], cats, test.pk, "OTHER")
+    _seed_safety(people, world, cats)
     world.tokens = {name: token_create(user=user, name="proof")[1] for name, user in people.items()}
     return world
