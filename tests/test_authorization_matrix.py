@@ -10,7 +10,6 @@ the login page, or back with an error), and the refusal shows none of the object
 
 from typing import Any
 
-import pytest
 from django.apps import apps
 
 from barnraise.accounts.operators import GROUP_PERMISSIONS
@@ -26,7 +25,7 @@ from tests.authorization import (
     matrix_failures,
     page_endpoints,
 )
-from tests.world import World, build_world, image
+from tests.world import image
 
 LISTED = frozenset({"published listing", "request listing"})
 
@@ -171,12 +170,6 @@ ADMIN_UNSEEDED: dict[str, str] = dict.fromkeys(
 ADMIN_FILE_MODELS = {
     "admin/commerce/dispute/evidence/<uuid:evidence_id>/file/": ("commerce", "disputeevidence")
 }
-
-
-@pytest.fixture
-def world(db: Any, settings: Any) -> World:
-    settings.API_RATE_LIMITS = dict.fromkeys(settings.API_RATE_LIMITS, (100_000, 60))
-    return build_world()
 
 
 def _document(client: Any) -> dict[str, Any]:

@@ -113,7 +113,7 @@ def live_db(db, settings) -> Iterator[None]:
 
 
 @pytest.fixture
-def world(live_db) -> World:
+def fuzz_world(live_db) -> World:
     if connection.vendor != "sqlite":
         # The API's contract does not depend on the database; the fuzz's minutes are spent
         # once, on SQLite (.ci/run), and the PostgreSQL suite keeps its time for the tests
@@ -169,18 +169,18 @@ def fuzz(headers: dict[str, str], world: World) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_api_keeps_its_contract_for_visitors(world):
+def test_the_api_keeps_its_contract_for_visitors(fuzz_world):
     # when: a client without a token sends whatever the schema allows, and things it does not
-    failures = fuzz({}, world)
+    failures = fuzz({}, fuzz_world)
     # then: never a 5xx, and every status and body is one the schema declares
     assert failures == [], "\n\n".join(failures)
 
 
 @pytest.mark.slow
-def test_the_api_keeps_its_contract_for_a_member_with_real_objects(world):
+def test_the_api_keeps_its_contract_for_a_member_with_real_objects(fuzz_world):
     # given a verified member who owns listings, deals, messages, reviews, a document...
-    headers = {"Authorization": f"Bearer {world.tokens['owner']}"}
+    headers = {"Authorization": f"Bearer {fuzz_world.tokens['owner']}"}
     # when: their client sends whatever the schema allows, on their objects and any others
-    failures = fuzz(headers, world)
+    failures = fuzz(headers, fuzz_world)
     # then: never a 5xx, and every status and body is one the schema declares
     assert failures == [], "\n\n".join(failures)
