@@ -24,7 +24,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.world import Target, World, image
 
 CALLERS = ("anonymous", "stranger", "wrong_provider", "wrong_customer", "support", "finance", "admin")
-OPERATORS = ("support", "finance", "admin")
 # The URLconf names a listing's id `public_id`; the API, `listing_id`.
 ALIASES = {"public_id": "listing_id"}
 DENIED_API = {401, 403, 404}
@@ -33,7 +32,7 @@ DENIED_PAGE = {403, 404, 405}  # and, for a visitor, the way to the login page
 
 @dataclass(frozen=True)
 class Endpoint:
-    key: str  # "GET /api/v1/listings/{listing_id}" or "page listing_detail"
+    key: str  # "GET /api/v1/listings/{listing_id}" or "GET page listing_detail"
     method: str
     route: str  # the path with {name} placeholders
     params: frozenset[str]

@@ -75,9 +75,6 @@ class World:
     # gets anyone but its parties a 404 everywhere).
     shown_in_public: set[str] = field(default_factory=set)
 
-    def target(self, label: str) -> Target:
-        return next(t for t in self.targets if t.label == label)
-
 
 def image(name: str = "photo.png", colour: tuple[int, int, int] = (40, 120, 200)) -> SimpleUploadedFile:
     buffer = io.BytesIO()
@@ -191,11 +188,26 @@ def _deals(provider: User, customer: User, cats: dict[str, Category], tag: str) 
     return deals
 
 
-def _seed_pair(
-    world: World, provider: User, customer: User, cats: dict[str, Category], test_id: Any, tag: str
-) -> list[Target]:
-    """Every kind of object between `provider` and `customer`; the targets name them."""
-    deals = _deals(provider, customer, cats, tag)
+# The text each pair's objects carry, after the pair's tag: none but their parties may read it.
+MARKERS = (
+    "INQUIRY-MESSAGE",
+    "CUSTOMER-MESSAGE",
+    "PROVIDER-MESSAGE",
+    "TRACKING",
+    "OFFER-MESSAGE",
+    "HIDDEN-REVIEW",
+    "DISPUTE",
+    "EVIDENCE",
+    "DOCUMENT",
+    "SAVED-SEARCH",
+    "TOKEN",
+    "CLOSED-LISTING",
+)
+
+
+def _reviews_and_dispute(provider: User, customer: User, deals: dict[str, Transaction], tag: str) -> Any:
+    """Both reviews of the purchase (published), the customer's alone of the disputed deal
+    (hidden), then the dispute with a photo as evidence."""
     purchase, disputed = deals["purchase"], deals["disputed"]
     published = _run(
         lambda: review_create(
@@ -214,48 +226,51 @@ def _seed_pair(
             actor=customer, transaction_id=disputed.pk, text=f"{tag}-EVIDENCE", upload=image("stain.png")
         )
     )
-    document = document_upload(
-        actor=provider, kind="identity", upload=image("passport.png"), title=f"{tag}-DOCUMENT"
-    )
-    piece = portfolio_item_create(actor=provider, title="A shelf I built", description="Oak.")
-    attempt = skills.skill_attempt_start(actor=provider, test_id=test_id)
-    search = saved_search_create(actor=provider, name=f"{tag}-SAVED-SEARCH", params={"q": "bike"})
-    token, _raw = token_create(user=provider, name=f"{tag}-TOKEN")
+    return published, hidden, evidence
+
+
+def _belongings(provider: User, cats: dict[str, Category], test_id: Any, tag: str) -> dict[str, Any]:
+    """What the provider keeps for themselves: a document, a portfolio piece, a skills attempt,
+    a saved search, a token, a notification, a payout account, a closed listing."""
     notification = Notification.objects.filter(recipient=provider).order_by("id").first()
     assert notification is not None, "the deals notify their provider"
-    payout_account = PayoutAccount.objects.get(owner=provider)
-    authorization = _awaiting_authentication(customer, cats, provider, tag)
     closed = _listing(provider, cats["rooms"], "rental", tag, title=f"{tag}-CLOSED-LISTING")
     listing_close(actor=provider, public_id=closed.public_id)
-    room = deals["booking"].listing
-    world.secrets |= {
-        provider.email,
-        customer.email,
-        f"{tag} Secret Street",
-        f"{tag}-INQUIRY-MESSAGE",
-        f"{tag}-CUSTOMER-MESSAGE",
-        f"{tag}-PROVIDER-MESSAGE",
-        f"{tag}-TRACKING",
-        f"{tag}-OFFER-MESSAGE",
-        f"{tag}-HIDDEN-REVIEW",
-        f"{tag}-DISPUTE",
-        f"{tag}-EVIDENCE",
-        f"{tag}-DOCUMENT",
-        f"{tag}-SAVED-SEARCH",
-        f"{tag}-TOKEN",
-        f"{tag}-CLOSED-LISTING",
-        *(str(tx.pk) for tx in deals.values()),
-        str(hidden.pk),
-        str(evidence.pk),
-        str(document.pk),
-        str(attempt.pk),
-        str(search.pk),
-        str(token.pk),
-        str(notification.pk),
-        payout_account.external_id,
-        authorization,
+    return {
+        "document": document_upload(
+            actor=provider, kind="identity", upload=image("passport.png"), title=f"{tag}-DOCUMENT"
+        ),
+        "piece": portfolio_item_create(actor=provider, title="A shelf I built", description="Oak."),
+        "attempt": skills.skill_attempt_start(actor=provider, test_id=test_id),
+        "search": saved_search_create(actor=provider, name=f"{tag}-SAVED-SEARCH", params={"q": "bike"}),
+        "token": token_create(user=provider, name=f"{tag}-TOKEN")[0],
+        "notification": notification,
+        "payout_account": PayoutAccount.objects.get(owner=provider),
+        "closed": closed,
     }
-    world.shown_in_public.add(str(purchase.pk))
+
+
+def _seed_pair(
+    world: World, provider: User, customer: User, cats: dict[str, Category], test_id: Any, tag: str
+) -> list[Target]:
+    """Every kind of object between `provider` and `customer`; the targets name them."""
+    deals = _deals(provider, customer, cats, tag)
+    published, hidden, evidence = _reviews_and_dispute(provider, customer, deals, tag)
+    own = _belongings(provider, cats, test_id, tag)
+    authorization = _awaiting_authentication(customer, cats, provider, tag)
+    document, piece, attempt, search = own["document"], own["piece"], own["attempt"], own["search"]
+    token, notification, payout_account, closed = (
+        own["token"],
+        own["notification"],
+        own["payout_account"],
+        own["closed"],
+    )
+    private = (*deals.values(), hidden, evidence, document, attempt, search, token, notification)
+    world.secrets |= {provider.email, customer.email, f"{tag} Secret Street"}
+    world.secrets |= {f"{tag}-{marker}" for marker in MARKERS}
+    world.secrets |= {str(row.pk) for row in private} | {payout_account.external_id, authorization}
+    world.shown_in_public.add(str(deals["purchase"].pk))
+    disputed, room = deals["disputed"], deals["booking"].listing
     parties = ("owner", "counterparty")
     photo = room.photos.first()
     closed_photo = closed.photos.first()
