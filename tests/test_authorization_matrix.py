@@ -161,7 +161,6 @@ POLICY = Policy(public=PUBLIC, operators=OPERATORS, bodies=BODIES)
 ADMIN_UNSEEDED: dict[str, str] = dict.fromkeys(
     (
         "accounts.phonenumber",
-        "ledger.payout",
         "ledger.providerwebhookevent",
     ),
     "Not seeded by tests/world.py yet.",

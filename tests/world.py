@@ -39,7 +39,12 @@ from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import offer_create, transaction_create, transaction_transition
 from barnraise.errors import DomainError
 from barnraise.ledger.models import PayoutAccount
-from barnraise.ledger.payouts import payout_account_open, payout_hold_place, sandbox_onboarding_finish
+from barnraise.ledger.payouts import (
+    payout_account_open,
+    payout_hold_place,
+    payout_request,
+    sandbox_onboarding_finish,
+)
 from barnraise.ledger.services import balances_snapshot
 from barnraise.messaging.services import message_send
 from barnraise.notifications.models import Notification
@@ -315,6 +320,22 @@ def _awaiting_authentication(customer: User, cats: dict[str, Category], provider
     raise AssertionError("the sandbox's authentication card opened a deal without asking")
 
 
+def _seed_payout(provider: User, customer: User, cats: dict[str, Category]) -> None:
+    """A purchase whose money became available once its dispute window closed, paid out.
+    Seeded first: the sweep in the future must not move the other deals' timers."""
+    item = _listing(provider, cats["goods"], "sale", "PAID")
+    tx = _run(
+        lambda: transaction_create(
+            actor=customer, listing_id=item.public_id, params={"quantity": 1}, payment_method=TEST_CARD
+        )
+    ).tx
+    for actor, name in ((provider, "accept"), (provider, "mark_shipped"), (customer, "confirm_receipt")):
+        _step(actor, tx, name)
+    with time_machine.travel(datetime.now(ZONE) + timedelta(days=30), tick=False):
+        _run(timers.sweep)
+    _run(lambda: payout_request(actor=provider, currency="EUR"))
+
+
 def _seed_safety(people: dict[str, User], world: World, cats: dict[str, Category]) -> None:
     """What operators handle: a report, a screened message, strikes that suspend a member
     (who is no caller of the matrix) and their appeal; review aspects; a balance snapshot."""
@@ -369,6 +390,7 @@ def build_world() -> World:
         questions=[(f"Question {n}?", ["Right", "Wrong"], 0) for n in range(4)],
         questions_per_attempt=2,
     )
+    _seed_payout(people["wrong_provider"], people["wrong_customer"], cats)
     world = World(members=people, tokens={})
     world.targets = _seed_pair(world, people["owner"], people["counterparty"], cats, test.pk, "OWNED")
     hold = payout_hold_place(actor=people["finance"], owner=people["owner"], reason="OWNED-HOLD-REASON")
