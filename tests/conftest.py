@@ -29,32 +29,7 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
-from barnraise.conftest import _migration_data  # noqa: E402, F401 - the same restore for these tests
-
-
-@pytest.fixture
-def ledger_rows_removable(transactional_db: None) -> object:
-    """A transaction=True test is cleaned by deleting every row, which the ledger's triggers
-    refuse on SQLite (postings and posted entries are immutable). For that wipe only, lift the
-    two delete guards, empty the ledger, and put the guards back. PostgreSQL's flush truncates,
-    which row triggers do not see."""
-    yield None
-    import importlib
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    guards = importlib.import_module("barnraise.ledger.migrations.0002_guards")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS ledger_posting_delete_guard")
-        cursor.execute("DROP TRIGGER IF EXISTS ledger_entry_delete_guard")
-        cursor.execute("DELETE FROM ledger_balancesnapshot")
-        cursor.execute("DELETE FROM ledger_posting")
-        cursor.execute("DELETE FROM ledger_journalentry")
-        for sql in guards.SQLITE_UP:
-            if "BEFORE DELETE" in sql:
-                cursor.execute(sql)
+from barnraise.conftest import _migration_data, ledger_rows_removable  # noqa: E402, F401 - shared with the apps' tests
 
 
 @pytest.fixture

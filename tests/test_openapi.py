@@ -67,8 +67,17 @@ def test_domain_errors_are_declared_where_they_happen(client, db):
     # given
     paths = openapi(client)["paths"]
     # then
-    assert "409" in paths["/api/v1/auth/signup"]["post"]["responses"]
     assert "401" in paths["/api/v1/auth/token"]["post"]["responses"]
+    assert "403" in paths["/api/v1/auth/token"]["post"]["responses"]  # email_unverified
+    assert {"400", "409", "410"} <= set(paths["/api/v1/auth/email/confirm"]["post"]["responses"])
+
+
+def test_signup_declares_no_conflict_since_it_answers_taken_addresses_alike(client, db):
+    # given
+    responses = openapi(client)["paths"]["/api/v1/auth/signup"]["post"]["responses"]
+    # then
+    assert "202" in responses
+    assert "409" not in responses and "201" not in responses
 
 
 def test_the_docs_page_loads_nothing_from_a_cdn(client, db):

@@ -65,6 +65,10 @@ def _prepare() -> None:
 
 
 SERVE_THREADS = 2  # gthread threads per gunicorn worker: measured in docs/performance.md (Search, throughput)
+# gunicorn's largest request line (method, path and query, version): past it gunicorn answers
+# an HTML 414 of its own. Below it, the API refuses long query strings itself, in JSON
+# (settings.API_MAX_QUERY_STRING).
+REQUEST_LINE_LIMIT = 8190
 
 
 def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
@@ -85,6 +89,8 @@ def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
         "-",
         "--forwarded-allow-ips",
         "127.0.0.1",
+        "--limit-request-line",
+        str(REQUEST_LINE_LIMIT),
     ]
 
 
@@ -92,10 +98,23 @@ def _worker_args(workers: int) -> list[str]:
     return [sys.executable, "-m", "barnraise.cli", "worker", "--workers", str(workers)]
 
 
+# The signals that ask the demo to stop: Ctrl-C (SIGINT), `kill` (SIGTERM) and a closed terminal.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def _run_together(commands: Sequence[list[str]]) -> None:
-    """Run child processes side by side; stop them all when one ends or on Ctrl-C."""
-    children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603 - our own commands
+    """Run child processes side by side; stop them all when one ends or when we are asked to stop.
+
+    SIGTERM and SIGHUP are turned into the KeyboardInterrupt that Ctrl-C raises, so `kill <pid>`
+    stops the children as Ctrl-C does; without it the default action ended this process alone
+    and left the server and the worker running.
+    """
+    previous = {signum: signal.signal(signum, signal.default_int_handler) for signum in STOP_SIGNALS}
+    children: list[subprocess.Popen[bytes]] = []
     try:
+        children.extend(subprocess.Popen(cmd) for cmd in commands)  # noqa: S603 - our own commands
         while all(child.poll() is None for child in children):
             try:
                 children[0].wait(timeout=1)
@@ -104,14 +123,24 @@ def _run_together(commands: Sequence[list[str]]) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # A second signal must not cut the clean-up short and orphan a child.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        _stop(children)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stop(children: Sequence[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 @click.group()
@@ -137,7 +166,7 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
     for login in seed.DEMO_LOGINS:
         click.echo(f"  {login.role:<9} {login.email}  password: {seed.DEMO_PASSWORD}")
     click.echo(f"  operator  {seed.OPERATOR_EMAIL}  password: {seed.DEMO_PASSWORD}  (/admin/)")
-    click.echo("Emails are printed by the worker below. Ctrl-C stops everything.\n")
+    click.echo("Emails are printed by the worker below. Ctrl-C (or `kill` of this process) stops all.\n")
     _run_together([_gunicorn_args(host, port, 2), _worker_args(1)])
 
 

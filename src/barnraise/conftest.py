@@ -124,3 +124,62 @@ def after_commit(call: Callable[[], Any]) -> Any:
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         return call()
+
+
+@pytest.fixture
+def ledger_rows_removable(transactional_db: None) -> object:
+    """A transaction=True test is cleaned by deleting every row, which the ledger's triggers
+    refuse on SQLite (postings and posted entries are immutable). For that wipe only, lift the
+    two delete guards, empty the ledger, and put the guards back. PostgreSQL's flush truncates,
+    which row triggers do not see."""
+    yield None
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    guards = importlib.import_module("barnraise.ledger.migrations.0002_guards")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS ledger_posting_delete_guard")
+        cursor.execute("DROP TRIGGER IF EXISTS ledger_entry_delete_guard")
+        cursor.execute("DELETE FROM ledger_balancesnapshot")
+        cursor.execute("DELETE FROM ledger_posting")
+        cursor.execute("DELETE FROM ledger_journalentry")
+        for sql in guards.SQLITE_UP:
+            if "BEFORE DELETE" in sql:
+                cursor.execute(sql)
+
+
+def pdf_with_script(pages: int = 1) -> bytes:
+    """A real PDF written by hand: `pages` pages, each a red square on white, and a JavaScript
+    action run when the document opens (what rendering to images must leave behind)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % (5 + 2 * i) for i in range(pages)), pages),
+        b"<< /Type /Action /S /JavaScript /JS (app.alert\\('pwned'\\);) >>",
+        b"",  # 4: unused, keeps the page numbering simple
+    ]
+    square = b"1 0 0 rg 50 50 100 100 re f"
+    for index in range(pages):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents %d 0 R >>" % (6 + 2 * index)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(square), square))
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body or b"null")
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@pytest.fixture
+def make_pdf() -> Callable[..., bytes]:
+    """Build a real PDF in the test: `make_pdf(pages=2)`."""
+    return pdf_with_script

@@ -29,6 +29,23 @@ class InvalidInput(DomainError):
     default_message = _("Some fields are not valid.")
 
 
+class UnknownField(InvalidInput):
+    """A body field or query parameter the operation does not take; `details` names each one."""
+
+    code = "unknown_field"
+    default_message = _("Some fields are not known.")
+
+
+class InvalidCursor(InvalidInput):
+    """A `cursor` that no page of this list (in this order) gave out: forged, mangled or stale."""
+
+    code = "invalid_cursor"
+    default_message = _("This cursor is not valid: start again from the first page.")
+
+    def __init__(self) -> None:
+        super().__init__(details={"cursor": [str(self.default_message)]})
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     status = 401
@@ -67,6 +84,25 @@ class Conflict(DomainError):
 class EmailTaken(Conflict):
     code = "email_taken"
     default_message = _("An account with this email address already exists.")
+
+
+class ConfirmationKeyInvalid(DomainError):
+    """An email confirmation key that is not one we sent (or whose account is gone)."""
+
+    code = "confirmation_key_invalid"
+    status = 400
+    default_message = _("This confirmation link is not valid. Use the link in the latest email we sent you.")
+
+
+class ConfirmationKeyExpired(DomainError):
+    code = "confirmation_key_expired"
+    status = 410
+    default_message = _("This confirmation link has expired. Sign in to have a new one sent to you.")
+
+
+class ConfirmationKeyUsed(Conflict):
+    code = "confirmation_key_used"
+    default_message = _("This email address is already confirmed. Sign in with your password.")
 
 
 class RateLimited(DomainError):
@@ -114,6 +150,31 @@ class InvalidImage(DomainError):
     default_message = _("The file is not a JPEG, PNG, WebP or GIF image, or it is damaged.")
 
 
+class ImageTooLarge(DomainError):
+    """An image of more pixels (width × height) than uploads allow, refused from its header
+    before decoding; `details.max_pixels` is the limit."""
+
+    code = "image_too_large"
+    status = 422
+    default_message = _("The image has too many pixels.")
+
+
+class InvalidDocument(DomainError):
+    """A file that claims to be a PDF but does not open (damaged, empty, or locked)."""
+
+    code = "invalid_document"
+    status = 422
+    default_message = _("The PDF could not be read: it is damaged or protected by a password.")
+
+
+class TooManyPages(DomainError):
+    """A PDF with more pages than are rendered for review; `details.limit`, `details.pages`."""
+
+    code = "too_many_pages"
+    status = 422
+    default_message = _("The PDF has too many pages.")
+
+
 class TooManyPhotos(Conflict):
     """The listing has as many photos as the catalog policy allows; `details.limit`."""
 
@@ -131,6 +192,22 @@ class NotAvailable(Conflict):
 class TransitionNotAllowed(Conflict):
     code = "transition_not_allowed"
     default_message = _("This step is not possible in the transaction's current state.")
+
+
+class UnknownCancellationPolicy(InvalidInput):
+    """A listing named a cancellation policy the marketplace does not have;
+    `details.cancellation_policy` lists the ones it has."""
+
+    code = "unknown_cancellation_policy"
+    default_message = _("The marketplace has no cancellation policy of this name.")
+
+
+class UnknownTransition(DomainError):
+    """The process has no step of this name; `details.transitions` lists the names it has."""
+
+    code = "unknown_transition"
+    status = 422
+    default_message = _("This deal's process has no step of this name.")
 
 
 class CurrencyNotSupported(DomainError):

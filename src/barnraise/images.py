@@ -5,6 +5,12 @@ decoded by Pillow (JPEG, PNG, WebP and the first frame of a GIF only), checked f
 decompression bombs, turned upright by their EXIF orientation, flattened to sRGB, and re-encoded
 as fresh JPEGs with no metadata at all (no EXIF, so no GPS position; no XMP, comment or ICC), each
 under a random name. What comes out is ready for the storage API, through a model's ImageField.
+
+An image of more than MAX_PIXELS (25 megapixels) is refused from its header, before a pixel is
+decoded (ImageTooLarge, 422 `image_too_large`): a small PNG can declare a huge canvas. Below it, a
+JPEG is decoded at the smallest DCT scale the largest rendition allows (`draft`), and any other
+image is reduced by a whole factor (`reduce`) as soon as it is decoded, so the slow steps (colour
+management, orientation, resampling) work on a few megapixels; docs/uploads.md.
 """
 
 import secrets
@@ -16,15 +22,21 @@ from typing import Protocol
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageOps, WebPImagePlugin
 
-from barnraise.errors import FileTooLarge, InvalidImage
+from barnraise.errors import FileTooLarge, ImageTooLarge, InvalidImage
 
 # The formats we decode. Pillow is told to try no other plugin, so an SVG, a PDF, a TIFF or an
 # EPS (which would run Ghostscript) is refused, whatever it is called.
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 JPEG_QUALITY = 85
 BACKGROUND = (255, 255, 255)  # transparent pixels become white, as on the pages
+# The most pixels an upload may have (width × height), read from its header. Pillow's own bomb
+# guard is set to the same number, so no other caller of Pillow in the process decodes more.
+MAX_PIXELS = 25_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Modes `Image.reduce` averages correctly (not palette indices, bits or 16-bit samples).
+REDUCIBLE = ("L", "LA", "RGB", "RGBA", "CMYK")
 
 
 class Upload(Protocol):
@@ -63,13 +75,14 @@ def image_ingest(
     upload: Upload,
     *,
     max_bytes: int,
-    max_pixels: int = 40_000_000,
+    max_pixels: int = MAX_PIXELS,
     sizes: Mapping[str, Size],
 ) -> IngestedImage:
     """Check and re-encode `upload`; the client's file name and content type are ignored.
 
-    Raises FileTooLarge (413) over `max_bytes`, and InvalidImage (422) for anything that is not
-    a whole JPEG, PNG, WebP or GIF of at most `max_pixels` pixels.
+    Raises FileTooLarge (413) over `max_bytes`, ImageTooLarge (422) over `max_pixels` (from the
+    header, nothing decoded), and InvalidImage (422) for anything that is not a whole JPEG, PNG,
+    WebP or GIF.
     """
     data = _read_bounded(upload, max_bytes)
     upright = _decode(data, max_pixels=max_pixels, sizes=sizes)
@@ -93,8 +106,11 @@ def _read_bounded(upload: Upload, max_bytes: int) -> bytes:
     return data
 
 
-def _too_many_pixels(max_pixels: int) -> InvalidImage:
-    return InvalidImage(_("The image has too many pixels."), details={"max_pixels": max_pixels})
+def _too_many_pixels(max_pixels: int) -> ImageTooLarge:
+    message = _("The image has more than %(megapixels)s megapixels; send a smaller one.") % {
+        "megapixels": f"{max_pixels / 1_000_000:g}"
+    }
+    return ImageTooLarge(message, details={"max_pixels": max_pixels})
 
 
 def _decode(data: bytes, *, max_pixels: int, sizes: Mapping[str, Size]) -> Image.Image:
@@ -103,19 +119,23 @@ def _decode(data: bytes, *, max_pixels: int, sizes: Mapping[str, Size]) -> Image
         # Pillow warns past Image.MAX_IMAGE_PIXELS and raises only at twice that: refuse at once.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(BytesIO(data), formats=FORMATS)
+            _refuse_a_large_webp(data, max_pixels)
+            image: Image.Image = Image.open(BytesIO(data), formats=FORMATS)
             if image.format not in FORMATS:
                 raise InvalidImage()
-            if image.width < 1 or image.height < 1 or image.width * image.height > max_pixels:
+            if image.width < 1 or image.height < 1:
+                raise InvalidImage()
+            if image.width * image.height > max_pixels:  # from the header: nothing decoded yet
                 raise _too_many_pixels(max_pixels)
             image.seek(0)  # a GIF's or WebP's first frame
             if image.format == "JPEG":
                 # Decode at a reduced scale when the largest rendition allows: less memory, faster.
                 longest = max(size.longest for size in sizes.values())
-                image.draft("RGB", (longest, longest))
+                image.draft(image.mode if image.mode in ("RGB", "L", "CMYK") else "RGB", (longest, longest))
             image.load()  # a truncated or corrupt file fails here (LOAD_TRUNCATED_IMAGES stays off)
+            image = _reduced(image, sizes)  # the full decode is let go here
             upright = ImageOps.exif_transpose(image)
-        except InvalidImage:
+        except (InvalidImage, ImageTooLarge):
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_many_pixels(max_pixels) from exc
@@ -124,6 +144,55 @@ def _decode(data: bytes, *, max_pixels: int, sizes: Mapping[str, Size]) -> Image
             # SyntaxError, EOFError, struct.error, UnidentifiedImageError…): all are a bad file.
             raise InvalidImage() from exc
     return _to_srgb(upright)
+
+
+def _refuse_a_large_webp(data: bytes, max_pixels: int) -> None:
+    """libwebp allocates a WebP's canvas when Pillow opens it: read its size first."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        size = WebPImagePlugin._get_size(data[:30])  # Pillow's own header reader (private)
+        if size is not None and size[0] * size[1] > max_pixels:
+            raise _too_many_pixels(max_pixels)
+
+
+def _reduced(image: Image.Image, sizes: Mapping[str, Size]) -> Image.Image:
+    """`image` in a mode that averages (RGB(A), L(A), CMYK), shrunk by the largest whole factor
+    that still leaves every rendition all the pixels it needs (as JPEG's `draft` does); the
+    box average of `reduce` loses nothing the resampling after it would keep."""
+    if image.mode == "P":  # palette indices cannot be averaged: their colours can
+        image = _palette_on_white(image).convert("RGB")
+    elif image.mode == "PA":
+        image = image.convert("RGBA")
+    elif image.mode == "1":
+        image = image.convert("L")
+    elif image.mode.startswith("I;16"):
+        image = image.convert("I")
+    short, long_ = sorted(image.size)
+    factor = min((short if size.square else long_) // size.longest for size in sizes.values())
+    if factor >= 2 and image.mode in (*REDUCIBLE, "I"):
+        image = image.reduce(factor)
+    if image.mode == "I":  # 16-bit greyscale: scale to 8 bits, don't clip
+        image = image.point(lambda value: value / 256, "L")
+    return image
+
+
+def _palette_on_white(image: Image.Image) -> Image.Image:
+    """A palette image whose transparency is laid on the background in the palette itself (each
+    colour blended by its alpha), so it converts to RGB with no RGBA copy at full size."""
+    transparency = image.info.pop("transparency", None)
+    if transparency is None:
+        return image
+    colours = image.getpalette("RGB") or []
+    alphas = [255] * (len(colours) // 3)
+    if isinstance(transparency, int) and transparency < len(alphas):
+        alphas[transparency] = 0
+    elif isinstance(transparency, bytes):
+        alphas[: len(transparency)] = list(transparency)[: len(alphas)]
+    flat = [
+        round((value * alphas[i // 3] + BACKGROUND[i % 3] * (255 - alphas[i // 3])) / 255)
+        for i, value in enumerate(colours)
+    ]
+    image.putpalette(flat, "RGB")
+    return image
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -138,8 +207,6 @@ def _to_srgb(image: Image.Image) -> Image.Image:
             converted = None  # a broken profile: fall back to the plain conversion below
         if converted is not None:
             image = converted
-    if image.mode == "I" or image.mode.startswith("I;16"):  # 16-bit greyscale: scale, don't clip
-        image = image.convert("I").point(lambda value: value / 256).convert("L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     if has_alpha:
         rgba = image.convert("RGBA")

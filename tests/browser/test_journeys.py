@@ -43,7 +43,7 @@ def test_a_newcomer_signs_up_lists_a_room_and_finds_it_on_the_map(live_server: A
     ana = Person(chromium, live_server.url, DESKTOP)
     page = ana.page
 
-    # when a newcomer signs up, they are in, and asked to confirm their address
+    # when a newcomer signs up, they are asked to check their email (as for a taken address)
     ana.go("/accounts/signup/")
     page.fill("#id_name", "Ana Pereira")
     page.fill("#id_email", "ana@example.com")
@@ -51,9 +51,9 @@ def test_a_newcomer_signs_up_lists_a_room_and_finds_it_on_the_map(live_server: A
     page.fill("#id_password2", PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/signup/" not in url)
-    assert "Please confirm your email address" in ana.text("body")
+    assert "We have sent an email to you for verification" in ana.text("body")
 
-    # and the link in the email they were sent confirms it
+    # and the link in the email they were sent confirms it and signs them in
     mail = OutgoingEmail.objects.get(to="ana@example.com")
     link = re.search(r"/accounts/confirm-email/[^/\s]+/", mail.text_body)
     assert link, mail.text_body

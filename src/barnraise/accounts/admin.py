@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from barnraise.accounts import skills, verification
@@ -108,8 +108,28 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
 
     @admin.display(description=_("file"))
     def open_file(self, obj: Document) -> str:
+        """A PDF is shown by its rendered pages; the PDF itself only by an explicit download."""
         url = reverse("admin:accounts_document_file", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Open the file"))
+        pages = sorted(obj.pages.all(), key=lambda page: page.number)
+        shown = format_html_join(
+            "",
+            '<p><img src="{}" alt="{}" width="{}" height="{}" style="max-width:100%;height:auto"></p>',
+            (
+                (
+                    reverse("admin:accounts_document_page", args=[obj.pk, page.number]),
+                    _("Page %d") % page.number,
+                    page.width,
+                    page.height,
+                )
+                for page in pages
+            ),
+        )
+        if obj.content_type == "application/pdf" and not pages:
+            shown = format_html("<p>{}</p>", _("The pages are being rendered; reload in a moment."))
+        label = (
+            _("Download the PDF as uploaded") if obj.content_type == "application/pdf" else _("Open the file")
+        )
+        return format_html('{}<a href="{}" download>{}</a>', shown, url, label)
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -117,7 +137,12 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
                 "<uuid:document_id>/file/",
                 self.admin_site.admin_view(self.file_view),
                 name="accounts_document_file",
-            )
+            ),
+            path(
+                "<uuid:document_id>/pages/<int:number>/",
+                self.admin_site.admin_view(self.page_view),
+                name="accounts_document_page",
+            ),
         ]
         return own + super().get_urls()
 
@@ -129,6 +154,22 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         except DomainError as exc:
             raise Http404 from exc
         response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+        # Never shown in the operator's browser: a PDF may carry scripts.
+        response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.id}"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def page_view(self, request: HttpRequest, document_id: Any, number: int) -> FileResponse:
+        if not isinstance(request.user, User):
+            raise Http404
+        try:
+            page = verification.document_page_readable(
+                actor=request.user, document_id=document_id, number=number
+            )
+        except DomainError as exc:
+            raise Http404 from exc
+        response = FileResponse(page.image.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response

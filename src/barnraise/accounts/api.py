@@ -2,19 +2,18 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
-from barnraise.accounts import selectors, services
+from barnraise.accounts import passwords, selectors, services
 from barnraise.accounts.models import ApiToken, User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.ratelimit import client_ip
-from barnraise.api.schemas import ErrorOut, Page
-from barnraise.errors import InvalidCredentials
-from barnraise.ratelimits import rate_limit, rate_limit_check
+from barnraise.api.schemas import ErrorOut, InputSchema, Page
+from barnraise.ratelimits import address_network, rate_limit
 
 auth_router = Router(tags=["auth"])
 me_router = Router(tags=["me"])
@@ -47,18 +46,18 @@ def user_out(user: User) -> dict[str, Any]:
     }
 
 
-class SignupIn(Schema):
+class SignupIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     name: str = Field(max_length=200)
 
 
 class SignupOut(Schema):
-    token: str
-    user: UserBrief
+    email: str = Field(description="The address, as we will write to it.")
+    message: str = Field(description="What happens next, in a sentence for the member.")
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     name: str = Field("API", max_length=100, description="A label for the token.")
@@ -68,32 +67,65 @@ class TokenOut(Schema):
     token: str
 
 
-@auth_router.post("/signup", auth=None, response={201: SignupOut, 409: ErrorOut}, summary="Create an account")
+@auth_router.post(
+    "/signup",
+    auth=None,
+    response={202: SignupOut},
+    summary="Create an account (confirm the email to sign in)",
+)
 def signup(request: HttpRequest, data: SignupIn) -> Status[dict[str, Any]]:
-    """Creates the member, sends the verification email, and returns a first API token."""
-    rate_limit("signup:ip", client_ip(request))
+    """Answers 202 alike whether or not the address already has an account, so sign-up never
+    tells who is a member. A new member gets an email with a confirmation link; the key in it,
+    sent to `POST /auth/email/confirm`, returns the first token. The owner of an address that
+    already has an account is told by email instead, with a link to reset the password."""
+    rate_limit("signup:ip", address_network(client_ip(request)))
     user = services.user_signup(email=data.email, password=data.password, name=data.name, request=request)
-    _, raw = services.token_create(user=user, name="signup")
-    return Status(201, {"token": raw, "user": user})
+    email = user.email if user is not None else data.email.strip().lower()
+    message = _("We have sent an email to %(email)s. Follow the link in it to finish signing up.")
+    return Status(202, {"email": email, "message": message % {"email": email}})
+
+
+class EmailConfirmIn(InputSchema):
+    key: str = Field(max_length=500, description="The key at the end of the link in the confirmation email.")
+
+
+class SessionOut(Schema):
+    token: str
+    user: UserOut
+
+
+@auth_router.post(
+    "/email/confirm",
+    auth=None,
+    response={200: SessionOut, 400: ErrorOut, 409: ErrorOut, 410: ErrorOut},
+    summary="Confirm your email address and get your first token",
+)
+def email_confirm(request: HttpRequest, data: EmailConfirmIn) -> dict[str, Any]:
+    """The key is the last part of the link in the confirmation email
+    (`…/accounts/confirm-email/<key>/`). Errors: 400 `confirmation_key_invalid`, 410
+    `confirmation_key_expired` (sign in to `POST /auth/token` for a new one), 409
+    `confirmation_key_used` (the address is confirmed: use `POST /auth/token`)."""
+    rate_limit("email_confirm:ip", address_network(client_ip(request)))
+    user = services.user_email_confirm(key=data.key, request=request)
+    _token, raw = services.token_create(user=user, name="email confirmation")
+    return {"token": raw, "user": user_out(user)}
 
 
 @auth_router.post(
     "/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut},
-    summary="Exchange credentials for a token (401 `invalid_credentials`)",
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Exchange credentials for a token (401 `invalid_credentials`, 403 `email_unverified`)",
 )
 def token(request: HttpRequest, data: TokenIn) -> dict[str, str]:
-    email = data.email.strip().lower()
-    rate_limit("token:ip", client_ip(request))
-    # Per account, only failures count (as allauth does for logins), so a member who knows
-    # their password is never locked out by someone else's successful requests.
-    rate_limit_check("token:account", email)
-    user = authenticate(request, email=email, password=data.password)
-    if not isinstance(user, User):
-        rate_limit("token:account", email)
-        raise InvalidCredentials()
-    _, raw = services.token_create(user=user, name=data.name)
+    """Refused with 403 `email_unverified` until the address is confirmed (a new link is sent).
+    Wrong passwords are limited per account and address, and per address; an address that
+    has not failed is never turned away for another's failures."""
+    ip = client_ip(request)
+    rate_limit("token:ip", address_network(ip))
+    raw = passwords.token_obtain(
+        email=data.email, password=data.password, name=data.name, ip=ip, request=request
+    )
     return {"token": raw}
 
 
@@ -102,7 +134,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return user_out(caller(request))
 
 
-class ProfileIn(Schema):
+class ProfileIn(InputSchema):
     name: str | None = Field(None, max_length=200)
     bio: str | None = Field(None, max_length=4000)
     location: str | None = Field(None, max_length=400)
@@ -114,13 +146,37 @@ def me_update(request: HttpRequest, data: ProfileIn) -> dict[str, Any]:
     return user_out(user)
 
 
-class DeleteIn(Schema):
+class DeleteIn(InputSchema):
     password: str = Field(max_length=200)
 
 
 @me_router.delete("", response={204: None}, summary="Delete (anonymise) the caller's account")
 def me_delete(request: HttpRequest, data: DeleteIn) -> Status[None]:
     services.user_delete(actor=caller(request), password=data.password)
+    return Status(204, None)
+
+
+class PasswordChangeIn(InputSchema):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+@me_router.post(
+    "/password",
+    response={204: None, 429: ErrorOut},
+    summary="Change your password (every other token and session ends)",
+)
+def me_password_change(request: HttpRequest, data: PasswordChangeIn) -> Status[None]:
+    """The token this request carries stays valid; every other token and every session end, and
+    the member is told by email. 422 names `current_password` or `new_password`."""
+    passwords.user_password_change(
+        actor=caller(request),
+        current_password=data.current_password,
+        new_password=data.new_password,
+        ip=client_ip(request),
+        keep_token_id=selectors.token_id_by_raw(raw=_bearer_of(request)),
+        request=request,
+    )
     return Status(204, None)
 
 
@@ -150,7 +206,7 @@ class ApiTokenCreated(ApiTokenOut):
     token: str = Field(description="The secret; shown this once only.")
 
 
-class ApiTokenIn(Schema):
+class ApiTokenIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
 
 
@@ -170,6 +226,11 @@ def tokens_create(request: HttpRequest, data: ApiTokenIn) -> Status[dict[str, An
 def tokens_revoke(request: HttpRequest, token_id: UUID) -> Status[None]:
     services.token_revoke(actor=caller(request), token_id=token_id)
     return Status(204, None)
+
+
+def _bearer_of(request: HttpRequest) -> str:
+    """The raw token the request authenticated with (`Authorization: Bearer <token>`)."""
+    return str(request.headers.get("Authorization", "")).partition(" ")[2].strip()
 
 
 def _token_fields(token: ApiToken) -> dict[str, Any]:
@@ -192,8 +253,9 @@ def me_avatar_set(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
     """Send `multipart/form-data` with `file` (JPEG, PNG, WebP or GIF). It is cropped to the
     centre square, scaled to 256 px, re-encoded as JPEG and stripped of all metadata.
 
-    Errors: 413 `file_too_large` over 5 MiB (`details.limit`, bytes); 422 `invalid_image` for
-    anything that is not a whole JPEG, PNG, WebP or GIF of at most 40 megapixels."""
+    Errors: 413 `file_too_large` over 5 MiB (`details.limit`, bytes); 422 `image_too_large` over
+    25 megapixels (read from the header; `details.max_pixels`); 422 `invalid_image` for anything
+    that is not a whole JPEG, PNG, WebP or GIF."""
     return user_out(services.user_avatar_set(actor=caller(request), upload=file))
 
 

@@ -12,7 +12,7 @@ from ninja.responses import Status
 from barnraise.accounts import portfolio, selectors, skills, verification
 from barnraise.accounts.models import Document, PhoneNumber, PortfolioItem, SkillAttempt, User
 from barnraise.api.auth import bearer_or_anonymous, caller
-from barnraise.api.schemas import ErrorOut
+from barnraise.api.schemas import ErrorOut, InputSchema
 from barnraise.errors import NotFound
 
 verifications_router = Router(tags=["verifications"])
@@ -22,11 +22,11 @@ portfolio_router = Router(tags=["portfolio"])
 public_portfolio_router = Router(tags=["portfolio"])
 
 
-class PhoneIn(Schema):
+class PhoneIn(InputSchema):
     number: str = Field(max_length=40, description="International format, e.g. +32 470 12 34 56.")
 
 
-class CodeIn(Schema):
+class CodeIn(InputSchema):
     code: str = Field(max_length=12)
 
 
@@ -70,6 +70,13 @@ def phone_verify(request: HttpRequest, data: CodeIn) -> Any:
     return verification.phone_verify(actor=caller(request), code=data.code)
 
 
+class DocumentPageOut(Schema):
+    number: int = Field(description="From 1.")
+    width: int
+    height: int
+    url: str = Field(description="The page as a JPEG image.")
+
+
 class DocumentOut(Schema):
     id: UUID
     kind: str
@@ -78,13 +85,34 @@ class DocumentOut(Schema):
     status: str = Field(description="`pending`, `approved` or `rejected`.")
     reason: str = Field(description="Why it was rejected.")
     content_type: str
+    pages: list[DocumentPageOut] = Field(
+        description="A PDF's pages as images (at most 20), once the worker has rendered them "
+        "(empty until then, and for a photo): what to show. The PDF itself is only at `file_url`."
+    )
+    file_url: str = Field(description="The file as uploaded, as a download (for a photo: the image).")
     created_at: datetime
     reviewed_at: datetime | None
+
+    @staticmethod
+    def resolve_pages(document: Document) -> list[dict[str, Any]]:
+        return [
+            {
+                "number": page.number,
+                "width": page.width,
+                "height": page.height,
+                "url": f"/api/v1/me/documents/{document.id}/pages/{page.number}",
+            }
+            for page in sorted(document.pages.all(), key=lambda page: page.number)
+        ]
+
+    @staticmethod
+    def resolve_file_url(document: Document) -> str:
+        return f"/api/v1/me/documents/{document.id}/file"
 
 
 @verifications_router.get("/documents", response=list[DocumentOut], summary="Your documents and their review")
 def documents_list(request: HttpRequest) -> Any:
-    return Document.objects.filter(user=caller(request)).order_by("-created_at")
+    return Document.objects.filter(user=caller(request)).prefetch_related("pages").order_by("-created_at")
 
 
 @verifications_router.post(
@@ -99,9 +127,14 @@ def document_upload(
     title: Form[str] = "",
     issuer: Form[str] = "",
 ) -> Status[Any]:
-    """`multipart/form-data`: `kind`, `file` (a PDF, or a photo as JPEG, PNG, WebP or GIF, at most
-    10 MiB), and for licences and certificates `title` (what it is for) and `issuer`. The file is
-    kept in private storage; only you and the operators who review it can open it."""
+    """`multipart/form-data`: `kind`, `file` (a PDF of 1 to 20 pages, or a photo as JPEG, PNG,
+    WebP or GIF of at most 25 megapixels; at most 10 MiB), and for licences and certificates
+    `title` (what it is for) and `issuer`. The file is kept in private storage; only you and the
+    operators who review it can open it. A PDF's pages are rendered to images by the worker
+    (`pages`); the PDF itself is only downloaded, at `file_url`.
+
+    Errors: 422 `invalid_document` for a PDF that does not open (damaged, empty, locked by a
+    password), 422 `too_many_pages` over 20 pages (`details.limit`, `details.pages`)."""
     document = verification.document_upload(
         actor=caller(request), kind=kind, upload=file, title=title[:300], issuer=issuer[:300]
     )
@@ -111,11 +144,29 @@ def document_upload(
 @verifications_router.get(
     "/documents/{document_id}/file",
     response={200: None, 404: ErrorOut},
-    summary="Download one of your documents",
+    summary="Download one of your documents, as uploaded",
 )
 def document_file(request: HttpRequest, document_id: UUID) -> FileResponse:
     document = verification.document_readable(actor=caller(request), document_id=document_id)
     return _document_response(document)
+
+
+@verifications_router.get(
+    "/documents/{document_id}/pages/{number}",
+    response={200: None, 404: ErrorOut},
+    summary="A page of one of your PDF documents, as a JPEG image",
+)
+def document_page(request: HttpRequest, document_id: UUID, number: int) -> FileResponse:
+    page = verification.document_page_readable(actor=caller(request), document_id=document_id, number=number)
+    return page_response(page.image)
+
+
+def page_response(image: Any) -> FileResponse:
+    """A rendered page, shown inline: a JPEG we made, so it carries nothing of the PDF."""
+    response = FileResponse(image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _document_response(document: Document) -> FileResponse:
@@ -200,7 +251,7 @@ def skill_attempt_start(request: HttpRequest, test_id: UUID) -> Status[dict[str,
     return Status(201, attempt_out(attempt))
 
 
-class AnswersIn(Schema):
+class AnswersIn(InputSchema):
     answers: dict[str, int] = Field(description="Question id → index of the chosen answer (from 0).")
 
 
@@ -222,7 +273,7 @@ def skill_attempt_submit(request: HttpRequest, attempt_id: UUID, data: AnswersIn
     return attempt_out(attempt)
 
 
-class PortfolioIn(Schema):
+class PortfolioIn(InputSchema):
     title: str = Field(max_length=400)
     description: str = Field("", max_length=10000)
     url: str = Field("", max_length=1000)
@@ -278,8 +329,9 @@ def portfolio_item_create(request: HttpRequest, data: PortfolioIn) -> Status[dic
 def portfolio_image_add(
     request: HttpRequest, item_id: UUID, file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
-    """`multipart/form-data` with `file` (JPEG, PNG, WebP or GIF, at most 10 MiB); re-encoded
-    without metadata. At most 8 images a piece."""
+    """`multipart/form-data` with `file` (JPEG, PNG, WebP or GIF, at most 10 MiB and 25
+    megapixels: 422 `image_too_large` beyond); re-encoded without metadata. At most 8 images a
+    piece."""
     image = portfolio.portfolio_image_add(actor=caller(request), item_id=item_id, upload=file)
     return Status(201, portfolio_item_out(image.item))
 

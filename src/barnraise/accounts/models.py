@@ -150,6 +150,26 @@ class Document(models.Model):
         return f"{self.get_kind_display()} of {self.user_id} ({self.status})"
 
 
+class DocumentPage(models.Model):
+    """A page of a PDF document rendered to a JPEG by the worker (barnraise.pdfs): what the
+    member and operators look at; the PDF itself is only downloaded on request."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveSmallIntegerField(help_text=_("From 1."))
+    image = models.FileField(storage=private_storage, upload_to="documents/pages/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["document", "number"], name="document_page_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.number} of {self.document_id}"
+
+
 class SkillTest(models.Model):
     """An operator-defined test for one category: questions drawn at random, auto-graded."""
 

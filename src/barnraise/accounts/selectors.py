@@ -29,6 +29,17 @@ def user_by_token(*, raw: str) -> User | None:
     return token.user
 
 
+def token_id_by_raw(*, raw: str) -> Any:
+    """The id of the live token `raw`, or None."""
+    from barnraise.accounts.services import token_digest
+
+    return (
+        ApiToken.objects.filter(digest=token_digest(raw), revoked_at=None)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def user_email_verified(*, user: User) -> bool:
     """Whether the account's address is confirmed. Hand-written: every deal, listing and
     message asks (see `exists` in barnraise.db)."""

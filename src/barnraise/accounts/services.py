@@ -5,9 +5,12 @@ import secrets
 from functools import partial
 from typing import Any
 
-from allauth.account.models import EmailAddress
+from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -17,7 +20,15 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts import lifecycle, operators, selectors, standing
 from barnraise.accounts.models import ApiToken, User
-from barnraise.errors import EmailTaken, EmailUnverified, InvalidInput, NotFound
+from barnraise.errors import (
+    ConfirmationKeyExpired,
+    ConfirmationKeyInvalid,
+    ConfirmationKeyUsed,
+    EmailUnverified,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+)
 from barnraise.images import Size, Upload, image_ingest
 from barnraise.ratelimits import rate_limit
 
@@ -47,8 +58,13 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def user_signup(*, email: str, password: str, name: str, request: HttpRequest | None = None) -> User:
-    """Create a member and send the email verification link (after commit, by the worker)."""
+def user_signup(*, email: str, password: str, name: str, request: HttpRequest | None = None) -> User | None:
+    """Create a member and send the link that confirms the address (after commit, by the worker).
+
+    For an address that already has an account nothing is created; its owner is told by email
+    that someone tried, with a link to reset the password. Callers answer both alike, so a
+    sign-up never tells whether an address has an account. Returns the new member, or None.
+    """
     email = _clean_email(email)
     name = _clean_name(name)
     candidate = User(email=email, name=name)
@@ -57,15 +73,27 @@ def user_signup(*, email: str, password: str, name: str, request: HttpRequest | 
     except ValidationError as exc:
         raise InvalidInput(details={"password": list(exc.messages)}) from exc
     if User.objects.filter(email__iexact=email).exists():
-        raise EmailTaken()
+        _signup_for_a_taken_address(email=email, request=request)
+        return None
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name)
             address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
             address.send_confirmation(request, signup=True)
-    except IntegrityError as exc:  # lost a race with a sign-up for the same address
-        raise EmailTaken() from exc
+    except IntegrityError:  # lost a race with a sign-up for the same address
+        _signup_for_a_taken_address(email=email, request=request)
+        return None
     return user
+
+
+def _signup_for_a_taken_address(*, email: str, request: HttpRequest | None) -> None:
+    """Tell the owner (at most once per window, silently: a 429 here would tell the caller)."""
+    try:
+        rate_limit("signup_taken:email", email)
+    except RateLimited:
+        User().set_password("a sign-up for a taken address")  # the same time as a sign-up
+        return
+    get_adapter(request).send_account_already_exists_mail(email)
 
 
 def user_email_verification_send(*, user: User, request: HttpRequest | None = None) -> bool:
@@ -78,6 +106,46 @@ def user_email_verification_send(*, user: User, request: HttpRequest | None = No
     rate_limit("verification:account", str(user.pk))  # for every caller: API, page, script
     address.send_confirmation(request, signup=False)
     return True
+
+
+def user_email_confirm(*, key: str, request: HttpRequest | None = None) -> User:
+    """Confirm the address a key from a confirmation email was sent to; returns its member.
+
+    The key is allauth's (the one in the emailed link): signed, valid for
+    ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS, and good once. Only the sign-up address, confirmed
+    for the first time, is accepted here, since the caller then gets a token; the first
+    confirmation ends any token made before it (accounts.passwords.on_email_confirmed).
+    """
+    max_age = 60 * 60 * 24 * allauth_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS
+    try:
+        address_id = signing.loads(key.strip(), max_age=max_age, salt=allauth_settings.SALT)
+    except signing.SignatureExpired as exc:
+        raise ConfirmationKeyExpired() from exc
+    except signing.BadSignature as exc:
+        raise ConfirmationKeyInvalid() from exc
+    with transaction.atomic(durable=True):
+        address = (
+            EmailAddress.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=address_id if isinstance(address_id, int) else None, user__is_active=True)
+            .first()
+        )
+        if address is None:
+            raise ConfirmationKeyInvalid()
+        if address.verified:
+            raise ConfirmationKeyUsed()
+        if address.email.lower() != address.user.email.lower() or _has_verified_address(address.user):
+            # An address added to an account later: its key proves the address, not the
+            # account, so it earns no token; it is confirmed in the browser that added it.
+            raise ConfirmationKeyInvalid(_("This link confirms an added address; open it in your browser."))
+        if EmailConfirmationHMAC(address).confirm(request) is None:
+            raise ConfirmationKeyInvalid()
+    user: User = address.user
+    return user
+
+
+def _has_verified_address(user: User) -> bool:
+    return bool(EmailAddress.objects.filter(user=user, verified=True).exists())
 
 
 def user_require_verified_email(*, user: User) -> None:

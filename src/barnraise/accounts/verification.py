@@ -16,8 +16,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise import pdfs
 from barnraise.accounts import sms
-from barnraise.accounts.models import Document, PhoneCode, PhoneNumber, PortfolioItem, SkillAttempt, User
+from barnraise.accounts.models import (
+    Document,
+    DocumentPage,
+    PhoneCode,
+    PhoneNumber,
+    PortfolioItem,
+    SkillAttempt,
+    User,
+)
 from barnraise.errors import (
     Conflict,
     FileTooLarge,
@@ -111,15 +120,10 @@ def phone_verify(*, actor: User, code: str) -> PhoneNumber:
     return phone
 
 
-def _sniff(data: bytes) -> str | None:
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
-
-
 def document_upload(*, actor: User, kind: str, upload: Upload, title: str = "", issuer: str = "") -> Document:
-    """Store an identity document, licence or certificate for review: a PDF as sent, or a photo
-    re-encoded without its metadata. Anything else is refused."""
+    """Store an identity document, licence or certificate for review: a PDF as sent (1 to 20
+    pages; the worker then renders its pages to images), or a photo re-encoded without its
+    metadata. Anything else is refused."""
     if kind not in Document.Kind.values:
         raise InvalidInput(details={"kind": [_("One of: identity, licence, certificate.")]})
     title, issuer = str(title or "").strip(), str(issuer or "").strip()
@@ -135,10 +139,11 @@ def document_upload(*, actor: User, kind: str, upload: Upload, title: str = "", 
     head = upload.read(5)
     if hasattr(upload, "seek"):
         upload.seek(0)
-    if _sniff(head) == "application/pdf":
+    if pdfs.is_pdf(head):
         data = upload.read(DOCUMENT_MAX_BYTES + 1)
         if len(data) > DOCUMENT_MAX_BYTES:
             raise FileTooLarge(details={"limit": DOCUMENT_MAX_BYTES})
+        pdfs.pdf_check(data)
         content, content_type, ext = ContentFile(data), "application/pdf", "pdf"
     else:
         try:
@@ -149,7 +154,28 @@ def document_upload(*, actor: User, kind: str, upload: Upload, title: str = "", 
     document = Document(user=actor, kind=kind, title=title, issuer=issuer, content_type=content_type)
     document.file.save(f"{document.id}.{ext}", content, save=False)
     document.save()
+    if content_type == "application/pdf":
+        from barnraise.accounts.tasks import document_pages_render
+
+        document_pages_render.enqueue(document_id=str(document.id))  # once committed
     return document
+
+
+def document_pages_render(*, document_id: Any) -> int:
+    """Worker: a PDF document's pages as images (none for a photo); safe to run twice."""
+    document = Document.objects.filter(pk=document_id, content_type="application/pdf").first()
+    if document is None:
+        return 0
+    return pdfs.pdf_pages_save(original=document.file, page_model=DocumentPage, document=document)
+
+
+def document_page_readable(*, actor: User, document_id: Any, number: int) -> DocumentPage:
+    """A rendered page, for whoever may read the document; NotFound otherwise."""
+    document = document_readable(actor=actor, document_id=document_id)
+    page = document.pages.filter(number=number).first()
+    if page is None:
+        raise NotFound()
+    return page
 
 
 def _require_reviewer(actor: User) -> None:
@@ -234,6 +260,7 @@ def credentials_delete_for(user: User) -> None:
     """Account deletion: phone, documents (and their files), portfolio and attempts are personal;
     nobody else relies on them."""
     files = [d.file for d in Document.objects.filter(user=user)]
+    files += [p.image for p in DocumentPage.objects.filter(document__user=user)]
     files += [
         f
         for item in PortfolioItem.objects.filter(user=user)

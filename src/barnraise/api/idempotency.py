@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on every state-changing API call (POST), except /auth/*.
+"""`Idempotency-Key` on every state-changing API call (POST), except /auth/* and /webhooks/*.
 
 The first response is stored and replayed for the same key and body; the same key with a
 different body gets 422 `idempotency_key_reused`; a retry while the first is still running
@@ -22,6 +22,16 @@ from barnraise.api.models import IdempotencyRecord
 TTL = timedelta(hours=24)
 ABANDONED = timedelta(minutes=5)  # an in-progress record this old lost its worker
 MAX_KEY = 255
+
+
+def honours(method: str, path: str) -> bool:
+    """Whether a request to this path honours `Idempotency-Key` (a bearer token is needed too).
+    Not sign-up and tokens, nor a provider's webhooks (its event id is the key)."""
+    return (
+        method == "POST"
+        and path.startswith("/api/v1/")
+        and not path.startswith(("/api/v1/auth/", "/api/v1/webhooks/"))
+    )
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -78,12 +88,7 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get("Idempotency-Key")
-        if (
-            key is None
-            or request.method != "POST"
-            or not request.path.startswith("/api/v1/")
-            or request.path.startswith("/api/v1/auth/")
-        ):
+        if key is None or not honours(str(request.method), request.path):
             return self.get_response(request)
         if not key or len(key) > MAX_KEY:
             return _error(400, "bad_request", _("Idempotency-Key must be 1 to 255 characters."))

@@ -31,6 +31,23 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+class QueryStringLimitMiddleware:
+    """Answer 414 `uri_too_long` to an API request whose query string is longer than
+    API_MAX_QUERY_STRING, in the one error shape (the server's own 414 is an HTML page).
+    Pages are left alone: a browser never sends a search form that long."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.API_MAX_QUERY_STRING
+        if request.path.startswith("/api/") and len(request.META.get("QUERY_STRING", "")) > limit:
+            message = _("The query string is longer than %(limit)d characters.") % {"limit": limit}
+            body = {"error": {"code": "uri_too_long", "message": message, "details": {"limit": limit}}}
+            return JsonResponse(body, status=414)
+        return self.get_response(request)
+
+
 def buffered_size(request: HttpRequest) -> int:
     """The size of a body the server has already buffered (ASGI's spooled file), else 0."""
     stream = getattr(request, "_stream", None)  # Django's own attribute; no public accessor

@@ -9,13 +9,18 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as page_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from barnraise.api import strict
 from barnraise.api.auth import bearer
+from barnraise.api.idempotency import MAX_KEY, honours
 from barnraise.errors import DomainError, InvalidInput, UnsupportedMediaType
 
 logger = logging.getLogger(__name__)
@@ -25,11 +30,13 @@ STANDARD_ERRORS: dict[str, str] = {
     "400": "Malformed request (code `bad_request`).",
     "401": "Missing or invalid bearer token (code `not_authenticated`).",
     "403": "Not allowed (codes `permission_denied`, `email_unverified`, `member_suspended`).",
-    "404": "Not found, or not visible to the caller (code `not_found`).",
+    "404": "Not found, or not visible to the caller, or a malformed id in the path (code `not_found`).",
     "413": "Body too large (code `body_too_large`).",
+    "414": f"Query string longer than {settings.API_MAX_QUERY_STRING} characters (code `uri_too_long`).",
     "415": "The body is not JSON (code `unsupported_media_type`).",
-    "422": "Invalid input; `details` names each field (codes `invalid`, `currency_not_supported`, "
-    "`idempotency_key_reused`).",
+    "422": "Invalid input; `details` names each field (codes `invalid`, `unknown_field` for a "
+    "field or query parameter the operation does not take, `invalid_cursor`, "
+    "`currency_not_supported`, `idempotency_key_reused`).",
     "429": "Rate limited; `details.retry_after` in seconds (code `rate_limited`).",
     "503": "Busy; retry after `details.retry_after` seconds (code `busy`).",
 }
@@ -49,6 +56,7 @@ class BarnraiseAPI(NinjaAPI):
                 ref_template="#/components/schemas/{model}"
             )
         ref = {"$ref": "#/components/schemas/ErrorOut"}
+        _declare_idempotency(schema, ref)
         for path in schema["paths"].values():
             for operation in path.values():
                 responses = operation.setdefault("responses", {})
@@ -62,24 +70,85 @@ class BarnraiseAPI(NinjaAPI):
                         continue
                     if status in ("413", "415") and not body:
                         continue
+                    if status == "414" and not _takes_query(operation):
+                        continue
                     if status == "415" and "multipart/form-data" in body:
                         continue
                     responses[status] = {
                         "description": description,
                         "content": {"application/json": {"schema": ref}},
                     }
+                if "multipart/form-data" in body:
+                    _declare_upload_errors(responses, ref)
         return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         """ninja's URLs, answering a wrong method and an unknown path in the one error shape."""
         urls = super()._get_urls()
+        strict.refuse_unknown_input(
+            operation
+            for bound in self._get_bound_routers()
+            for view in bound.path_operations.values()
+            for operation in view.operations
+        )
         for pattern in urls:
             if isinstance(pattern, URLPattern) and pattern.name == "api-root":
-                pattern.callback = _unknown_path  # ninja's root is an HTML 404 outside DEBUG
+                pattern.callback = unknown_path  # ninja's root is an HTML 404 outside DEBUG
             elif isinstance(pattern, URLPattern):
                 pattern.callback = _json_not_allowed(pattern.callback)
-        urls.append(re_path(r"", _unknown_path))
+        urls.append(re_path(r"", unknown_path))
         return urls
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
+    "description": "Any unique string (a UUID, say). A retry with the same key and body gets the "
+    "first response again (header `Idempotent-Replayed: true`); the same key with another body is "
+    "422 `idempotency_key_reused`; while the first is still running, 409 "
+    "`idempotency_in_progress`. Keys are kept 24 hours, per caller.",
+}
+
+
+def _declare_idempotency(schema: dict[str, Any], ref: dict[str, str]) -> None:
+    """The Idempotency-Key header, and its 409, on every operation that honours it."""
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if not operation.get("security") or not honours(method.upper(), path):
+                continue
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            responses = operation.setdefault("responses", {})
+            if "409" not in {str(code) for code in responses}:  # ninja keys its own by int
+                responses["409"] = {
+                    "description": "A request with this Idempotency-Key is still being processed "
+                    "(code `idempotency_in_progress`).",
+                    "content": {"application/json": {"schema": ref}},
+                }
+
+
+def _takes_query(operation: dict[str, Any]) -> bool:
+    return any(parameter.get("in") == "query" for parameter in operation.get("parameters", []))
+
+
+# The refusals every upload may meet, added to each multipart operation's 400 and 422.
+UPLOAD_ERRORS = {
+    "400": "An unreadable multipart body (code `malformed_multipart`).",
+    "422": "An image over 25 megapixels, refused from its header (code `image_too_large`, "
+    "`details.max_pixels`); a file that is not a whole JPEG, PNG, WebP or GIF (`invalid_image`).",
+}
+
+
+def _declare_upload_errors(responses: dict[Any, Any], ref: dict[str, str]) -> None:
+    for status, description in UPLOAD_ERRORS.items():
+        declared = responses.pop(int(status), None) or responses.get(status) or {}
+        said = declared.get("description", "")
+        responses[status] = {
+            **declared,
+            "description": f"{said.rstrip('.')}. {description}" if said else description,
+            "content": {"application/json": {"schema": ref}},
+        }
 
 
 def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -96,8 +165,18 @@ def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
-def _unknown_path(request: HttpRequest) -> HttpResponse:
+@csrf_exempt  # it changes nothing; a CSRF failure would answer an HTML 403 instead of this 404
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    """Any other path under /api/v1/, and under /api/ (mounted in config.urls too)."""
     return error_response(request, 404, "not_found", _("There is no such API endpoint."))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: JSON under /api/ (every API view is exempt: the bearer token is
+    not sent by browsers on their own), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(request, 403, "permission_denied", _("The request was refused (CSRF)."))
+    return page_csrf_failure(request, reason)
 
 
 class JsonParser(Parser):
@@ -142,20 +221,34 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    """422 `invalid` with `details` shaped like InvalidInput's: `{field: [messages]}`.
+    """422 with `details` shaped like InvalidInput's: `{field: [messages]}`.
 
     The field is what the client sent (`email`, `limit`, `items.0.qty`); `body` when the body as a
-    whole is wrong (not an object, missing).
+    whole is wrong (not an object, missing). The code is `unknown_field` when any field is one the
+    operation does not take (see api.strict), else `invalid`. A malformed id in the path is 404.
     """
+    if any(err.get("loc", ())[:1] == ("path",) for err in exc.errors):
+        # A malformed id names nothing that exists: the answer of an unknown id, not a 422.
+        return on_not_found(request, Http404())
     details: dict[str, list[str]] = {}
+    unknown = False
     for err in exc.errors:
         if err.get("type") == "json_invalid":
             return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
         loc = [str(part) for part in err.get("loc", ())]
         where = loc[0] if loc else "body"
-        # ninja nests a body under its parameter name: drop it so the field is what was sent.
-        field = ".".join(loc[2:] if where == "body" else loc[1:]) or where
-        details.setdefault(field, []).append(str(err.get("msg", "")))
+        if where == "request":  # api.strict's check: ("request", "query" | "form" | "body", name)
+            field = loc[2] or "body"
+        else:
+            # ninja nests a body under its parameter name: drop it so the field is what was sent.
+            field = ".".join(loc[2:] if where == "body" else loc[1:]) or where
+        message = str(err.get("msg", ""))
+        if err.get("type") == strict.UNKNOWN:
+            unknown = True
+            message = _("Unknown field: this operation does not take it.")
+        details.setdefault(field, []).append(message)
+    if unknown:
+        return error_response(request, 422, "unknown_field", _("Some fields are not known."), details)
     return error_response(request, 422, "invalid", _("Some fields are not valid."), details)
 
 
@@ -202,6 +295,13 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     """Django's own request guards (too many fields or files, a bad Host): a 400, not a 500."""
     return error_response(request, 400, "bad_request", _("The request could not be read."))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A multipart body Django cannot split (no boundary, a broken part): the client's fault."""
+    message = _("The multipart/form-data body could not be read; send it with its boundary.")
+    return error_response(request, 400, "malformed_multipart", message)
 
 
 @api.exception_handler(OperationalError)

@@ -2,8 +2,11 @@
 
 from typing import Annotated, Any, Generic, TypeVar
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
-from pydantic import Strict
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, Strict, model_validator
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
@@ -12,6 +15,27 @@ T = TypeVar("T")
 StrictInt = Annotated[int, Strict()]
 StrictFloat = Annotated[float, Strict()]
 StrictBool = Annotated[bool, Strict()]
+
+
+class InputSchema(Schema):
+    """The base of every schema a client sends (request bodies, and the models nested in them).
+
+    A field the schema does not name is refused (422 `unknown_field`, see api.strict), rather than
+    silently dropped: a client that misspells a field, or sends one we do not take, learns so. A
+    body that is not a JSON object (`[1, 2]`, `null`, `42`) is refused too: ninja's schemas read
+    fields as attributes of whatever they are given, which left every optional field unset.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        # ninja's root validator hands the fields over a second time wrapped in a DjangoGetter.
+        raw = value._obj if isinstance(value, DjangoGetter) else value
+        if isinstance(raw, dict | cls):
+            return value
+        raise PydanticCustomError("object_type", gettext("Must be a JSON object."))
 
 
 class ErrorBody(Schema):
@@ -30,7 +54,7 @@ class MoneyOut(Schema):
     formatted: str
 
 
-class MoneyIn(Schema):
+class MoneyIn(InputSchema):
     amount_minor: StrictInt = Field(ge=0, le=10**12)
     currency: str = Field(min_length=3, max_length=3)
 

@@ -9,11 +9,13 @@ from ninja import Query, Router, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
-from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor
+from barnraise.api.pagination import PageParams, a_text, decode_cursor, encode_cursor
 from barnraise.api.schemas import Page
-from barnraise.catalog import selectors, services
+from barnraise.api.strict import own_input
+from barnraise.catalog import cancellation_policies, selectors, services
 from barnraise.catalog.models import Listing
 from barnraise.catalog.schemas import (
+    AvailabilityIn,
     AvailabilityIO,
     CategoryOut,
     ListingIn,
@@ -55,6 +57,7 @@ def listing_out(listing: Listing, viewer: User | None, distance_km: float | None
         "min_notice_hours": listing.min_notice_hours,
         "max_advance_days": listing.max_advance_days,
         "instant_booking": listing.instant_booking,
+        "cancellation_policy": cancellation_policies.policy_view(listing.cancellation_policy),
         "deadline": listing.deadline,
         "status": listing.status,
         "rejection_reason": listing.rejection_reason if is_author else None,
@@ -136,6 +139,7 @@ def _fields(data: ListingIn | ListingPatch) -> dict[str, Any]:
     summary="Search listings",
     openapi_extra={"parameters": SEARCH_PARAMETERS},
 )
+@own_input  # search.query.parse refuses unknown parameters itself, and reads attr.<name>
 def listings_search(request: HttpRequest) -> HttpResponse:
     """Text, kind, category, place (point and radius, or the map's bbox), price, a window of
     free time, and `attr.<name>=value` for a category's filterable attributes. Keyset paging.
@@ -195,7 +199,7 @@ def availability_get(request: HttpRequest, listing_id: UUID) -> dict[str, Any]:
 
 
 @router.put("/{listing_id}/availability", response=AvailabilityIO, summary="Replace the availability")
-def availability_put(request: HttpRequest, listing_id: UUID, data: AvailabilityIO) -> dict[str, Any]:
+def availability_put(request: HttpRequest, listing_id: UUID, data: AvailabilityIn) -> dict[str, Any]:
     """Weekly plan in the listing's local time; exceptions as UTC instants with offsets."""
     for index, exc in enumerate(data.exceptions):
         if exc.start.tzinfo is None or exc.end.tzinfo is None:
@@ -211,7 +215,7 @@ def availability_put(request: HttpRequest, listing_id: UUID, data: AvailabilityI
 
 @categories_router.get("", auth=None, response=Page[CategoryOut], summary="All categories, tree order")
 def categories(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
-    after = decode_cursor(params.cursor, 1)[0] if params.cursor else None
+    after = decode_cursor(params.cursor, a_text)[0] if params.cursor else None
     found = selectors.categories_all(after_path=after, limit=params.limit + 1)
     rows = [
         {

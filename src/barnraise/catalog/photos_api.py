@@ -4,10 +4,10 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Router, Status, UploadedFile
 
 from barnraise.api.auth import caller
-from barnraise.api.schemas import ErrorOut
+from barnraise.api.schemas import ErrorOut, InputSchema
 from barnraise.catalog import photos
 from barnraise.catalog.models import Photo
 from barnraise.catalog.schemas import PhotoOut
@@ -15,7 +15,7 @@ from barnraise.catalog.schemas import PhotoOut
 photos_router = Router(tags=["listings"])
 
 
-class PhotoOrderIn(Schema):
+class PhotoOrderIn(InputSchema):
     photo_ids: list[UUID] = Field(max_length=100, description="Every photo of the listing, cover first.")
 
 
@@ -47,8 +47,9 @@ def photo_add(
     to the approval queue when the marketplace reviews listings.
 
     Errors: 409 when the listing is closed, or `too_many_photos` (`details.limit`); 413
-    `file_too_large` over the marketplace's limit (`details.limit`, bytes); 422 `invalid_image`
-    for anything that is not a whole JPEG, PNG, WebP or GIF of at most 40 megapixels."""
+    `file_too_large` over the marketplace's limit (`details.limit`, bytes); 422 `image_too_large`
+    over 25 megapixels (width × height, read from the header; `details.max_pixels`), 422
+    `invalid_image` for anything that is not a whole JPEG, PNG, WebP or GIF."""
     photo = photos.photo_add(actor=caller(request), public_id=listing_id, upload=file, alt_text=alt_text)
     return Status(201, photo_out(photo))
 

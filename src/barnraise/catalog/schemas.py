@@ -7,13 +7,13 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
-from barnraise.api.schemas import MoneyIn, MoneyOut, StrictBool, StrictFloat, StrictInt
+from barnraise.api.schemas import InputSchema, MoneyIn, MoneyOut, StrictBool, StrictFloat, StrictInt
 
 KindName = Literal["sale", "rental", "service", "request"]
 UnitName = Literal["item", "hour", "day", "night", "job"]
 
 
-class PointIn(Schema):
+class PointIn(InputSchema):
     lat: StrictFloat = Field(ge=-90, le=90)
     lng: StrictFloat = Field(ge=-180, le=180)
 
@@ -23,7 +23,7 @@ class PointOut(Schema):
     lng: float
 
 
-class RulesFields(Schema):
+class RulesFields(InputSchema):
     slot_minutes: StrictInt | None = Field(None, ge=1, le=1440)
     min_units: StrictInt | None = Field(None, ge=1, le=1000)
     max_units: StrictInt | None = Field(None, ge=1, le=1000)
@@ -31,6 +31,13 @@ class RulesFields(Schema):
     min_notice_hours: StrictInt | None = Field(None, ge=0, le=8760)
     max_advance_days: StrictInt | None = Field(None, ge=1, le=730)
     instant_booking: StrictBool | None = None
+    cancellation_policy: str | None = Field(
+        None,
+        max_length=40,
+        description="Bookings: the slug of one of the marketplace's cancellation policies "
+        "(`flexible`, `moderate`, `strict` ship by default; a new listing gets `moderate`), "
+        "copied onto each deal. Any other: 422 `unknown_cancellation_policy`, listing them.",
+    )
 
 
 class ListingIn(RulesFields):
@@ -85,6 +92,14 @@ class PhotoOut(Schema):
     alt_text: str
 
 
+class CancellationPolicyOut(Schema):
+    slug: str
+    name: str
+    summary: str = Field(
+        description='In plain words, e.g. "Full refund until 5 days before the start, half after."'
+    )
+
+
 class ListingOut(Schema):
     id: UUID
     kind: str
@@ -106,6 +121,9 @@ class ListingOut(Schema):
     min_notice_hours: int
     max_advance_days: int
     instant_booking: bool
+    cancellation_policy: CancellationPolicyOut = Field(
+        description="Bookings are refunded by it when the customer cancels."
+    )
     deadline: datetime | None
     status: str
     rejection_reason: str | None = None
@@ -178,6 +196,19 @@ class ExceptionIO(Schema):
 class AvailabilityIO(Schema):
     weekly: list[WeeklySlotIO] = Field(default_factory=list, max_length=200)
     exceptions: list[ExceptionIO] = Field(default_factory=list, max_length=500)
+
+
+class WeeklySlotIn(InputSchema, WeeklySlotIO):
+    pass
+
+
+class ExceptionIn(InputSchema, ExceptionIO):
+    pass
+
+
+class AvailabilityIn(InputSchema):
+    weekly: list[WeeklySlotIn] = Field(default_factory=list, max_length=200)
+    exceptions: list[ExceptionIn] = Field(default_factory=list, max_length=500)
 
 
 class CategoryOut(Schema):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from barnraise.accounts import standing
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
-from barnraise.catalog import attributes
+from barnraise.catalog import attributes, cancellation_policies
 from barnraise.catalog.models import (
     KIND_UNITS,
     AvailabilityException,
@@ -26,7 +26,7 @@ from barnraise.catalog.models import (
     Listing,
     WeeklySlot,
 )
-from barnraise.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from barnraise.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UnknownCancellationPolicy
 from barnraise.money import check_currency
 
 PUBLIC_FUZZ_METRES = 300  # the public point lies within this distance of the exact one
@@ -144,6 +144,13 @@ def _validate(fields: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+def _check_policy(slug: Any) -> None:
+    known = cancellation_policies.policies()
+    if known and slug not in known:
+        names = ", ".join(sorted(known))
+        raise UnknownCancellationPolicy(details={"cancellation_policy": [_("Choose one of: %s.") % names]})
+
+
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     fields["currency"] = check_currency(fields["currency"])
     fields["title"] = " ".join(str(fields["title"]).split())
@@ -191,6 +198,7 @@ def listing_create(*, actor: User, publish: bool = True, **fields: Any) -> Listi
     if fields.get("kind") not in KIND_UNITS:
         raise InvalidInput(details={"kind": [_("Choose one of: %s.") % ", ".join(KIND_UNITS)]})
     fields = _clean({**LISTING_DEFAULTS, **fields})
+    _check_policy(fields["cancellation_policy"])
     for name in ("title", "description"):  # contact details are masked before others read them
         fields[name] = standing.public_text(author=actor, text=fields[name], where="listing")
     public_lat, public_lng = fuzz_point(fields["lat"], fields["lng"])
@@ -232,6 +240,8 @@ def listing_update(*, actor: User, public_id: Any, changes: dict[str, Any]) -> L
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"status"}
     if unknown:
         raise InvalidInput(details={name: [_("This field cannot be changed.")] for name in unknown})
+    if "cancellation_policy" in changes:  # one the admin removed since stays until changed
+        _check_policy(changes["cancellation_policy"])
     for name in ("title", "description"):  # contact details are masked before others read them
         if isinstance(changes.get(name), str):
             changes[name] = standing.public_text(

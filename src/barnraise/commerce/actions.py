@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from barnraise import moments
 from barnraise.catalog import services as catalog_services
 from barnraise.commerce import bookings, pricing
 from barnraise.commerce.models import Booking, CommercePolicy, StockReservation, Transaction
@@ -95,8 +96,8 @@ def set_offer_line_items(ctx: Context) -> None:
     base = [pricing.line_item("offer", _("Offer"), Money(price["amount_minor"], currency), Decimal(1))]
     store_price(tx, pricing.with_fees(tx.listing, base, currency))
     if ctx.params.get("start") and ctx.params.get("end"):
-        tx.start = bookings._moment(ctx.params["start"], "start")
-        tx.end = bookings._moment(ctx.params["end"], "end")
+        tx.start = moments.moment(ctx.params["start"], "start")
+        tx.end = moments.moment(ctx.params["end"], "end")
 
 
 def reserve_booking(ctx: Context) -> None:

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from barnraise.accounts.models import User
@@ -122,10 +122,26 @@ class EvidenceInline(admin.TabularInline[DisputeEvidence, Dispute]):
 
     @admin.display(description=_("file"))
     def file_link(self, evidence: DisputeEvidence) -> str:
+        """A PDF is shown by its rendered pages; the PDF itself only by an explicit download."""
         if not evidence.file:
             return "–"
         url = reverse("admin:commerce_dispute_evidence_file", args=[evidence.pk])
-        return format_html('<a href="{}">{}</a>', url, evidence.content_type)
+        pages = sorted(evidence.pages.all(), key=lambda page: page.number)
+        shown = format_html_join(
+            "",
+            '<a href="{0}"><img src="{0}" alt="{1}" width="{2}" style="height:auto"></a> ',
+            (
+                (
+                    reverse("admin:commerce_dispute_evidence_page", args=[evidence.pk, page.number]),
+                    _("Page %d") % page.number,
+                    200,
+                )
+                for page in pages
+            ),
+        )
+        return format_html(
+            '{}<a href="{}" download>{}</a>', shown, url, _("Download (%s)") % evidence.content_type
+        )
 
 
 @admin.register(Dispute)
@@ -169,7 +185,12 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
                 "evidence/<uuid:evidence_id>/file/",
                 self.admin_site.admin_view(self.evidence_file),
                 name="commerce_dispute_evidence_file",
-            )
+            ),
+            path(
+                "evidence/<uuid:evidence_id>/pages/<int:number>/",
+                self.admin_site.admin_view(self.evidence_page),
+                name="commerce_dispute_evidence_page",
+            ),
         ]
         return own + super().get_urls()
 
@@ -181,6 +202,20 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
         except DomainError as exc:
             raise Http404 from exc
         response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+        # Never shown in the operator's browser: a PDF may carry scripts.
+        response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.id}"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def evidence_page(self, request: HttpRequest, evidence_id: Any, number: int) -> FileResponse:
+        if not isinstance(request.user, User):
+            raise Http404
+        try:
+            page = disputes.evidence_page_readable(actor=request.user, evidence_id=evidence_id, number=number)
+        except DomainError as exc:
+            raise Http404 from exc
+        response = FileResponse(page.image.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -1,18 +1,21 @@
+import re
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
-from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import ErrorOut, MoneyIn, MoneyOut, Page, StrictInt
-from barnraise.commerce import engine, processes, selectors, services
+from barnraise.api.pagination import MAX_BIGINT, PageParams, page_by_id
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyIn, MoneyOut, Page, StrictInt
+from barnraise.commerce import cancellation, engine, processes, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
-from barnraise.errors import NotFound
+from barnraise.errors import InvalidCursor, InvalidInput, NotFound
 from barnraise.money import Money
 
 router = Router(tags=["transactions"])
@@ -41,14 +44,70 @@ class EventOut(Schema):
     created_at: datetime
 
 
+class LineItemOut(Schema):
+    code: str = Field(description="base, offer, customer_fee, provider_commission, or a deployment's own.")
+    label: str
+    units: str = Field(
+        description='A decimal string ("2", "1.5"): hours, days, nights or items, times the seats.'
+    )
+    unit_price: MoneyOut
+    amount: MoneyOut = Field(description="units × unit_price; negative for what the provider gives up.")
+    paid_by: str = Field(description="customer (added to the total) or provider (taken from the payout).")
+
+
+def line_items_out(items: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """The stored line items in the API's money shape."""
+    out = []
+    for item in items:
+        money = str(item.get("currency") or currency)
+        amount = Money(int(item.get("amount_minor", 0)), money)
+        unit_price = item.get("unit_price")
+        out.append(
+            {
+                "code": str(item.get("code", "")),
+                "label": str(item.get("label", "")),
+                "units": str(item.get("units", "1")),
+                "unit_price": (amount if unit_price is None else Money(int(unit_price), money)).as_json(),
+                "amount": amount.as_json(),
+                "paid_by": str(item.get("paid_by", "customer")),
+            }
+        )
+    return out
+
+
+def _money_param(value: Any) -> Any:
+    """A parameter that is an amount ({amount_minor, currency}, e.g. an offer's price or a
+    refund), in the money shape; anything else as given."""
+    if (
+        isinstance(value, dict)
+        and set(value) == {"amount_minor", "currency"}
+        and type(value["amount_minor"]) is int
+        and isinstance(value["currency"], str)
+    ):
+        return Money(value["amount_minor"], value["currency"]).as_json()
+    return value
+
+
+def event_out(event: TransactionEvent) -> dict[str, Any]:
+    return {
+        "sequence": event.sequence,
+        "name": event.name,
+        "actor_role": event.actor_role,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "params": {name: _money_param(value) for name, value in event.params.items()},
+        "created_at": event.created_at,
+        "transaction_id": event.transaction_id,
+    }
+
+
 class ContactOut(Schema):
     customer_email: str
     provider_email: str
     address: str
 
 
-class TransactionOut(Schema):
-    id: UUID
+class DealFields(Schema):
     process: str
     process_version: int
     state: str
@@ -56,18 +115,41 @@ class TransactionOut(Schema):
     provider: PartyOut
     listing: ListingBrief
     quantity: int
-    start: datetime | None
+    start: datetime | None = Field(
+        description="Bookings and offers: in the listing's time zone, with its offset (a place's time)."
+    )
     end: datetime | None
     seats: int
-    line_items: list[dict[str, Any]]
+    line_items: list[LineItemOut] = Field(
+        description="The price breakdown; amounts are money, units decimal strings."
+    )
     total: MoneyOut = Field(description="What the customer pays: the price and the service fee.")
     provider_payout: MoneyOut = Field(description="What the provider gets: the price less commission.")
     platform_fee: MoneyOut = Field(description="What the marketplace keeps: service fee and commission.")
-    cancellation_policy: dict[str, Any]
+    cancellation_policy: dict[str, Any] = Field(
+        description="Bookings: the listing's policy as the deal was made ({slug, name, schedule, "
+        "summary}); later edits never change it. Empty for other deals."
+    )
     available_transitions: list[str]
     events: list[EventOut]
     contact: ContactOut | None = Field(None, description="Once accepted: how to reach each other.")
     dry_run: bool = False
+
+
+class TransactionOut(DealFields):
+    id: UUID
+
+
+class DealPreviewOut(DealFields):
+    """A new deal as it would open (a dry run: no `id`, nothing was written), or the deal an
+    earlier request with the same Idempotency-Key opened."""
+
+    id: UUID | None = Field(None, description="Left out of a dry run, which opens no deal.")
+
+
+def _local(moment: datetime | None, listing: Any) -> datetime | None:
+    """A place's time (a booking's start or end) with the place's offset; the rest is UTC."""
+    return None if moment is None else moment.astimezone(ZoneInfo(listing.timezone))
 
 
 def tx_out(
@@ -87,7 +169,8 @@ def tx_out(
             "address": tx.listing.address,
         }
     return {
-        "id": tx.id,
+        # a dry run of a new deal has an id in memory only: it names nothing
+        **({} if dry_run and tx._state.adding else {"id": tx.id}),
         "process": tx.process,
         "process_version": tx.process_version,
         "state": tx.state,
@@ -95,22 +178,26 @@ def tx_out(
         "provider": tx.provider,
         "listing": {"id": tx.listing.public_id, "title": tx.listing.title},
         "quantity": tx.quantity,
-        "start": tx.start,
-        "end": tx.end,
+        "start": _local(tx.start, tx.listing),
+        "end": _local(tx.end, tx.listing),
         "seats": tx.seats,
-        "line_items": tx.line_items,
+        "line_items": line_items_out(tx.line_items, tx.currency),
         "total": Money(tx.total_amount_minor, tx.currency).as_json(),
         "provider_payout": Money(tx.provider_payout_minor, tx.currency).as_json(),
         "platform_fee": Money(tx.platform_fee_minor, tx.currency).as_json(),
-        "cancellation_policy": tx.cancellation_policy,
+        "cancellation_policy": (
+            {**tx.cancellation_policy, "summary": cancellation.describe(tx.cancellation_policy)}
+            if tx.cancellation_policy
+            else {}
+        ),
         "available_transitions": engine.available_transitions(tx, viewer),
-        "events": events,
+        "events": [event_out(e) for e in events],
         "contact": contact,
         "dry_run": dry_run,
     }
 
 
-class TransactionIn(Schema):
+class TransactionIn(InputSchema):
     listing_id: UUID
     process: str | None = Field(None, max_length=40, description="One the listing allows; default its first.")
     transition: str | None = Field(
@@ -118,9 +205,14 @@ class TransactionIn(Schema):
     )
     quantity: StrictInt | None = Field(None, ge=1, le=10_000, description="Purchases.")
     start: str | None = Field(
-        None, max_length=40, description="Bookings: ISO date-time with offset; a date for day/night."
+        None,
+        max_length=40,
+        description="Bookings. A listing priced by the hour or the job: an ISO 8601 date-time with "
+        "its UTC offset (`2026-05-01T10:00:00+02:00`); without one, 400 `naive_datetime`. By the "
+        "day or the night: a date, `YYYY-MM-DD`, in the listing's time zone (a night runs from "
+        "`start` to the morning of `end`).",
     )
-    end: str | None = Field(None, max_length=40)
+    end: str | None = Field(None, max_length=40, description="As `start`; the end is excluded.")
     seats: StrictInt | None = Field(None, ge=1, le=1000)
     message: str | None = Field(None, max_length=5000)
     payment_method: str | None = Field(
@@ -132,7 +224,7 @@ class TransactionIn(Schema):
     )
 
 
-class DryRunQuery(Schema):
+class DryRunQuery(InputSchema):
     dry_run: bool = Field(False, description="Price and check it without writing anything.")
 
 
@@ -143,7 +235,8 @@ def _key(request: HttpRequest) -> str | None:
 
 @router.post(
     "",
-    response={200: TransactionOut, 201: TransactionOut, 402: ErrorOut, 409: ErrorOut},
+    response={200: DealPreviewOut, 201: TransactionOut, 402: ErrorOut, 409: ErrorOut},
+    exclude_unset=True,
     summary="Start a deal on a listing (402 `card_declined`, `authentication_required`)",
 )
 def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[DryRunQuery]) -> Status[Any]:
@@ -168,16 +261,21 @@ def transaction_create(request: HttpRequest, data: TransactionIn, query: Query[D
     )
 
 
-class OfferIn(Schema):
+class OfferIn(InputSchema):
     price: MoneyIn
     message: str = Field("", max_length=5000)
-    start: str | None = Field(None, max_length=40)
+    start: str | None = Field(
+        None,
+        max_length=40,
+        description="When, if it matters: ISO 8601 with its UTC offset (else 400 `naive_datetime`).",
+    )
     end: str | None = Field(None, max_length=40)
 
 
 @offers_router.post(
     "/{listing_id}/offers",
-    response={200: TransactionOut, 201: TransactionOut},
+    response={200: DealPreviewOut, 201: TransactionOut},
+    exclude_unset=True,
     summary="Offer to do a request",
 )
 def offer_create(
@@ -214,7 +312,7 @@ def transaction_detail(request: HttpRequest, transaction_id: UUID) -> dict[str, 
     return tx_out(selectors.transaction_visible(actor=user, transaction_id=transaction_id), user)
 
 
-class TransitionIn(Schema):
+class TransitionIn(InputSchema):
     name: str = Field(max_length=40)
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -222,7 +320,8 @@ class TransitionIn(Schema):
 @router.post(
     "/{transaction_id}/transitions",
     response={200: TransactionOut, 402: ErrorOut, 409: ErrorOut},
-    summary="Take a transition (409 `transition_not_allowed` lists what is allowed)",
+    summary="Take a transition (409 `transition_not_allowed` lists what is allowed now; "
+    "422 `unknown_transition` the steps the process has)",
 )
 def transaction_transition(
     request: HttpRequest, transaction_id: UUID, data: TransitionIn, query: Query[DryRunQuery]
@@ -252,7 +351,9 @@ class TransitionDef(Schema):
     actions: list[str]
     guards: list[str]
     at: list[str]
-    params: list[str]
+    params: list[str] = Field(
+        description="What the caller may send in `params`; `payment_method` on a step that takes payment."
+    )
 
 
 class ProcessOut(Schema):
@@ -283,7 +384,7 @@ def process_out(process: Process) -> dict[str, Any]:
                 "actions": list(t.actions),
                 "guards": list(t.guards),
                 "at": [a.describe() for a in t.at],
-                "params": list(t.params),
+                "params": list(t.caller_params),
             }
             for t in process.transitions
         ],
@@ -305,9 +406,22 @@ def process_detail(request: HttpRequest, name: str, version: int | None = None) 
     return process_out(found)
 
 
-class EventsQuery(Schema):
-    after: int = Field(0, ge=0, description="The last sequence number you have seen.")
+class EventsQuery(InputSchema):
     limit: int = Field(100, ge=1, le=100)
+    cursor: str | None = Field(
+        None, max_length=500, description="`next_cursor` of the page before: the last sequence number seen."
+    )
+    after: int | None = Field(None, ge=0, le=MAX_BIGINT, description="The same as `cursor` (older clients).")
+
+    def position(self) -> int:
+        """The sequence number to continue after (0: from the start)."""
+        if self.cursor is None:
+            return self.after or 0
+        if self.after is not None:
+            raise InvalidInput(details={"after": [_("Give cursor or after, not both.")]})
+        if not re.fullmatch(r"[0-9]{1,19}", self.cursor) or int(self.cursor) > MAX_BIGINT:
+            raise InvalidCursor()
+        return int(self.cursor)
 
 
 class GlobalEventOut(EventOut):
@@ -316,6 +430,6 @@ class GlobalEventOut(EventOut):
 
 @events_router.get("", response=Page[GlobalEventOut], summary="Every transaction event, in order (operators)")
 def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, Any]:
-    rows = selectors.events_after(actor=caller(request), after=query.after, limit=query.limit)
+    rows = selectors.events_after(actor=caller(request), after=query.position(), limit=query.limit)
     cursor = str(rows[-1].sequence) if len(rows) == query.limit else None
-    return {"results": rows, "next_cursor": cursor}
+    return {"results": [event_out(e) for e in rows], "next_cursor": cursor}

@@ -6,7 +6,7 @@ class CommerceConfig(AppConfig):
     label = "commerce"
 
     def ready(self) -> None:
-        from barnraise.catalog import availability
+        from barnraise.catalog import availability, cancellation_policies
         from barnraise.catalog.models import Category
         from barnraise.commerce import (
             actions,
@@ -28,3 +28,4 @@ class CommerceConfig(AppConfig):
         timers.register_handler(engine.TIMER_HANDLER, engine.fire_timed)
         events.register_consumer("notifications", notify.on_event)
         availability.register_taken_provider(bookings.taken_on)
+        cancellation_policies.register_policy_source(cancellation.listing_choices)

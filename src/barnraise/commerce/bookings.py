@@ -6,7 +6,7 @@ the window are counted from the weekly plan, the exceptions and the bookings alr
 and the booking is written in the same transaction.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,32 +14,13 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from barnraise import moments
 from barnraise.catalog.availability import Span, free_seats, local_date_range
 from barnraise.catalog.models import Listing
 from barnraise.catalog.selectors import calendar_rules_read, calendar_rules_statements
 from barnraise.commerce.models import Booking, Transaction
 from barnraise.db import Statement, as_uuid, aware, batch, db_time, db_uuid, marks
-from barnraise.errors import InvalidInput, NaiveDatetime, NotAvailable
-
-
-def _moment(value: Any, field: str) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(details={field: [_("Use ISO 8601 with an offset.")]}) from None
-    if moment.tzinfo is None:
-        raise NaiveDatetime(field)
-    return moment
-
-
-def _day(value: Any, field: str) -> date:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise InvalidInput(details={field: [_("Use a date, YYYY-MM-DD.")]}) from None
+from barnraise.errors import InvalidInput, NotAvailable
 
 
 def window(listing: Listing, start: Any, end: Any, now: datetime) -> tuple[datetime, datetime, Decimal]:
@@ -48,11 +29,11 @@ def window(listing: Listing, start: Any, end: Any, now: datetime) -> tuple[datet
         raise InvalidInput(details={"start" if start is None else "end": [_("Give start and end.")]})
     zone = ZoneInfo(listing.timezone)
     if listing.unit in ("day", "night"):
-        first, last = _day(start, "start"), _day(end, "end")
+        first, last = moments.day(start, "start"), moments.day(end, "end")
         begin, finish = local_date_range(first, last, zone)
         units = Decimal((last - first).days)
     else:
-        begin, finish = _moment(start, "start"), _moment(end, "end")
+        begin, finish = moments.moment(start, "start"), moments.moment(end, "end")
         minutes = int((finish - begin).total_seconds() // 60)
         if minutes % listing.slot_minutes or begin.astimezone(zone).minute % min(listing.slot_minutes, 60):
             raise InvalidInput(details={"end": [_("Book whole slots of %d minutes.") % listing.slot_minutes]})

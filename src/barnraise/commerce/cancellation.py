@@ -9,6 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from barnraise.commerce.models import CancellationPolicy
 from barnraise.copies import LocalCopy
 
@@ -61,3 +64,52 @@ def refund_percent(policy: dict[str, Any], start: datetime | None, cancelled_at:
         if notice_hours >= row["hours_before"]:
             return Decimal(row["refund_percent"])
     return Decimal(0)
+
+
+def _notice(hours: int) -> str:
+    if hours % 24 == 0:
+        days = hours // 24
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+
+
+def _share(percent: int, *, first: bool) -> str:
+    if percent >= 100:
+        return _("Full refund") if first else _("full refund")
+    if percent <= 0:
+        return _("No refund") if first else _("nothing")
+    if percent == 50:
+        return _("Half refunded") if first else _("half")
+    return (_("%(p)d%% refunded") if first else _("%(p)d%%")) % {"p": percent}
+
+
+def describe(policy: dict[str, Any]) -> str:
+    """The policy in plain words, from its schedule: "Full refund until 5 days before the
+    start, half after." (as `refund_percent` applies it)."""
+    rows = sorted(policy.get("schedule") or [], key=lambda r: -int(r["hours_before"]))
+    if not rows:
+        return _("Full refund whenever you cancel.")
+    parts = []
+    for n, row in enumerate(rows):
+        share = _share(int(row["refund_percent"]), first=n == 0)
+        hours = int(row["hours_before"])
+        if hours > 0:
+            parts.append(
+                _("%(share)s until %(notice)s before the start") % {"share": share, "notice": _notice(hours)}
+            )
+        elif n == 0:
+            parts.append(_("%(share)s until the start") % {"share": share})
+        else:
+            parts.append(_("%(share)s after") % {"share": share})
+    if int(rows[-1]["hours_before"]) > 0:
+        parts.append(_("nothing after") if int(rows[-1]["refund_percent"]) else "")
+    return ", ".join(p for p in parts if p) + "."
+
+
+def listing_choices() -> dict[str, dict[str, str]]:
+    """Every policy a listing may name, with its summary (registered with catalog)."""
+    found = {}
+    for slug, text in POLICIES.get().items():
+        policy = json.loads(text)
+        found[slug] = {"slug": slug, "name": str(policy["name"]), "summary": describe(policy)}
+    return found

@@ -7,7 +7,8 @@ provider's pending share while a dispute is open, and `resolve_dispute` refunds 
 operator decides (any amount) and pays out the rest.
 
 Evidence (notes, photos, PDFs) is kept in private storage and served only to the parties and
-operators.
+operators. A PDF's pages are rendered to images by the worker (barnraise.pdfs); those are what
+people look at, and the PDF itself is only downloaded on request.
 """
 
 from typing import Any
@@ -16,12 +17,20 @@ from django.core.files.base import ContentFile
 from django.db import transaction as db
 from django.utils.translation import gettext as _
 
+from barnraise import pdfs
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
-from barnraise.commerce import engine, selectors
-from barnraise.commerce.models import Dispute, DisputeEvidence, Transaction
+from barnraise.commerce import engine, processes, selectors
+from barnraise.commerce.models import Dispute, DisputeEvidence, EvidencePage, Transaction
 from barnraise.commerce.registry import Context
-from barnraise.errors import Conflict, FileTooLarge, InvalidImage, InvalidInput, NotFound
+from barnraise.errors import (
+    Conflict,
+    FileTooLarge,
+    InvalidImage,
+    InvalidInput,
+    NotFound,
+    TransitionNotAllowed,
+)
 from barnraise.images import Size, image_ingest
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -65,20 +74,27 @@ def guard_reason_given(ctx: Context) -> None:
 
 def dispute_open(
     *, actor: User, transaction_id: Any, reason: str, idempotency_key: str | None = None
-) -> engine.Outcome:
-    """A party opens a dispute on a completed deal, within its dispute window."""
+) -> Dispute:
+    """A party opens a dispute on a completed deal, within its dispute window: the dispute,
+    read in the same database transaction (nothing is left to fail after the commit)."""
     user_require_verified_email(user=actor)
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
     name = "dispute_by_provider" if actor.pk == tx.provider_id else "dispute"
+    process = processes.get(tx.process, tx.process_version)
+    if process.transition(name) is None:  # e.g. version 1, where only the customer disputes
+        allowed = engine.available_transitions(tx, actor)
+        raise TransitionNotAllowed(details={"state": tx.state, "allowed": allowed})
     with db.atomic(durable=True):
-        return engine.transition(
-            tx, name, actor=actor, params={"reason": reason}, idempotency_key=idempotency_key
-        )
+        engine.transition(tx, name, actor=actor, params={"reason": reason}, idempotency_key=idempotency_key)
+        opened = tx.disputes.select_related("transaction").order_by("-created_at", "-pk").first()
+        if opened is None:  # a deployment's own process that keeps no record: nothing is written
+            raise Conflict(_("Disputes on this deal are not handled here; contact the marketplace."))
+        return opened
 
 
 def disputes_of(*, actor: User, transaction_id: Any) -> list[Dispute]:
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
-    return list(tx.disputes.prefetch_related("evidence").order_by("created_at"))
+    return list(tx.disputes.prefetch_related("evidence", "evidence__pages").order_by("created_at"))
 
 
 def _open_dispute(tx: Transaction) -> Dispute:
@@ -89,16 +105,18 @@ def _open_dispute(tx: Transaction) -> Dispute:
 
 
 def _evidence_file(upload: Any) -> tuple[ContentFile[bytes], str, str]:
-    """A PDF as sent, or a photo re-encoded without its metadata; anything else is refused."""
+    """A PDF as sent (1 to 20 pages, rendered later), or a photo re-encoded without its
+    metadata; anything else is refused."""
     declared = getattr(upload, "size", None)
     if isinstance(declared, int) and declared > EVIDENCE_MAX_BYTES:
         raise FileTooLarge(details={"limit": EVIDENCE_MAX_BYTES})
     upload.seek(0)
-    if upload.read(5) == b"%PDF-":
+    if pdfs.is_pdf(upload.read(5)):
         upload.seek(0)
         data = upload.read(EVIDENCE_MAX_BYTES + 1)
         if len(data) > EVIDENCE_MAX_BYTES:
             raise FileTooLarge(details={"limit": EVIDENCE_MAX_BYTES})
+        pdfs.pdf_check(data)
         return ContentFile(data), "application/pdf", "pdf"
     upload.seek(0)
     try:
@@ -123,7 +141,19 @@ def evidence_add(*, actor: User, transaction_id: Any, text: str = "", upload: An
         evidence.content_type = content_type
         evidence.file.save(f"{evidence.id}.{ext}", content, save=False)
     evidence.save()
+    if evidence.content_type == "application/pdf":
+        from barnraise.commerce.tasks import evidence_pages_render
+
+        evidence_pages_render.enqueue(evidence_id=str(evidence.id))  # once committed
     return evidence
+
+
+def evidence_pages_render(*, evidence_id: Any) -> int:
+    """Worker: a PDF's pages as images (none for a photo or a note); safe to run twice."""
+    evidence = DisputeEvidence.objects.filter(pk=evidence_id, content_type="application/pdf").first()
+    if evidence is None:
+        return 0
+    return pdfs.pdf_pages_save(original=evidence.file, page_model=EvidencePage, evidence=evidence)
 
 
 def evidence_readable(*, actor: User, evidence_id: Any) -> DisputeEvidence:
@@ -133,3 +163,12 @@ def evidence_readable(*, actor: User, evidence_id: Any) -> DisputeEvidence:
         raise NotFound()
     selectors.transaction_visible(actor=actor, transaction_id=evidence.dispute.transaction_id)
     return evidence
+
+
+def evidence_page_readable(*, actor: User, evidence_id: Any, number: int) -> EvidencePage:
+    """A rendered page, for a party of the deal or an operator; NotFound otherwise."""
+    evidence = evidence_readable(actor=actor, evidence_id=evidence_id)
+    page = evidence.pages.filter(number=number).first()
+    if page is None:
+        raise NotFound()
+    return page

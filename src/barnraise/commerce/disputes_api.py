@@ -12,7 +12,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from barnraise.api.auth import caller
-from barnraise.api.schemas import ErrorOut, MoneyOut
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut
 from barnraise.commerce import disputes
 from barnraise.commerce.models import Dispute, DisputeEvidence
 from barnraise.money import Money
@@ -20,12 +20,24 @@ from barnraise.money import Money
 router = Router(tags=["disputes"])
 
 
+class EvidencePageOut(Schema):
+    number: int = Field(description="From 1.")
+    width: int
+    height: int
+    url: str = Field(description="The page as a JPEG image.")
+
+
 class EvidenceOut(Schema):
     id: UUID
     author_id: UUID
     text: str
     content_type: str = Field(description="Of the file, if any: application/pdf or image/jpeg.")
-    file_url: str | None
+    pages: list[EvidencePageOut] = Field(
+        description="A PDF's pages as images (at most 20), once the worker has rendered them "
+        "(empty until then, and for a photo or a note): what to show. The PDF itself is only "
+        "at `file_url`."
+    )
+    file_url: str | None = Field(description="The file as uploaded, as a download.")
     created_at: datetime
 
 
@@ -42,16 +54,18 @@ class DisputeOut(Schema):
 
 
 def _evidence_out(evidence: DisputeEvidence, transaction_id: Any) -> dict[str, Any]:
+    base = f"/api/v1/transactions/{transaction_id}/disputes/evidence/{evidence.id}"
+    pages = sorted(evidence.pages.all(), key=lambda page: page.number)
     return {
         "id": evidence.id,
         "author_id": evidence.author_id,
         "text": evidence.text,
         "content_type": evidence.content_type,
-        "file_url": (
-            f"/api/v1/transactions/{transaction_id}/disputes/evidence/{evidence.id}/file"
-            if evidence.file
-            else None
-        ),
+        "pages": [
+            {"number": p.number, "width": p.width, "height": p.height, "url": f"{base}/pages/{p.number}"}
+            for p in pages
+        ],
+        "file_url": f"{base}/file" if evidence.file else None,
         "created_at": evidence.created_at,
     }
 
@@ -73,7 +87,7 @@ def _dispute_out(dispute: Dispute) -> dict[str, Any]:
     }
 
 
-class DisputeIn(Schema):
+class DisputeIn(InputSchema):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -89,13 +103,12 @@ class DisputeList(Schema):
 def dispute_create(request: HttpRequest, transaction_id: UUID, data: DisputeIn) -> Status[Any]:
     actor = caller(request)
     key = request.headers.get("Idempotency-Key")
-    disputes.dispute_open(
+    opened = disputes.dispute_open(
         actor=actor,
         transaction_id=transaction_id,
         reason=data.reason,
         idempotency_key=key[:255] if key else None,
     )
-    opened = disputes.disputes_of(actor=actor, transaction_id=transaction_id)[-1]
     return Status(201, _dispute_out(opened))
 
 
@@ -120,6 +133,13 @@ def evidence_create(
     text: Form[str] = "",
     file: File[UploadedFile | None] = None,
 ) -> Status[Any]:
+    """`multipart/form-data` with `text` and/or `file`: a PDF of 1 to 20 pages, or a photo as
+    JPEG, PNG, WebP or GIF of at most 25 megapixels (re-encoded without metadata). A PDF is kept
+    as sent, in private storage; the worker renders its pages to images (`pages`), which is what
+    the other party and operators see; the PDF itself is only downloaded, at `file_url`.
+
+    Errors: 422 `invalid_document` for a PDF that does not open, 422 `too_many_pages` over 20
+    pages (`details.limit`, `details.pages`)."""
     evidence = disputes.evidence_add(
         actor=caller(request), transaction_id=transaction_id, text=text, upload=file
     )
@@ -129,12 +149,25 @@ def evidence_create(
 @router.get(
     "/{transaction_id}/disputes/evidence/{evidence_id}/file",
     response={200: None, 404: ErrorOut},
-    summary="Download a file of the evidence (parties and operators)",
+    summary="Download the file of the evidence as uploaded (parties and operators)",
 )
 def evidence_file(request: HttpRequest, transaction_id: UUID, evidence_id: UUID) -> FileResponse:
     evidence = disputes.evidence_readable(actor=caller(request), evidence_id=evidence_id)
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
     response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.id}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get(
+    "/{transaction_id}/disputes/evidence/{evidence_id}/pages/{number}",
+    response={200: None, 404: ErrorOut},
+    summary="A page of a PDF given as evidence, as a JPEG image (parties and operators)",
+)
+def evidence_page(request: HttpRequest, transaction_id: UUID, evidence_id: UUID, number: int) -> FileResponse:
+    page = disputes.evidence_page_readable(actor=caller(request), evidence_id=evidence_id, number=number)
+    response = FileResponse(page.image.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

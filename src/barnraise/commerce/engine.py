@@ -23,7 +23,14 @@ from barnraise.commerce import cancellation, events, processes, registry, timers
 from barnraise.commerce.models import Timer, Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
 from barnraise.db import insert_all
-from barnraise.errors import DomainError, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from barnraise.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    UnknownTransition,
+)
 
 TIMER_HANDLER = "commerce.timed_transition"
 
@@ -52,12 +59,26 @@ def role_of(tx: Transaction, actor: User | None) -> str | None:
     return None
 
 
-def available_transitions(tx: Transaction, actor: User | None) -> list[str]:
-    """What `actor` may do now: their transitions out of the state whose guards pass."""
+def _params_asked(error: DomainError) -> list[str] | None:
+    """The params a guard refused, when it refused only params (a dispute's missing reason):
+    the step is possible once the actor gives them. None when it refused the step itself."""
+    details = error.details
+    if not (isinstance(error, InvalidInput) and isinstance(details, dict) and details):
+        return None
+    keys = [str(key) for key in details]
+    if not all(key.startswith("params.") for key in keys):
+        return None
+    return [key.removeprefix("params.") for key in keys]
+
+
+def steps_available(tx: Transaction, actor: User | None) -> dict[str, list[str]]:
+    """What `actor` may do now, each step with the params it needs: their transitions out of
+    the state whose guards pass, or would pass with those params (the guards are run with none;
+    the real call checks the params given)."""
     role = role_of(tx, actor)
     process = processes.get(tx.process, tx.process_version)
     now = timezone.now()
-    found = []
+    found: dict[str, list[str]] = {}
     for step in process.from_state(tx.state):
         if step.actor != role or step.at:
             continue
@@ -71,19 +92,39 @@ def available_transitions(tx: Transaction, actor: User | None) -> list[str]:
             now=now,
             dry_run=True,
         )
-        try:
-            for guard in step.guards:
-                registry.guard(guard)(ctx)
-        except DomainError:
-            continue
-        found.append(step.name)
+        asked = _guards_ask(step, ctx)
+        if asked is not None:
+            found[step.name] = asked
     return found
+
+
+def _guards_ask(step: Transition, ctx: registry.Context) -> list[str] | None:
+    """The params the step's guards ask for, or None when a guard refuses the step itself."""
+    asked: list[str] = []
+    for guard in step.guards:
+        try:
+            registry.guard(guard)(ctx)
+        except DomainError as error:
+            params = _params_asked(error)
+            if params is None:
+                return None
+            asked.extend(params)
+    return asked
+
+
+def available_transitions(tx: Transaction, actor: User | None) -> list[str]:
+    """The names of the steps `actor` may take now (see `steps_available`)."""
+    return list(steps_available(tx, actor))
 
 
 def _check(tx: Transaction, process: Process, name: str, role: str | None) -> Transition:
     step = process.transition(name)
     allowed = [t.name for t in process.from_state(tx.state) if t.actor == role]
-    if step is None or tx.state not in step.from_states:
+    if step is None and role is None:
+        raise NotFound()
+    if step is None:
+        raise UnknownTransition(details={"transitions": sorted({t.name for t in process.transitions})})
+    if tx.state not in step.from_states:
         raise TransitionNotAllowed(details={"state": tx.state, "allowed": allowed})
     if step.actor != role:
         if role is None:
@@ -272,7 +313,9 @@ def start(
     authorized before the transaction opens refers to it).
     """
     step = process.transition(name)
-    if step is None or name not in [t.name for t in process.initial_transitions()]:
+    if step is None:
+        raise UnknownTransition(details={"transitions": sorted({t.name for t in process.transitions})})
+    if name not in [t.name for t in process.initial_transitions()]:
         allowed = [t.name for t in process.initial_transitions()]
         raise TransitionNotAllowed(details={"state": "initial", "allowed": allowed})
     # A dry run whose actions write nothing in one has nothing to roll back: no transaction

@@ -361,3 +361,23 @@ class DisputeEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"evidence {self.id} on {self.dispute_id}"
+
+
+class EvidencePage(models.Model):
+    """A page of a PDF given as evidence, rendered to a JPEG by the worker (barnraise.pdfs):
+    what the other party and operators look at; the PDF is only downloaded on request."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    evidence = models.ForeignKey(DisputeEvidence, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveSmallIntegerField(help_text=_("From 1."))
+    image = models.FileField(storage=_private_storage, upload_to="disputes/pages/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["evidence", "number"], name="evidence_page_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.number} of {self.evidence_id}"

@@ -46,7 +46,7 @@ def _first_step(process: Process, listing: Listing, name: str | None) -> str:
 
 def _takes_payment(process: Process, name: str) -> bool:
     step = process.transition(name)
-    return step is not None and "hold_payment" in step.actions
+    return step is not None and step.takes_payment
 
 
 def _paid(

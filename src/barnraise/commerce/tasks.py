@@ -1,15 +1,22 @@
-"""Worker tasks for commerce: the event pump and the timer sweeper. Thin and safe to retry."""
+"""Worker tasks for commerce: the event pump, the timer sweeper, evidence pages. Thin and safe
+to retry."""
 
 from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from barnraise.commerce import events, timers
+from barnraise.commerce import disputes, events, timers
 
 
 @task()
 def events_pump() -> None:
     events.pump()
+
+
+@task()
+def evidence_pages_render(*, evidence_id: str) -> None:
+    """A PDF given as evidence, its pages rendered to images."""
+    disputes.evidence_pages_render(evidence_id=evidence_id)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -1,18 +1,26 @@
 """Generic timers: database rows that a periodic sweeper fires once they are due.
 
-Any context schedules one with a handler it registered:
+A context registers its handler once, in its `AppConfig.ready()`, and schedules timers for it:
 
-    timers.register_handler("trust.reveal_reviews", trust.services.reviews_reveal_due)
-    timers.schedule(handler="trust.reveal_reviews", target=f"transaction:{tx.id}", due_at=..., payload={})
+    timers.register_handler("reputation.reveal_reviews", reputation.services.reviews_reveal_due)
+    timers.schedule(handler="reputation.reveal_reviews", target=f"transaction:{tx.id}", due_at=...)
 
-A lost queue message never loses a timer: the row stays pending until the sweeper fires it.
-Firing is idempotent: a timer is claimed with a conditional update before its handler runs,
-and the handler runs in the same database transaction as the claim.
+`timer(...)` builds the row without saving it, for a caller that inserts it with rows of its own
+(the engine schedules a process's time-triggered steps this way, under `commerce.timed_transition`).
+`cancel_pending(target=...)` cancels what is still pending for a target.
+
+The worker runs `sweep()` every minute (`commerce.tasks.timers_sweep`). A lost queue message
+never loses a timer: the row stays pending until the sweeper fires it. Firing is idempotent: a
+timer is claimed with a conditional update before its handler runs, and the handler runs in the
+same database transaction as the claim. A handler that fails rolls back with its claim; the
+timer stays pending and is tried again by the next sweeps, and after `MAX_ATTEMPTS` it is left
+`failed` (with its last error) for an operator.
 
 A handler may also take its due timers together (`register_handler(..., batch=...)`): the
 sweeper then claims up to `BATCH` of them in one transaction and hands them over at once, as
-the ledger does to post many settlements in one batch. If that batch fails, the sweeper
-rolls it back and fires its timers one by one, so one bad timer holds up no other.
+the ledger does to post many settlements in one batch (`ledger.settle_payment`). If that batch
+fails, the sweeper rolls it back and fires its timers one by one, so one bad timer holds up no
+other.
 """
 
 import logging

@@ -259,6 +259,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "barnraise.api.middleware.BodySizeLimitMiddleware",
+    "barnraise.api.middleware.QueryStringLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "barnraise.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -309,6 +310,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "barnraise.accounts.passwords.NotBlankValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -320,15 +322,21 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-# Members may log in before verifying; publishing, transacting and messaging need it.
-ACCOUNT_EMAIL_VERIFICATION = "optional"
+# Members sign in (page or token) only once they have confirmed their address: whoever signs up
+# with someone else's address never holds a session or a token. Sign-up answers alike for new
+# and taken addresses (ACCOUNT_PREVENT_ENUMERATION, allauth's default).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Tell the member by email when their password is changed or reset (or their address changes).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Wrong passwords: not allauth's per-email lock, which let anyone lock a member out, but
+    # the limits the API shares (login_failed:* below; accounts.adapters.pre_authenticate).
+    "login_failed": "",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
@@ -338,7 +346,14 @@ ACCOUNT_RATE_LIMITS = {
 API_RATE_LIMITS = {
     "signup:ip": (10, 60),
     "token:ip": (30, 60),
-    "token:account": (10, 300),
+    # Wrong passwords, shared by the token exchange and the login page (accounts.login_limits):
+    # per account and client network, per client network (an IPv6 client by its /64), and a
+    # per-account ceiling that only turns away networks that have failed on the account.
+    "login_failed:pair": (10, 300),
+    "login_failed:address": (30, 300),
+    "login_failed:account": (100, 3600),
+    "signup_taken:email": (1, 300),
+    "email_confirm:ip": (30, 60),
     "verification:account": (3, 600),
     "message:member": (30, 60),
     "report:member": (10, 3600),
@@ -348,6 +363,9 @@ API_RATE_LIMITS = {
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 API_MAX_BODY_BYTES = 1024 * 1024
 API_MAX_UPLOAD_BYTES = 12 * 1024 * 1024
+# The longest query string the API reads (as sent, percent-encoded); longer is 414 `uri_too_long`.
+# Well within the request line gunicorn takes under `barnraise serve` (8190 bytes).
+API_MAX_QUERY_STRING = 4096
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 NINJA_PAGINATION_MAX_LIMIT = 100
@@ -357,6 +375,7 @@ SESSION_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "barnraise.api.root.csrf_failure"  # JSON under /api/, Django's page elsewhere
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
-from barnraise.api.root import api
+from barnraise.api.root import api, unknown_path
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/", unknown_path),  # every answer under /api/ is JSON
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -1,7 +1,8 @@
 """Balances and ledger history for members; the trial balance for finance operators.
 
-Mounted at the API root: /me/balances, /me/ledger, /me/payout-account, /me/payouts,
-/transactions/{id}/payment, and for finance operators /ops/trial-balance and /ops/payout-holds.
+Mounted at the API root: /me/balances, /me/ledger, /me/payout-account (and, with the sandbox, its
+onboarding), /me/payouts, /transactions/{id}/payment, and for finance operators
+/ops/trial-balance and /ops/payout-holds.
 """
 
 from datetime import datetime
@@ -14,8 +15,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
-from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor, page_by_id
-from barnraise.api.schemas import ErrorOut, MoneyOut, Page, StrictInt
+from barnraise.api.pagination import PageParams, a_row_id, decode_cursor, encode_cursor, page_by_id
+from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut, Page, StrictInt
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
 from barnraise.ledger import payouts, selectors
 from barnraise.ledger.models import Payment, Payout, PayoutAccount, PayoutHold, Posting
@@ -42,10 +43,10 @@ class LedgerLineOut(Schema):
 
 class CurrencyTotalOut(Schema):
     currency: str
-    sum_minor: int = Field(description="Sum of every account's balance in this currency: always 0.")
+    sum: MoneyOut = Field(description="Sum of every account's balance in this currency: always 0.")
     accounts: int
-    by_kind: dict[str, int] = Field(
-        description="Account kind -> the kind's total balance on its normal side, in minor units "
+    by_kind: dict[str, MoneyOut] = Field(
+        description="Account kind -> the kind's total balance on its normal side "
         "(e.g. escrow = what the platform holds for open deals)."
     )
 
@@ -72,9 +73,7 @@ def balances_list(request: HttpRequest) -> dict[str, Any]:
 def _page_postings(member: User, params: PageParams) -> tuple[list[Posting], str | None]:
     qs = selectors.member_postings(member=member)
     if params.cursor:
-        (last,) = decode_cursor(params.cursor, 1)
-        if not isinstance(last, int) or isinstance(last, bool) or not 0 < last < 2**63:
-            raise InvalidInput(details={"cursor": [_("This cursor is not valid.")]})
+        (last,) = decode_cursor(params.cursor, a_row_id)
         qs = qs.filter(id__lt=last)
     rows = list(qs[: params.limit + 1])
     more = len(rows) > params.limit
@@ -116,9 +115,11 @@ def trial_balance_show(request: HttpRequest) -> dict[str, Any]:
         "results": [
             {
                 "currency": c,
-                "sum_minor": report.totals.get(c, 0),
+                "sum": Money(report.totals.get(c, 0), c).as_json(),
                 "accounts": report.accounts.get(c, 0),
-                "by_kind": report.by_kind.get(c, {}),
+                "by_kind": {
+                    kind: Money(total, c).as_json() for kind, total in report.by_kind.get(c, {}).items()
+                },
             }
             for c in currencies
         ],
@@ -155,6 +156,21 @@ def payout_account_show(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post(
+    "/me/payout-account/sandbox-onboarding",
+    response={200: PayoutAccountOut, 404: ErrorOut},
+    summary="Finish the sandbox's payout onboarding (only with PAYMENT_PROVIDER=sandbox)",
+    description=(
+        "What the sandbox's onboarding page does, for a client with no page: the caller's payout "
+        "account becomes ready, so payouts can be requested. Safe to repeat. 404 `not_found` when "
+        "the caller has no payout account yet (POST /me/payout-account first), and always with a "
+        "real payment provider, whose onboarding happens at the provider (`onboarding_url`)."
+    ),
+)
+def payout_account_sandbox_onboarding(request: HttpRequest) -> dict[str, Any]:
+    return _account_out(payouts.sandbox_onboarding_finish_own(actor=caller(request)))
+
+
+@router.post(
     "/me/payout-account",
     response={200: PayoutAccountOut, 201: PayoutAccountOut},
     summary="Set up your payout account; then finish onboarding at `onboarding_url`",
@@ -166,7 +182,7 @@ def payout_account_create(request: HttpRequest) -> Status[Any]:
     return Status(200 if existed else 201, _account_out(account))
 
 
-class PayoutIn(Schema):
+class PayoutIn(InputSchema):
     currency: str = Field(min_length=3, max_length=3)
     amount_minor: StrictInt | None = Field(
         None, ge=1, le=10**15, description="Default: everything available in this currency."
@@ -248,7 +264,7 @@ def payment_show(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
     }
 
 
-class HoldIn(Schema):
+class HoldIn(InputSchema):
     member_id: UUID
     reason: str = Field(min_length=1, max_length=500)
 

@@ -9,6 +9,7 @@ commit. A failed payout is reversed by a correction entry that puts the money ba
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -79,6 +80,18 @@ def sandbox_onboarding_finish(*, actor: User, external_id: str) -> PayoutAccount
 
     finished = SandboxProvider().onboarding_complete(account_id=external_id)
     return payout_account_mark(external_id=external_id, ready=finished.ready)
+
+
+def sandbox_onboarding_finish_own(*, actor: User) -> PayoutAccount:
+    """Finish the sandbox's onboarding of the member's own payout account, as its page does,
+    for a client with no page (the API). Only while the sandbox is the payment provider: with a
+    real one, onboarding happens at the provider and this does not exist (NotFound)."""
+    if settings.PAYMENT_PROVIDER != "sandbox":
+        raise NotFound()
+    account = PayoutAccount.objects.filter(owner=actor).first()
+    if account is None:
+        raise NotFound(_("Set up your payout account first."))
+    return sandbox_onboarding_finish(actor=actor, external_id=account.external_id)
 
 
 def holds_in_force(owner: User) -> "Any":

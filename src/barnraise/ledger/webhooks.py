@@ -57,6 +57,13 @@ class WebhookPayloadInvalid(DomainError):
     default_message = _("The webhook's body is not an event.")
 
 
+class WebhooksNotConfigured(NotFound):
+    """The provider's events cannot be verified here (no signing secret is set): to the caller,
+    as if the provider did not exist; the operator is told in the log which setting is missing."""
+
+    default_message = _("There is no such payment provider.")
+
+
 @dataclass(frozen=True, slots=True)
 class InboundEvent:
     """A verified event, as the provider sent it."""

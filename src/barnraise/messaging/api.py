@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import Page
+from barnraise.api.schemas import InputSchema, Page
 from barnraise.messaging import selectors, services
 from barnraise.messaging.models import Message, Participant
 
@@ -45,7 +45,7 @@ class MessagePage(Page[MessageOut]):
     unread_count: int = Field(description="Messages to the caller not yet marked read.")
 
 
-class MessageIn(Schema):
+class MessageIn(InputSchema):
     body: str = Field(min_length=1, max_length=services.BODY_MAX)
 
 

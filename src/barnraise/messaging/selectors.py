@@ -4,13 +4,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
-from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
-from barnraise.api.pagination import PageParams, decode_cursor, encode_cursor
+from barnraise.api.pagination import PageParams, a_moment, a_row_id, decode_cursor, encode_cursor
 from barnraise.commerce.selectors import transaction_visible
-from barnraise.errors import InvalidInput, NotFound
+from barnraise.errors import NotFound
 from barnraise.messaging.models import Message, Participant
 from barnraise.trust.subjects import Subject
 
@@ -53,14 +51,8 @@ def inbox_page(*, member: User, params: PageParams) -> tuple[list[Participant], 
     """Keyset pages over (last_message_at, id), newest first."""
     qs = inbox_of(member=member)
     if params.cursor:
-        at, pk = decode_cursor(params.cursor, 2)
-        try:
-            moment = parse_datetime(str(at))
-            if moment is None:
-                raise ValueError(at)
-            qs = qs.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, id__lt=int(pk)))
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(details={"cursor": [_("This cursor is not valid.")]}) from exc
+        moment, pk = decode_cursor(params.cursor, a_moment, a_row_id)
+        qs = qs.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, id__lt=pk))
     rows = list(qs[: params.limit + 1])
     more = len(rows) > params.limit
     rows = rows[: params.limit]

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import Page, StrictBool
+from barnraise.api.schemas import InputSchema, Page, StrictBool
 from barnraise.notifications import selectors, services
 
 router = Router(tags=["notifications"])
@@ -58,7 +58,7 @@ class PreferenceOut(Schema):
     email: bool = Field(description="Sent by email as well as in the app.")
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(InputSchema):
     email: dict[str, StrictBool] = Field(description='Kinds to switch, e.g. {"message_received": false}.')
 
 

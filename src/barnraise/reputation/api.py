@@ -11,7 +11,7 @@ from ninja.responses import Status
 from barnraise.accounts.credentials_api import PortfolioItemOut, portfolio_item_out
 from barnraise.api.auth import bearer_or_anonymous, caller
 from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import ErrorOut, Page
+from barnraise.api.schemas import ErrorOut, InputSchema, Page
 from barnraise.commerce import selectors as commerce_selectors
 from barnraise.reputation import profile, selectors, services
 from barnraise.reputation.models import Review
@@ -21,7 +21,7 @@ replies_router = Router(tags=["reviews"])
 users_router = Router(tags=["profiles"])
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     rating: int = Field(description="1 to 5 stars.")
     text: str = Field("", max_length=5000)
     sub_ratings: dict[str, int] | None = Field(
@@ -106,7 +106,7 @@ def reviews_of_transaction(request: HttpRequest, transaction_id: UUID) -> list[d
     return [review_out(r) for r in reviews if r.author_id == actor.pk or r.published_at]
 
 
-class ReplyIn(Schema):
+class ReplyIn(InputSchema):
     text: str = Field(max_length=2000)
 
 

@@ -7,13 +7,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, page_by_id
-from barnraise.api.schemas import Page, StrictBool
+from barnraise.api.schemas import InputSchema, Page, StrictBool
 from barnraise.search import selectors, services
 
 router = Router(tags=["search"])
 
 
-class SearchParams(Schema):
+class SearchParams(InputSchema):
     """Documented here; parsed by barnraise.search.query, which also reads `attr.<name>`."""
 
     q: str | None = Field(None, description="Words to find in titles and descriptions.")
@@ -48,7 +48,7 @@ SEARCH_PARAMETERS = [
 ]
 
 
-class SavedSearchIn(Schema):
+class SavedSearchIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     params: dict[str, str] = Field(description='The search\'s query parameters, e.g. {"q": "bike"}.')
     alerts: StrictBool = True

@@ -11,11 +11,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from barnraise.api.pagination import decode_cursor
+from barnraise import moments
+from barnraise.api.pagination import a_number, a_row_id, an_integer, decode_cursor, encode_cursor, the_tag
 from barnraise.catalog.attributes import filter_value
 from barnraise.catalog.models import Kind
 from barnraise.catalog.selectors import category_paths
-from barnraise.errors import InvalidInput, NaiveDatetime
+from barnraise.errors import InvalidInput, UnknownField
 from barnraise.money import check_currency
 
 SORTS = ("relevance", "distance", "price", "-price", "rating", "newest")
@@ -98,13 +99,11 @@ def _datetime(params: Mapping[str, str], name: str) -> datetime | None:
     raw = params.get(name)
     if raw in (None, ""):
         return None
+    # A query string's "+" arrives as a space.
     try:
-        value = datetime.fromisoformat(str(raw).replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
+        return moments.moment(str(raw).replace(" ", "+"), name)
+    except InvalidInput:  # a naive one is NaiveDatetime, as everywhere
         raise _error(name, _("Use ISO 8601, e.g. 2026-05-01T10:00:00+02:00.")) from None
-    if value.tzinfo is None:
-        raise NaiveDatetime(name)
-    return value
 
 
 def _geo(params: Mapping[str, str], query: SearchQuery) -> None:
@@ -169,7 +168,7 @@ def _attributes(params: Mapping[str, str], query: SearchQuery) -> None:
 def parse(params: Mapping[str, str]) -> SearchQuery:
     unknown = [k for k in params if k not in KNOWN and not k.startswith("attr.")]
     if unknown:
-        raise _error(unknown[0], _("Unknown parameter."))
+        raise UnknownField(details={name: [_("Unknown parameter.")] for name in unknown})
     query = SearchQuery(words=WORD_RE.findall(str(params.get("q") or "").lower())[:12])
     if params.get("kind"):
         if params["kind"] not in Kind.values:
@@ -194,5 +193,22 @@ def parse(params: Mapping[str, str]) -> SearchQuery:
     query.sort = sort
     query.limit = _int(params, "limit", 1, 100) or 20
     if params.get("cursor"):
-        query.after = decode_cursor(str(params["cursor"]), 2)
+        query.after = after_cursor(str(params["cursor"]), sort)
     return query
+
+
+# The sort key's kind, by sort (backends.base.ORDER): a listing id, a price in minor units, or
+# a score, rank or distance.
+SORT_KEYS = {"newest": an_integer, "price": an_integer, "-price": an_integer}
+
+
+def search_cursor(sort: str, key: Any, row_id: int) -> str:
+    """The cursor of the page after the row with this sort key and id: tied to its sort."""
+    return encode_cursor([sort, key, row_id])
+
+
+def after_cursor(cursor: str, sort: str) -> list[Any]:
+    """[sort key, listing id] of a cursor made under `sort`; InvalidCursor for anything else
+    (a forged cursor, or one from another sort, whose key would be compared with the wrong column)."""
+    _sort, key, row_id = decode_cursor(cursor, the_tag(sort), SORT_KEYS.get(sort, a_number), a_row_id)
+    return [key, row_id]

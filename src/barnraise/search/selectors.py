@@ -13,7 +13,6 @@ from django.db import connection
 from django.utils import timezone
 
 from barnraise.accounts.models import User
-from barnraise.api.pagination import encode_cursor
 from barnraise.catalog.availability import free_seats, taken_for
 from barnraise.catalog.models import Listing
 from barnraise.catalog.selectors import calendar_rules, listings_with_relations
@@ -30,7 +29,7 @@ from barnraise.search.backends.base import (
     walk_window,
 )
 from barnraise.search.models import SavedSearch
-from barnraise.search.query import SearchQuery
+from barnraise.search.query import SearchQuery, search_cursor
 
 # With a window, rows are fetched in growing batches and thinned out by the availability check:
 # the first batch is a little more than a page (most listings are usually free), then wider.
@@ -225,7 +224,7 @@ def _page(query: SearchQuery) -> tuple[list[Row], str | None]:
             break
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    cursor = encode_cursor([rows[-1].key, rows[-1].id]) if more and rows else None
+    cursor = search_cursor(query.sort, rows[-1].key, rows[-1].id) if more and rows else None
     return rows, cursor
 
 

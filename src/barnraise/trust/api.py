@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from barnraise.api.auth import caller
-from barnraise.api.schemas import ErrorOut
+from barnraise.api.schemas import ErrorOut, InputSchema
 from barnraise.trust import selectors, services, suspensions
 
 reports_router = Router(tags=["safety"])
@@ -18,7 +18,7 @@ standing_router = Router(tags=["safety"])
 ReasonCode = Literal["spam", "fraud", "off_platform", "abuse", "prohibited", "misleading", "other"]
 
 
-class ReportIn(Schema):
+class ReportIn(InputSchema):
     subject: Literal["listing", "member", "message"]
     subject_id: UUID = Field(description="The listing's, member's or message's id.")
     reason: ReasonCode
@@ -50,7 +50,7 @@ def report_file(request: HttpRequest, data: ReportIn) -> Status[Any]:
     return Status(201, report)
 
 
-class AppealIn(Schema):
+class AppealIn(InputSchema):
     text: str = Field(min_length=1, max_length=suspensions.APPEAL_MAX)
 
 

@@ -26,7 +26,11 @@ class DocumentForm(forms.Form):
     )
     issuer = forms.CharField(label=_("Issued by"), max_length=200, required=False)
     file = forms.FileField(
-        label=_("A PDF or a photo"), help_text=_("At most 10 MB. Only operators will see it.")
+        label=_("A PDF or a photo"),
+        help_text=_(
+            "At most 10 MB: a PDF of up to 20 pages, or a photo of up to 25 megapixels. "
+            "Only operators will see it."
+        ),
     )
 
 

@@ -109,6 +109,8 @@ def document_file(request: HttpRequest, document_id: UUID) -> FileResponse:
     except NotFound as exc:
         raise Http404 from exc
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    # A download, never shown inline: a PDF may carry scripts.
+    response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.id}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -32,6 +32,8 @@ STEP_LABELS: dict[str, tuple[Any, Any]] = {
     "cancel_by_operator": (_("Cancel as operator"), _("cancelled (operator)")),
     "complete": (_("Complete"), _("the deal completed")),
     "dispute": (_("Open a dispute"), _("opened a dispute")),
+    "dispute_by_provider": (_("Open a dispute"), _("opened a dispute")),
+    "chargeback": (_("Chargeback"), _("the card issuer reversed the payment")),
     "resolve": (_("Resolve"), _("resolved the dispute")),
     "close_inquiry": (_("Close the conversation"), _("closed the conversation")),
     "close": (_("Close"), _("closed")),
@@ -158,6 +160,7 @@ class StepField:
     input: str  # "textarea", "text", "number", "date", "datetime-local", "money"
     value: str = ""
     errors: list[str] = field(default_factory=list)
+    required: bool = False  # the step's guards refuse it without this (a dispute's reason)
 
 
 @dataclass
@@ -186,13 +189,14 @@ def takes_payment(definition: Any) -> bool:
 def steps_for(tx: Transaction, viewer: User) -> list[Step]:
     process = processes.get(tx.process, tx.process_version)
     found = []
-    # available_transitions has run the guards (e.g. book only on instant listings).
-    for name in engine.available_transitions(tx, viewer):
+    # steps_available has run the guards (e.g. book only on instant listings); a step whose
+    # guards ask for params (a dispute's reason) is listed with those fields required.
+    for name, asked in engine.steps_available(tx, viewer).items():
         definition = process.transition(name)
         if definition is None:
             continue
         fields = [
-            StepField(p, str(PARAM_LABELS.get(p, p)), _input_for(p, tx.listing))
+            StepField(p, str(PARAM_LABELS.get(p, p)), _input_for(p, tx.listing), required=p in asked)
             for p in definition.params
             if p in FORM_PARAMS and not (p in ("start", "end") and process.name == "request")
         ]

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from barnraise.catalog import cancellation_policies
 from barnraise.catalog.models import KIND_UNITS, Category, Kind, Listing, Unit
 from barnraise.errors import DomainError, InvalidInput
 from barnraise.money import currency_decimals, known_currencies
@@ -143,6 +144,12 @@ class ListingForm(forms.Form):
     min_notice_hours = forms.IntegerField(label=_("Notice needed, in hours"), min_value=0, initial=0)
     max_advance_days = forms.IntegerField(label=_("Bookable up to, in days ahead"), min_value=0, initial=365)
     instant_booking = forms.BooleanField(label=_("Accept bookings without asking me"), required=False)
+    cancellation_policy = forms.ChoiceField(
+        label=_("Cancellation policy"),
+        initial="moderate",
+        required=False,  # left out: a new listing's default, an edited one's current policy
+        help_text=_("What a customer gets back when they cancel a booking."),
+    )
     deadline = forms.DateTimeField(
         label=_("Needed by"),
         required=False,
@@ -176,6 +183,15 @@ class ListingForm(forms.Form):
             for name in ("slot_minutes", "min_units", "max_units", "buffer_minutes", "min_notice_hours"):
                 del self.fields[name]
             del self.fields["max_advance_days"], self.fields["instant_booking"]
+            del self.fields["cancellation_policy"]
+        else:
+            self._choose(
+                "cancellation_policy",
+                [
+                    (slug, f"{p['name']}: {p['summary']}")
+                    for slug, p in cancellation_policies.policies().items()
+                ],
+            )
         if kind != Kind.REQUEST:
             del self.fields["deadline"]
         self.attribute_names: list[str] = []
@@ -213,6 +229,8 @@ class ListingForm(forms.Form):
         fields.setdefault("attributes", {})
         data.pop("category", None)
         data.pop("kind", None)
+        if not data.get("cancellation_policy"):
+            data.pop("cancellation_policy", None)
         price = data.pop("price")
         fields["price_amount_minor"] = price_minor(price, data["currency"])
         if data.get("deadline") is not None:
@@ -255,6 +273,7 @@ def listing_initial(listing: Listing) -> dict[str, Any]:
             "min_notice_hours",
             "max_advance_days",
             "instant_booking",
+            "cancellation_policy",
         )
     }
     initial["category"] = listing.category.slug

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from barnraise import errors
 from barnraise.accounts.models import User
+from barnraise.catalog.cancellation_policies import policy_view
 from barnraise.catalog.models import Category, Kind, Listing
 from barnraise.catalog.selectors import availability_of, categories_all, listing_visible, listings_by_author
 from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
@@ -95,6 +96,7 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
         "breadcrumb": breadcrumb(listing.category),
         "photos": list(listing.photos.all()),
         "weekly": weekly_summary(availability_of(listing)) if bookable else None,
+        "cancellation": policy_view(listing.cancellation_policy) if bookable else None,
         "calendar": _calendar_of(request, listing) if bookable else None,
         "map_tile_url": settings.MAP_TILE_URL,
         **extra,

@@ -60,10 +60,11 @@ def member_profile(request: HttpRequest, user_id: UUID) -> HttpResponse:
         data = profile.profile_of(user_id=user_id)
     except NotFound as exc:
         raise Http404 from exc
-    is_self = request.user.is_authenticated and request.user.pk == data["user"].pk
-    return render(
-        request, "web/reputation/profile.html", {**data, "member": data["user"], "is_self": is_self}
-    )
+    # The profile's member goes to the page as `member`: a `user` key would shadow the logged-in
+    # member that the page header reads (their name in the menu, their email in the banner).
+    member = data.pop("user")
+    is_self = request.user.is_authenticated and request.user.pk == member.pk
+    return render(request, "web/reputation/profile.html", {**data, "member": member, "is_self": is_self})
 
 
 @login_required

@@ -33,6 +33,8 @@ def _category(slug: str | None) -> Category | None:
 
 
 def _query_errors(error: errors.DomainError) -> dict[str, list[str]]:
+    if isinstance(error, errors.InvalidCursor):  # a "next page" link that was edited or is stale
+        return {"": [_("This page of results cannot be shown: start again from the first page.")]}
     if isinstance(error, errors.InvalidInput):
         return form_errors_from(error)
     if isinstance(error, errors.NaiveDatetime):

@@ -33,57 +33,93 @@ def assert_error(response, status: int, code: str) -> dict:
     return body["error"]
 
 
-def test_signup_returns_a_working_token_and_the_new_member(api, db):
-    # when
-    response = api.call("POST", "auth/signup", json=GOOD)
-    # then
-    assert response.status_code == 201
-    body = response.json()
-    user = User.objects.get()
-    assert body["user"] == {"id": str(user.id), "name": "Ada Lovelace", "email": "ada@example.com"}
-    me = api.call("GET", "me", headers={"Authorization": f"Bearer {body['token']}"})
-    assert me.status_code == 200
-    assert me.json()["email"] == "ada@example.com"
-    assert me.json()["email_verified"] is False
+def confirmation_key(body: str) -> str:
+    link = re.search(r"https?://\S+/accounts/confirm-email/(\S+)/", body)
+    assert link, body
+    return link.group(1)
 
 
-def test_signup_sends_the_verification_email_after_commit_and_its_link_verifies(
-    api, db, django_capture_on_commit_callbacks
+def test_signup_answers_202_without_a_token_and_emails_a_confirmation_link(
+    api, db, settings, django_capture_on_commit_callbacks
 ):
-    # given
+    # when
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = api.call("POST", "auth/signup", json=GOOD)
-    assert response.status_code == 201
-    token = response.json()["token"]
-    # then: the mail went out only once the transaction committed
+    # then: no token, only what happens next
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert set(body) == {"email", "message"}
+    assert body["email"] == "ada@example.com"
+    assert "ada@example.com" in body["message"]
+    user = User.objects.get()
+    assert (user.email, user.name) == ("ada@example.com", "Ada Lovelace")
+    assert ApiToken.objects.count() == 0
+    assert EmailAddress.objects.get(user=user).verified is False
+    # and the mail went out only once the transaction committed, with a link at SITE_URL
     assert callbacks
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ada@example.com"]
+    assert "Confirm your email address" in message.subject
+    assert f"{settings.SITE_URL}/accounts/confirm-email/{confirmation_key(message.body)}/" in message.body
     assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.SENT
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body)
-    assert link, message.body
-    path = "/" + link.group(0).split("/", 3)[3]
+
+
+def test_signup_link_confirms_the_address_on_the_page(api, db, django_capture_on_commit_callbacks):
+    # given
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.call("POST", "auth/signup", json=GOOD).status_code == 202
+    key = confirmation_key(mail.outbox[0].body)
     # when: the member follows the link (allauth shows a page, the button POSTs)
     browser = Client()
-    assert browser.get(path).status_code == 200
-    confirmed = browser.post(path)
+    assert browser.get(f"/accounts/confirm-email/{key}/").status_code == 200
+    confirmed = browser.post(f"/accounts/confirm-email/{key}/")
     # then
     assert confirmed.status_code in (200, 302)
-    me = api.call("GET", "me", headers={"Authorization": f"Bearer {token}"})
-    assert me.json()["email_verified"] is True
+    assert EmailAddress.objects.get().verified is True
+    token = api.call("POST", "auth/token", json={"email": GOOD["email"], "password": GOOD["password"]})
+    assert token.status_code == 200
 
 
 @pytest.mark.parametrize("email", ["ada@example.com", "ADA@EXAMPLE.COM", " Ada@example.com "])
-def test_signup_with_a_taken_email_in_any_case_is_a_conflict(api, make_user, email):
+def test_signup_with_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(
+    api, make_user, settings, email, django_capture_on_commit_callbacks
+):
+    # given
+    owner = make_user(email="ada@example.com", password="the owner's own secret 7")
+    fresh = api.call("POST", "auth/signup", json={**GOOD, "email": "new@example.com"})
+    before = {**counts(), "owner_password": User.objects.get(pk=owner.pk).password}
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.call("POST", "auth/signup", json={**GOOD, "email": email})
+    # then: the same answer as for a new address
+    assert response.status_code == fresh.status_code == 202
+    assert set(response.json()) == set(fresh.json())
+    assert response.json()["email"] == "ada@example.com"
+    assert response.json()["message"] == fresh.json()["message"].replace("new@example.com", "ada@example.com")
+    # and nothing was created or changed
+    after = {**counts(), "owner_password": User.objects.get(pk=owner.pk).password}
+    assert after == {**before, "emails": before["emails"] + 1}
+    # and the owner is told, with a way to reset the password
+    [message] = mail.outbox
+    assert message.to == ["ada@example.com"]
+    assert "tried to sign up" in message.subject
+    assert f"{settings.SITE_URL}/accounts/password/reset/" in message.body
+    assert "confirm-email" not in message.body
+
+
+def test_repeated_signups_for_a_taken_address_mail_the_owner_once_and_still_answer_202(
+    api, make_user, django_capture_on_commit_callbacks
+):
     # given
     make_user(email="ada@example.com")
-    before = counts()
     # when
-    response = api.call("POST", "auth/signup", json={**GOOD, "email": email})
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [api.call("POST", "auth/signup", json=GOOD).status_code for _ in range(3)]
     # then
-    assert_error(response, 409, "email_taken")
-    assert counts() == before
+    assert answers == [202, 202, 202]
+    assert len(mail.outbox) == 1
 
 
 @pytest.mark.parametrize("password", ["short", "12345678901", "password123", "ada@example.com"])

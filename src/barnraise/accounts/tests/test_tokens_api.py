@@ -63,20 +63,20 @@ def test_list_shows_only_the_callers_tokens(api_as):
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
+    ("query", "field", "code"),
     [
-        ({"limit": 101}, "limit"),
-        ({"limit": 0}, "limit"),
-        ({"limit": "ten"}, "limit"),
-        ({"cursor": "not a cursor"}, "cursor"),
-        ({"cursor": "W10"}, "cursor"),  # "[]"
-        ({"cursor": "WyJ4Il0"}, "cursor"),  # ["x"]
-        ({"cursor": "e30"}, "cursor"),  # {}
-        ({"cursor": "_-_-"}, "cursor"),
-        ({"cursor": "c" * 501}, "cursor"),
+        ({"limit": 101}, "limit", "invalid"),
+        ({"limit": 0}, "limit", "invalid"),
+        ({"limit": "ten"}, "limit", "invalid"),
+        ({"cursor": "not a cursor"}, "cursor", "invalid_cursor"),
+        ({"cursor": "W10"}, "cursor", "invalid_cursor"),  # "[]"
+        ({"cursor": "WyJ4Il0"}, "cursor", "invalid_cursor"),  # ["x"]
+        ({"cursor": "e30"}, "cursor", "invalid_cursor"),  # {}
+        ({"cursor": "_-_-"}, "cursor", "invalid_cursor"),
+        ({"cursor": "c" * 501}, "cursor", "invalid"),  # longer than any cursor: the schema says so
     ],
 )
-def test_list_with_bad_paging_is_422_naming_the_parameter(api_as, query, field):
+def test_list_with_bad_paging_is_422_naming_the_parameter(api_as, query, field, code):
     # given
     client = api_as()
     # when
@@ -84,7 +84,7 @@ def test_list_with_bad_paging_is_422_naming_the_parameter(api_as, query, field):
     # then
     assert response.status_code == 422
     error = response.json()["error"]
-    assert error["code"] == "invalid"
+    assert error["code"] == code
     assert field in error["details"]
 
 
@@ -118,12 +118,12 @@ def test_revoking_someone_elses_token_is_404_and_it_keeps_working(api_as):
 
 
 @pytest.mark.parametrize("token_id", ["not-a-uuid", "1"])
-def test_revoke_with_a_malformed_id_is_422(api_as, token_id):
+def test_revoke_with_a_malformed_id_is_404(api_as, token_id):
     # given
     client = api_as()
     # when
     response = client.call("DELETE", f"me/tokens/{token_id}")
     # then
-    assert response.status_code == 422
-    assert "token_id" in response.json()["error"]["details"]
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
     assert ApiToken.objects.filter(revoked_at=None).count() == 1

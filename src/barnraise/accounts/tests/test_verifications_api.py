@@ -130,10 +130,10 @@ def test_an_identity_document_is_kept_private_until_an_operator_approves_it(api_
     assert Notification.objects.filter(recipient=member.user, kind="document_reviewed").exists()
 
 
-def test_a_rejected_licence_needs_a_reason_and_gives_no_badge(api_as, api, make_user):
+def test_a_rejected_licence_needs_a_reason_and_gives_no_badge(api_as, api, make_user, make_pdf):
     # given an uploaded licence (a PDF)
     member = api_as()
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    pdf = make_pdf()
     made = upload(member, kind="licence", content=pdf, name="licence.pdf", title="Electrician", issuer="AREI")
     assert made.status_code == 201 and made.json()["content_type"] == "application/pdf"
     operator = make_user(is_staff=True)

@@ -32,7 +32,7 @@ def test_a_body_at_the_limit_is_read(api, db, settings):
     # when
     response = api.post("/api/v1/auth/signup", data=body, content_type="application/json")
     # then
-    assert response.status_code == 201
+    assert response.status_code == 202
 
 
 def test_a_chunked_body_without_content_length_is_measured_and_refused(db, settings):

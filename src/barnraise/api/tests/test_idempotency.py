@@ -101,6 +101,46 @@ def test_keys_expire_after_a_day(api_as, body):
 
 def test_auth_endpoints_and_overlong_keys(api, api_as, body):
     signup = {"email": "x@example.com", "password": "a-good-pass-123", "name": "X"}
-    assert api.call("POST", "auth/signup", json=signup, headers={"Idempotency-Key": "s"}).status_code == 201
+    assert api.call("POST", "auth/signup", json=signup, headers={"Idempotency-Key": "s"}).status_code == 202
     assert not IdempotencyRecord.objects.exists()
     assert post(api_as(), body, "k" * 256).status_code == 400
+
+
+def _document_operations():
+    from barnraise.api.root import api
+
+    document = api.get_openapi_schema(path_prefix="/api/v1/")
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method != "get"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    _document_operations(),
+    ids=[f"{m.upper()} {p}" for m, p, _o in _document_operations()],
+)
+def test_the_document_declares_idempotency_key_exactly_where_a_retry_is_replayed(
+    api_as, method, path, operation
+):
+    # given the operation's declaration, and a call made twice with one key
+    declared = any(
+        p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])
+    )
+    client = api_as()
+    url = path.replace("{provider}", "sandbox")
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            url = url.replace("{" + parameter["name"] + "}", "0190f3f0-0000-7000-8000-000000000000")
+    headers = {"Idempotency-Key": f"same-{method}-{path}"}
+    # when
+    first = client.call(method, url, json={}, headers=headers)
+    again = client.call(method, url, json={}, headers=headers)
+    # then
+    assert first.status_code < 500
+    assert (again.get("Idempotent-Replayed") == "true") == declared, (first.status_code, again.status_code)
+    if declared:
+        assert "409" in {str(status) for status in operation["responses"]}

@@ -183,3 +183,55 @@ def test_categories_list_with_schema(api, categories):
     page = api.call("GET", "categories?limit=2").json()
     rest = api.call("GET", f"categories?limit=2&cursor={page['next_cursor']}").json()
     assert [c["slug"] for c in page["results"] + rest["results"]] == slugs
+
+
+def test_the_author_chooses_the_cancellation_policy_and_it_is_shown_in_plain_words(api_as, api, categories):
+    # given a member
+    author = api_as()
+    # when they create a room with the strict policy
+    body = listing_body(
+        kind="rental", category="spaces", unit="night", attributes={}, cancellation_policy="strict"
+    )
+    created = author.call("POST", "listings", json=body)
+    # then it is kept and shown to anyone, in plain words
+    assert created.status_code == 201, created.json()
+    public = api.call("GET", f"listings/{created.json()['id']}").json()
+    assert public["cancellation_policy"] == {
+        "slug": "strict",
+        "name": "Strict",
+        "summary": "Half refunded until 7 days before the start, nothing after.",
+    }
+    # and a change of mind is kept too
+    changed = author.call(
+        "PATCH", f"listings/{created.json()['id']}", json={"cancellation_policy": "flexible"}
+    )
+    assert changed.status_code == 200
+    assert (
+        changed.json()["cancellation_policy"]["summary"]
+        == "Full refund until 1 day before the start, nothing after."
+    )
+    assert Listing.objects.get(public_id=created.json()["id"]).cancellation_policy == "flexible"
+
+
+def test_a_cancellation_policy_the_marketplace_does_not_have_is_refused(api_as, categories):
+    # given a room with the default policy
+    author = api_as()
+    room = author.call(
+        "POST", "listings", json=listing_body(kind="rental", category="spaces", unit="night", attributes={})
+    ).json()
+    assert room["cancellation_policy"]["slug"] == "moderate"
+    # when the author names a policy that does not exist, on a change or a new listing
+    patched = author.call("PATCH", f"listings/{room['id']}", json={"cancellation_policy": "lenient"})
+    created = author.call(
+        "POST",
+        "listings",
+        json=listing_body(
+            kind="rental", category="spaces", unit="night", attributes={}, cancellation_policy="x"
+        ),
+    )
+    # then both are refused with a stable code naming the field, and nothing changed
+    for refused in (patched, created):
+        assert refused.status_code == 422
+        assert refused.json()["error"]["code"] == "unknown_cancellation_policy"
+        assert "flexible" in refused.json()["error"]["details"]["cancellation_policy"][0]
+    assert list(Listing.objects.values_list("cancellation_policy", flat=True)) == ["moderate"]

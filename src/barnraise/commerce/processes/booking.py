@@ -14,7 +14,6 @@ from barnraise.commerce.processes.definitions import (
     timed,
 )
 
-DISPUTE_WINDOW = timedelta(days=7)
 DAY = timedelta(days=1)
 
 BOOKING_V1 = Process(

@@ -45,6 +45,17 @@ class Transition:
     params: tuple[str, ...] = ()
     description: str = ""
 
+    @property
+    def takes_payment(self) -> bool:
+        """The card is authorized before the step (it records the hold): the caller sends a
+        `payment_method`, which the service takes before the step runs (never stored)."""
+        return "hold_payment" in self.actions
+
+    @property
+    def caller_params(self) -> tuple[str, ...]:
+        """What a caller may send: the step's params, and `payment_method` where it takes payment."""
+        return (*self.params, "payment_method") if self.takes_payment else self.params
+
 
 @dataclass(frozen=True)
 class Process:
@@ -113,6 +124,9 @@ INQUIRY_STEPS = (
     ),
     Transition("close_inquiry", ("inquiry",), "closed", "customer"),
 )
+# Version 1 (no money). The dispute's record (the `Dispute` row the operators' queue and the
+# parties' dispute pages read) is written here too: bookkeeping that moves no money, added
+# after version 1 first ran, so that no disputed deal is without one.
 DISPUTE_STEPS = (
     Transition(
         "dispute",
@@ -120,9 +134,12 @@ DISPUTE_STEPS = (
         "disputed",
         "customer",
         guards=("within_dispute_window",),
+        actions=("record_dispute",),
         params=("reason",),
     ),
-    Transition("resolve", ("disputed",), "resolved", "operator", params=("outcome",)),
+    Transition(
+        "resolve", ("disputed",), "resolved", "operator", actions=("close_dispute",), params=("outcome",)
+    ),
 )
 
 

@@ -1,6 +1,6 @@
 """Bookings through the API, from request to completion, with the clock moved by time-machine."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -152,5 +152,56 @@ def test_nightly_rental_books_local_dates(customer, listing):
     }
     tx = customer.call("POST", "transactions", json=body).json()
     assert tx["total"]["amount_minor"] == 27000
-    assert tx["start"].endswith(("+00:00", "Z"))
-    assert datetime.fromisoformat(tx["start"]).astimezone(datetime.fromisoformat(slot()[0]).tzinfo).hour == 0
+    # answered as the place's time: local midnight, with Brussels' offset
+    start = datetime.fromisoformat(tx["start"])
+    assert (start.date(), start.hour) == (day, 0)
+    assert start.utcoffset() == datetime.combine(day, datetime.min.time(), BRUSSELS).utcoffset()
+
+
+def test_a_date_time_without_an_offset_is_refused_and_a_day_is_booked_by_its_date(customer, listing):
+    # given a room by the night and a room by the hour
+    nightly, hourly = listing(unit="night", title="Nightly"), listing(title="Hourly")
+    day = (datetime.now(BRUSSELS) + timedelta(days=10)).date()
+
+    def ask(room, start, end):
+        body = {"listing_id": str(room.public_id), "start": start, "end": end, "payment_method": TEST_CARD}
+        return customer.call("POST", "transactions", json=body)
+
+    # when either gets a date-time without an offset
+    naive = [
+        ask(nightly, f"{day}T15:00:00", f"{day + timedelta(days=2)}T11:00:00"),
+        ask(hourly, f"{day}T10:00:00", f"{day}T12:00:00"),
+    ]
+    # then 400 naive_datetime names the field, as search answers
+    for refused in naive:
+        assert refused.status_code == 400, refused.content
+        assert refused.json()["error"]["code"] == "naive_datetime"
+        assert "start" in refused.json()["error"]["details"]
+    # and a night is booked by its date, never from a time widened to the whole day
+    timed = ask(nightly, f"{day}T15:00:00+01:00", f"{day + timedelta(days=2)}T11:00:00+01:00")
+    assert timed.status_code == 422 and "start" in timed.json()["error"]["details"]
+    assert Transaction.objects.count() == 0 and Booking.objects.count() == 0
+    # while an hourly booking with its offset is answered in the place's time
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=BRUSSELS)
+    booked = ask(
+        hourly, start.astimezone(UTC).isoformat(), (start + timedelta(hours=2)).astimezone(UTC).isoformat()
+    )
+    assert booked.status_code == 201, booked.content
+    assert booked.json()["start"] == start.isoformat()
+
+
+def test_a_booking_keeps_the_cancellation_policy_its_listing_chose(customer, provider, listing):
+    # given a room whose provider chose the strict policy
+    room = listing()
+    chosen = provider.call("PATCH", f"listings/{room.public_id}", json={"cancellation_policy": "strict"})
+    assert chosen.status_code == 200
+    # when a customer books it
+    tx = book(customer, room).json()
+    # then the deal keeps that policy, in plain words too
+    assert (tx["cancellation_policy"]["slug"], tx["cancellation_policy"]["summary"]) == (
+        "strict",
+        "Half refunded until 7 days before the start, nothing after.",
+    )
+    # and a later change of the listing's policy leaves the deal as it was made
+    provider.call("PATCH", f"listings/{room.public_id}", json={"cancellation_policy": "flexible"})
+    assert Transaction.objects.get(pk=tx["id"]).cancellation_policy["slug"] == "strict"

@@ -1,6 +1,8 @@
 """Disputes through the API and the deal page: open, evidence in private storage, resolution."""
 
 import io
+import struct
+import zlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,7 +11,7 @@ from django.test import Client
 from PIL import Image
 
 from barnraise.accounts.services import operator_create, token_create
-from barnraise.commerce.models import Dispute, Transaction
+from barnraise.commerce.models import Dispute, DisputeEvidence, Transaction
 from barnraise.conftest import ApiClient, after_commit
 from barnraise.ledger.models import Payment
 from barnraise.ledger.tests.test_escrow_flow import CHARGEBACK, book, completed_booking, step
@@ -31,7 +33,7 @@ def photo(name="scratch.png"):
 
 
 def test_a_party_opens_a_dispute_adds_evidence_and_the_operator_resolves_it(
-    customer, provider, api_as, listing
+    customer, provider, api_as, listing, make_pdf
 ):
     tx = completed_booking(customer, provider, listing())
     url = f"transactions/{tx['id']}/disputes"
@@ -49,7 +51,7 @@ def test_a_party_opens_a_dispute_adds_evidence_and_the_operator_resolves_it(
     assert note.status_code == 201 and note.json()["file_url"] is None
     pic = provider.call("POST", f"{url}/evidence", data={"text": "Cleaned that morning", "file": photo()})
     assert pic.status_code == 201 and pic.json()["content_type"] == "image/jpeg"
-    pdf = io.BytesIO(b"%PDF-1.4\n% cleaning invoice\n")
+    pdf = io.BytesIO(make_pdf())
     pdf.name = "invoice.pdf"
     assert (
         provider.call("POST", f"{url}/evidence", data={"file": pdf}).json()["content_type"]
@@ -134,3 +136,135 @@ def test_the_operator_resolves_from_the_deal_page(customer, provider, listing):
     dispute = Dispute.objects.get()
     assert (dispute.status, dispute.refund_minor, dispute.resolved_by_id) == ("resolved", 500, operator.pk)
     assert "€5.00" in page.get(f"/transactions/{tx['id']}/").content.decode()
+
+
+def _unpaid_purchase_completed(customer, provider, bike):
+    """A purchase on process v1 (no money), completed, as the demo's older deals are."""
+    from barnraise.commerce import engine, processes
+
+    tx = engine.start(
+        listing=bike,
+        customer=customer.user,
+        provider=provider.user,
+        process=processes.get("purchase", 1),
+        name="request",
+        params={"quantity": 1},
+        actor=customer.user,
+    ).tx
+    for name, who in (("accept", provider), ("mark_shipped", provider), ("confirm_receipt", customer)):
+        tx = engine.transition(tx, name, actor=who.user).tx
+    return tx
+
+
+def test_a_dispute_on_an_unpaid_purchase_of_version_1_is_opened_and_shown(customer, provider, listing):
+    # given a completed purchase on process v1, which takes no money
+    tx = _unpaid_purchase_completed(customer, provider, listing("sale"))
+    # when the customer opens a dispute
+    opened = after_commit(
+        lambda: customer.call("POST", f"transactions/{tx.pk}/disputes", json={"reason": "It arrived broken"})
+    )
+    # then it is open, with its reason, and the operator's queue has it
+    assert opened.status_code == 201, opened.content
+    assert (opened.json()["status"], opened.json()["reason"]) == ("open", "It arrived broken")
+    assert Transaction.objects.get(pk=tx.pk).state == "disputed"
+    assert Dispute.objects.get(transaction=tx.pk).status == "open"
+    # and an operator's resolution closes it
+    _, ops = support()
+    resolved = ops.call("POST", f"transactions/{tx.pk}/transitions", json={"name": "resolve", "params": {}})
+    assert resolved.status_code == 200, resolved.content
+    assert Dispute.objects.get(transaction=tx.pk).status == "resolved"
+
+
+def test_a_provider_cannot_open_a_dispute_where_the_process_has_no_such_step(customer, provider, listing):
+    # given a completed v1 purchase: only its customer may dispute it
+    tx = _unpaid_purchase_completed(customer, provider, listing("sale"))
+    # when the provider tries
+    refused = provider.call("POST", f"transactions/{tx.pk}/disputes", json={"reason": "They lie"})
+    # then it is refused, and nothing changed
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "transition_not_allowed"
+    assert Transaction.objects.get(pk=tx.pk).state == "completed"
+    assert not Dispute.objects.exists()
+
+
+def test_deals_disputed_on_version_1_before_it_kept_records_get_one(customer, provider, listing):
+    # given a v1 purchase disputed before version 1 wrote dispute records
+    import importlib
+
+    from django.apps import apps
+
+    tx = _unpaid_purchase_completed(customer, provider, listing("sale"))
+    customer.call(
+        "POST", f"transactions/{tx.pk}/transitions", json={"name": "dispute", "params": {"reason": "Bent"}}
+    )
+    Dispute.objects.all().delete()
+    # when the data migration runs
+    importlib.import_module("barnraise.commerce.migrations.0008_dispute_records_for_version_1").record(
+        apps, None
+    )
+    # then the deal has its open dispute, opened by the customer for their reason
+    found = Dispute.objects.get(transaction=tx.pk)
+    assert (found.status, found.opened_as, found.opened_by_id, found.reason) == (
+        "open",
+        "customer",
+        customer.user.pk,
+        "Bent",
+    )
+
+
+def test_a_pdf_given_as_evidence_is_shown_by_its_pages_to_the_other_party_and_operators(
+    customer, provider, api_as, listing, make_pdf
+):
+    # given an open dispute, and the provider's PDF (which runs a script when opened)
+    tx = completed_booking(customer, provider, listing())
+    url = f"transactions/{tx['id']}/disputes"
+    after_commit(lambda: customer.call("POST", url, json={"reason": "The room was dirty"}))
+    pdf = make_pdf(pages=2)
+    file = io.BytesIO(pdf)
+    file.name = "invoice.pdf"
+    # when it is added and the worker has run
+    added = after_commit(lambda: provider.call("POST", f"{url}/evidence", data={"file": file}))
+    assert added.status_code == 201, added.json()
+    # then the customer sees its pages as images, and the PDF only as a download
+    evidence = customer.call("GET", url).json()["results"][0]["evidence"][0]
+    assert [page["number"] for page in evidence["pages"]] == [1, 2]
+    page = customer.call("GET", evidence["pages"][1]["url"])
+    assert page.status_code == 200 and page["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(b"".join(page.streaming_content))).format == "JPEG"
+    original = customer.call("GET", evidence["file_url"])
+    assert original["Content-Disposition"].startswith("attachment")
+    assert b"".join(original.streaming_content) == pdf
+    # and a member who is not a party gets 404 for both
+    stranger = api_as()
+    assert stranger.call("GET", evidence["pages"][0]["url"]).status_code == 404
+    assert stranger.call("GET", evidence["file_url"]).status_code == 404
+    # and the operator sees the pages in the dispute's admin page, the PDF as a download
+    operator, ops = support()
+    admin = Client()
+    admin.force_login(operator)
+    detail = admin.get(f"/admin/commerce/dispute/{Dispute.objects.get().pk}/change/").content.decode()
+    first = f"/admin/commerce/dispute/evidence/{evidence['id']}/pages/1/"
+    assert f'<img src="{first}"' in detail
+    assert f'href="/admin/commerce/dispute/evidence/{evidence["id"]}/file/" download' in detail
+    assert admin.get(first)["Content-Type"] == "image/jpeg"
+    downloaded = admin.get(f"/admin/commerce/dispute/evidence/{evidence['id']}/file/")
+    assert downloaded["Content-Disposition"].startswith("attachment")
+    assert ops.call("GET", evidence["pages"][0]["url"]).status_code == 200
+
+
+def test_evidence_over_25_megapixels_or_20_pages_is_refused(customer, provider, listing, make_pdf):
+    # given an open dispute
+    tx = completed_booking(customer, provider, listing())
+    url = f"transactions/{tx['id']}/disputes"
+    after_commit(lambda: customer.call("POST", url, json={"reason": "The room was dirty"}))
+    header = struct.pack(">IIBBBBB", 6_000, 6_600, 8, 6, 0, 0, 0)
+    huge = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header
+    huge += struct.pack(">I", zlib.crc32(b"IHDR" + header)) + b"\0\0\0\0IEND\xaeB`\x82"
+    for data, code in ((huge, "image_too_large"), (make_pdf(pages=21), "too_many_pages")):
+        file = io.BytesIO(data)
+        file.name = "evidence.bin"
+        # when
+        refused = customer.call("POST", f"{url}/evidence", data={"file": file})
+        # then
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == code
+    assert not DisputeEvidence.objects.exists()

@@ -28,6 +28,25 @@ def test_non_parties_get_404_and_the_wrong_party_403(customer, provider, api_as,
     assert Transaction.objects.get().state == "requested"
 
 
+def test_a_step_the_process_does_not_have_is_refused_naming_those_it_has(customer, provider, listing):
+    # given a booking waiting for the provider
+    tx = book(customer, listing()).json()
+    # when the provider names a step the process does not have
+    unknown = step(provider, tx["id"], "approve")
+    # then 422 `unknown_transition` lists the names that exist, and nothing changed
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["code"] == "unknown_transition"
+    names = unknown.json()["error"]["details"]["transitions"]
+    assert {"accept", "decline", "dispute", "resolve"} <= set(names) and "approve" not in names
+    assert Transaction.objects.get().state == "requested" and TransactionEvent.objects.count() == 1
+    # and so is an unknown first step of a new deal
+    room = listing(title="Another")
+    body = {"listing_id": str(room.public_id), "transition": "grab"}
+    refused = customer.call("POST", "transactions", json=body)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (422, "unknown_transition")
+    assert Transaction.objects.count() == 1
+
+
 def test_own_listing_unverified_member_and_unknown_params(customer, provider, api_as, listing):
     room = listing()
     assert book(provider, room).status_code == 409
@@ -45,6 +64,11 @@ def test_dry_run_prices_without_writing(customer, listing):
     assert quote.status_code == 200
     assert quote.json()["dry_run"] is True and quote.json()["total"]["amount_minor"] == 4500
     assert quote.json()["line_items"][0]["units"] == "3"
+    # no id: the dry run opened no deal, and its schema says the id may be absent
+    assert "id" not in quote.json()
+    schemas = customer.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "id" not in schemas["DealPreviewOut"].get("required", [])
+    assert "id" in schemas["TransactionOut"]["required"]
     assert (
         Transaction.objects.count() == 0
         and Booking.objects.count() == 0
@@ -99,6 +123,28 @@ def test_processes_are_published_with_diagrams(api):
     assert api.call("GET", "processes/barter").status_code == 404
 
 
+def test_every_step_that_takes_payment_lists_payment_method_among_its_params(api):
+    # given every published version of every process, as the API describes them
+    found = {}
+    for listed in api.call("GET", "processes").json()["results"]:
+        for version in range(1, listed["version"] + 1):
+            process = api.call("GET", f"processes/{listed['name']}?version={version}").json()
+            for described in process["transitions"]:
+                found[(process["name"], version, described["name"])] = described
+    # then a step that holds a payment asks for the payment method, and no other does
+    for key, described in found.items():
+        assert ("payment_method" in described["params"]) == ("hold_payment" in described["actions"]), key
+    assert found[("booking", 2, "request")]["params"] == [
+        "start",
+        "end",
+        "seats",
+        "message",
+        "payment_method",
+    ]
+    assert "payment_method" in found[("request", 2, "accept_offer")]["params"]
+    assert "payment_method" not in found[("booking", 1, "request")]["params"]
+
+
 def test_operators_follow_the_gap_free_event_log(
     customer, provider, listing, django_capture_on_commit_callbacks
 ):
@@ -135,7 +181,7 @@ def test_a_new_version_never_changes_running_transactions(customer, provider, li
         transitions=(*current.transitions, Transition("snooze", ("requested",), "snoozed", "provider")),
     )
     monkeypatch.setitem(processes.PROCESSES, ("booking", 3), v3)
-    assert step(provider, tx["id"], "snooze").status_code == 409  # the running deal stays on v2
+    assert step(provider, tx["id"], "snooze").status_code == 422  # the running deal stays on v2
     new = book(customer, listing(title="Another")).json()
     assert new["process_version"] == 3
     assert step(provider, new["id"], "snooze").json()["state"] == "snoozed"

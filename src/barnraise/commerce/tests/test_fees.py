@@ -51,7 +51,7 @@ def money(tx, field):
 
 def fees(tx):
     """{code: amount_minor} of the priced line items."""
-    return {item["code"]: item["amount_minor"] for item in tx["line_items"]}
+    return {item["code"]: item["amount"]["amount_minor"] for item in tx["line_items"]}
 
 
 def test_default_rule_prices_a_booking(customer, provider, listing):
@@ -64,6 +64,13 @@ def test_default_rule_prices_a_booking(customer, provider, listing):
     tx = created.json()
     assert fees(tx) == {"base": 3000, "customer_fee": 200, "provider_commission": -300}
     assert [item["paid_by"] for item in tx["line_items"]] == ["customer", "customer", "provider"]
+    # and every line's amounts are money, its units a decimal string
+    base = tx["line_items"][0]
+    assert (base["units"], base["unit_price"], base["amount"]) == (
+        "2",
+        {"amount_minor": 1500, "currency": "EUR", "formatted": "€15.00"},
+        {"amount_minor": 3000, "currency": "EUR", "formatted": "€30.00"},
+    )
     assert tx["total"] == {"amount_minor": 3200, "currency": "EUR", "formatted": "€32.00"}
     assert money(tx, "provider_payout") == 2700 and money(tx, "platform_fee") == 500
     stored = Transaction.objects.get(pk=tx["id"])

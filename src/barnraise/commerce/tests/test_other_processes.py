@@ -90,7 +90,12 @@ def test_offers_counter_and_accept_close_the_others_and_the_request(
     # and the customer counters Alice, who meets it; the customer accepts and pays
     countered = step(customer, a["id"], "counter", price={"amount_minor": 8000, "currency": "EUR"})
     assert countered.json()["total"]["amount_minor"] == 8000
-    assert step(alice, a["id"], "accept_counter").status_code == 409  # only the payer accepts now
+    assert countered.json()["events"][-1]["params"]["price"] == {
+        "amount_minor": 8000,
+        "currency": "EUR",
+        "formatted": "€80.00",
+    }
+    assert step(alice, a["id"], "accept_counter").status_code == 422  # only the payer accepts now
     step(alice, a["id"], "update_offer", price={"amount_minor": 8000, "currency": "EUR"})
     unpaid = step(customer, a["id"], "accept_offer")
     assert unpaid.status_code == 422 and "payment_method" in unpaid.json()["error"]["details"]
@@ -125,3 +130,23 @@ def test_offer_in_another_currency_or_on_a_non_request_is_refused(customer, api_
         == 422
     )
     assert Transaction.objects.exclude(state="initial").count() == 0
+
+
+def test_an_offer_with_a_time_without_an_offset_is_refused(customer, api_as, listing):
+    # given a posted request and a provider
+    need = listing("request", actor=customer.user, title="Fix my tap")
+    plumber = api_as(name="Plumber")
+    # when the offer's time has no UTC offset
+    body = {
+        "price": {"amount_minor": 5000, "currency": "EUR"},
+        "start": "2099-05-01T09:00:00",
+        "end": "2099-05-01T11:00:00",
+    }
+    refused = plumber.call("POST", f"listings/{need.public_id}/offers", json=body)
+    # then 400 naive_datetime, and no offer is made
+    assert refused.status_code == 400
+    assert (refused.json()["error"]["code"], list(refused.json()["error"]["details"])) == (
+        "naive_datetime",
+        ["start"],
+    )
+    assert not Transaction.objects.exists()

@@ -24,6 +24,7 @@ otherwise Stripe's own error `code`. Connection, API, rate-limit and authenticat
 raise `ProviderUnavailable` and are retried with the same key.
 """
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -49,8 +50,15 @@ from barnraise.ledger.providers import (
     RefundStatus,
     Void,
 )
-from barnraise.ledger.webhooks import InboundEvent, WebhookPayloadInvalid, WebhookSignatureInvalid
+from barnraise.ledger.webhooks import (
+    InboundEvent,
+    WebhookPayloadInvalid,
+    WebhookSignatureInvalid,
+    WebhooksNotConfigured,
+)
 from barnraise.money import Money, currency_decimals
+
+logger = logging.getLogger(__name__)
 
 PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,250}")
 # Stripe's documented hold for online card payments when a Charge gives no `capture_before`.
@@ -464,7 +472,8 @@ class StripeProvider:
         """Verify Stripe's `Stripe-Signature` (HMAC-SHA256 of `<t>.<body>`, 5-minute tolerance)."""
         secret = settings.STRIPE_WEBHOOK_SECRET
         if not secret:
-            raise WebhookSignatureInvalid("STRIPE_WEBHOOK_SECRET is not set, so no event can be verified.")
+            logger.warning("STRIPE_WEBHOOK_SECRET is not set: a Stripe webhook was answered 404.")
+            raise WebhooksNotConfigured()
         try:
             event = stripe.Webhook.construct_event(
                 body.decode("utf-8"), headers.get("Stripe-Signature"), secret, WEBHOOK_TOLERANCE

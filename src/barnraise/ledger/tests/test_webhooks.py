@@ -135,11 +135,17 @@ def test_a_signed_body_that_is_not_an_event_is_400(client, body):
     assert not ProviderWebhookEvent.objects.exists()
 
 
-def test_no_secret_configured_means_nothing_is_accepted(client, settings):
+def test_a_provider_that_is_not_configured_is_404_naming_no_setting(client, settings):
+    # given Stripe without its signing secret (the marketplace does not take Stripe's webhooks)
     settings.STRIPE_WEBHOOK_SECRET = ""
     body = dispute_event()
+    # when
     response = deliver(client, body, signed(body))
-    assert response.status_code == 400 and not ProviderWebhookEvent.objects.exists()
+    # then
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert "SECRET" not in response.content.decode()
+    assert not ProviderWebhookEvent.objects.exists()
 
 
 @pytest.mark.parametrize("provider", ["sandbox", "paypal"])

@@ -109,7 +109,7 @@ def test_an_unknown_or_deleted_member_has_no_profile(api, api_as):
     gone.user.deleted_at = timezone.now()
     gone.user.save()
     assert api.call("GET", f"users/{gone.user.pk}").status_code == 404
-    assert api.call("GET", "users/not-a-uuid").status_code == 422
+    assert api.call("GET", "users/not-a-uuid").status_code == 404
 
 
 def test_reviews_and_profile_cost_the_same_queries_for_two_or_six_reviews(api, api_as, completed_deal):

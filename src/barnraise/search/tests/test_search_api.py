@@ -1,5 +1,6 @@
 """Search through GET /api/v1/listings: one suite, run on SQLite and on PostgreSQL."""
 
+import base64
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -288,3 +289,70 @@ def test_window_search_counts_the_seats_bookings_hold(api, api_as, add):
         "end": (start + timedelta(hours=4)).isoformat(),
     }
     assert titles(api.get("/api/v1/listings", later)) == ["Single room"]
+
+
+# The crafted cursors of issue #17: each once answered 500.
+CRAFTED_CURSORS = [
+    b"[null,null]",
+    b'["a","b"]',
+    b'[1,"x"]',
+    b"[[1],[2]]",
+    b'["a",1e999]',
+    b'["a",99999999999999999999999]',
+]
+
+
+def crafted(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("sort", ["newest", "price", "-price", "rating", "relevance", "distance"])
+@pytest.mark.parametrize("raw", CRAFTED_CURSORS, ids=[r.decode() for r in CRAFTED_CURSORS])
+def test_a_crafted_cursor_is_422_invalid_cursor_under_every_sort(api, add, raw, sort):
+    # given
+    add("Blue bike")
+    query = f"q=bike&lat={GHENT[0]}&lng={GHENT[1]}&currency=EUR&sort={sort}"
+    # when
+    response = api.get(f"/api/v1/listings?{query}&cursor={crafted(raw)}")
+    # then
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "invalid_cursor"
+    assert "cursor" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'["newest",1e999,1]',
+        b'["newest",99999999999999999999999,1]',
+        b'["newest",true,1]',
+        b'["newest",1,-1]',
+        b'["newest",1,1.5]',
+        b'["newest",1,99999999999999999999999]',
+        b'["newest",1,2,3]',
+        b'{"sort":"newest"}',
+    ],
+)
+def test_a_cursor_with_the_right_sort_but_wrong_values_is_refused(api, add, raw):
+    # given
+    add("Blue bike")
+    # when
+    response = api.get(f"/api/v1/listings?sort=newest&cursor={crafted(raw)}")
+    # then
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_cursor_is_tied_to_its_sort(api, add):
+    # given: a cursor from a search sorted by price
+    for index in range(3):
+        add(f"Bike {index}", price=1000 + index)
+    by_price = api.get("/api/v1/listings?sort=price&currency=EUR&limit=1").json()["next_cursor"]
+    assert by_price
+    # when: it is sent with another sort, then with its own
+    other = api.get(f"/api/v1/listings?sort=-price&currency=EUR&limit=1&cursor={by_price}")
+    own = api.get(f"/api/v1/listings?sort=price&currency=EUR&limit=1&cursor={by_price}")
+    # then
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "invalid_cursor"
+    assert titles(own) == ["Bike 1"]

@@ -111,7 +111,7 @@ def test_sqlite_takes_a_common_last_word_whole_and_a_rare_one_as_a_prefix(api, a
     else:  # PostgreSQL: a prefix costs little in its candidate walk, so it is always one
         assert common == {"Standing desktop", "Pine desk"}
     assert set(_titles(api, "q=deskt")) == {"Desktop computer", "Standing desktop"}
-    past_the_end = encode_cursor([-1e9, 0])
+    past_the_end = encode_cursor(["relevance", -1e9, 0])
     assert _titles(api, f"q=desk&cursor={past_the_end}") == []
 
 

@@ -284,7 +284,7 @@ def test_the_wrong_step_is_refused_at_the_top(
     tx = Transaction.objects.get(customer=customer)
     response = cam.post(f"/transactions/{tx.id}/step/", {"name": "accept"})
     assert response.status_code == 403 and "Only the provider can do this." in response.content.decode()
-    later = cam.post(f"/transactions/{tx.id}/step/", {"name": "confirm_receipt"})
+    later = cam.post(f"/transactions/{tx.id}/step/", {"name": "complete"})
     assert later.status_code == 409
 
 

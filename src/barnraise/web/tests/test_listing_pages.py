@@ -344,3 +344,27 @@ def test_home_links_to_listings_and_category_searches(
     html = client.get("/").content.decode()
     assert f"/listings/{listing.public_id}/" in html
     assert "/search/?category=goods" in html and "/search/?category=bikes" in html
+
+
+def test_a_rental_takes_its_cancellation_policy_from_the_form_and_shows_it_in_plain_words(
+    author_client: Client, client: Client, cats: dict[str, Category]
+) -> None:
+    # given the new-listing form for a room, which offers the marketplace's policies
+    form = author_client.get("/listings/new/?kind=rental&category=spaces").content.decode()
+    assert 'name="cancellation_policy"' in form and "Strict: Half refunded until 7 days" in form
+    # when the author chooses the strict one
+    data = form_data(
+        kind="rental", category="spaces", stock=None, unit="night", seats="1", slot_minutes="60",
+        min_units="1", buffer_minutes="0", min_notice_hours="0", max_advance_days="90",
+        cancellation_policy="strict",
+    )  # fmt: skip
+    response = author_client.post("/listings/new/", data)
+    # then the listing keeps it and its page says what it means
+    assert response.status_code == 302, response.content.decode()[:3000]
+    listing = Listing.objects.get()
+    assert listing.cancellation_policy == "strict"
+    page = client.get(f"/listings/{listing.public_id}/").content.decode()
+    assert "Half refunded until 7 days before the start, nothing after." in page
+    # and the edit form starts from it
+    edit = author_client.get(f"/listings/{listing.public_id}/edit/").content.decode()
+    assert '<option value="strict" selected>' in edit

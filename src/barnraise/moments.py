@@ -1,0 +1,54 @@
+"""Dates and date-times a client sends: one rule for the whole API.
+
+A date-time is ISO 8601 with a UTC offset (`2026-05-01T10:00:00+02:00`, or `Z`); one without
+is never guessed: 400 `naive_datetime` naming the field, wherever it is sent (bookings, offers,
+search, listings). A date is `YYYY-MM-DD`: what listings priced by the day or night are booked
+with, in the listing's own time zone; a date-time there is refused too, so a time is never
+silently widened to a whole day.
+"""
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from barnraise.errors import InvalidInput, NaiveDatetime
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parsed(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def moment(value: Any, field: str, *, message: str | None = None) -> datetime:
+    """An aware date-time; NaiveDatetime without an offset, InvalidInput (`message`) if it is none."""
+    found = value if isinstance(value, datetime) else _parsed(str(value))
+    if found is None:
+        raise InvalidInput(
+            details={field: [message or _("Use ISO 8601 with an offset, e.g. 2026-05-01T10:00:00+02:00.")]}
+        )
+    if found.tzinfo is None:
+        raise NaiveDatetime(field)
+    return found
+
+
+def day(value: Any, field: str) -> date:
+    """A calendar date, `YYYY-MM-DD`. A date-time is refused: without an offset as everywhere
+    (NaiveDatetime), with one because a day or a night is booked by its date."""
+    text = str(value)
+    if _DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    found = _parsed(text)
+    if found is not None and found.tzinfo is None:
+        raise NaiveDatetime(field)
+    if found is not None:
+        raise InvalidInput(details={field: [_("Booked by the day: give a date, YYYY-MM-DD, not a time.")]})
+    raise InvalidInput(details={field: [_("Use a date, YYYY-MM-DD.")]})
