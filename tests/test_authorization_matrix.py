@@ -76,6 +76,11 @@ OPERATORS: dict[str, tuple[dict[str, str], str, frozenset[str] | None]] = {
         DEAL_READ,
         None,
     ),
+    "GET /api/v1/transactions/{transaction_id}/disputes/evidence/{evidence_id}/pages/{number}": (
+        _groups(ALL),
+        DEAL_READ,
+        None,
+    ),
     "GET /api/v1/transactions/{transaction_id}/messages": (_groups(ALL), DEAL_READ, None),
     "GET /api/v1/transactions/{transaction_id}/payment": (_groups(ALL), DEAL_READ, None),
     "GET /api/v1/transactions/{transaction_id}/reviews": (_groups(ALL), DEAL_READ, None),
@@ -107,6 +112,11 @@ OPERATORS: dict[str, tuple[dict[str, str], str, frozenset[str] | None]] = {
     "GET /api/v1/me/documents/{document_id}/file": (
         _groups(("support", "admin")),
         "accounts.view_document: support reviews documents.",
+        None,
+    ),
+    "GET /api/v1/me/documents/{document_id}/pages/{number}": (
+        _groups(("support", "admin")),
+        "accounts.view_document: support reviews documents, by their pages.",
         None,
     ),
     "POST /api/v1/ops/payout-holds/{hold_id}/release": (

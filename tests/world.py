@@ -37,6 +37,7 @@ from barnraise.catalog.services import category_create, listing_close, listing_c
 from barnraise.commerce import disputes, timers
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import offer_create, transaction_create, transaction_transition
+from barnraise.conftest import pdf_with_script
 from barnraise.errors import DomainError
 from barnraise.ledger.models import PayoutAccount
 from barnraise.ledger.payouts import (
@@ -85,6 +86,11 @@ def image(name: str = "photo.png", colour: tuple[int, int, int] = (40, 120, 200)
     buffer = io.BytesIO()
     Image.new("RGB", (48, 32), colour).save(buffer, "PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), "image/png")
+
+
+def pdf(name: str) -> SimpleUploadedFile:
+    """A real one-page PDF: its page is rendered to an image after the upload commits."""
+    return SimpleUploadedFile(name, pdf_with_script(pages=1), "application/pdf")
 
 
 def _run(call: Any) -> Any:
@@ -228,7 +234,7 @@ def _reviews_and_dispute(provider: User, customer: User, deals: dict[str, Transa
     _run(lambda: disputes.dispute_open(actor=customer, transaction_id=disputed.pk, reason=f"{tag}-DISPUTE"))
     evidence = _run(
         lambda: disputes.evidence_add(
-            actor=customer, transaction_id=disputed.pk, text=f"{tag}-EVIDENCE", upload=image("stain.png")
+            actor=customer, transaction_id=disputed.pk, text=f"{tag}-EVIDENCE", upload=pdf("invoice.pdf")
         )
     )
     return published, hidden, evidence
@@ -242,8 +248,10 @@ def _belongings(provider: User, cats: dict[str, Category], test_id: Any, tag: st
     closed = _listing(provider, cats["rooms"], "rental", tag, title=f"{tag}-CLOSED-LISTING")
     listing_close(actor=provider, public_id=closed.public_id)
     return {
-        "document": document_upload(
-            actor=provider, kind="identity", upload=image("passport.png"), title=f"{tag}-DOCUMENT"
+        "document": _run(
+            lambda: document_upload(
+                actor=provider, kind="identity", upload=pdf("passport.pdf"), title=f"{tag}-DOCUMENT"
+            )
         ),
         "piece": portfolio_item_create(actor=provider, title="A shelf I built", description="Oak."),
         "attempt": skills.skill_attempt_start(actor=provider, test_id=test_id),
@@ -298,6 +306,12 @@ def _seed_pair(
         Target("hidden review", {"review_id": str(hidden.pk)}, ("owner",)),
         Target("member", {"user_id": str(provider.pk)}, ("owner",)),
         Target("document", {"document_id": str(document.pk)}, ("owner",)),
+        Target("page of a document", {"document_id": str(document.pk), "number": "1"}, ("owner",)),
+        Target(
+            "page of the evidence",
+            {"transaction_id": str(disputed.pk), "evidence_id": str(evidence.pk), "number": "1"},
+            parties,
+        ),
         Target("portfolio piece", {"item_id": str(piece.pk)}, ("owner",)),
         Target("skills attempt", {"attempt_id": str(attempt.pk)}, ("owner",)),
         Target("saved search", {"saved_search_id": str(search.pk)}, ("owner",)),
