@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -39,6 +40,24 @@ class UserAdmin(DjangoUserAdmin[User]):
         (_("Dates"), {"fields": ("date_joined", "last_login", "deleted_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+    ACCESS = ("is_active", "is_staff", "is_superuser", "groups")
+
+    @staticmethod
+    def manages_operators(request: HttpRequest) -> bool:
+        """Who may grant access and set passwords: the admin group (it holds every permission,
+        auth's among them) and superusers. Support changes members' profiles, not their keys:
+        otherwise a support operator could make themselves superuser or take over any account."""
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or user.has_perm("auth.change_group")))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if self.manages_operators(request) else fields + self.ACCESS
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        if not self.manages_operators(request):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(ApiToken)

@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 from barnraise.accounts.models import User
 from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
 from barnraise.api.pagination import PageParams, a_text, decode_cursor, encode_cursor
-from barnraise.api.schemas import Page
+from barnraise.api.schemas import ErrorOut, Page
 from barnraise.api.strict import own_input
 from barnraise.catalog import cancellation_policies, selectors, services
 from barnraise.catalog.models import Listing
@@ -173,7 +173,11 @@ def listing_detail(request: HttpRequest, listing_id: UUID) -> dict[str, Any]:
     return listing_out(selectors.listing_visible(public_id=listing_id, viewer=viewer), viewer)
 
 
-@router.patch("/{listing_id}", response=ListingOut, summary="Change your listing")
+@router.patch(
+    "/{listing_id}",
+    response={200: ListingOut, 409: ErrorOut},
+    summary="Change your listing (409 `conflict` once it is closed)",
+)
 def listing_update(request: HttpRequest, listing_id: UUID, data: ListingPatch) -> dict[str, Any]:
     user = caller(request)
     changes = _fields(data, also=("status",))
