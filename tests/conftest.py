@@ -25,4 +25,17 @@ from django.core.servers import basehttp  # noqa: E402
 basehttp.WSGIServer.request_queue_size = 128
 
 
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
 from barnraise.conftest import _migration_data, ledger_rows_removable  # noqa: E402, F401 - shared with the apps' tests
+
+
+@pytest.fixture
+def world(db: None, settings: Any) -> Any:
+    """The seeded marketplace of tests/world.py, with rate limits out of the way."""
+    from tests.world import build_world
+
+    settings.API_RATE_LIMITS = dict.fromkeys(settings.API_RATE_LIMITS, (100_000, 60))
+    return build_world()

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,6 +23,7 @@ from barnraise.accounts.models import (
     User,
 )
 from barnraise.errors import DomainError
+from barnraise.private_files import private_file_response
 
 
 @admin.register(User)
@@ -38,6 +40,24 @@ class UserAdmin(DjangoUserAdmin[User]):
         (_("Dates"), {"fields": ("date_joined", "last_login", "deleted_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+    ACCESS = ("is_active", "is_staff", "is_superuser", "groups")
+
+    @staticmethod
+    def manages_operators(request: HttpRequest) -> bool:
+        """Who may grant access and set passwords: the admin group (it holds every permission,
+        auth's among them) and superusers. Support changes members' profiles, not their keys:
+        otherwise a support operator could make themselves superuser or take over any account."""
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or user.has_perm("auth.change_group")))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if self.manages_operators(request) else fields + self.ACCESS
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        if not self.manages_operators(request):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(ApiToken)
@@ -134,12 +154,9 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
             document = verification.document_readable(actor=request.user, document_id=document_id)
         except DomainError as exc:
             raise Http404 from exc
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
         # Never shown in the operator's browser: a PDF may carry scripts.
-        response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.id}"'
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        name = f"{document.kind}-{document.id}"
+        return private_file_response(document.file, content_type=document.content_type, name=name)
 
     def page_view(self, request: HttpRequest, document_id: Any, number: int) -> FileResponse:
         if not isinstance(request.user, User):
@@ -150,10 +167,8 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
             )
         except DomainError as exc:
             raise Http404 from exc
-        response = FileResponse(page.image.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        name = f"{document_id}-page-{number}"
+        return private_file_response(page.image, content_type="image/jpeg", name=name, inline=True)
 
     def _review(self, request: HttpRequest, queryset: QuerySet[Document], approve: bool, reason: str) -> int:
         assert isinstance(request.user, User)  # noqa: S101 - the admin requires a staff login

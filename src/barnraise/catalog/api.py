@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 from barnraise.accounts.models import User
 from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
 from barnraise.api.pagination import PageParams, a_text, decode_cursor, encode_cursor
-from barnraise.api.schemas import Page
+from barnraise.api.schemas import ErrorOut, Page
 from barnraise.api.strict import own_input
 from barnraise.catalog import cancellation_policies, selectors, services
 from barnraise.catalog.models import Listing
@@ -113,12 +113,13 @@ def listing_summary_out(hit: search_selectors.Summary) -> dict[str, Any]:
     }
 
 
-def _fields(data: ListingIn | ListingPatch) -> dict[str, Any]:
-    """API shapes to the service's flat fields; only what the client sent."""
+def _fields(data: ListingIn | ListingPatch, *, also: tuple[str, ...]) -> dict[str, Any]:
+    """API shapes to the service's flat fields (services.EDITABLE_FIELDS, and `also`); only what
+    the client sent. `price` and `location` carry two fields each, `category` is a slug."""
     provided = data.model_fields_set
     raw = data.dict(exclude_unset=True)
     fields: dict[str, Any] = {
-        k: v for k, v in raw.items() if k not in ("price", "location", "category", "publish")
+        k: v for k, v in raw.items() if (k in services.EDITABLE_FIELDS or k in also) and k != "category"
     }
     if "price" in provided and data.price is not None:
         fields["price_amount_minor"] = data.price.amount_minor
@@ -161,7 +162,7 @@ def listing_create(request: HttpRequest, data: ListingIn) -> Status[dict[str, An
     """Published at once, or `pending_approval` when the marketplace reviews listings first.
     Needs a verified email (403 `email_unverified`)."""
     user = caller(request)
-    fields = _fields(data)
+    fields = _fields(data, also=("kind",))
     listing = services.listing_create(actor=user, publish=data.publish, **fields)
     return Status(201, listing_out(selectors.listing_visible(public_id=listing.public_id, viewer=user), user))
 
@@ -172,10 +173,14 @@ def listing_detail(request: HttpRequest, listing_id: UUID) -> dict[str, Any]:
     return listing_out(selectors.listing_visible(public_id=listing_id, viewer=viewer), viewer)
 
 
-@router.patch("/{listing_id}", response=ListingOut, summary="Change your listing")
+@router.patch(
+    "/{listing_id}",
+    response={200: ListingOut, 409: ErrorOut},
+    summary="Change your listing (409 `conflict` once it is closed)",
+)
 def listing_update(request: HttpRequest, listing_id: UUID, data: ListingPatch) -> dict[str, Any]:
     user = caller(request)
-    changes = _fields(data)
+    changes = _fields(data, also=("status",))
     services.listing_update(actor=user, public_id=listing_id, changes=changes)
     return listing_out(selectors.listing_visible(public_id=listing_id, viewer=user), user)
 

@@ -1,10 +1,11 @@
 """API shapes of the catalog."""
 
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from barnraise.api.schemas import InputSchema, MoneyIn, MoneyOut, StrictBool, StrictFloat, StrictInt
 
@@ -161,10 +162,27 @@ class ListingSummaryOut(Schema):
     )
 
 
+# A time of day on the listing's own clock, so without an offset: not JSON Schema's `time`
+# format, which is RFC 3339's and requires one.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "examples": ["09:00", "17:30:00"],
+        }
+    ),
+]
+
+
 class WeeklySlotIO(Schema):
     weekday: StrictInt = Field(ge=0, le=6, description="0 = Monday.")
-    start: time
-    end: time = Field(description="00:00 means midnight at the end of the day.")
+    start: LocalTime = Field(description="HH:MM[:SS] in the listing's time zone, without an offset.")
+    end: LocalTime = Field(
+        description="HH:MM[:SS] in the listing's time zone, without an offset; 00:00 means midnight at "
+        "the end of the day."
+    )
     seats: StrictInt = Field(1, ge=0, le=1000)
 
 

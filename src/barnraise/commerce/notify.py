@@ -3,7 +3,6 @@
 Who is told, and the notification's title, are the step's own (`Transition.say`).
 """
 
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from barnraise.commerce import processes
@@ -13,12 +12,13 @@ from barnraise.notifications.services import notification_send
 
 def on_event(event: TransactionEvent) -> None:
     tx = event.transaction
-    step = processes.get(tx.process, tx.process_version).transition(event.name)
+    process = processes.get(tx.process, tx.process_version)
+    step = process.transition(event.name)
     if step is None or step.say is None or not step.say.notify:
         return
     parties = {"customer": tx.customer, "provider": tx.provider}
-    # The title is text the template does not escape: only the listing's title is escaped, as before.
-    headline = str(step.say.headline or _("Update on “%(listing)s”")) % {"listing": escape(tx.listing.title)}
+    awaits = process.awaiting(event.to_state)
+    headline = str(step.say.headline or _("Update on “%(listing)s”")) % {"listing": tx.listing.title}
     for party in step.say.notify:
         notification_send(
             recipient=parties[party],
@@ -26,7 +26,8 @@ def on_event(event: TransactionEvent) -> None:
             context={
                 "event": event.name,
                 "listing": tx.listing.title,
-                "state": event.to_state,
+                "what": f"{event.actor.name} {step.done}" if event.actor else step.done.capitalize(),
+                "awaits": awaits.what if awaits else "",
                 "headline": headline,
             },
             url=f"/transactions/{tx.id}/",

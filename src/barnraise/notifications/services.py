@@ -7,7 +7,8 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import TemplateDoesNotExist, render_to_string
+from django.template import Context
+from django.template.loader import TemplateDoesNotExist, get_template, render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 def _render(kind: str, part: str, context: dict[str, Any]) -> str:
-    return render_to_string(f"notifications/{kind}/{part}", context).strip()
+    """A title or body: plain text, so nothing in it is HTML-escaped (a listing called "Tom &
+    Jerry" stays so in an email's subject); pages and HTML emails escape it where they show it."""
+    template = get_template(f"notifications/{kind}/{part}")
+    return str(template.template.render(Context(context, autoescape=False))).strip()
 
 
 def notification_send(

@@ -75,3 +75,50 @@ def test_members_cannot_open_the_admin():
     # then
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_support_cannot_grant_itself_access_nor_set_anyone_s_password():
+    # given a support operator and an admin operator
+    support = operator_create(
+        email="support@example.com", name="S", password="pw-123456789xx", groups=["support"]
+    )
+    chief = operator_create(email="chief@example.com", name="C", password="pw-123456789xx", groups=["admin"])
+    client = admin_client(support)
+    # when support posts its own change form asking for superuser, and sets the admin's password
+    form = {"email": support.email, "name": "S", "is_active": "on", "is_staff": "on", "is_superuser": "on"}
+    client.post(f"/admin/accounts/user/{support.pk}/change/", form)
+    taken = client.post(
+        f"/admin/accounts/user/{chief.pk}/password/",
+        {"password1": "Takeover-123456", "password2": "Takeover-123456", "usable_password": "true"},
+    )
+    # then neither happened: access and passwords are the admin group's
+    support.refresh_from_db()
+    chief.refresh_from_db()
+    assert not support.is_superuser and list(support.groups.values_list("name", flat=True)) == ["support"]
+    assert taken.status_code == 403 and not chief.check_password("Takeover-123456")
+    # while support still edits a member's profile
+    assert (
+        client.post(
+            f"/admin/accounts/user/{chief.pk}/change/", {**form, "email": chief.email, "name": "Renamed"}
+        ).status_code
+        == 302
+    )
+    chief.refresh_from_db()
+    assert chief.name == "Renamed" and not chief.is_superuser and chief.groups.filter(name="admin").exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_group_grants_access_and_sets_passwords():
+    # given
+    chief = operator_create(email="chief@example.com", name="C", password="pw-123456789xx", groups=["admin"])
+    member = User.objects.create_user(email="m@example.com", password="pw-123456789xx", name="M")
+    client = admin_client(chief)
+    # when
+    reset = client.post(
+        f"/admin/accounts/user/{member.pk}/password/",
+        {"password1": "Fresh-pass-123456", "password2": "Fresh-pass-123456", "usable_password": "true"},
+    )
+    # then
+    member.refresh_from_db()
+    assert reset.status_code == 302 and member.check_password("Fresh-pass-123456")

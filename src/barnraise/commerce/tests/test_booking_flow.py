@@ -8,6 +8,7 @@ import time_machine
 from barnraise.commerce.models import Booking, Transaction
 from barnraise.commerce.tests.conftest import BRUSSELS, slot
 from barnraise.conftest import TEST_CARD, after_commit
+from barnraise.notifications.models import Notification
 from barnraise.timers import services as timers
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
@@ -72,6 +73,27 @@ def test_request_accept_and_complete(
         "payment_captured",
         "complete",
     ]
+
+
+def test_deal_notices_say_who_did_what_in_words_not_state_names(
+    customer, provider, listing, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given a room by the hour
+    room = listing(title="Garden room")
+    # when the customer asks for it, and the provider accepts
+    with django_capture_on_commit_callbacks(execute=True):
+        tx = book(customer, room, seats=1).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        step(provider, tx["id"], "accept")
+    # then each party's notice says who did what, and what the deal waits for, in sentences
+    bodies = {n.recipient_id: n.body for n in Notification.objects.filter(kind="transaction_update")}
+    assert "Cam Customer sent a request (“Garden room”)." in bodies[provider.user.pk]
+    assert "Now waiting for the provider's answer." in bodies[provider.user.pk]
+    assert "Pat Provider accepted (“Garden room”)." in bodies[customer.user.pk]
+    sent = "\n".join(m.body for m in mailoutbox)
+    for text in [*bodies.values(), sent]:
+        for code in ("requested", "payment_pending", "is now:"):
+            assert code not in text
 
 
 def test_instant_booking_and_seats_run_out(customer, api_as, listing):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from barnraise.timers import services
 from barnraise.timers.models import Timer
 
-BEFORE = [("commerce", "0008_dispute_records_for_version_1"), ("timers", None)]
-AFTER = [("commerce", "0009_timer_moved_to_timers"), ("timers", "0001_initial")]
+BEFORE = [("commerce", "0009_one_open_offer"), ("timers", None)]
+AFTER = [("commerce", "0010_timer_moved_to_timers"), ("timers", "0001_initial")]
 HANDLER = "test.moved"
 
 

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commerce", "0008_dispute_records_for_version_1"),
+        ("commerce", "0009_one_open_offer"),
         ("timers", "0001_initial"),
     ]
 
