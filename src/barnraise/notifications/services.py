@@ -1,8 +1,10 @@
 """Writes for notifications: the one way every context tells a member something."""
 
+from __future__ import annotations
+
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -11,10 +13,12 @@ from django.template.loader import TemplateDoesNotExist, render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barnraise.accounts.models import User
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.notifications import kinds as known
 from barnraise.notifications.models import Notification, NotificationPreference, OutgoingEmail
+
+if TYPE_CHECKING:  # notifications sit below accounts: a recipient is only a type here
+    from barnraise.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
