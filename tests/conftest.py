@@ -5,6 +5,9 @@ predictable; `dev`, the default, is hypothesis' own defaults without a deadline.
 """
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -26,3 +29,15 @@ basehttp.WSGIServer.request_queue_size = 128
 
 
 from barnraise.conftest import _migration_data, ledger_rows_removable  # noqa: E402, F401 - shared with the apps' tests
+
+BARNRAISE = [sys.executable, "-m", "barnraise.cli"]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    environ.pop("DATABASE_URL", None)
+    environ.pop("REDIS_URL", None)
+    environ.update(env)
+    return subprocess.run(  # noqa: S603 - our own command
+        BARNRAISE + args, cwd=cwd, env=environ, capture_output=True, text=True, timeout=300
+    )
