@@ -159,6 +159,18 @@ def rank_of(unit: str) -> tuple[int, int] | None:
     return (rows[unit], 0) if unit in rows else None
 
 
+def may_import(source: str, target: str) -> bool:
+    """Down the rows; an app's HTTP handlers stand on their app: they import the API kit, their
+    own app, and what sits below their app (other apps' handlers included)."""
+    if source.endswith(".http"):
+        source = source.removesuffix(".http")
+        if target in ("api", "api.base", source):
+            return True
+        target = target.removesuffix(".http")
+    above, below = rank_of(source), rank_of(target)
+    return above is not None and below is not None and below < above
+
+
 def back_arrows(arrows: list[Arrow]) -> list[str]:
     """Arrows between units that do not run strictly down LAYERS."""
     wrong = []
@@ -171,7 +183,7 @@ def back_arrows(arrows: list[Arrow]) -> list[str]:
         above, below = rank_of(source), rank_of(target)
         if above is None or below is None:
             wrong.append(f"{arrow}: {source if above is None else target} has no place in LAYERS")
-        elif below >= above:
+        elif not may_import(source, target):
             wrong.append(f"{arrow}: {source} may not import {target}")
     return wrong
 
@@ -319,6 +331,38 @@ def test_an_arrow_between_neighbours_and_a_loop_between_apps_fail(tmp_path: Path
     )
     assert "loop between apps: commerce <-> search" in found
     assert "loop between modules: barnraise.commerce.selectors <-> barnraise.search.selectors" in found
+
+
+def test_handlers_import_only_their_own_app_and_what_is_below_it(tmp_path: Path) -> None:
+    # given catalog's handlers reaching up to search (#18 item 2), and search's down to catalog
+    root = plant(
+        tmp_path,
+        {
+            "barnraise/api/auth.py": "X = 1\n",
+            "barnraise/catalog/selectors.py": "X = 1\n",
+            "barnraise/search/selectors.py": "from barnraise.catalog import selectors\n",
+            "barnraise/catalog/api.py": "from barnraise.api import auth\nfrom barnraise.search import selectors\n",
+            "barnraise/search/api.py": "from barnraise.catalog import api, selectors\n",
+        },
+    )
+    # then only the arrow up is named
+    assert violations(root, {}) == [
+        "barnraise.catalog.api:2 -> barnraise.search.selectors: catalog.http may not import search"
+    ]
+
+
+def test_the_kit_mounting_a_router_fails(tmp_path: Path) -> None:
+    # given the API kit importing a context's router (#18 item 1)
+    root = plant(
+        tmp_path,
+        {
+            "barnraise/api/root.py": "def mount():\n    from barnraise.catalog.api import router\n",
+            "barnraise/catalog/api.py": "router = None\n",
+        },
+    )
+    assert violations(root, {}) == [
+        "barnraise.api.root:2 -> barnraise.catalog.api: api may not import catalog.http"
+    ]
 
 
 def test_a_loop_inside_an_app_fails(tmp_path: Path) -> None:
