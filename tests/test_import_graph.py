@@ -41,6 +41,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("benchmarks",),
     ("cli",),
 )
+# Inside an app, its kit runs down too: handlers, admin and tasks over services over selectors over
+# models. A service may still enqueue its own app's task (see _enqueues).
+KIT = {"models": 0, "selectors": 1, "services": 2, "api": 3, "admin": 3, "tasks": 3}
 API_BASE = {"schemas", "pagination", "strict", "ratelimit", "middleware", "models"}
 
 # Arrows that break the order today and that another item of issue #18 removes; each names its
@@ -245,6 +248,18 @@ def app_loops(arrows: list[Arrow]) -> list[list[str]]:
     return loops({(source, target) for source, target in units if source != target})
 
 
+def kit_arrows(arrows: list[Arrow]) -> list[str]:
+    """Arrows up an app's own kit (a selector importing a service, a model a selector)."""
+    wrong = []
+    for arrow in arrows:
+        source, target = arrow.source.split("."), arrow.target.split(".")
+        if len(source) != 3 or len(target) != 3 or source[1] != target[1] or is_test(arrow.source):
+            continue
+        if source[2] in KIT and target[2] in KIT and KIT[target[2]] > KIT[source[2]] and not _enqueues(arrow):
+            wrong.append(f"{arrow}: {source[2]} may not import {target[2]}")
+    return wrong
+
+
 def imports_of_test_modules(arrows: list[Arrow]) -> list[str]:
     """A test module importing another test module (its helpers belong in conftest or factories)."""
     return [
@@ -257,7 +272,7 @@ def imports_of_test_modules(arrows: list[Arrow]) -> list[str]:
 def violations(root: Path, allowed: dict[tuple[str, str], str]) -> list[str]:
     arrows = arrows_in(modules_under(root))
     kept = [arrow for arrow in arrows if (arrow.source, arrow.target) not in allowed]
-    found = list(dict.fromkeys(back_arrows(kept) + imports_of_test_modules(kept)))
+    found = list(dict.fromkeys(back_arrows(kept) + kit_arrows(kept) + imports_of_test_modules(kept)))
     found += [f"loop between modules: {' <-> '.join(part)}" for part in module_loops(arrows)]
     found += [f"loop between apps: {' <-> '.join(part)}" for part in app_loops(arrows)]
     return found
@@ -461,4 +476,18 @@ def test_a_service_enqueueing_its_own_task_is_no_loop_but_another_module_in_it_i
     # then that loop is named
     assert violations(root, {}) == [
         "loop between modules: barnraise.ledger.payouts <-> barnraise.ledger.webhooks"
+    ]
+
+
+def test_a_selector_importing_a_service_fails(tmp_path: Path) -> None:
+    # given the other loop of #18 item 7 half made: selectors reaching up for services' token_digest
+    root = plant(
+        tmp_path,
+        {
+            "barnraise/accounts/services.py": "def token_digest(raw):\n    return raw\n",
+            "barnraise/accounts/selectors.py": "def by_token(raw):\n    from barnraise.accounts.services import token_digest\n",
+        },
+    )
+    assert violations(root, {}) == [
+        "barnraise.accounts.selectors:2 -> barnraise.accounts.services: selectors may not import services"
     ]
