@@ -6,6 +6,8 @@ class CommerceConfig(AppConfig):
     label = "commerce"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from barnraise.catalog import availability, cancellation_policies
         from barnraise.catalog.models import Category
         from barnraise.commerce import (
@@ -19,6 +21,9 @@ class CommerceConfig(AppConfig):
             registry,
             timers,
         )
+        from barnraise.commerce import (
+            checks as process_checks,
+        )
         from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule
 
         pricing.FEE_RULES.connect(FeeRule, FeeAmount, Category)  # a rule follows its category's path
@@ -29,3 +34,5 @@ class CommerceConfig(AppConfig):
         events.register_consumer("notifications", notify.on_event)
         availability.register_taken_provider(bookings.taken_on)
         cancellation_policies.register_policy_source(cancellation.listing_choices)
+        # Every process version names only registered steps and keeps its released behaviour.
+        checks.register(process_checks.check_processes, "barnraise")

@@ -200,7 +200,9 @@ def transaction_transition(
     """Move a deal. A step that takes money (accepting an offer) takes `payment_method` among
     its params: the card is authorized for the deal's total before the step runs."""
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
-    if name not in ("close_inquiry", "close", "close_by_provider") and tx.process != "inquiry":
+    process = processes.get(tx.process, tx.process_version)
+    step = process.transition(name)
+    if step is None or step.needs_verified_email:  # closing a conversation does not need it
         user_require_verified_email(user=actor)
     params = dict(params)
     payment_method = params.pop("payment_method", None)
@@ -217,8 +219,7 @@ def transaction_transition(
                 notes=notes,
             )
 
-    process = processes.get(tx.process, tx.process_version)
-    if dry_run or not _takes_payment(process, name):
+    if dry_run or step is None or not step.takes_payment:
         return run()
     if idempotency_key and tx.events.filter(idempotency_key=idempotency_key).exists():
         return run()  # a replay: the engine returns the first outcome, nothing is charged again
