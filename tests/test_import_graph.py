@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Arrows that break the order today and that another item of issue #18 removes; each names its
 # owner. The coordinator empties this at merge; an entry whose arrow is gone fails the suite.
 ALLOWED: dict[tuple[str, str], str] = {
-    # #18 items 4 and 5 (timersledger): the ledger's function-level imports of commerce go, for
-    # the timers app and a typed protocol of a deal.
+    # #18 items 4 and 5 (timersledger): the ledger's function-level imports of commerce go; the
+    # ledger then reaches commerce only through its port, ledger/deals.py (import_graph.PORTS).
     ("barnraise.ledger.escrow", "barnraise.commerce.cancellation"): "#18 item 5: timersledger",
     ("barnraise.ledger.escrow", "barnraise.commerce.timers"): "#18 item 4: timersledger",
     ("barnraise.ledger.escrow", "barnraise.commerce.actions"): "#18 item 5: timersledger",
@@ -255,4 +255,21 @@ def test_a_test_of_one_app_in_the_top_level_tests_fails(tmp_path: Path) -> None:
     )
     assert violations(root, {}) == [
         "tests.test_listings: tests only catalog; move it to barnraise/catalog/tests/"
+    ]
+
+
+def test_the_ledger_reaches_commerce_only_through_its_port(tmp_path: Path) -> None:
+    # given the ledger's port importing commerce, and its escrow doing so inside a function
+    root = plant(
+        tmp_path,
+        {
+            "barnraise/commerce/engine.py": "X = 1\n",
+            "barnraise/ledger/deals.py": "from barnraise.commerce import engine\n",
+            "barnraise/ledger/escrow.py": "def settle():\n    from barnraise.commerce import engine\n",
+        },
+    )
+    # then only the escrow's arrow is named
+    assert violations(root, {}) == [
+        "barnraise.ledger.escrow:2 -> barnraise.commerce.engine: ledger reaches commerce only through "
+        "barnraise.ledger.deals"
     ]
