@@ -32,7 +32,7 @@ from barnraise.conftest import TEST_CARD, ApiClient, after_commit, api_as, make_
 from barnraise.ledger import selectors
 from barnraise.ledger.models import Account, AccountKind, EntryStatus, JournalEntry, Posting
 from barnraise.ledger.verify import ledger_verify
-from tests.test_cli import BARNRAISE, run
+from tests.conftest import BARNRAISE, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
