@@ -5,6 +5,9 @@ predictable; `dev`, the default, is hypothesis' own defaults without a deadline.
 """
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -39,3 +42,16 @@ def world(db: None, settings: Any) -> Any:
 
     settings.API_RATE_LIMITS = dict.fromkeys(settings.API_RATE_LIMITS, (100_000, 60))
     return build_world()
+
+
+BARNRAISE = [sys.executable, "-m", "barnraise.cli"]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    environ.pop("DATABASE_URL", None)
+    environ.pop("REDIS_URL", None)
+    environ.update(env)
+    return subprocess.run(  # noqa: S603 - our own command
+        BARNRAISE + args, cwd=cwd, env=environ, capture_output=True, text=True, timeout=300
+    )

@@ -1,23 +1,8 @@
 """The `barnraise` command as an operator runs it: in a fresh directory, as a subprocess."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BARNRAISE = [sys.executable, "-m", "barnraise.cli"]
-
-
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-    environ.pop("DATABASE_URL", None)
-    environ.pop("REDIS_URL", None)
-    environ.update(env)
-    return subprocess.run(  # noqa: S603 - our own command
-        BARNRAISE + args, cwd=cwd, env=environ, capture_output=True, text=True, timeout=300
-    )
+from tests.conftest import run
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.test_cli import BARNRAISE, run
+from tests.conftest import BARNRAISE, run
 
 QUEUE_ONE = """
 from barnraise.accounts.models import User

@@ -33,7 +33,7 @@ from barnraise.ledger.models import Account, AccountKind, EntryStatus, JournalEn
 from barnraise.ledger.verify import ledger_verify
 from barnraise.timers import services as timers
 from barnraise.timers.models import Timer
-from tests.test_cli import BARNRAISE, run
+from tests.conftest import BARNRAISE, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

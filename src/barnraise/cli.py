@@ -64,7 +64,6 @@ def _prepare() -> None:
     _manage("collectstatic", "--no-input", "--verbosity", "0")
 
 
-SERVE_THREADS = 2  # gthread threads per gunicorn worker: measured in docs/performance.md (Search, throughput)
 # gunicorn's largest request line (method, path and query, version): past it gunicorn answers
 # an HTML 414 of its own. Below it, the API refuses long query strings itself, in JSON
 # (settings.API_MAX_QUERY_STRING).
@@ -72,6 +71,8 @@ REQUEST_LINE_LIMIT = 8190
 
 
 def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
+    from django.conf import settings
+
     return [
         sys.executable,
         "-m",
@@ -84,7 +85,7 @@ def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
         "--worker-class",
         "gthread",
         "--threads",
-        str(SERVE_THREADS),
+        str(settings.SERVE_THREADS),
         "--access-logfile",
         "-",
         "--forwarded-allow-ips",
@@ -284,9 +285,9 @@ _BENCH_OUTPUT = click.option(
 @click.option("--wrk-seconds", default=15, show_default=True, type=click.IntRange(1, 3600))
 @click.option(
     "--server-threads",
-    default=str(SERVE_THREADS),
-    show_default=True,
-    help="With --wrk: gthread threads per worker, comma-separated for one wrk run each (e.g. 1,2,4).",
+    default="",
+    help="With --wrk: gthread threads per worker, comma-separated for one wrk run each (e.g. 1,2,4); "
+    "by default the SERVE_THREADS setting, as `barnraise serve` runs.",
 )
 @_bench_server("barnraise_bench_N_S")
 @click.option("--rebuild", is_flag=True, help="Load the data set again even if cached.")
@@ -310,10 +311,10 @@ def bench_search(
     from barnraise.benchmarks import search_data
 
     try:
-        threads = tuple(int(part) for part in server_threads.split(","))
+        threads = tuple(int(part) for part in server_threads.split(",")) if server_threads else ()
     except ValueError:
-        threads = ()
-    if not threads or not all(1 <= n <= 64 for n in threads):
+        threads = (0,)
+    if not all(1 <= n <= 64 for n in threads):
         raise click.BadParameter(
             "give whole numbers from 1 to 64, comma-separated", param_hint="--server-threads"
         )

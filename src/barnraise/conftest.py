@@ -4,13 +4,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
 
 from barnraise import copies
 from barnraise.accounts.models import User
 from barnraise.accounts.services import token_create
+from barnraise.accounts.tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -58,8 +58,7 @@ def make_user(db: Any) -> Callable[..., User]:
     ) -> User:
         counter["n"] += 1
         email = email or f"member{counter['n']}@example.com"
-        user = User.objects.create_user(email=email, password=password, name=name, **fields)
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+        user = UserFactory.create(email=email, password=password, name=name, verified=verified, **fields)
         return user
 
     return make

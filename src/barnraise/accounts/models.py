@@ -1,3 +1,4 @@
+import hashlib
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -71,6 +72,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+def token_digest(raw: str) -> str:
+    """The stored digest of an API token's secret (services store it, selectors look tokens up
+    by it). Tokens carry 256 random bits, so a fast hash is enough and lets us look them up."""
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def private_storage() -> Any:

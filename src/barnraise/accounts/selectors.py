@@ -7,14 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from barnraise.accounts import lifecycle
-from barnraise.accounts.models import ApiToken, User
+from barnraise.accounts.models import ApiToken, User, token_digest
 from barnraise.db import db_uuid, exists
 
 
 def user_by_token(*, raw: str) -> User | None:
     """The active member a bearer token belongs to, or None. Marks the token used."""
-    from barnraise.accounts.services import token_digest
-
     token = (
         ApiToken.objects.select_related("user")
         .filter(digest=token_digest(raw), revoked_at=None, user__is_active=True)
@@ -31,8 +29,6 @@ def user_by_token(*, raw: str) -> User | None:
 
 def token_id_by_raw(*, raw: str) -> Any:
     """The id of the live token `raw`, or None."""
-    from barnraise.accounts.services import token_digest
-
     return (
         ApiToken.objects.filter(digest=token_digest(raw), revoked_at=None)
         .values_list("pk", flat=True)

@@ -1,6 +1,5 @@
 """Writes for members: sign-up, tokens, profile, verification, deletion, operators."""
 
-import hashlib
 import secrets
 from functools import partial
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts import lifecycle, operators, selectors, standing
-from barnraise.accounts.models import ApiToken, User
+from barnraise.accounts.models import ApiToken, User, token_digest
 from barnraise.errors import (
     ConfirmationKeyExpired,
     ConfirmationKeyInvalid,
@@ -33,11 +32,6 @@ from barnraise.images import Size, Upload, image_ingest
 from barnraise.ratelimits import rate_limit
 
 TOKEN_PREFIX = "br_"  # noqa: S105 - a public marker, not a secret
-
-
-def token_digest(raw: str) -> str:
-    """Tokens carry 256 random bits, so a fast hash is enough and lets us look them up."""
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _clean_email(email: str) -> str:

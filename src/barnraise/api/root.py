@@ -1,4 +1,7 @@
-"""The API at /api/v1/: one NinjaAPI, each context's router mounted on it, one error shape."""
+"""The kit's NinjaAPI: one error shape, the declared error responses, JSON bodies only.
+
+Each context's router is mounted on an instance of it in `config/api.py` (as `config/urls.py`
+mounts pages), so this kit imports no context's handlers."""
 
 import functools
 import logging
@@ -17,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 from barnraise.api import strict
 from barnraise.api.auth import bearer
@@ -43,6 +47,16 @@ STANDARD_ERRORS: dict[str, str] = {
 
 
 class BarnraiseAPI(NinjaAPI):
+    """A NinjaAPI that answers every error in the one shape and declares it in OpenAPI. Bearer
+    tokens and JSON bodies unless the caller says otherwise."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("auth", bearer)
+        kwargs.setdefault("parser", JsonParser())
+        super().__init__(**kwargs)
+        for exception, handler in EXCEPTION_HANDLERS:
+            self.add_exception_handler(exception, handler)
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         schema.setdefault("components", {}).setdefault("schemas", {})
@@ -91,6 +105,7 @@ class BarnraiseAPI(NinjaAPI):
             for view in bound.path_operations.values()
             for operation in view.operations
         )
+        urls = _merge_shared_paths(urls)
         for pattern in urls:
             if isinstance(pattern, URLPattern) and pattern.name == "api-root":
                 pattern.callback = unknown_path  # ninja's root is an HTML 404 outside DEBUG
@@ -98,6 +113,41 @@ class BarnraiseAPI(NinjaAPI):
                 pattern.callback = _json_not_allowed(pattern.callback)
         urls.append(re_path(r"", unknown_path))
         return urls
+
+
+def _merge_shared_paths(urls: list[URLResolver | URLPattern]) -> list[URLResolver | URLPattern]:
+    """Routers of different contexts may share a path (GET /listings is search's, POST /listings
+    catalog's). Django takes the first pattern that matches, so one pattern answers for all: each
+    router's view is asked in turn and the first that takes the method answers."""
+    merged: list[URLResolver | URLPattern] = []
+    first: dict[str, URLPattern] = {}
+    for pattern in urls:
+        if not isinstance(pattern, URLPattern):
+            merged.append(pattern)
+            continue
+        route = str(pattern.pattern)
+        if route not in first:
+            first[route] = pattern
+            merged.append(pattern)
+            continue
+        pattern_views = getattr(first[route].callback, "shared_by", [first[route].callback])
+        first[route].callback = _first_that_allows([*pattern_views, pattern.callback])
+    return merged
+
+
+def _first_that_allows(views: list[Callable[..., HttpResponse]]) -> Callable[..., HttpResponse]:
+    @csrf_exempt  # as ninja's own views: the bearer token is not sent by browsers on their own
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        allowed: set[str] = set()
+        for candidate in views:
+            response = candidate(request, *args, **kwargs)
+            if not isinstance(response, HttpResponseNotAllowed):
+                return response
+            allowed.update(method.strip() for method in response["Allow"].split(","))
+        return HttpResponseNotAllowed(sorted(allowed))
+
+    view.shared_by = views  # type: ignore[attr-defined]  # read back when a third router joins
+    return view
 
 
 IDEMPOTENCY_KEY = {
@@ -193,33 +243,27 @@ class JsonParser(Parser):
         return super().parse_body(request)
 
 
-api = BarnraiseAPI(
-    title="Barnraise API",
-    version="1",
-    description="Peer-to-peer marketplace API. Authenticate with `Authorization: Bearer <token>`.",
-    urls_namespace="api",
-    auth=bearer,
-    parser=JsonParser(),
-)
+_renderer = JSONRenderer()
 
 
 def error_response(
     request: HttpRequest, status: int, code: str, message: str, details: Any = None
 ) -> HttpResponse:
-    response = api.create_response(
-        request, {"error": {"code": code, "message": message, "details": details}}, status=status
+    content = _renderer.render(
+        request, {"error": {"code": code, "message": message, "details": details}}, response_status=status
+    )
+    response = HttpResponse(
+        content, status=status, content_type=f"{_renderer.media_type}; charset={_renderer.charset}"
     )
     if isinstance(details, dict) and "retry_after" in details:
         response["Retry-After"] = str(details["retry_after"])
     return response
 
 
-@api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_response(request, exc.status, exc.code, exc.message, exc.details)
 
 
-@api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """422 with `details` shaped like InvalidInput's: `{field: [messages]}`.
 
@@ -252,12 +296,10 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     return error_response(request, 422, "invalid", _("Some fields are not valid."), details)
 
 
-@api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(request, 401, "not_authenticated", _("A valid bearer token is required."))
 
 
-@api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, DomainError):  # raised by JsonParser while ninja parsed the body
         return on_domain_error(request, exc.__cause__)
@@ -277,12 +319,10 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, exc.status_code, code, str(exc))
 
 
-@api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", _("Not found."))
 
 
-@api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     is_upload = request.content_type == "multipart/form-data"
     limit = settings.API_MAX_UPLOAD_BYTES if is_upload else settings.API_MAX_BODY_BYTES
@@ -291,20 +331,17 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     )
 
 
-@api.exception_handler(SuspiciousOperation)
 def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     """Django's own request guards (too many fields or files, a bad Host): a 400, not a 500."""
     return error_response(request, 400, "bad_request", _("The request could not be read."))
 
 
-@api.exception_handler(MultiPartParserError)
 def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     """A multipart body Django cannot split (no boundary, a broken part): the client's fault."""
     message = _("The multipart/form-data body could not be read; send it with its boundary.")
     return error_response(request, 400, "malformed_multipart", message)
 
 
-@api.exception_handler(OperationalError)
 def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
     if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
         return error_response(
@@ -313,65 +350,21 @@ def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpRes
     return on_unexpected(request, exc)
 
 
-@api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(request, 500, "server_error", _("Something went wrong on our side."))
 
 
-def _mount_routers() -> None:
-    from barnraise.accounts.api import auth_router, me_router
-    from barnraise.accounts.credentials_api import (
-        attempts_router,
-        portfolio_router,
-        public_portfolio_router,
-        skills_router,
-        verifications_router,
-    )
-    from barnraise.api.health import router as health_router
-    from barnraise.catalog.api import categories_router
-    from barnraise.catalog.api import router as listings_router
-    from barnraise.catalog.photos_api import photos_router
-    from barnraise.commerce.api import events_router, offers_router, processes_router
-    from barnraise.commerce.api import router as transactions_router
-    from barnraise.commerce.disputes_api import router as disputes_router
-    from barnraise.ledger.api import router as ledger_router
-    from barnraise.ledger.webhooks_api import router as webhooks_router
-    from barnraise.messaging.api import inbox_router
-    from barnraise.messaging.api import router as messages_router
-    from barnraise.notifications.api import router as notifications_router
-    from barnraise.reputation.api import replies_router, reviews_router, users_router
-    from barnraise.search.api import router as saved_searches_router
-    from barnraise.trust.api import appeals_router, reports_router, standing_router
-
-    api.add_router("", health_router)
-    api.add_router("/auth", auth_router)
-    api.add_router("/me", me_router)
-    api.add_router("/notifications", notifications_router)
-    api.add_router("/listings", listings_router)
-    api.add_router("/listings", photos_router)
-    api.add_router("/categories", categories_router)
-    api.add_router("/saved-searches", saved_searches_router)
-    api.add_router("/transactions", transactions_router)
-    api.add_router("/transactions", disputes_router)
-    api.add_router("/listings", offers_router)
-    api.add_router("/processes", processes_router)
-    api.add_router("/events", events_router)
-    api.add_router("/transactions", messages_router)
-    api.add_router("/conversations", inbox_router)
-    api.add_router("/reports", reports_router)
-    api.add_router("/appeals", appeals_router)
-    api.add_router("/me", standing_router)
-    api.add_router("", ledger_router)
-    api.add_router("/webhooks", webhooks_router)
-    api.add_router("/transactions", reviews_router)
-    api.add_router("/reviews", replies_router)
-    api.add_router("/users", users_router)
-    api.add_router("/me", verifications_router)
-    api.add_router("/me", portfolio_router)
-    api.add_router("/users", public_portfolio_router)
-    api.add_router("/skills-tests", skills_router)
-    api.add_router("/skills-attempts", attempts_router)
-
-
-_mount_routers()
+# What each exception becomes: a DomainError its own 4xx, everything else unexpected a 500.
+EXCEPTION_HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+    (DomainError, on_domain_error),
+    (ValidationError, on_validation_error),
+    (AuthenticationError, on_authentication_error),
+    (HttpError, on_http_error),
+    (Http404, on_not_found),
+    (RequestDataTooBig, on_too_big),
+    (SuspiciousOperation, on_suspicious),
+    (MultiPartParserError, on_malformed_multipart),
+    (OperationalError, on_operational_error),
+    (Exception, on_unexpected),
+]

@@ -32,6 +32,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 from barnraise.benchmarks import report
 from barnraise.benchmarks.search_data import (
     CITIES,
@@ -46,7 +48,6 @@ from barnraise.benchmarks.search_load import (
     load,
     read_meta,
 )
-from barnraise.cli import SERVE_THREADS
 
 # ---------------------------------------------------------------------------------------------
 # The query mix
@@ -191,10 +192,10 @@ class Server:
     """gunicorn on a free localhost port, with the worker settings of `barnraise serve` unless
     told another number of threads per worker."""
 
-    def __init__(self, workers: int = 2, threads: int = SERVE_THREADS):
+    def __init__(self, workers: int = 2, threads: int | None = None):
         self.port = free_port()
         self.workers = workers
-        self.threads = threads
+        self.threads: int = threads or settings.SERVE_THREADS
         self.process: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
 
@@ -334,7 +335,8 @@ class Options:
     queries: int
     wrk: bool = False
     wrk_seconds: int = 15
-    server_threads: tuple[int, ...] = (SERVE_THREADS,)  # gthread threads per worker, one wrk run each
+    # gthread threads per worker, one wrk run each; none: the SERVE_THREADS setting
+    server_threads: tuple[int, ...] = ()
     output_dir: Path = Path("bench/results")
     layers: tuple[str, ...] = LAYERS
     progress: bool = True
@@ -376,7 +378,7 @@ def run(
             echo(f"timing: HTTP (gunicorn, 2 workers, port {server.port})…")
             time_http(bench, mix, server.port)
     if options.wrk:
-        for threads in options.server_threads:
+        for threads in options.server_threads or (settings.SERVE_THREADS,):
             with Server(workers=2, threads=threads) as server:
                 for name, urls in (("search mix", mix), ("health check (floor)", None)):
                     echo(

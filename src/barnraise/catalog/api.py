@@ -1,17 +1,13 @@
-import json
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from barnraise.accounts.models import User
 from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
 from barnraise.api.pagination import PageParams, a_text, decode_cursor, encode_cursor
 from barnraise.api.schemas import ErrorOut, Page
-from barnraise.api.strict import own_input
 from barnraise.catalog import cancellation_policies, selectors, services
 from barnraise.catalog.models import Listing
 from barnraise.catalog.schemas import (
@@ -21,14 +17,10 @@ from barnraise.catalog.schemas import (
     ListingIn,
     ListingOut,
     ListingPatch,
-    ListingSummaryOut,
 )
 from barnraise.errors import NaiveDatetime
 from barnraise.markup import render_markdown
 from barnraise.money import Money
-from barnraise.search import query as search_query
-from barnraise.search import selectors as search_selectors
-from barnraise.search.api import SEARCH_PARAMETERS
 
 router = Router(tags=["listings"])
 categories_router = Router(tags=["listings"])
@@ -82,37 +74,6 @@ def listing_out(listing: Listing, viewer: User | None, distance_km: float | None
     }
 
 
-@lru_cache(maxsize=8192)
-def _price(amount_minor: int, currency: str) -> dict[str, object]:
-    """Formatted with babel, which is slow enough to cache: search results repeat prices."""
-    return Money(amount_minor, currency).as_json()
-
-
-def listing_summary_out(hit: search_selectors.Summary) -> dict[str, Any]:
-    """A search result (ListingSummaryOut): no description, rules or author-only fields."""
-    photo = None
-    if hit.photo_id is not None and hit.photo_thumbnail:
-        photo = {
-            "id": hit.photo_id,
-            "thumbnail_url": default_storage.url(hit.photo_thumbnail),
-            "alt_text": hit.photo_alt_text or "",
-        }
-    return {
-        "id": hit.public_id,
-        "kind": hit.kind,
-        "category": {"slug": hit.category_slug, "name": hit.category_name},
-        "title": hit.title,
-        "price": dict(_price(hit.price_amount_minor, hit.currency)),
-        "unit": hit.unit,
-        "location": {"lat": hit.public_lat, "lng": hit.public_lng},
-        "rating_score": hit.rating_score,
-        "author": {"id": hit.author_id, "name": hit.author_name},
-        "photo": photo,
-        "distance_km": hit.distance_km,
-        "author_badges": hit.author_badges,
-    }
-
-
 def _fields(data: ListingIn | ListingPatch, *, also: tuple[str, ...]) -> dict[str, Any]:
     """API shapes to the service's flat fields (services.EDITABLE_FIELDS, and `also`); only what
     the client sent. `price` and `location` carry two fields each, `category` is a slug."""
@@ -131,30 +92,6 @@ def _fields(data: ListingIn | ListingPatch, *, also: tuple[str, ...]) -> dict[st
     if fields.get("deadline") is not None and fields["deadline"].tzinfo is None:
         raise NaiveDatetime("deadline")
     return {k: v for k, v in fields.items() if v is not None or k in ("deadline", "max_units")}
-
-
-@router.get(
-    "",
-    auth=bearer_or_anonymous,
-    response=Page[ListingSummaryOut],
-    summary="Search listings",
-    openapi_extra={"parameters": SEARCH_PARAMETERS},
-)
-@own_input  # search.query.parse refuses unknown parameters itself, and reads attr.<name>
-def listings_search(request: HttpRequest) -> HttpResponse:
-    """Text, kind, category, place (point and radius, or the map's bbox), price, a window of
-    free time, and `attr.<name>=value` for a category's filterable attributes. Keyset paging.
-    Each result is a summary; GET /listings/{id} has the description, rules and photos."""
-    results = search_selectors.listing_summaries_search(search_query.parse(request.GET.dict()))
-    page = {
-        "results": [listing_summary_out(hit) for hit in results.hits],
-        "next_cursor": results.next_cursor,
-    }
-    # Built to the documented schema from plain JSON values, so it is encoded directly: ninja's
-    # response validation (a pydantic model per result, through its getter wrappers) took about
-    # as long as the search itself. A test holds the output to Page[ListingSummaryOut].
-    body = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
-    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
 @router.post("", response={201: ListingOut}, summary="Create a listing")

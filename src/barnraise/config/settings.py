@@ -367,6 +367,9 @@ API_MAX_UPLOAD_BYTES = 12 * 1024 * 1024
 # The longest query string the API reads (as sent, percent-encoded); longer is 414 `uri_too_long`.
 # Well within the request line gunicorn takes under `barnraise serve` (8190 bytes).
 API_MAX_QUERY_STRING = 4096
+# gthread threads per gunicorn worker under `barnraise serve` and `demo`, and in the search bench's
+# server: measured in docs/performance.md (Search, throughput).
+SERVE_THREADS = 2
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 NINJA_PAGINATION_MAX_LIMIT = 100

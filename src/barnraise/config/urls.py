@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from barnraise.api.root import api, unknown_path
+from barnraise.api.root import unknown_path
+from barnraise.config.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),

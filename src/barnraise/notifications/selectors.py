@@ -1,10 +1,14 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from barnraise.accounts.models import User
 from barnraise.notifications import kinds as known
 from barnraise.notifications.models import Notification, NotificationPreference
+
+if TYPE_CHECKING:  # notifications sit below accounts: a recipient is only a type here
+    from barnraise.accounts.models import User
 
 
 def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:

@@ -1,21 +1,25 @@
 """Writes for notifications: the one way every context tells a member something."""
 
+from __future__ import annotations
+
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
-from django.template import Context
-from django.template.loader import TemplateDoesNotExist, get_template, render_to_string
+from django.template import Context, Engine
+from django.template.loader import TemplateDoesNotExist, render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barnraise.accounts.models import User
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.notifications import kinds as known
 from barnraise.notifications.models import Notification, NotificationPreference, OutgoingEmail
+
+if TYPE_CHECKING:  # notifications sit below accounts: a recipient is only a type here
+    from barnraise.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +27,8 @@ logger = logging.getLogger(__name__)
 def _render(kind: str, part: str, context: dict[str, Any]) -> str:
     """A title or body: plain text, so nothing in it is HTML-escaped (a listing called "Tom &
     Jerry" stays so in an email's subject); pages and HTML emails escape it where they show it."""
-    template = get_template(f"notifications/{kind}/{part}")
-    return str(template.template.render(Context(context, autoescape=False))).strip()
+    template = Engine.get_default().get_template(f"notifications/{kind}/{part}")
+    return str(template.render(Context(context, autoescape=False))).strip()
 
 
 def notification_send(

@@ -1,16 +1,23 @@
+import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from barnraise.api.auth import caller
+from barnraise.api.auth import bearer_or_anonymous, caller
 from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.schemas import InputSchema, Page, StrictBool
-from barnraise.search import selectors, services
+from barnraise.api.strict import own_input
+from barnraise.catalog.schemas import ListingSummaryOut
+from barnraise.money import Money
+from barnraise.search import query, selectors, services
 
 router = Router(tags=["search"])
+search_router = Router(tags=["listings"])  # GET /listings; POST /listings is catalog's
 
 
 class SearchParams(InputSchema):
@@ -81,3 +88,58 @@ def saved_search_create(request: HttpRequest, data: SavedSearchIn) -> Status[Any
 def saved_search_delete(request: HttpRequest, saved_search_id: UUID) -> Status[None]:
     services.saved_search_delete(actor=caller(request), saved_search_id=saved_search_id)
     return Status(204, None)
+
+
+@lru_cache(maxsize=8192)
+def _price(amount_minor: int, currency: str) -> dict[str, object]:
+    """Formatted with babel, which is slow enough to cache: search results repeat prices."""
+    return Money(amount_minor, currency).as_json()
+
+
+def listing_summary_out(hit: selectors.Summary) -> dict[str, Any]:
+    """A search result (ListingSummaryOut): no description, rules or author-only fields."""
+    photo = None
+    if hit.photo_id is not None and hit.photo_thumbnail:
+        photo = {
+            "id": hit.photo_id,
+            "thumbnail_url": default_storage.url(hit.photo_thumbnail),
+            "alt_text": hit.photo_alt_text or "",
+        }
+    return {
+        "id": hit.public_id,
+        "kind": hit.kind,
+        "category": {"slug": hit.category_slug, "name": hit.category_name},
+        "title": hit.title,
+        "price": dict(_price(hit.price_amount_minor, hit.currency)),
+        "unit": hit.unit,
+        "location": {"lat": hit.public_lat, "lng": hit.public_lng},
+        "rating_score": hit.rating_score,
+        "author": {"id": hit.author_id, "name": hit.author_name},
+        "photo": photo,
+        "distance_km": hit.distance_km,
+        "author_badges": hit.author_badges,
+    }
+
+
+@search_router.get(
+    "",
+    auth=bearer_or_anonymous,
+    response=Page[ListingSummaryOut],
+    summary="Search listings",
+    openapi_extra={"parameters": SEARCH_PARAMETERS},
+)
+@own_input  # search.query.parse refuses unknown parameters itself, and reads attr.<name>
+def listings_search(request: HttpRequest) -> HttpResponse:
+    """Text, kind, category, place (point and radius, or the map's bbox), price, a window of
+    free time, and `attr.<name>=value` for a category's filterable attributes. Keyset paging.
+    Each result is a summary; GET /listings/{id} has the description, rules and photos."""
+    results = selectors.listing_summaries_search(query.parse(request.GET.dict()))
+    page = {
+        "results": [listing_summary_out(hit) for hit in results.hits],
+        "next_cursor": results.next_cursor,
+    }
+    # Built to the documented schema from plain JSON values, so it is encoded directly: ninja's
+    # response validation (a pydantic model per result, through its getter wrappers) took about
+    # as long as the search itself. A test holds the output to Page[ListingSummaryOut].
+    body = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")

@@ -8,28 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
-from barnraise.errors import InvalidInput, NotFound, PermissionDenied
+from barnraise.errors import InvalidInput, NotFound
 from barnraise.notifications.selectors import notifications_for
 from barnraise.notifications.services import notification_send
 from barnraise.ratelimits import rate_limit
 from barnraise.trust import screening, selectors, subjects
 from barnraise.trust.errors import AlreadyDecided, AlreadyReported
-from barnraise.trust.models import Report, Strike, TrustEvent, TrustEventType, Violation
+from barnraise.trust.models import Report, Strike, TrustEventType, Violation
+from barnraise.trust.records import event_log, require_operator, strikes_revoke
+from barnraise.trust.suspensions import suspension_start
 
 REPORT_DETAILS_MAX = 2000
-
-
-def event_log(
-    *, member: User, type: TrustEventType, actor: User | None = None, object_id: Any = "", **data: Any
-) -> TrustEvent:
-    return TrustEvent.objects.create(
-        member=member, type=type, actor=actor, object_id=str(object_id), data=data
-    )
-
-
-def require_operator(actor: User) -> None:
-    if not selectors.is_operator(actor):
-        raise PermissionDenied()
 
 
 def text_screen(*, author: User, text: str, where: str, subject_id: str = "") -> screening.Screened:
@@ -224,8 +213,6 @@ def strike_issue(
     note: str = "",
 ) -> Strike:
     """Give a strike; at the policy's threshold of active strikes the member is suspended."""
-    from barnraise.trust.suspensions import suspension_start
-
     policy = selectors.policy()
     now = timezone.now()
     with transaction.atomic():
@@ -276,15 +263,6 @@ def strike_revoke(*, actor: User, strike_id: Any, note: str = "") -> Strike:
             raise AlreadyDecided()
         strikes_revoke(strikes=[strike], actor=actor, note=note)
     return strike
-
-
-def strikes_revoke(*, strikes: list[Strike], actor: User, note: str) -> None:
-    now = timezone.now()
-    for strike in strikes:
-        strike.revoked_at, strike.revoked_by = now, actor
-        strike.note = "\n".join(part for part in (strike.note, note.strip()) if part)
-        strike.save(update_fields=["revoked_at", "revoked_by", "note"])
-        event_log(member=strike.member, type=TrustEventType.STRIKE_REVOKED, actor=actor, object_id=strike.id)
 
 
 def trust_delete_for(user: User) -> None:

@@ -13,7 +13,7 @@ from barnraise.notifications.services import notification_send
 from barnraise.trust import selectors
 from barnraise.trust.errors import AlreadyDecided, AppealPending, NotSuspended
 from barnraise.trust.models import Appeal, Suspension, TrustEventType
-from barnraise.trust.services import event_log, require_operator, strikes_revoke
+from barnraise.trust.records import event_log, require_operator, strikes_revoke
 
 APPEAL_MAX = 4000
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from barnraise.accounts.models import ApiToken
-from barnraise.accounts.services import token_create, token_digest
+from barnraise.accounts.models import ApiToken, token_digest
+from barnraise.accounts.services import token_create
 
 
 def test_create_shows_the_secret_once_and_stores_only_its_digest(api_as):

@@ -34,7 +34,7 @@ CRAFTED = [
 
 
 def _lists() -> list[tuple[str, dict[str, Any]]]:
-    from barnraise.api.root import api
+    from barnraise.config.api import api
 
     document = api.get_openapi_schema(path_prefix="/api/v1/")
     found = []

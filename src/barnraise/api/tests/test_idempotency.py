@@ -107,7 +107,7 @@ def test_auth_endpoints_and_overlong_keys(api, api_as, body):
 
 
 def _document_operations():
-    from barnraise.api.root import api
+    from barnraise.config.api import api
 
     document = api.get_openapi_schema(path_prefix="/api/v1/")
     return [

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from barnraise.api.root import api as ninja_api
+from barnraise.config.api import api as ninja_api
 
 BROKEN = "multipart/form-data"  # no boundary: Django's MultiPartParser cannot split the body
 BODY = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nabc\r\n--x--\r\n'

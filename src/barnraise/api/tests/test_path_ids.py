@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _operations_with_ids() -> list[tuple[str, str, str]]:
-    from barnraise.api.root import api
+    from barnraise.config.api import api
 
     document = api.get_openapi_schema(path_prefix="/api/v1/")
     found = []

@@ -19,7 +19,7 @@ UNKNOWN = "zz_not_a_field"
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
-    from barnraise.api.root import api
+    from barnraise.config.api import api
 
     document = api.get_openapi_schema(path_prefix="/api/v1/")
     return [

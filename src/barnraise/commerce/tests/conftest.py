@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from barnraise.catalog.models import Listing
-from barnraise.catalog.services import category_create, listing_create
+from barnraise.catalog.tests.factories import CategoryFactory, ListingFactory
 from barnraise.commerce.models import FeeRule
-from barnraise.conftest import payout_ready
+from barnraise.conftest import TEST_CARD, after_commit, payout_ready
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -16,10 +16,10 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 @pytest.fixture
 def cats(db: Any) -> dict[str, Any]:
     return {
-        "rooms": category_create(slug="rooms", name="Rooms", kinds=["rental"]),
-        "bikes": category_create(slug="bikes", name="Bikes", kinds=["sale"]),
-        "help": category_create(slug="help", name="Help", kinds=["request", "service"]),
-        "ads": category_create(slug="ads", name="Classifieds", kinds=["sale"], processes=["inquiry"]),
+        "rooms": CategoryFactory(slug="rooms", name="Rooms", kinds=["rental"]),
+        "bikes": CategoryFactory(slug="bikes", name="Bikes", kinds=["sale"]),
+        "help": CategoryFactory(slug="help", name="Help", kinds=["request", "service"]),
+        "ads": CategoryFactory(slug="ads", name="Classifieds", kinds=["sale"], processes=["inquiry"]),
     }
 
 
@@ -44,17 +44,7 @@ def listing(provider: Any, cats: dict[str, Any]) -> Callable[..., Listing]:
             "sale": {"category": cats["bikes"], "unit": "item", "stock": 3, "price_amount_minor": 20000},
             "request": {"category": cats["help"], "unit": "job", "price_amount_minor": 8000},
         }[kind]
-        return listing_create(
-            actor=fields.pop("actor", provider.user),
-            kind=kind,
-            title=fields.pop("title", f"A {kind}"),
-            currency=fields.pop("currency", "EUR"),
-            lat=50.85,
-            lng=4.35,
-            timezone="Europe/Brussels",
-            address="Secret St 1",
-            **{**defaults, **fields},
-        )
+        return ListingFactory(author=fields.pop("actor", provider.user), kind=kind, **{**defaults, **fields})
 
     return make
 
@@ -71,3 +61,25 @@ def no_fees(db: Any) -> None:
     """No fee rules, as on a fresh install: for tests about something other than fees, whose
     totals are then the listing's price alone. test_fees.py covers the fees."""
     FeeRule.objects.all().delete()
+
+
+def book(client, listing, **fields):
+    start, end = slot()
+    body = {
+        "listing_id": str(listing.public_id),
+        "start": start,
+        "end": end,
+        "payment_method": TEST_CARD,
+        **fields,
+    }
+    return after_commit(lambda: client.call("POST", "transactions", json=body))
+
+
+def step(client, tx_id, name, **params):
+    body = {"name": name, "params": params}
+    return after_commit(lambda: client.call("POST", f"transactions/{tx_id}/transitions", json=body))
+
+
+def start(client, listing, **fields):
+    body = {"listing_id": str(listing.public_id), "payment_method": TEST_CARD, **fields}
+    return after_commit(lambda: client.call("POST", "transactions", json=body))

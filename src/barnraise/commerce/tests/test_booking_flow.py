@@ -6,30 +6,13 @@ import pytest
 import time_machine
 
 from barnraise.commerce.models import Booking, Transaction
-from barnraise.commerce.tests.conftest import BRUSSELS, slot
-from barnraise.conftest import TEST_CARD, after_commit
+from barnraise.commerce.tests.conftest import BRUSSELS, book, slot, step
+from barnraise.conftest import TEST_CARD
 from barnraise.notifications.models import Notification
 from barnraise.timers import services as timers
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]
-
-
-def book(client, listing, **fields):
-    start, end = slot()
-    body = {
-        "listing_id": str(listing.public_id),
-        "start": start,
-        "end": end,
-        "payment_method": TEST_CARD,
-        **fields,
-    }
-    return after_commit(lambda: client.call("POST", "transactions", json=body))
-
-
-def step(client, tx_id, name, **params):
-    body = {"name": name, "params": params}
-    return after_commit(lambda: client.call("POST", f"transactions/{tx_id}/transitions", json=body))
 
 
 def sweep_at(moment, django_capture_on_commit_callbacks):

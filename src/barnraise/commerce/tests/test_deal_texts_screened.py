@@ -3,8 +3,7 @@ are revealed (docs/safety.md): the timeline shows it masked and the attempt is r
 
 import pytest
 
-from barnraise.commerce.tests.test_booking_flow import book, step
-from barnraise.commerce.tests.test_other_processes import start
+from barnraise.commerce.tests.conftest import book, start, step
 from barnraise.trust.models import Violation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]

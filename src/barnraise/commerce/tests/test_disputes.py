@@ -14,7 +14,7 @@ from barnraise.accounts.services import operator_create, token_create
 from barnraise.commerce.models import Dispute, DisputeEvidence, Transaction
 from barnraise.conftest import ApiClient, after_commit
 from barnraise.ledger.models import Payment
-from barnraise.ledger.tests.test_escrow_flow import CHARGEBACK, book, completed_booking, step
+from barnraise.ledger.tests.conftest import CHARGEBACK, book, completed_booking, step
 
 pytestmark = pytest.mark.django_db
 

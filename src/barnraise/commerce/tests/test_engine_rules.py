@@ -6,8 +6,7 @@ from django.test import override_settings
 from barnraise.commerce import processes, registry
 from barnraise.commerce.models import Booking, Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process, Transition
-from barnraise.commerce.tests.conftest import slot
-from barnraise.commerce.tests.test_booking_flow import book, step
+from barnraise.commerce.tests.conftest import book, slot, step
 from barnraise.conftest import TEST_CARD
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.

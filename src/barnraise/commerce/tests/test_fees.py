@@ -8,8 +8,7 @@ import pytest
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create
 from barnraise.commerce.models import Booking, FeeAmount, FeeRule, Transaction
-from barnraise.commerce.tests.conftest import slot
-from barnraise.commerce.tests.test_booking_flow import step
+from barnraise.commerce.tests.conftest import slot, step
 from barnraise.conftest import TEST_CARD, after_commit
 
 pytestmark = pytest.mark.django_db

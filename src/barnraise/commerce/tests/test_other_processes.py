@@ -8,17 +8,12 @@ from django.utils import timezone
 
 from barnraise.catalog.models import Listing
 from barnraise.commerce.models import Transaction
-from barnraise.commerce.tests.test_booking_flow import step
-from barnraise.conftest import TEST_CARD, after_commit, payout_ready
+from barnraise.commerce.tests.conftest import start, step
+from barnraise.conftest import TEST_CARD, payout_ready
 from barnraise.timers import services as timers
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]
-
-
-def start(client, listing, **fields):
-    body = {"listing_id": str(listing.public_id), "payment_method": TEST_CARD, **fields}
-    return after_commit(lambda: client.call("POST", "transactions", json=body))
 
 
 def test_purchase_reserves_stock_and_completes_itself_14_days_after_shipping(

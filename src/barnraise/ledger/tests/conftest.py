@@ -1,15 +1,28 @@
+import hashlib
+import hmac
+import json
+import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from django.test import Client
 
 from barnraise.accounts.models import User
+from barnraise.commerce.models import Transaction
 
 # The deal fixtures, for the tests of money moving through deals (test_escrow_flow.py).
-from barnraise.commerce.tests.conftest import cats, customer, listing, provider  # noqa: F401
+from barnraise.commerce.tests.conftest import cats, customer, listing, provider, slot  # noqa: F401
+from barnraise.conftest import TEST_CARD, after_commit
 from barnraise.ledger.journal import account_for, entry_post
 from barnraise.ledger.models import Account, AccountKind, JournalEntry
+from barnraise.ledger.tests.fixtures.stripe.fake import shape
 from barnraise.money import Money
+from barnraise.timers import services as timers
+
+URL = "/api/v1/webhooks/payments/stripe"  # the Stripe webhook
 
 
 @pytest.fixture
@@ -40,3 +53,55 @@ def fund(funding: Callable[[str], Account]) -> Callable[..., JournalEntry]:
         )
 
     return credit
+
+
+CHARGEBACK = "4000000000000259"
+
+
+def book(client, room, card=TEST_CARD, days=3):
+    start, end = slot(days=days)
+    body = {"listing_id": str(room.public_id), "start": start, "end": end, "payment_method": card}
+    return after_commit(lambda: client.call("POST", "transactions", json=body))
+
+
+def step(client, tx_id, name, **params):
+    body = {"name": name, "params": params}
+    return after_commit(lambda: client.call("POST", f"transactions/{tx_id}/transitions", json=body))
+
+
+def sweep_at(moment):
+    with time_machine.travel(moment, tick=False):
+        return after_commit(timers.sweep)
+
+
+def completed_booking(payer, seller, room):
+    tx = book(payer, room).json()
+    step(seller, tx["id"], "accept")
+    sweep_at(datetime.fromisoformat(tx["end"]) + timedelta(days=1, minutes=1))
+    assert Transaction.objects.get(pk=tx["id"]).state == "completed"
+    return tx
+
+
+SECRET = "whsec_test_secret"
+
+
+def signed(body: bytes, *, secret: str = SECRET, at: int | None = None) -> str:
+    timestamp = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def dispute_event(event_id: str = "evt_1") -> bytes:
+    event = shape("event")
+    dispute = shape("dispute")
+    dispute.update(id="dp_1", amount=5000, charge="ch_1", currency="eur", payment_intent="pi_1")
+    event.update(
+        id=event_id, created=int(time.time()), type="charge.dispute.created", data={"object": dispute}
+    )
+    return json.dumps(event).encode()
+
+
+def deliver(client: Client, body: bytes, signature: str | None = None, **headers: str):
+    if signature is not None:
+        headers["HTTP_STRIPE_SIGNATURE"] = signature
+    return client.post(URL, data=body, content_type="application/json", **headers)

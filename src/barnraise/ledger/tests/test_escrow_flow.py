@@ -9,16 +9,15 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from barnraise.accounts.services import operator_create, token_create
 from barnraise.commerce.models import Booking, Transaction
-from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit
 from barnraise.ledger import selectors
 from barnraise.ledger.models import Account, AccountKind, Payment, PayoutAccount, SandboxRecord
 from barnraise.ledger.payouts import payouts_weekly
+from barnraise.ledger.tests.conftest import CHARGEBACK, book, completed_booking, step, sweep_at
 from barnraise.ledger.verify import ledger_verify
 from barnraise.timers import services as timers
 
@@ -27,23 +26,6 @@ pytestmark = pytest.mark.django_db
 DECLINED = "4000000000000002"
 NEEDS_AUTHENTICATION = "4000002500003155"
 CAPTURE_FAILS = "4000000000000341"
-CHARGEBACK = "4000000000000259"
-
-
-def book(client, room, card=TEST_CARD, days=3):
-    start, end = slot(days=days)
-    body = {"listing_id": str(room.public_id), "start": start, "end": end, "payment_method": card}
-    return after_commit(lambda: client.call("POST", "transactions", json=body))
-
-
-def step(client, tx_id, name, **params):
-    body = {"name": name, "params": params}
-    return after_commit(lambda: client.call("POST", f"transactions/{tx_id}/transitions", json=body))
-
-
-def sweep_at(moment):
-    with time_machine.travel(moment, tick=False):
-        return after_commit(timers.sweep)
 
 
 def balances(client):
@@ -68,14 +50,6 @@ def operator(*groups):
         email=f"ops-{'-'.join(groups)}@example.com", name="Ops", password="pw-123456789", groups=list(groups)
     )
     return ApiClient(token=token_create(user=user, name="t")[1])
-
-
-def completed_booking(customer, provider, room):
-    tx = book(customer, room).json()
-    step(provider, tx["id"], "accept")
-    sweep_at(datetime.fromisoformat(tx["end"]) + timedelta(days=1, minutes=1))
-    assert Transaction.objects.get(pk=tx["id"]).state == "completed"
-    return tx
 
 
 def test_a_paid_booking_from_card_to_payout(customer, provider, listing):
@@ -361,7 +335,7 @@ def test_an_expired_request_releases_the_hold(customer, provider, listing):
 
 
 def test_a_dispute_reported_by_webhook_opens_it_on_the_deal(customer, provider, listing, client, settings):
-    from barnraise.ledger.tests.test_webhooks import SECRET, deliver, dispute_event, signed
+    from barnraise.ledger.tests.conftest import SECRET, deliver, dispute_event, signed
 
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     tx = book(customer, listing()).json()
@@ -380,7 +354,7 @@ def test_a_dispute_reported_by_webhook_opens_it_on_the_deal(customer, provider, 
 
 
 def test_the_providers_word_on_a_payout_account_is_kept(api_as, client, settings):
-    from barnraise.ledger.tests.test_webhooks import SECRET, deliver, signed
+    from barnraise.ledger.tests.conftest import SECRET, deliver, signed
 
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     member = api_as()

@@ -259,7 +259,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def issuer_reports_a_card_dispute(self, pick: int) -> None:
         """A chargeback after completion, as the provider's signed webhook reports it (also
         after settlement or a payout)."""
-        from barnraise.ledger.tests.test_webhooks import SECRET, deliver, dispute_event, signed
+        from barnraise.ledger.tests.conftest import SECRET, deliver, dispute_event, signed
 
         payments = list(self.chargeable().order_by("pk"))
         payment = payments[pick % len(payments)]

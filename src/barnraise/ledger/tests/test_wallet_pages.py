@@ -8,7 +8,7 @@ from django.test import Client
 from barnraise.accounts.services import operator_create
 from barnraise.conftest import after_commit
 from barnraise.ledger.models import Payout, PayoutAccount, PayoutHold
-from barnraise.ledger.tests.test_escrow_flow import book, step, sweep_at
+from barnraise.ledger.tests.conftest import book, step, sweep_at
 
 pytestmark = pytest.mark.django_db
 

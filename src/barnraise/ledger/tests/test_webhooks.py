@@ -2,8 +2,6 @@
 once in the worker, retried by the sweeper. Events are signed here with Stripe's documented
 scheme (`Stripe-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">`)."""
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Iterator
@@ -16,7 +14,8 @@ from django.utils import timezone
 
 from barnraise.ledger.models import ProviderWebhookEvent
 from barnraise.ledger.providers.stripe import StripeProvider
-from barnraise.ledger.tests.fixtures.stripe.fake import fake_stripe, shape
+from barnraise.ledger.tests.conftest import SECRET, deliver, dispute_event, signed
+from barnraise.ledger.tests.fixtures.stripe.fake import fake_stripe
 from barnraise.ledger.webhooks import (
     register_webhook_handler,
     unregister_webhook_handler,
@@ -26,35 +25,10 @@ from barnraise.money import Money
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/webhooks/payments/stripe"
-SECRET = "whsec_test_secret"
-
 
 @pytest.fixture(autouse=True)
 def webhook_secret(settings) -> None:
     settings.STRIPE_WEBHOOK_SECRET = SECRET
-
-
-def signed(body: bytes, *, secret: str = SECRET, at: int | None = None) -> str:
-    timestamp = int(time.time()) if at is None else at
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def dispute_event(event_id: str = "evt_1") -> bytes:
-    event = shape("event")
-    dispute = shape("dispute")
-    dispute.update(id="dp_1", amount=5000, charge="ch_1", currency="eur", payment_intent="pi_1")
-    event.update(
-        id=event_id, created=int(time.time()), type="charge.dispute.created", data={"object": dispute}
-    )
-    return json.dumps(event).encode()
-
-
-def deliver(client: Client, body: bytes, signature: str | None = None, **headers: str):
-    if signature is not None:
-        headers["HTTP_STRIPE_SIGNATURE"] = signature
-    return client.post(URL, data=body, content_type="application/json", **headers)
 
 
 @pytest.fixture

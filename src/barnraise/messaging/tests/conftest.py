@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from barnraise.catalog.models import Listing
-from barnraise.catalog.services import category_create, listing_create
+from barnraise.catalog.services import listing_create
+from barnraise.catalog.tests.factories import CategoryFactory
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import transaction_create
 
@@ -27,7 +28,7 @@ class Deal:
 @pytest.fixture(name="make_deal")
 def make_deal_fixture(api_as: Callable[..., Any], db: Any) -> Callable[..., Deal]:
     """An inquiry on a classifieds listing: the simplest deal, open and not accepted."""
-    category = category_create(slug="ads", name="Classifieds", kinds=["sale"], processes=["inquiry"])
+    category = CategoryFactory(slug="ads", name="Classifieds", kinds=["sale"], processes=["inquiry"])
 
     def make(customer: Any = None, provider: Any = None, title: str = "Oak table") -> Deal:
         provider = provider or api_as(name="Pat Provider")

@@ -5,7 +5,7 @@ import pytest
 
 from barnraise.accounts.models import User
 from barnraise.catalog.models import Category, Listing
-from barnraise.catalog.services import category_create, listing_create
+from barnraise.catalog.tests.factories import CategoryFactory, ListingFactory
 from barnraise.commerce import engine, processes
 from barnraise.commerce.models import FeeRule, Transaction
 
@@ -13,27 +13,14 @@ from barnraise.commerce.models import FeeRule, Transaction
 @pytest.fixture
 def bikes(db: Any) -> Category:
     FeeRule.objects.all().delete()  # totals are the listing price alone
-    return category_create(slug="bikes", name="Bikes", kinds=["sale"])
+    return CategoryFactory(slug="bikes", name="Bikes", kinds=["sale"])
 
 
 @pytest.fixture
 def make_listing(bikes: Category) -> Callable[..., Listing]:
     def make(provider: User, **fields: Any) -> Listing:
-        return listing_create(
-            actor=provider,
-            kind="sale",
-            category=fields.pop("category", bikes),
-            title=fields.pop("title", "A bike"),
-            currency=fields.pop("currency", "EUR"),
-            unit="item",
-            stock=100,
-            price_amount_minor=fields.pop("price_amount_minor", 20000),
-            lat=50.85,
-            lng=4.35,
-            timezone="Europe/Brussels",
-            address="Secret St 1",
-            **fields,
-        )
+        defaults = {"category": bikes, "title": "A bike", "price_amount_minor": 20000}
+        return ListingFactory(author=provider, kind="sale", unit="item", stock=100, **{**defaults, **fields})
 
     return make
 
@@ -72,3 +59,8 @@ def completed_deal(
         return tx
 
     return make
+
+
+def review(client, tx, **fields):
+    body = {"rating": 5, "text": "Smooth and friendly.", **fields}
+    return client.call("POST", f"transactions/{tx.pk}/reviews", json=body)

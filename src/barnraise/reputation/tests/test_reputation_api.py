@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from barnraise.catalog.models import Listing
 from barnraise.commerce import engine
-from barnraise.reputation.tests.conftest import purchase
-from barnraise.reputation.tests.test_reviews_api import review
+from barnraise.reputation.tests.conftest import purchase, review
 
 pytestmark = pytest.mark.django_db
 

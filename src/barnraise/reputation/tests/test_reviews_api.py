@@ -11,16 +11,11 @@ from barnraise.commerce.models import CommercePolicy, TransactionEvent
 from barnraise.notifications.models import Notification
 from barnraise.reputation import services
 from barnraise.reputation.models import CategoryAspects, Review
-from barnraise.reputation.tests.conftest import purchase
+from barnraise.reputation.tests.conftest import purchase, review
 from barnraise.timers import services as timers
 from barnraise.timers.models import Timer
 
 pytestmark = pytest.mark.django_db
-
-
-def review(client, tx, **fields):
-    body = {"rating": 5, "text": "Smooth and friendly.", **fields}
-    return client.call("POST", f"transactions/{tx.pk}/reviews", json=body)
 
 
 @pytest.fixture

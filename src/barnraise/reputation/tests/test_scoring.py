@@ -9,7 +9,7 @@ from django.utils import timezone
 from barnraise.reputation.models import Reputation
 from barnraise.reputation.scoring import Outcome, Rated, bayesian, job_success, review_value
 from barnraise.reputation.services import reputations_refresh
-from barnraise.reputation.tests.test_reviews_api import review
+from barnraise.reputation.tests.conftest import review
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 DOC = {"now": NOW, "prior_mean": 4.0, "prior_weight": 3.0, "half_life_days": 365.0}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from barnraise.reputation.tests.test_reviews_api import review
+from barnraise.reputation.tests.conftest import review
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,14 @@ from django.urls import reverse
 from barnraise.accounts.models import User
 from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Category, Listing
-from barnraise.catalog.services import category_create, listing_create
+from barnraise.catalog.services import listing_create
+from barnraise.catalog.tests.factories import CategoryFactory
 from barnraise.messaging.tests.conftest import deal_fixture, make_deal_fixture  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture
 def category(db: Any) -> Category:
-    return category_create(slug="things", name="Things", kinds=["sale"], processes=["inquiry"])
+    return CategoryFactory(slug="things", name="Things", kinds=["sale"], processes=["inquiry"])
 
 
 @pytest.fixture
