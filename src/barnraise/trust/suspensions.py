@@ -27,7 +27,7 @@ def suspension_start(*, member: User, reason: str, actor: User | None = None) ->
         require_operator(actor)
     with transaction.atomic():
         suspension = Suspension.objects.create(member=member, reason=reason)
-        suspension.withdrawn_listings = listings_withdraw_for_member(member=member)
+        suspension.withdrawn_listings = listings_withdraw_for_member(member=member, actor=actor)
         suspension.save(update_fields=["withdrawn_listings"])
         event_log(
             member=member,
@@ -74,7 +74,7 @@ def _lift(suspension: Suspension, actor: User, note: str) -> None:
     suspension.end_note = note.strip()
     suspension.save(update_fields=["ended_at", "ended_by", "end_note"])
     restored = listings_restore_for_member(
-        member=suspension.member, listing_ids=suspension.withdrawn_listings
+        member=suspension.member, listing_ids=suspension.withdrawn_listings, actor=actor
     )
     event_log(
         member=suspension.member,
