@@ -344,14 +344,10 @@ def listing_photos_changed(*, listing: Listing, actor: User | None = None) -> No
                 )
 
 
-def _require_operator(actor: User) -> None:
-    operators.require_operator(actor, operators.SUPPORT)
-
-
 def listing_approve(*, actor: User, listing_id: int) -> Listing:
     from barnraise.notifications.services import notification_send
 
-    _require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic():
         listing = Listing.objects.select_for_update().get(pk=listing_id)
         if listing.status != Listing.Status.PENDING_APPROVAL:
@@ -376,7 +372,7 @@ def listing_approve(*, actor: User, listing_id: int) -> Listing:
 def listing_reject(*, actor: User, listing_id: int, reason: str) -> Listing:
     from barnraise.notifications.services import notification_send
 
-    _require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     if not reason.strip():
         raise InvalidInput(details={"reason": [_("Tell the author why.")]})
     with transaction.atomic():

@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barnraise.accounts import standing
+from barnraise.accounts import operators, standing
 from barnraise.accounts.models import User
 from barnraise.commerce import cancellation, processes, registry, timers
 from barnraise.commerce.models import Timer, Transaction, TransactionEvent
@@ -55,7 +55,7 @@ def role_of(tx: Transaction, actor: User | None) -> str | None:
         return "customer"
     if actor.pk == tx.provider_id:
         return "provider"
-    if actor.is_staff and actor.has_perm("commerce.change_transaction"):
+    if operators.operator_in(actor, operators.SUPPORT):
         return "operator"
     return None
 

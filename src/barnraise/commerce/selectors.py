@@ -6,14 +6,11 @@ from uuid import UUID
 from django.db.models import Prefetch, Q, QuerySet
 
 from barnraise.accounts.models import User
+from barnraise.accounts.operators import FINANCE, SUPPORT, operator_in
 from barnraise.commerce import processes
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL
 from barnraise.errors import NotFound
-
-
-def is_operator(user: User) -> bool:
-    return bool(user.is_staff and user.has_perm("commerce.view_transaction"))
 
 
 def transaction_visible(*, actor: User, transaction_id: Any) -> Transaction:
@@ -23,7 +20,9 @@ def transaction_visible(*, actor: User, transaction_id: Any) -> Transaction:
         .filter(pk=transaction_id)
         .first()
     )
-    if tx is None or not (actor.pk in (tx.customer_id, tx.provider_id) or is_operator(actor)):
+    if tx is None or not (
+        actor.pk in (tx.customer_id, tx.provider_id) or operator_in(actor, SUPPORT, FINANCE)
+    ):
         raise NotFound()
     return tx
 
@@ -91,6 +90,6 @@ def events_of(tx: Transaction) -> list[TransactionEvent]:
 def events_after(*, actor: User, after: int, limit: int) -> list[TransactionEvent]:
     """Numbered deal events past `after`: the actor's own deals', or every deal's for operators."""
     rows = TransactionEvent.objects.filter(sequence__gt=after)
-    if not is_operator(actor):
+    if not operator_in(actor, SUPPORT, FINANCE):
         rows = rows.filter(Q(transaction__customer=actor) | Q(transaction__provider=actor))
     return list(rows.order_by("sequence")[:limit])

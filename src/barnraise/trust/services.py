@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
-from barnraise.errors import InvalidInput, NotFound, PermissionDenied
+from barnraise.errors import InvalidInput, NotFound
 from barnraise.notifications.selectors import notifications_for
 from barnraise.notifications.services import notification_send
 from barnraise.ratelimits import rate_limit
@@ -25,11 +26,6 @@ def event_log(
     return TrustEvent.objects.create(
         member=member, type=type, actor=actor, object_id=str(object_id), data=data
     )
-
-
-def require_operator(actor: User) -> None:
-    if not selectors.is_operator(actor):
-        raise PermissionDenied()
 
 
 def text_screen(*, author: User, text: str, where: str, subject_id: str = "") -> screening.Screened:
@@ -107,7 +103,7 @@ def _strike_for_repeated_hits(member: User) -> None:
 
 def violations_confirm(*, actor: User, violation_ids: list[Any]) -> list[Strike]:
     """An operator confirms screening hits not yet counted: one strike per member concerned."""
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     strikes = []
     with transaction.atomic(durable=True):
         pending = list(
@@ -180,7 +176,7 @@ def _open_report_for_update(report_id: Any) -> Report:
 
 def report_confirm(*, actor: User, report_id: Any, note: str = "") -> Report:
     """An operator agrees with a report: the reported member gets a strike."""
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         report = _open_report_for_update(report_id)
         _decide(report, actor, Report.Status.CONFIRMED, note)
@@ -192,7 +188,7 @@ def report_confirm(*, actor: User, report_id: Any, note: str = "") -> Report:
 
 
 def report_dismiss(*, actor: User, report_id: Any, note: str = "") -> Report:
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         report = _open_report_for_update(report_id)
         _decide(report, actor, Report.Status.DISMISSED, note)
@@ -267,7 +263,7 @@ def strike_issue(
 
 
 def strike_revoke(*, actor: User, strike_id: Any, note: str = "") -> Strike:
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         strike = Strike.objects.select_for_update().select_related("member").filter(pk=strike_id).first()
         if strike is None:
