@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,27 +15,68 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='EventConsumer',
+            name="EventConsumer",
             fields=[
-                ('name', models.CharField(max_length=80, primary_key=True, serialize=False)),
-                ('position', models.BigIntegerField(default=0)),
+                ("name", models.CharField(max_length=80, primary_key=True, serialize=False)),
+                ("position", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('sequence', models.BigIntegerField(blank=True, null=True, unique=True)),
-                ('type', models.CharField(choices=[('catalog:listing:created', 'listing created'), ('catalog:listing:published', 'listing published'), ('catalog:listing:submitted', 'listing sent for approval'), ('catalog:listing:unpublished', 'listing taken back to draft'), ('catalog:listing:closed', 'listing closed'), ('ledger:payout:requested', 'payout requested'), ('ledger:payout:paid', 'payout paid'), ('ledger:payout:failed', 'payout failed'), ('ledger:payout_hold:placed', 'payouts held'), ('ledger:payout_hold:released', 'payout hold released')], max_length=64)),
-                ('subject_type', models.CharField(help_text='listing, payout, payout_hold…', max_length=32)),
-                ('subject_id', models.CharField(help_text="The object's public id, as text.", max_length=64)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("sequence", models.BigIntegerField(blank=True, null=True, unique=True)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("catalog:listing:created", "listing created"),
+                            ("catalog:listing:published", "listing published"),
+                            ("catalog:listing:submitted", "listing sent for approval"),
+                            ("catalog:listing:unpublished", "listing taken back to draft"),
+                            ("catalog:listing:closed", "listing closed"),
+                            ("ledger:payout:requested", "payout requested"),
+                            ("ledger:payout:paid", "payout paid"),
+                            ("ledger:payout:failed", "payout failed"),
+                            ("ledger:payout_hold:placed", "payouts held"),
+                            ("ledger:payout_hold:released", "payout hold released"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("subject_type", models.CharField(help_text="listing, payout, payout_hold…", max_length=32)),
+                ("subject_id", models.CharField(help_text="The object's public id, as text.", max_length=64)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['subject_type', 'subject_id', 'id'], name='eventlog_subject_idx'), models.Index(fields=['member', 'sequence'], name='eventlog_member_idx'), models.Index(condition=models.Q(('sequence', None)), fields=['id'], name='eventlog_unsequenced_idx')],
+                "indexes": [
+                    models.Index(fields=["subject_type", "subject_id", "id"], name="eventlog_subject_idx"),
+                    models.Index(fields=["member", "sequence"], name="eventlog_member_idx"),
+                    models.Index(
+                        condition=models.Q(("sequence", None)), fields=["id"], name="eventlog_unsequenced_idx"
+                    ),
+                ],
             },
         ),
     ]
