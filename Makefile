@@ -51,6 +51,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
+	$(BIN)/barnraise manage check --fail-level WARNING
 
 format: install-dev
 	$(BIN)/ruff format src tests

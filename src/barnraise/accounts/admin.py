@@ -22,6 +22,7 @@ from barnraise.accounts.models import (
     User,
 )
 from barnraise.errors import DomainError
+from barnraise.private_files import private_file_response
 
 
 @admin.register(User)
@@ -134,12 +135,9 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
             document = verification.document_readable(actor=request.user, document_id=document_id)
         except DomainError as exc:
             raise Http404 from exc
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
         # Never shown in the operator's browser: a PDF may carry scripts.
-        response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.id}"'
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        name = f"{document.kind}-{document.id}"
+        return private_file_response(document.file, content_type=document.content_type, name=name)
 
     def page_view(self, request: HttpRequest, document_id: Any, number: int) -> FileResponse:
         if not isinstance(request.user, User):
@@ -150,10 +148,8 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
             )
         except DomainError as exc:
             raise Http404 from exc
-        response = FileResponse(page.image.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        name = f"{document_id}-page-{number}"
+        return private_file_response(page.image, content_type="image/jpeg", name=name, inline=True)
 
     def _review(self, request: HttpRequest, queryset: QuerySet[Document], approve: bool, reason: str) -> int:
         assert isinstance(request.user, User)  # noqa: S101 - the admin requires a staff login

@@ -10,10 +10,11 @@ from ninja import Field, File, Form, Router, Schema, UploadedFile
 from ninja.responses import Status
 
 from barnraise.accounts import portfolio, selectors, skills, verification
-from barnraise.accounts.models import Document, PhoneNumber, PortfolioItem, SkillAttempt, User
+from barnraise.accounts.models import Document, DocumentPage, PhoneNumber, PortfolioItem, SkillAttempt, User
 from barnraise.api.auth import bearer_or_anonymous, caller
 from barnraise.api.schemas import ErrorOut, InputSchema
 from barnraise.errors import NotFound
+from barnraise.private_files import private_file_response
 
 verifications_router = Router(tags=["verifications"])
 skills_router = Router(tags=["skills tests"])
@@ -158,23 +159,20 @@ def document_file(request: HttpRequest, document_id: UUID) -> FileResponse:
 )
 def document_page(request: HttpRequest, document_id: UUID, number: int) -> FileResponse:
     page = verification.document_page_readable(actor=caller(request), document_id=document_id, number=number)
-    return page_response(page.image)
-
-
-def page_response(image: Any) -> FileResponse:
-    """A rendered page, shown inline: a JPEG we made, so it carries nothing of the PDF."""
-    response = FileResponse(image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _document_page_response(page)
 
 
 def _document_response(document: Document) -> FileResponse:
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.id}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """The document as uploaded: a download (API, pages and admin alike)."""
+    return private_file_response(
+        document.file, content_type=document.content_type, name=f"{document.kind}-{document.id}"
+    )
+
+
+def _document_page_response(page: DocumentPage) -> FileResponse:
+    """A rendered page, shown inline: a JPEG we made, so it carries nothing of the PDF."""
+    name = f"{page.document_id}-page-{page.number}"
+    return private_file_response(page.image, content_type="image/jpeg", name=name, inline=True)
 
 
 class SkillTestOut(Schema):

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from barnraise import private_files
 from barnraise.ids import uuid7
 
 
@@ -73,11 +74,8 @@ class ApiToken(models.Model):
 
 
 def private_storage() -> Any:
-    """Identity documents and licences: a storage that no URL serves (settings.STORAGES["private"]);
-    files are read only through the authorized views."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
+    """Identity documents and licences: a storage that no URL serves (barnraise.private_files)."""
+    return private_files.private_storage()
 
 
 class PhoneNumber(models.Model):

@@ -113,12 +113,13 @@ def listing_summary_out(hit: search_selectors.Summary) -> dict[str, Any]:
     }
 
 
-def _fields(data: ListingIn | ListingPatch) -> dict[str, Any]:
-    """API shapes to the service's flat fields; only what the client sent."""
+def _fields(data: ListingIn | ListingPatch, *, also: tuple[str, ...]) -> dict[str, Any]:
+    """API shapes to the service's flat fields (services.EDITABLE_FIELDS, and `also`); only what
+    the client sent. `price` and `location` carry two fields each, `category` is a slug."""
     provided = data.model_fields_set
     raw = data.dict(exclude_unset=True)
     fields: dict[str, Any] = {
-        k: v for k, v in raw.items() if k not in ("price", "location", "category", "publish")
+        k: v for k, v in raw.items() if (k in services.EDITABLE_FIELDS or k in also) and k != "category"
     }
     if "price" in provided and data.price is not None:
         fields["price_amount_minor"] = data.price.amount_minor
@@ -161,7 +162,7 @@ def listing_create(request: HttpRequest, data: ListingIn) -> Status[dict[str, An
     """Published at once, or `pending_approval` when the marketplace reviews listings first.
     Needs a verified email (403 `email_unverified`)."""
     user = caller(request)
-    fields = _fields(data)
+    fields = _fields(data, also=("kind",))
     listing = services.listing_create(actor=user, publish=data.publish, **fields)
     return Status(201, listing_out(selectors.listing_visible(public_id=listing.public_id, viewer=user), user))
 
@@ -175,7 +176,7 @@ def listing_detail(request: HttpRequest, listing_id: UUID) -> dict[str, Any]:
 @router.patch("/{listing_id}", response=ListingOut, summary="Change your listing")
 def listing_update(request: HttpRequest, listing_id: UUID, data: ListingPatch) -> dict[str, Any]:
     user = caller(request)
-    changes = _fields(data)
+    changes = _fields(data, also=("status",))
     services.listing_update(actor=user, public_id=listing_id, changes=changes)
     return listing_out(selectors.listing_visible(public_id=listing_id, viewer=user), user)
 

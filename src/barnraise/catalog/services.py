@@ -34,6 +34,9 @@ from barnraise.money import check_currency
 PUBLIC_FUZZ_METRES = 300  # the public point lies within this distance of the exact one
 # Changing these on an approved listing sends it back to the approval queue.
 REVIEWED_FIELDS = ("title", "description", "price_amount_minor", "currency", "photos")
+# What an author may set on a listing: listing_update takes these (and `status`), the API's
+# ListingIn/ListingPatch and the web's ListingForm offer exactly these, in their own shapes
+# (a test in web/tests holds all three to this list).
 EDITABLE_FIELDS = (
     "category",
     "title",

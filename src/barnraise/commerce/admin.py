@@ -21,6 +21,7 @@ from barnraise.commerce.models import (
     TransactionEvent,
 )
 from barnraise.errors import DomainError
+from barnraise.private_files import private_file_response
 
 
 class EventInline(admin.TabularInline[TransactionEvent, Transaction]):
@@ -201,12 +202,9 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
             evidence = disputes.evidence_readable(actor=request.user, evidence_id=evidence_id)
         except DomainError as exc:
             raise Http404 from exc
-        response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
         # Never shown in the operator's browser: a PDF may carry scripts.
-        response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.id}"'
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        name = f"evidence-{evidence.id}"
+        return private_file_response(evidence.file, content_type=evidence.content_type, name=name)
 
     def evidence_page(self, request: HttpRequest, evidence_id: Any, number: int) -> FileResponse:
         if not isinstance(request.user, User):
@@ -215,7 +213,5 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
             page = disputes.evidence_page_readable(actor=request.user, evidence_id=evidence_id, number=number)
         except DomainError as exc:
             raise Http404 from exc
-        response = FileResponse(page.image.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        name = f"evidence-{evidence_id}-page-{number}"
+        return private_file_response(page.image, content_type="image/jpeg", name=name, inline=True)

@@ -6,6 +6,8 @@ class CommerceConfig(AppConfig):
     label = "commerce"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from barnraise.catalog import availability, cancellation_policies
         from barnraise.catalog.models import Category
         from barnraise.commerce import (
@@ -17,6 +19,9 @@ class CommerceConfig(AppConfig):
             pricing,
             registry,
             timers,
+        )
+        from barnraise.commerce import (
+            checks as process_checks,
         )
         from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule, TransactionEvent
         from barnraise.eventlog import sequencer
@@ -34,3 +39,5 @@ class CommerceConfig(AppConfig):
         sequencer.register_consumer("notifications", notify.on_event, source=TransactionEvent)
         availability.register_taken_provider(bookings.taken_on)
         cancellation_policies.register_policy_source(cancellation.listing_choices)
+        # Every process version names only registered steps and keeps its released behaviour.
+        checks.register(process_checks.check_processes, "barnraise")

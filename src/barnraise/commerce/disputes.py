@@ -79,11 +79,14 @@ def dispute_open(
     read in the same database transaction (nothing is left to fail after the commit)."""
     user_require_verified_email(user=actor)
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
-    name = "dispute_by_provider" if actor.pk == tx.provider_id else "dispute"
+    role = "provider" if actor.pk == tx.provider_id else "customer"
     process = processes.get(tx.process, tx.process_version)
-    if process.transition(name) is None:  # e.g. version 1, where only the customer disputes
+    # The party's step into a dispute (the customer's and the provider's have their names).
+    step = next((t for t in process.transitions if t.to == "disputed" and t.actor == role), None)
+    if step is None:  # e.g. version 1, where only the customer disputes
         allowed = engine.available_transitions(tx, actor)
         raise TransitionNotAllowed(details={"state": tx.state, "allowed": allowed})
+    name = step.name
     with db.atomic(durable=True):
         engine.transition(tx, name, actor=actor, params={"reason": reason}, idempotency_key=idempotency_key)
         opened = tx.disputes.select_related("transaction").order_by("-created_at", "-pk").first()

@@ -16,6 +16,7 @@ from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut
 from barnraise.commerce import disputes
 from barnraise.commerce.models import Dispute, DisputeEvidence
 from barnraise.money import Money
+from barnraise.private_files import private_file_response
 
 router = Router(tags=["disputes"])
 
@@ -153,11 +154,8 @@ def evidence_create(
 )
 def evidence_file(request: HttpRequest, transaction_id: UUID, evidence_id: UUID) -> FileResponse:
     evidence = disputes.evidence_readable(actor=caller(request), evidence_id=evidence_id)
-    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
-    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.id}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    name = f"evidence-{evidence.id}"
+    return private_file_response(evidence.file, content_type=evidence.content_type, name=name)
 
 
 @router.get(
@@ -167,7 +165,5 @@ def evidence_file(request: HttpRequest, transaction_id: UUID, evidence_id: UUID)
 )
 def evidence_page(request: HttpRequest, transaction_id: UUID, evidence_id: UUID, number: int) -> FileResponse:
     page = disputes.evidence_page_readable(actor=caller(request), evidence_id=evidence_id, number=number)
-    response = FileResponse(page.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    name = f"evidence-{evidence_id}-page-{number}"
+    return private_file_response(page.image, content_type="image/jpeg", name=name, inline=True)

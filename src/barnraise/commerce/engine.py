@@ -7,6 +7,7 @@ actions, appends an immutable event, and cancels stale timers and schedules new 
 effects (notifications, webhooks) happen after commit, from the event log (eventlog.sequencer.pump).
 """
 
+import copy
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,6 +204,7 @@ def _apply(
             return Outcome(tx, earlier, replayed=True)
     role = role_of(tx, actor)
     step = _check(tx, process, name, role)
+    before = None if tx._state.adding else _fields_of(tx)
     ctx = registry.Context(
         tx=tx,
         process=process,
@@ -237,13 +239,27 @@ def _apply(
     )
     if not dry_run:  # a dry run shows the event and the state; the actions' writes roll back
         rows: list[Model] = []
-        if tx._state.adding:
+        if before is None:
             rows.append(tx)
         else:
-            tx.save()
+            tx.save(update_fields=_changed(tx, before))
         rows += [*ctx.new_rows, event, *_reschedule(tx, process, now, is_new=from_state == INITIAL)]
         insert_all(rows)  # one round trip on PostgreSQL
     return Outcome(tx, event)
+
+
+def _fields_of(tx: Transaction) -> dict[str, Any]:
+    """The row's values as the step found them (a copy: an action may change a JSON value in place)."""
+    return {
+        f.attname: copy.deepcopy(getattr(tx, f.attname))
+        for f in tx._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def _changed(tx: Transaction, before: dict[str, Any]) -> list[str]:
+    """What the step changed: the state and its times, and whatever its actions set."""
+    return [name for name, value in before.items() if getattr(tx, name) != value]
 
 
 def _screen_texts(ctx: registry.Context) -> None:
@@ -307,11 +323,14 @@ def start(
     dry_run: bool = False,
     notes: dict[str, Any] | None = None,
     tx_id: Any = None,
+    durable: bool = False,
 ) -> Outcome:
     """Open a transaction and take its first transition, in one database transaction.
 
     `tx_id` names the new transaction when a service needed its id first (a payment
-    authorized before the transaction opens refers to it).
+    authorized before the transaction opens refers to it). `durable`: the caller is a top-level
+    service, so that database transaction is the outermost (house style) and commits the deal
+    on its own; inside a caller's transaction it fails (RuntimeError) before writing anything.
     """
     step = process.transition(name)
     if step is None:
@@ -323,7 +342,7 @@ def start(
     # (on SQLite, whose transactions take the write lock, it would queue behind the writers).
     needs_rollback = dry_run and any(registry.dry_run_writes(a) for a in step.actions)
     try:
-        with db.atomic() if needs_rollback or not dry_run else nullcontext():
+        with db.atomic(durable=durable and not dry_run) if needs_rollback or not dry_run else nullcontext():
             # Built, not saved: _apply inserts it once, in its final state. Rows that point to it
             # (bookings, reservations) may come first: foreign keys are checked at commit.
             tx = Transaction(

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from barnraise import private_files
 from barnraise.catalog.models import Calendar, Category, Listing
 from barnraise.ids import uuid7
 from barnraise.money import known_currencies
@@ -125,6 +126,10 @@ class FeeAmount(models.Model):
             raise ValidationError({"currency": _("Not an ISO 4217 currency code.")})
 
 
+# The states of a request's offer that the provider may still change or withdraw.
+OPEN_OFFER_STATES = ("offered", "countered")
+
+
 class Transaction(models.Model):
     """One deal: a customer, a provider and a listing, moving through a versioned process.
 
@@ -175,7 +180,13 @@ class Transaction(models.Model):
                 fields=["customer", "idempotency_key"],
                 name="tx_customer_idempotency_key",
                 condition=models.Q(idempotency_key__isnull=False),
-            )
+            ),
+            # A provider has at most one open offer on a request (offer_create answers 409).
+            models.UniqueConstraint(
+                fields=["listing", "provider"],
+                name="tx_one_open_offer",
+                condition=models.Q(process="request", state__in=OPEN_OFFER_STATES),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,10 +306,8 @@ class Timer(models.Model):
 
 
 def _private_storage() -> Any:
-    """Dispute evidence is read only through the authorized views (settings.STORAGES["private"])."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
+    """Dispute evidence is read only through the authorized views (barnraise.private_files)."""
+    return private_files.private_storage()
 
 
 class Dispute(models.Model):

@@ -1,53 +1,33 @@
-"""Tell the other party about a transition: an event-log consumer, run after commit."""
+"""Tell the parties about a transition: an event-log consumer, run after commit.
 
+Who is told, and the notification's title, are the step's own (`Transition.say`).
+"""
+
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from barnraise.commerce import processes
 from barnraise.commerce.models import TransactionEvent
 from barnraise.notifications.services import notification_send
 
-# Who hears about which transition (besides the one who took it).
-AUDIENCE = {
-    "inquire": "provider",
-    "request": "provider",
-    "book": "provider",
-    "offer": "customer",
-    "update_offer": "customer",
-    "counter": "provider",
-    "accept": "customer",
-    "accept_offer": "provider",
-    "accept_counter": "customer",
-    "decline": "customer",
-    "reject": "provider",
-    "close": "provider",
-    "expire": "customer",
-    "cancel_by_customer": "provider",
-    "cancel_by_provider": "customer",
-    "cancel_by_operator": "both",
-    "mark_shipped": "customer",
-    "deliver": "customer",
-    "request_changes": "provider",
-    "confirm_receipt": "provider",
-    "accept_delivery": "provider",
-    "complete": "both",
-    "auto_complete": "both",
-    "auto_accept": "both",
-    "dispute": "both",
-    "resolve": "both",
-}
-
 
 def on_event(event: TransactionEvent) -> None:
-    audience = AUDIENCE.get(event.name)
-    if audience is None:
-        return
     tx = event.transaction
-    recipients = {
-        "customer": [tx.customer],
-        "provider": [tx.provider],
-        "both": [tx.customer, tx.provider],
-    }[audience]
-    for recipient in recipients:
+    step = processes.get(tx.process, tx.process_version).transition(event.name)
+    if step is None or step.say is None or not step.say.notify:
+        return
+    parties = {"customer": tx.customer, "provider": tx.provider}
+    # The title is text the template does not escape: only the listing's title is escaped, as before.
+    headline = str(step.say.headline or _("Update on “%(listing)s”")) % {"listing": escape(tx.listing.title)}
+    for party in step.say.notify:
         notification_send(
-            recipient=recipient,
+            recipient=parties[party],
             kind="transaction_update",
-            context={"event": event.name, "listing": tx.listing.title, "state": event.to_state},
+            context={
+                "event": event.name,
+                "listing": tx.listing.title,
+                "state": event.to_state,
+                "headline": headline,
+            },
             url=f"/transactions/{tx.id}/",
         )

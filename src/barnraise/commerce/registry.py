@@ -63,13 +63,27 @@ _actions: dict[str, Step] = {}
 _guards: dict[str, Step] = {}
 _dry_run_readers: set[str] = set()
 _blind_to_new_rows: set[str] = set()
+_payment_recorders: set[str] = set()
 
 
 def register_action(
-    name: str, action: Step, *, dry_run_writes: bool = True, sees_new_rows: bool = True
+    name: str,
+    action: Step,
+    *,
+    dry_run_writes: bool = True,
+    sees_new_rows: bool = True,
+    records_payment: bool = False,
 ) -> None:
+    """`records_payment`: the action records the card authorization the service made before
+    the step (the ledger's `hold_payment`); only a step marked `takes_payment` may run it, and
+    such a step must run one (system check barnraise.E007)."""
     _actions[name] = action
-    for flag, names in ((dry_run_writes, _dry_run_readers), (sees_new_rows, _blind_to_new_rows)):
+    flags = (
+        (dry_run_writes, _dry_run_readers),
+        (sees_new_rows, _blind_to_new_rows),
+        (not records_payment, _payment_recorders),
+    )
+    for flag, names in flags:
         if flag:
             names.discard(name)
         else:
@@ -107,6 +121,11 @@ def dry_run_writes(name: str) -> bool:
 def sees_new_rows(name: str) -> bool:
     """Whether the rows earlier actions handed to `ctx.insert` must be inserted before this one runs."""
     return name not in _blind_to_new_rows
+
+
+def records_payment(name: str) -> bool:
+    """Whether the action records the card authorization made before its step."""
+    return name in _payment_recorders
 
 
 def known_actions() -> set[str]:

@@ -9,7 +9,6 @@ from barnraise.accounts.models import User
 from barnraise.accounts.operators import FINANCE, SUPPORT, operator_in
 from barnraise.commerce import processes
 from barnraise.commerce.models import Transaction, TransactionEvent
-from barnraise.commerce.processes.definitions import INITIAL
 from barnraise.errors import NotFound
 
 
@@ -53,22 +52,14 @@ def transactions_for(*, actor: User, role: str | None, state: str | None) -> Que
     )
 
 
-# Steps that leave a deal or revise one's own offer; having them open does not mean a deal
-# waits for you. Conversations (an open inquiry) wait for no one either.
-_NOT_AWAITED = ("cancel", "close", "withdraw", "dispute", "reject", "update")
-_CONVERSATIONS = (INITIAL, "inquiry", "open")
-
-
 def _awaited_steps() -> list[tuple[str, int, str, str]]:
-    """(process, version, state, role) where that party has a step forward to take."""
-    found: set[tuple[str, int, str, str]] = set()
-    for process in processes.PROCESSES.values():
-        for step in process.transitions:
-            if step.actor not in ("customer", "provider") or step.at or step.name.startswith(_NOT_AWAITED):
-                continue
-            for state in step.from_states:
-                if state not in _CONVERSATIONS:
-                    found.add((process.name, process.version, state, step.actor))
+    """(process, version, state, role) where that party has a step forward to take (each
+    process's `awaits`)."""
+    found = {
+        (process.name, process.version, waiting.state, waiting.party)
+        for process in processes.PROCESSES.values()
+        for waiting in process.awaits
+    }
     return sorted(found)
 
 

@@ -12,7 +12,7 @@ from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes, registry, selectors
 from barnraise.commerce.actions import quote
-from barnraise.commerce.models import Transaction
+from barnraise.commerce.models import OPEN_OFFER_STATES, Transaction
 from barnraise.commerce.processes.definitions import Process
 from barnraise.db import fetch, write_unit
 from barnraise.errors import Conflict, InvalidInput, NotFound
@@ -123,6 +123,7 @@ def transaction_create(
                 dry_run=dry,
                 notes=notes,
                 tx_id=tx_id,
+                durable=True,  # the deal's own database transaction, not a savepoint in another
             )
 
         try:
@@ -164,28 +165,47 @@ def offer_create(
         raise Conflict(_("This is your own request."))
     process = processes.latest("request")
     assert process is not None  # noqa: S101 - shipped with the code
-    if idempotency_key and not dry_run:
-        earlier = Transaction.objects.filter(
-            provider=actor, listing=listing, idempotency_key=idempotency_key
-        ).first()
-        if earlier is not None:
-            return engine.Outcome(earlier, None, replayed=True)
-    open_offer = Transaction.objects.filter(
-        listing=listing, provider=actor, state__in=("offered", "countered")
-    ).exists()
-    if open_offer:
+    earlier = _earlier_offer(actor, listing, idempotency_key if not dry_run else None)
+    if earlier is not None:
+        return engine.Outcome(earlier, None, replayed=True)
+    # Checked here for a dry run and a clear answer; the database's unique constraint
+    # (tx_one_open_offer) decides between two offers sent at once.
+    if _has_open_offer(actor, listing):
         raise Conflict(_("You already have an open offer here; update it instead."))
-    return engine.start(
-        listing=listing,
-        customer=listing.author,
-        provider=actor,
-        process=process,
-        name="offer",
-        params=params,
-        actor=actor,
-        idempotency_key=idempotency_key,
-        dry_run=dry_run,
-    )
+    try:
+        return engine.start(
+            listing=listing,
+            customer=listing.author,
+            provider=actor,
+            process=process,
+            name="offer",
+            params=params,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            dry_run=dry_run,
+            durable=True,
+        )
+    except IntegrityError:
+        earlier = _earlier_offer(actor, listing, idempotency_key)
+        if earlier is not None:  # the same request sent twice at once: the winner's offer
+            return engine.Outcome(earlier, None, replayed=True)
+        if _has_open_offer(actor, listing):
+            raise Conflict(_("You already have an open offer here; update it instead.")) from None
+        raise
+
+
+def _earlier_offer(actor: User, listing: Listing, idempotency_key: str | None) -> Transaction | None:
+    if not idempotency_key:
+        return None
+    return Transaction.objects.filter(
+        provider=actor, listing=listing, idempotency_key=idempotency_key
+    ).first()
+
+
+def _has_open_offer(actor: User, listing: Listing) -> bool:
+    return Transaction.objects.filter(
+        listing=listing, provider=actor, process="request", state__in=OPEN_OFFER_STATES
+    ).exists()
 
 
 def transaction_transition(
@@ -200,7 +220,9 @@ def transaction_transition(
     """Move a deal. A step that takes money (accepting an offer) takes `payment_method` among
     its params: the card is authorized for the deal's total before the step runs."""
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
-    if name not in ("close_inquiry", "close", "close_by_provider") and tx.process != "inquiry":
+    process = processes.get(tx.process, tx.process_version)
+    step = process.transition(name)
+    if step is None or step.needs_verified_email:  # closing a conversation does not need it
         user_require_verified_email(user=actor)
     params = dict(params)
     payment_method = params.pop("payment_method", None)
@@ -217,8 +239,7 @@ def transaction_transition(
                 notes=notes,
             )
 
-    process = processes.get(tx.process, tx.process_version)
-    if dry_run or not _takes_payment(process, name):
+    if dry_run or step is None or not step.takes_payment:
         return run()
     if idempotency_key and tx.events.filter(idempotency_key=idempotency_key).exists():
         return run()  # a replay: the engine returns the first outcome, nothing is charged again

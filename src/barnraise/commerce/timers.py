@@ -54,6 +54,10 @@ def register_handler(name: str, handler: Handler, *, batch: BatchHandler | None 
         _batch_handlers.pop(name, None)
 
 
+def known_handlers() -> set[str]:
+    return set(_handlers)
+
+
 def schedule(*, handler: str, target: str, due_at: datetime, payload: dict[str, Any] | None = None) -> Timer:
     return insert(timer(handler=handler, target=target, due_at=due_at, payload=payload))
 

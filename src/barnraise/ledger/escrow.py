@@ -498,7 +498,11 @@ def register() -> None:
     for name, action in actions.items():
         # hold_payment only hands its row to the engine: it need not wait for the booking's
         registry.register_action(
-            name, action, dry_run_writes=name != "hold_payment", sees_new_rows=name != "hold_payment"
+            name,
+            action,
+            dry_run_writes=name != "hold_payment",
+            sees_new_rows=name != "hold_payment",
+            records_payment=name == "hold_payment",
         )
     registry.register_guard("provider_can_be_paid", guard_provider_can_be_paid)
     registry.register_payment_hooks(authorize=authorize, abandon=abandon)

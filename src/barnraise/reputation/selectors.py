@@ -64,7 +64,7 @@ def outcomes_of(*, user_id: Any, role: str) -> list[scoring.Outcome]:
     cancelled. Deals cancelled by the other side or an operator, declined or expired do not."""
     other = "customer_id" if role == Role.PROVIDER else "provider_id"
     cancelled_by_member = TransactionEvent.objects.filter(
-        transaction=OuterRef("pk"), name=f"cancel_by_{role}", to_state="cancelled"
+        transaction=OuterRef("pk"), actor_role=role, to_state="cancelled"
     )
     rows = (
         Transaction.objects.filter(**{f"{role}_id": user_id})

@@ -15,6 +15,7 @@ from barnraise.accounts import portfolio, skills, verification
 from barnraise.accounts.models import Document, PhoneNumber
 from barnraise.commerce import selectors as commerce_selectors
 from barnraise.errors import DomainError, NotFound
+from barnraise.private_files import private_file_response
 from barnraise.web.credentials_forms import DocumentForm, ImageForm, PhoneCodeForm, PhoneForm, PortfolioForm
 from barnraise.web.views import member_of
 
@@ -108,12 +109,9 @@ def document_file(request: HttpRequest, document_id: UUID) -> FileResponse:
         document = verification.document_readable(actor=member_of(request), document_id=document_id)
     except NotFound as exc:
         raise Http404 from exc
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
     # A download, never shown inline: a PDF may carry scripts.
-    response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.id}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    name = f"{document.kind}-{document.id}"
+    return private_file_response(document.file, content_type=document.content_type, name=name)
 
 
 @require_GET

@@ -14,46 +14,12 @@ from barnraise.accounts.models import User
 from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes
 from barnraise.commerce.models import Transaction, TransactionEvent
+from barnraise.commerce.processes.definitions import Transition
 from barnraise.commerce.services import allowed_processes
 from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
 
-# Button labels, and what the timeline says happened; unknown names read as their words.
-STEP_LABELS: dict[str, tuple[Any, Any]] = {
-    "inquire": (_("Ask a question"), _("asked a question")),
-    "request": (_("Request"), _("sent a request")),
-    "book": (_("Book now"), _("booked")),
-    "accept": (_("Accept"), _("accepted")),
-    "decline": (_("Decline"), _("declined")),
-    "expire": (_("Expire"), _("the request expired unanswered")),
-    "cancel_by_customer": (_("Cancel"), _("cancelled")),
-    "cancel_by_provider": (_("Cancel"), _("cancelled")),
-    "cancel_by_operator": (_("Cancel as operator"), _("cancelled (operator)")),
-    "complete": (_("Complete"), _("the deal completed")),
-    "dispute": (_("Open a dispute"), _("opened a dispute")),
-    "dispute_by_provider": (_("Open a dispute"), _("opened a dispute")),
-    "chargeback": (_("Chargeback"), _("the card issuer reversed the payment")),
-    "resolve": (_("Resolve"), _("resolved the dispute")),
-    "close_inquiry": (_("Close the conversation"), _("closed the conversation")),
-    "close": (_("Close"), _("closed")),
-    "close_by_provider": (_("Close the conversation"), _("closed the conversation")),
-    "mark_shipped": (_("Mark as handed over"), _("handed it over")),
-    "confirm_receipt": (_("Confirm receipt"), _("confirmed receipt")),
-    "auto_complete": (_("Complete"), _("completed automatically")),
-    "offer": (_("Make an offer"), _("made an offer")),
-    "update_offer": (_("Update the offer"), _("updated the offer")),
-    "counter": (_("Counter-offer"), _("made a counter-offer")),
-    "accept_offer": (_("Accept the offer"), _("accepted the offer")),
-    "accept_counter": (_("Accept the counter-offer"), _("accepted the counter-offer")),
-    "reject": (_("Reject"), _("rejected")),
-    "withdraw": (_("Withdraw the offer"), _("withdrew the offer")),
-    "deliver": (_("Mark as delivered"), _("delivered")),
-    "request_changes": (_("Ask for changes"), _("asked for changes")),
-    "accept_delivery": (_("Approve the delivery"), _("approved the delivery")),
-    "auto_accept": (_("Approve"), _("approved automatically")),
-}
-DANGER_PREFIXES = ("decline", "cancel", "reject", "withdraw", "dispute")
 PARAM_LABELS: dict[str, Any] = {
     "message": _("Message"),
     "reason": _("Reason"),
@@ -87,16 +53,28 @@ def money(amount_minor: int, currency: str) -> str:
     return Money(int(amount_minor), currency).format(locale)
 
 
-def step_label(name: str) -> str:
-    return str(STEP_LABELS.get(name, (name.replace("_", " ").capitalize(), ""))[0])
+def _step(tx: Transaction, name: str) -> Transition:
+    """The deal's step of that name, from its process version (what it is called, what it does)."""
+    found = processes.get(tx.process, tx.process_version).transition(name)
+    return found or Transition(name, (), "", "system")  # a step the version has not: its words
 
 
-def event_text(name: str) -> str:
-    return str(STEP_LABELS.get(name, ("", name.replace("_", " ")))[1])
+def step_label(tx: Transaction, name: str) -> str:
+    return _step(tx, name).button
+
+
+def event_text(tx: Transaction, name: str) -> str:
+    return _step(tx, name).done
 
 
 def state_label(state: str) -> str:
     return state.replace("_", " ").capitalize()
+
+
+def waiting_for(tx: Transaction) -> str:
+    """What the deal waits for in its state, as its process version says ("" for no one)."""
+    awaits = processes.get(tx.process, tx.process_version).awaiting(tx.state)
+    return str(_("Waiting for %(what)s.") % {"what": awaits.what}) if awaits else ""
 
 
 @dataclass
@@ -181,11 +159,6 @@ def _input_for(name: str, listing: Listing) -> str:
     return {"seats": "number", "quantity": "number", "price": "money", "refund": "money"}.get(name, "text")
 
 
-def takes_payment(definition: Any) -> bool:
-    """The step holds the customer's card (its actions include the ledger's `hold_payment`)."""
-    return "hold_payment" in definition.actions
-
-
 def steps_for(tx: Transaction, viewer: User) -> list[Step]:
     process = processes.get(tx.process, tx.process_version)
     found = []
@@ -200,9 +173,9 @@ def steps_for(tx: Transaction, viewer: User) -> list[Step]:
             for p in definition.params
             if p in FORM_PARAMS and not (p in ("start", "end") and process.name == "request")
         ]
-        if takes_payment(definition):
+        if definition.takes_payment:
             fields.append(StepField("payment_method", str(_("Card number")), "card"))
-        found.append(Step(name, step_label(name), name.startswith(DANGER_PREFIXES), fields))
+        found.append(Step(name, definition.button, bool(definition.say and definition.say.danger), fields))
     return found
 
 
@@ -252,7 +225,7 @@ def timeline(
     """The deal's steps and its messages, oldest first: each message as its sender wrote it,
     masked as the reader sees it, cut short (the conversation above has it whole)."""
     rows = [
-        EventRow(_who(e, tx), event_text(e.name), e.created_at, _notes(e.params or {}, tx.currency))
+        EventRow(_who(e, tx), event_text(tx, e.name), e.created_at, _notes(e.params or {}, tx.currency))
         for e in events
     ]
     for m in messages:
@@ -275,9 +248,6 @@ def contact_of(tx: Transaction, viewer: User) -> dict[str, str] | None:
     return {"name": other.name, "email": other.email, "address": tx.listing.address}
 
 
-QUICK_STEPS = ("accept", "decline")
-
-
 @dataclass
 class InboxRow:
     tx: Transaction
@@ -288,10 +258,15 @@ class InboxRow:
 
 
 def inbox_rows(rows: list[Transaction], viewer: User) -> list[InboxRow]:
+    """Each deal with the one-click answers (`Say.quick`) the viewer may give now."""
     found = []
     for tx in rows:
-        available = engine.available_transitions(tx, viewer)
-        quick = [Step(n, step_label(n), n == "decline", []) for n in QUICK_STEPS if n in available]
+        process = processes.get(tx.process, tx.process_version)
+        quick = [
+            Step(step.name, step.button, step.say.danger, [])
+            for step in (process.transition(n) for n in engine.available_transitions(tx, viewer))
+            if step is not None and step.say is not None and step.say.quick
+        ]
         found.append(
             InboxRow(
                 tx,

@@ -35,8 +35,8 @@ from barnraise.web.deal_presenters import (
     state_label,
     step_label,
     steps_for,
-    takes_payment,
     timeline,
+    waiting_for,
 )
 from barnraise.web.listing_views import _visible, listing_page
 from barnraise.web.views import member_of, redirect_back
@@ -227,6 +227,7 @@ def _tx_page(
         "role": "customer" if viewer.pk == tx.customer_id else "provider",
         "other": other_party(tx, viewer),
         "state_label": state_label(tx.state),
+        "waiting_for": waiting_for(tx),
         "lines": line_rows(tx.line_items, for_provider=viewer.pk == tx.provider_id),
         "total": money(tx.total_amount_minor, tx.currency),
         "payout": money(tx.provider_payout_minor, tx.currency) if viewer.pk == tx.provider_id else None,
@@ -251,7 +252,7 @@ def transaction_detail(request: HttpRequest, transaction_id: UUID) -> HttpRespon
 def _step_fields(tx: Transaction, name: str) -> tuple[str, ...]:
     definition = processes.get(tx.process, tx.process_version).transition(name)
     fields = tuple(p for p in (definition.params if definition else ()) if p in FORM_PARAMS)
-    return (*fields, "payment_method") if definition and takes_payment(definition) else fields
+    return (*fields, "payment_method") if definition and definition.takes_payment else fields
 
 
 @login_required
@@ -276,7 +277,7 @@ def transaction_step(request: HttpRequest, transaction_id: UUID) -> HttpResponse
             add_domain_error(parsed, error, fields)
             status = error.status
         else:
-            messages.success(request, _("Done: %(step)s.") % {"step": step_label(name)})
+            messages.success(request, _("Done: %(step)s.") % {"step": step_label(tx, name)})
             return redirect_back(request, tx_url(tx)) if request.POST.get("next") else redirect(tx_url(tx))
     if request.POST.get("next"):
         messages.error(request, parsed.top_error or _("Open the deal to complete this step."))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from barnraise.catalog import cancellation_policies
 from barnraise.catalog.models import KIND_UNITS, Category, Kind, Listing, Unit
+from barnraise.catalog.services import EDITABLE_FIELDS
 from barnraise.errors import DomainError, InvalidInput
 from barnraise.money import currency_decimals, known_currencies
 from barnraise.web.forms import form_add_domain_error
@@ -252,29 +253,10 @@ def price_major(amount_minor: int, currency: str) -> Decimal:
 
 
 def listing_initial(listing: Listing) -> dict[str, Any]:
-    """The edit form's starting values, from the listing."""
+    """The edit form's starting values, from the listing: each editable field the form shows as
+    it is stored, then those it shows in another shape (category, price, deadline, attributes)."""
     initial: dict[str, Any] = {
-        name: getattr(listing, name)
-        for name in (
-            "title",
-            "description",
-            "currency",
-            "unit",
-            "stock",
-            "seats",
-            "lat",
-            "lng",
-            "address",
-            "timezone",
-            "slot_minutes",
-            "min_units",
-            "max_units",
-            "buffer_minutes",
-            "min_notice_hours",
-            "max_advance_days",
-            "instant_booking",
-            "cancellation_policy",
-        )
+        name: getattr(listing, name) for name in EDITABLE_FIELDS if name in ListingForm.base_fields
     }
     initial["category"] = listing.category.slug
     initial["price"] = price_major(listing.price_amount_minor, listing.currency)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barnraise.errors import DomainError, NotFound
 from barnraise.messaging import selectors, services
@@ -60,19 +60,10 @@ def message_post(request: HttpRequest, transaction_id: UUID) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def conversation_open(request: HttpRequest, transaction_id: UUID) -> HttpResponse:
-    """Open a conversation from the inbox or a notification: it counts as read."""
-    try:
-        services.conversation_mark_read(actor=member_of(request), transaction_id=transaction_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
-    return redirect(_deal_url(transaction_id))
-
-
-@login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def conversation_read(request: HttpRequest, transaction_id: UUID) -> HttpResponse:
+    """Mark a conversation read, then show it on the deal page: opened from the inbox or a
+    notification's link (GET), or by the thread's "mark read" button (POST)."""
     try:
         services.conversation_mark_read(actor=member_of(request), transaction_id=transaction_id)
     except NotFound as error:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from barnraise.errors import InvalidInput
 from barnraise.money import currency_decimals, known_currencies
+from barnraise.search.query import KNOWN
 
 FORM_ONLY = ("price_from", "price_to", "tz", "saved")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -70,8 +71,14 @@ def _major(raw: str, currency: str) -> str:
 
 
 def translate(given: Mapping[str, str]) -> Translated:
-    """The page's values → the query's parameters. Empty values are dropped."""
-    values = {k: str(v).strip() for k, v in given.items() if str(v).strip() != ""}
+    """The page's values → the query's parameters. Empty values are dropped, and so are names
+    the page does not know (a tracking tag on a shared link): a page is lenient with its query
+    string, where the API refuses unknown fields."""
+    values = {
+        k: str(v).strip()
+        for k, v in given.items()
+        if str(v).strip() != "" and (k in KNOWN or k in FORM_ONLY or k.startswith("attr."))
+    }
     tz, zone_known = _zone(values.get("tz", ""))
     params = {k: v for k, v in values.items() if k not in FORM_ONLY}
     form = dict(values)

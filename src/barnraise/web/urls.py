@@ -112,7 +112,7 @@ urlpatterns = [
     ),
     path("skills-attempts/<uuid:attempt_id>/", credentials_views.skill_attempt, name="skill_attempt"),
     path("messages/", messaging_views.message_inbox, name="message_inbox"),
-    path("messages/<uuid:transaction_id>/", messaging_views.conversation_open, name="conversation_open"),
+    path("messages/<uuid:transaction_id>/", messaging_views.conversation_read, name="conversation_open"),
     path("transactions/<uuid:transaction_id>/messages/", messaging_views.message_post, name="message_post"),
     path(
         "transactions/<uuid:transaction_id>/messages/read/",

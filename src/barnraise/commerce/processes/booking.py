@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 
+from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import (
     DISPUTE_STEPS,
     INITIAL,
     INQUIRY_STEPS,
     PAID_DISPUTE_STEPS,
     At,
+    Awaits,
     Process,
     Transition,
     payment_result_steps,
@@ -23,6 +25,7 @@ BOOKING_V1 = Process(
     description="A window of time with seats. The provider accepts or declines a request, or "
     "the listing books instantly. Completes a day after the booking ends.",
     final_states=("declined", "expired", "cancelled", "resolved", "completed", "closed"),
+    awaits=(Awaits("requested", "provider", words.PROVIDER_ANSWER),),
     transitions=(
         *INQUIRY_STEPS,
         Transition(
@@ -33,6 +36,7 @@ BOOKING_V1 = Process(
             guards=("listing_requires_acceptance",),
             actions=("set_line_items", "reserve_booking"),
             params=("start", "end", "seats", "message"),
+            say=words.REQUEST,
         ),
         Transition(
             "book",
@@ -42,6 +46,7 @@ BOOKING_V1 = Process(
             guards=("listing_books_instantly",),
             actions=("set_line_items", "reserve_booking", "accept_booking", "reveal_contact_details"),
             params=("start", "end", "seats", "message"),
+            say=words.BOOK,
         ),
         Transition(
             "accept",
@@ -49,9 +54,16 @@ BOOKING_V1 = Process(
             "accepted",
             "provider",
             actions=("accept_booking", "reveal_contact_details"),
+            say=words.ACCEPT,
         ),
         Transition(
-            "decline", ("requested",), "declined", "provider", actions=("cancel_booking",), params=("reason",)
+            "decline",
+            ("requested",),
+            "declined",
+            "provider",
+            actions=("cancel_booking",),
+            params=("reason",),
+            say=words.DECLINE,
         ),
         timed(
             "expire",
@@ -61,6 +73,7 @@ BOOKING_V1 = Process(
             At("booking_start"),
             actions=("cancel_booking",),
             description="Unanswered requests lapse.",
+            say=words.EXPIRE,
         ),
         Transition(
             "cancel_by_customer",
@@ -70,6 +83,7 @@ BOOKING_V1 = Process(
             guards=("before_start",),
             actions=("cancel_booking",),
             params=("reason",),
+            say=words.CANCEL_BY_CUSTOMER,
         ),
         Transition(
             "cancel_by_provider",
@@ -79,6 +93,7 @@ BOOKING_V1 = Process(
             guards=("before_start",),
             actions=("cancel_booking",),
             params=("reason",),
+            say=words.CANCEL_BY_PROVIDER,
         ),
         Transition(
             "cancel_by_operator",
@@ -87,8 +102,16 @@ BOOKING_V1 = Process(
             "operator",
             actions=("cancel_booking",),
             params=("reason",),
+            say=words.CANCEL_BY_OPERATOR,
         ),
-        timed("complete", ("accepted",), "completed", At("booking_end", DAY), actions=("open_reviews",)),
+        timed(
+            "complete",
+            ("accepted",),
+            "completed",
+            At("booking_end", DAY),
+            actions=("open_reviews",),
+            say=words.COMPLETE,
+        ),
         *DISPUTE_STEPS,
     ),
 )
@@ -101,6 +124,7 @@ BOOKING_V2 = Process(
     "escrow when the provider accepts (or at once for instant booking), released to the "
     "provider at completion and refunded by the cancellation policy.",
     final_states=("declined", "expired", "cancelled", "payment_failed", "resolved", "completed", "closed"),
+    awaits=(Awaits("requested", "provider", words.PROVIDER_ANSWER),),
     transitions=(
         *INQUIRY_STEPS,
         Transition(
@@ -111,6 +135,8 @@ BOOKING_V2 = Process(
             guards=("listing_requires_acceptance",),
             actions=("set_line_items", "reserve_booking", "hold_payment"),
             params=("start", "end", "seats", "message"),
+            takes_payment=True,
+            say=words.REQUEST,
         ),
         Transition(
             "book",
@@ -126,6 +152,8 @@ BOOKING_V2 = Process(
                 "request_capture",
             ),
             params=("start", "end", "seats", "message"),
+            takes_payment=True,
+            say=words.BOOK,
         ),
         Transition(
             "accept",
@@ -134,6 +162,7 @@ BOOKING_V2 = Process(
             "provider",
             guards=("provider_can_be_paid",),
             actions=("accept_booking", "request_capture"),
+            say=words.ACCEPT,
         ),
         *payment_result_steps(release=("cancel_booking",)),
         Transition(
@@ -143,6 +172,7 @@ BOOKING_V2 = Process(
             "provider",
             actions=("cancel_booking", "void_payment"),
             params=("reason",),
+            say=words.DECLINE,
         ),
         timed(
             "expire",
@@ -152,6 +182,7 @@ BOOKING_V2 = Process(
             At("booking_start"),
             actions=("cancel_booking", "void_payment"),
             description="Unanswered requests lapse.",
+            say=words.EXPIRE,
         ),
         Transition(
             "cancel_by_customer",
@@ -162,6 +193,7 @@ BOOKING_V2 = Process(
             actions=("cancel_booking", "refund_by_policy"),
             params=("reason",),
             description="Refunded by the cancellation policy (a request not yet accepted: in full).",
+            say=words.CANCEL_BY_CUSTOMER,
         ),
         Transition(
             "cancel_by_provider",
@@ -172,6 +204,7 @@ BOOKING_V2 = Process(
             actions=("cancel_booking", "refund_payment"),
             params=("reason",),
             description="The customer is refunded in full.",
+            say=words.CANCEL_BY_PROVIDER,
         ),
         Transition(
             "cancel_by_operator",
@@ -180,6 +213,7 @@ BOOKING_V2 = Process(
             "operator",
             actions=("cancel_booking", "refund_payment"),
             params=("reason",),
+            say=words.CANCEL_BY_OPERATOR,
         ),
         timed(
             "complete",
@@ -187,6 +221,7 @@ BOOKING_V2 = Process(
             "completed",
             At("booking_end", DAY),
             actions=("open_reviews", "release_to_provider"),
+            say=words.COMPLETE,
         ),
         *PAID_DISPUTE_STEPS,
     ),

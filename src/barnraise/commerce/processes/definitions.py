@@ -1,12 +1,23 @@
 """The vocabulary processes are written in: states, transitions, actors and time triggers.
 
 A process is plain data. The engine (barnraise.commerce.engine) interprets it; actions and
-guards are named, and looked up in their registries when a transition runs.
+guards are named, and looked up in their registries when a transition runs. Everything the
+rest of the code knows about a step is here too: whether it takes money, who is told, what
+people read about it (`Say`), and what a deal in each state awaits (`Awaits`). No other
+module keys anything by a step's name.
+
+A version's behaviour (`Process.behaviour()`) is frozen once released: `versions.lock` holds
+its fingerprint (`lock.fingerprint`) and `manage.py check` fails when it changes. What people read (`say`,
+`awaits`, `description`) is not behaviour and may be reworded at any time.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from barnraise.commerce.processes import words
+from barnraise.commerce.processes.words import Awaits as Awaits
+from barnraise.commerce.processes.words import Say as Say
 
 Actor = Literal["customer", "provider", "operator", "system"]
 Timepoint = Literal["initiated", "entered_state", "booking_start", "booking_end"]
@@ -44,17 +55,40 @@ class Transition:
     # Parameters the caller may pass, by name; anything else is refused.
     params: tuple[str, ...] = ()
     description: str = ""
-
-    @property
-    def takes_payment(self) -> bool:
-        """The card is authorized before the step (it records the hold): the caller sends a
-        `payment_method`, which the service takes before the step runs (never stored)."""
-        return "hold_payment" in self.actions
+    # The customer's card is authorized before the step runs (an action of it records the
+    # hold): the caller sends a `payment_method`, which the service takes (never stored).
+    takes_payment: bool = False
+    # The actor must have confirmed their email address (not to close a conversation).
+    needs_verified_email: bool = True
+    say: Say | None = None
 
     @property
     def caller_params(self) -> tuple[str, ...]:
         """What a caller may send: the step's params, and `payment_method` where it takes payment."""
         return (*self.params, "payment_method") if self.takes_payment else self.params
+
+    @property
+    def button(self) -> str:
+        return str(self.say.button) if self.say else self.name.replace("_", " ").capitalize()
+
+    @property
+    def done(self) -> str:
+        return str(self.say.done) if self.say else self.name.replace("_", " ")
+
+    def behaviour(self) -> dict[str, Any]:
+        """What the engine does with the step (not what people read about it)."""
+        return {
+            "name": self.name,
+            "from_states": list(self.from_states),
+            "to": self.to,
+            "actor": self.actor,
+            "guards": list(self.guards),
+            "actions": list(self.actions),
+            "at": [[a.timepoint, int(a.offset.total_seconds())] for a in self.at],
+            "params": list(self.params),
+            "takes_payment": self.takes_payment,
+            "needs_verified_email": self.needs_verified_email,
+        }
 
 
 @dataclass(frozen=True)
@@ -66,6 +100,8 @@ class Process:
     final_states: tuple[str, ...]
     # Listing kinds this process serves.
     kinds: tuple[str, ...] = field(default=())
+    # Whose move a deal waits for, per state (a state not listed waits for no party).
+    awaits: tuple[Awaits, ...] = ()
 
     @property
     def states(self) -> list[str]:
@@ -84,6 +120,21 @@ class Process:
 
     def initial_transitions(self) -> list[Transition]:
         return self.from_state(INITIAL)
+
+    def awaiting(self, state: str) -> Awaits | None:
+        return next((a for a in self.awaits if a.state == state), None)
+
+    def behaviour(self) -> dict[str, Any]:
+        """The version's behaviour, as `versions.lock` fingerprints it: states, transitions,
+        actors, guards, actions, timers and params; not its wording (`say`, `awaits`,
+        `description`), which may change after release."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "kinds": list(self.kinds),
+            "final_states": list(self.final_states),
+            "transitions": [t.behaviour() for t in self.transitions],
+        }
 
     def mermaid(self) -> str:
         """The process as a Mermaid state diagram."""
@@ -108,8 +159,11 @@ def timed(
     *at: At,
     actions: tuple[str, ...] = (),
     description: str = "",
+    say: Say | None = None,
 ) -> Transition:
-    return Transition(name, from_states, to, "system", actions=actions, at=at, description=description)
+    return Transition(
+        name, from_states, to, "system", actions=actions, at=at, description=description, say=say
+    )
 
 
 # Steps several processes share, so each process reads as what makes it different.
@@ -121,8 +175,16 @@ INQUIRY_STEPS = (
         "customer",
         params=("message",),
         description="Ask first; the deal can follow in the same transaction.",
+        say=words.INQUIRE,
     ),
-    Transition("close_inquiry", ("inquiry",), "closed", "customer"),
+    Transition(
+        "close_inquiry",
+        ("inquiry",),
+        "closed",
+        "customer",
+        needs_verified_email=False,
+        say=words.CLOSE_INQUIRY,
+    ),
 )
 # Version 1 (no money). The dispute's record (the `Dispute` row the operators' queue and the
 # parties' dispute pages read) is written here too: bookkeeping that moves no money, added
@@ -136,9 +198,16 @@ DISPUTE_STEPS = (
         guards=("within_dispute_window",),
         actions=("record_dispute",),
         params=("reason",),
+        say=words.DISPUTE,
     ),
     Transition(
-        "resolve", ("disputed",), "resolved", "operator", actions=("close_dispute",), params=("outcome",)
+        "resolve",
+        ("disputed",),
+        "resolved",
+        "operator",
+        actions=("close_dispute",),
+        params=("outcome",),
+        say=words.RESOLVE,
     ),
 )
 
@@ -180,6 +249,7 @@ PAID_DISPUTE_STEPS = (
         guards=("within_dispute_window", "reason_given"),
         actions=("freeze_payout", "record_dispute"),
         params=("reason",),
+        say=words.DISPUTE,
     ),
     Transition(
         "dispute_by_provider",
@@ -189,6 +259,7 @@ PAID_DISPUTE_STEPS = (
         guards=("within_dispute_window", "reason_given"),
         actions=("freeze_payout", "record_dispute"),
         params=("reason",),
+        say=words.DISPUTE_BY_PROVIDER,
     ),
     Transition(
         "chargeback",
@@ -197,6 +268,7 @@ PAID_DISPUTE_STEPS = (
         "system",
         actions=("record_chargeback", "freeze_payout", "record_dispute"),
         description="The card issuer reversed the payment; an operator decides who bears it.",
+        say=words.CHARGEBACK,
     ),
     Transition(
         "resolve",
@@ -206,5 +278,6 @@ PAID_DISPUTE_STEPS = (
         actions=("resolve_dispute", "close_dispute"),
         params=("outcome", "refund"),
         description="The operator refunds any amount (none, part or all); the rest is paid out.",
+        say=words.RESOLVE,
     ),
 )

@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 
+from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import (
     DISPUTE_STEPS,
     INITIAL,
     INQUIRY_STEPS,
     PAID_DISPUTE_STEPS,
     At,
+    Awaits,
     Process,
     Transition,
     payment_result_steps,
@@ -23,6 +25,11 @@ PURCHASE_V1 = Process(
     description="Stock is reserved at request. The provider accepts and hands over; the customer "
     "confirms receipt, or it completes by itself 14 days after shipping.",
     final_states=("declined", "expired", "cancelled", "resolved", "completed", "closed"),
+    awaits=(
+        Awaits("requested", "provider", words.PROVIDER_ANSWER),
+        Awaits("accepted", "provider", words.HAND_OVER),
+        Awaits("shipped", "customer", words.RECEIPT),
+    ),
     transitions=(
         *INQUIRY_STEPS,
         Transition(
@@ -32,10 +39,24 @@ PURCHASE_V1 = Process(
             "customer",
             actions=("set_line_items", "reserve_stock"),
             params=("quantity", "message"),
+            say=words.REQUEST,
         ),
-        Transition("accept", ("requested",), "accepted", "provider", actions=("reveal_contact_details",)),
         Transition(
-            "decline", ("requested",), "declined", "provider", actions=("release_stock",), params=("reason",)
+            "accept",
+            ("requested",),
+            "accepted",
+            "provider",
+            actions=("reveal_contact_details",),
+            say=words.ACCEPT,
+        ),
+        Transition(
+            "decline",
+            ("requested",),
+            "declined",
+            "provider",
+            actions=("release_stock",),
+            params=("reason",),
+            say=words.DECLINE,
         ),
         timed(
             "expire",
@@ -44,15 +65,26 @@ PURCHASE_V1 = Process(
             At("entered_state", 3 * DAY),
             actions=("release_stock",),
             description="Auto-decline after 3 days without an answer.",
+            say=words.EXPIRE,
         ),
-        Transition("mark_shipped", ("accepted",), "shipped", "provider", params=("tracking",)),
-        Transition("confirm_receipt", ("shipped",), "completed", "customer", actions=("open_reviews",)),
+        Transition(
+            "mark_shipped", ("accepted",), "shipped", "provider", params=("tracking",), say=words.MARK_SHIPPED
+        ),
+        Transition(
+            "confirm_receipt",
+            ("shipped",),
+            "completed",
+            "customer",
+            actions=("open_reviews",),
+            say=words.CONFIRM_RECEIPT,
+        ),
         timed(
             "auto_complete",
             ("shipped",),
             "completed",
             At("entered_state", 14 * DAY),
             actions=("open_reviews",),
+            say=words.AUTO_COMPLETE,
         ),
         Transition(
             "cancel_by_customer",
@@ -61,6 +93,7 @@ PURCHASE_V1 = Process(
             "customer",
             actions=("release_stock",),
             params=("reason",),
+            say=words.CANCEL_BY_CUSTOMER,
         ),
         Transition(
             "cancel_by_provider",
@@ -69,6 +102,7 @@ PURCHASE_V1 = Process(
             "provider",
             actions=("release_stock",),
             params=("reason",),
+            say=words.CANCEL_BY_PROVIDER,
         ),
         Transition(
             "cancel_by_operator",
@@ -77,6 +111,7 @@ PURCHASE_V1 = Process(
             "operator",
             actions=("release_stock",),
             params=("reason",),
+            say=words.CANCEL_BY_OPERATOR,
         ),
         *DISPUTE_STEPS,
     ),
@@ -89,6 +124,11 @@ PURCHASE_V2 = Process(
     description="Version 1 with money: the card is authorized at the request and captured into "
     "escrow when the provider accepts; the provider is paid at completion.",
     final_states=("declined", "expired", "cancelled", "payment_failed", "resolved", "completed", "closed"),
+    awaits=(
+        Awaits("requested", "provider", words.PROVIDER_ANSWER),
+        Awaits("accepted", "provider", words.HAND_OVER),
+        Awaits("shipped", "customer", words.RECEIPT),
+    ),
     transitions=(
         *INQUIRY_STEPS,
         Transition(
@@ -98,6 +138,8 @@ PURCHASE_V2 = Process(
             "customer",
             actions=("set_line_items", "reserve_stock", "hold_payment"),
             params=("quantity", "message"),
+            takes_payment=True,
+            say=words.REQUEST,
         ),
         Transition(
             "accept",
@@ -106,6 +148,7 @@ PURCHASE_V2 = Process(
             "provider",
             guards=("provider_can_be_paid",),
             actions=("request_capture",),
+            say=words.ACCEPT,
         ),
         *payment_result_steps(release=("release_stock",)),
         Transition(
@@ -115,6 +158,7 @@ PURCHASE_V2 = Process(
             "provider",
             actions=("release_stock", "void_payment"),
             params=("reason",),
+            say=words.DECLINE,
         ),
         timed(
             "expire",
@@ -123,14 +167,18 @@ PURCHASE_V2 = Process(
             At("entered_state", 3 * DAY),
             actions=("release_stock", "void_payment"),
             description="Auto-decline after 3 days without an answer.",
+            say=words.EXPIRE,
         ),
-        Transition("mark_shipped", ("accepted",), "shipped", "provider", params=("tracking",)),
+        Transition(
+            "mark_shipped", ("accepted",), "shipped", "provider", params=("tracking",), say=words.MARK_SHIPPED
+        ),
         Transition(
             "confirm_receipt",
             ("shipped",),
             "completed",
             "customer",
             actions=("open_reviews", "release_to_provider"),
+            say=words.CONFIRM_RECEIPT,
         ),
         timed(
             "auto_complete",
@@ -138,6 +186,7 @@ PURCHASE_V2 = Process(
             "completed",
             At("entered_state", 14 * DAY),
             actions=("open_reviews", "release_to_provider"),
+            say=words.AUTO_COMPLETE,
         ),
         Transition(
             "cancel_by_customer",
@@ -146,6 +195,7 @@ PURCHASE_V2 = Process(
             "customer",
             actions=("release_stock", "void_payment"),
             params=("reason",),
+            say=words.CANCEL_BY_CUSTOMER,
         ),
         Transition(
             "cancel_by_provider",
@@ -154,6 +204,7 @@ PURCHASE_V2 = Process(
             "provider",
             actions=("release_stock", "refund_payment"),
             params=("reason",),
+            say=words.CANCEL_BY_PROVIDER,
         ),
         Transition(
             "cancel_by_operator",
@@ -162,6 +213,7 @@ PURCHASE_V2 = Process(
             "operator",
             actions=("release_stock", "refund_payment"),
             params=("reason",),
+            say=words.CANCEL_BY_OPERATOR,
         ),
         *PAID_DISPUTE_STEPS,
     ),

@@ -6,11 +6,13 @@ is the customer. Accepting one offer declines the others and closes the request.
 
 from datetime import timedelta
 
+from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import (
     DISPUTE_STEPS,
     INITIAL,
     PAID_DISPUTE_STEPS,
     At,
+    Awaits,
     Process,
     Transition,
     payment_result_steps,
@@ -26,6 +28,12 @@ REQUEST_V1 = Process(
     description="Offers on a posted request, counter-offers, acceptance, delivery and approval "
     "(automatic 14 days after delivery).",
     final_states=("withdrawn", "declined", "cancelled", "resolved", "completed"),
+    awaits=(
+        Awaits("offered", "customer", words.CUSTOMER_ANSWER),
+        Awaits("countered", "provider", words.COUNTER_ANSWER),
+        Awaits("accepted", "provider", words.DELIVERY),
+        Awaits("delivered", "customer", words.APPROVAL),
+    ),
     transitions=(
         Transition(
             "offer",
@@ -34,6 +42,7 @@ REQUEST_V1 = Process(
             "provider",
             actions=("set_offer_line_items",),
             params=("price", "message", "start", "end"),
+            say=words.OFFER,
         ),
         Transition(
             "update_offer",
@@ -42,6 +51,7 @@ REQUEST_V1 = Process(
             "provider",
             actions=("set_offer_line_items",),
             params=("price", "message", "start", "end"),
+            say=words.UPDATE_OFFER,
         ),
         Transition(
             "counter",
@@ -50,6 +60,7 @@ REQUEST_V1 = Process(
             "customer",
             actions=("set_offer_line_items",),
             params=("price", "message"),
+            say=words.COUNTER,
         ),
         Transition(
             "accept_offer",
@@ -57,6 +68,7 @@ REQUEST_V1 = Process(
             "accepted",
             "customer",
             actions=("close_other_offers", "reveal_contact_details"),
+            say=words.ACCEPT_OFFER,
         ),
         Transition(
             "accept_counter",
@@ -64,24 +76,52 @@ REQUEST_V1 = Process(
             "accepted",
             "provider",
             actions=("close_other_offers", "reveal_contact_details"),
+            say=words.ACCEPT_COUNTER,
         ),
-        Transition("reject", ("offered", "countered"), "declined", "customer", params=("reason",)),
-        Transition("withdraw", ("offered", "countered"), "withdrawn", "provider"),
         Transition(
-            "close", ("offered", "countered"), "declined", "system", description="Another offer was accepted."
+            "reject", ("offered", "countered"), "declined", "customer", params=("reason",), say=words.REJECT
         ),
-        Transition("deliver", ("accepted",), "delivered", "provider", params=("message",)),
-        Transition("request_changes", ("delivered",), "accepted", "customer", params=("message",)),
-        Transition("accept_delivery", ("delivered",), "completed", "customer", actions=("open_reviews",)),
+        Transition("withdraw", ("offered", "countered"), "withdrawn", "provider", say=words.WITHDRAW),
+        Transition(
+            "close",
+            ("offered", "countered"),
+            "declined",
+            "system",
+            description="Another offer was accepted.",
+            say=words.CLOSE,
+        ),
+        Transition("deliver", ("accepted",), "delivered", "provider", params=("message",), say=words.DELIVER),
+        Transition(
+            "request_changes",
+            ("delivered",),
+            "accepted",
+            "customer",
+            params=("message",),
+            say=words.REQUEST_CHANGES,
+        ),
+        Transition(
+            "accept_delivery",
+            ("delivered",),
+            "completed",
+            "customer",
+            actions=("open_reviews",),
+            say=words.ACCEPT_DELIVERY,
+        ),
         timed(
             "auto_accept",
             ("delivered",),
             "completed",
             At("entered_state", 14 * DAY),
             actions=("open_reviews",),
+            say=words.AUTO_ACCEPT,
         ),
         Transition(
-            "cancel_by_operator", ("accepted", "delivered"), "cancelled", "operator", params=("reason",)
+            "cancel_by_operator",
+            ("accepted", "delivered"),
+            "cancelled",
+            "operator",
+            params=("reason",),
+            say=words.CANCEL_BY_OPERATOR,
         ),
         *DISPUTE_STEPS,
     ),
@@ -95,6 +135,11 @@ REQUEST_V2 = Process(
     "authorized and captured into escrow on acceptance (a provider answers a counter-offer by "
     "updating the offer). The provider is paid when the delivery is accepted.",
     final_states=("withdrawn", "declined", "cancelled", "payment_failed", "resolved", "completed"),
+    awaits=(
+        Awaits("offered", "customer", words.CUSTOMER_ANSWER),
+        Awaits("accepted", "provider", words.DELIVERY),
+        Awaits("delivered", "customer", words.APPROVAL),
+    ),
     transitions=(
         Transition(
             "offer",
@@ -103,6 +148,7 @@ REQUEST_V2 = Process(
             "provider",
             actions=("set_offer_line_items",),
             params=("price", "message", "start", "end"),
+            say=words.OFFER,
         ),
         Transition(
             "update_offer",
@@ -111,6 +157,7 @@ REQUEST_V2 = Process(
             "provider",
             actions=("set_offer_line_items",),
             params=("price", "message", "start", "end"),
+            say=words.UPDATE_OFFER,
         ),
         Transition(
             "counter",
@@ -119,6 +166,7 @@ REQUEST_V2 = Process(
             "customer",
             actions=("set_offer_line_items",),
             params=("price", "message"),
+            say=words.COUNTER,
         ),
         Transition(
             "accept_offer",
@@ -127,21 +175,38 @@ REQUEST_V2 = Process(
             "customer",
             guards=("provider_can_be_paid",),
             actions=("hold_payment", "request_capture", "close_other_offers"),
+            takes_payment=True,
+            say=words.ACCEPT_OFFER,
         ),
         *payment_result_steps(release=()),
-        Transition("reject", ("offered", "countered"), "declined", "customer", params=("reason",)),
-        Transition("withdraw", ("offered", "countered"), "withdrawn", "provider"),
         Transition(
-            "close", ("offered", "countered"), "declined", "system", description="Another offer was accepted."
+            "reject", ("offered", "countered"), "declined", "customer", params=("reason",), say=words.REJECT
         ),
-        Transition("deliver", ("accepted",), "delivered", "provider", params=("message",)),
-        Transition("request_changes", ("delivered",), "accepted", "customer", params=("message",)),
+        Transition("withdraw", ("offered", "countered"), "withdrawn", "provider", say=words.WITHDRAW),
+        Transition(
+            "close",
+            ("offered", "countered"),
+            "declined",
+            "system",
+            description="Another offer was accepted.",
+            say=words.CLOSE,
+        ),
+        Transition("deliver", ("accepted",), "delivered", "provider", params=("message",), say=words.DELIVER),
+        Transition(
+            "request_changes",
+            ("delivered",),
+            "accepted",
+            "customer",
+            params=("message",),
+            say=words.REQUEST_CHANGES,
+        ),
         Transition(
             "accept_delivery",
             ("delivered",),
             "completed",
             "customer",
             actions=("open_reviews", "release_to_provider"),
+            say=words.ACCEPT_DELIVERY,
         ),
         timed(
             "auto_accept",
@@ -149,6 +214,7 @@ REQUEST_V2 = Process(
             "completed",
             At("entered_state", 14 * DAY),
             actions=("open_reviews", "release_to_provider"),
+            say=words.AUTO_ACCEPT,
         ),
         Transition(
             "cancel_by_operator",
@@ -157,6 +223,7 @@ REQUEST_V2 = Process(
             "operator",
             actions=("refund_payment",),
             params=("reason",),
+            say=words.CANCEL_BY_OPERATOR,
         ),
         *PAID_DISPUTE_STEPS,
     ),

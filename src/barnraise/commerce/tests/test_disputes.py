@@ -231,8 +231,10 @@ def test_a_pdf_given_as_evidence_is_shown_by_its_pages_to_the_other_party_and_op
     page = customer.call("GET", evidence["pages"][1]["url"])
     assert page.status_code == 200 and page["Content-Type"] == "image/jpeg"
     assert Image.open(io.BytesIO(b"".join(page.streaming_content))).format == "JPEG"
+    assert page["Content-Disposition"] == f'inline; filename="evidence-{evidence["id"]}-page-2.jpg"'
     original = customer.call("GET", evidence["file_url"])
-    assert original["Content-Disposition"].startswith("attachment")
+    assert original["Content-Disposition"] == f'attachment; filename="evidence-{evidence["id"]}.pdf"'
+    assert (original["Content-Type"], original["Cache-Control"]) == ("application/pdf", "private, no-store")
     assert b"".join(original.streaming_content) == pdf
     # and a member who is not a party gets 404 for both
     stranger = api_as()
@@ -248,7 +250,7 @@ def test_a_pdf_given_as_evidence_is_shown_by_its_pages_to_the_other_party_and_op
     assert f'href="/admin/commerce/dispute/evidence/{evidence["id"]}/file/" download' in detail
     assert admin.get(first)["Content-Type"] == "image/jpeg"
     downloaded = admin.get(f"/admin/commerce/dispute/evidence/{evidence['id']}/file/")
-    assert downloaded["Content-Disposition"].startswith("attachment")
+    assert downloaded["Content-Disposition"] == original["Content-Disposition"]
     assert ops.call("GET", evidence["pages"][0]["url"]).status_code == 200
 
 

@@ -1,6 +1,7 @@
 """The deal pages: the listing's deal panel, the transaction page, the inbox and the processes."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +13,11 @@ from django.utils import timezone
 from barnraise.accounts.models import User
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.services import category_create, listing_create
+from barnraise.commerce import processes
 from barnraise.commerce.models import Booking, Transaction
+from barnraise.commerce.processes.definitions import Say
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
+from barnraise.notifications.models import Notification
 from barnraise.web.tests.page_testing import assert_csp_clean
 
 
@@ -363,3 +367,47 @@ def test_the_commission_shows_to_the_provider_only(client, make_user, db):
     assert "You receive" in seen_by_provider and "€27.00" in seen_by_provider
     assert "You receive" not in seen_by_customer and "€27.00" not in seen_by_customer
     assert "€32.00" in seen_by_customer
+
+
+def test_the_pages_and_notices_word_each_step_as_its_process_version_does(
+    cats: dict[str, Category], provider: User, customer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deployment's booking version 3, which rewords the request and tells both parties,
+    # and offers only "Say no" (not "Accept") as a one-click answer in the inbox
+    v2 = processes.get("booking", 2)
+    said = {
+        "request": Say(
+            "Ask for the room", "asked for the room", "Room wanted: “%(listing)s”", ("customer", "provider")
+        ),
+        "accept": Say("Take it", "took it"),
+        "decline": Say("Say no", "said no", danger=True, quick=True),
+    }
+    v3 = replace(
+        v2,
+        version=3,
+        transitions=tuple(replace(t, say=said.get(t.name, t.say)) for t in v2.transitions),
+    )
+    monkeypatch.setitem(processes.PROCESSES, ("booking", 3), v3)
+    room = make_listing(provider, cats["rooms"], title="Garden room")
+    cam, pat = as_member(customer), as_member(provider)
+
+    # When the customer requests two nights
+    body = {**nights(), "seats": "1", "key": "k1", "payment_method": TEST_CARD}
+    after_commit(lambda: cam.post(deal_url(room), body))
+
+    # Then both parties are told, in the version's words
+    tx = Transaction.objects.get(customer=customer)
+    assert tx.process_version == 3
+    titles = {n.recipient_id: n.title for n in Notification.objects.filter(kind="transaction_update")}
+    assert titles == {
+        customer.pk: "Room wanted: “Garden room”",
+        provider.pk: "Room wanted: “Garden room”",
+    }
+    # And the timeline says what happened in its words; the provider's page offers its buttons
+    assert "asked for the room" in cam.get(f"/transactions/{tx.id}/").content.decode()
+    assert cam.get(f"/transactions/{tx.id}/").context["waiting_for"] == "Waiting for the provider's answer."
+    page = pat.get(f"/transactions/{tx.id}/").content.decode()
+    assert ">Take it<" in page and ">Say no<" in page
+    # And the inbox offers the one-click answer the version marks
+    quick = pat.get("/transactions/?as=provider").context["rows"][0].quick
+    assert [(step.name, step.label, step.danger) for step in quick] == [("decline", "Say no", True)]

@@ -111,6 +111,28 @@ def test_the_inbox_shows_unread_conversations_and_opening_one_reads_it(deal):
     assert Participant.objects.get(member=deal.provider.user).unread_count == 0
 
 
+def test_the_mark_read_button_and_the_link_read_the_conversation_alike(deal):
+    # given two unread messages for the provider
+    customer, provider = browser(deal.customer.user), browser(deal.provider.user)
+    unread = Participant.objects.filter(member=deal.provider.user)
+    customer.post(f"/transactions/{deal.tx_id}/messages/", {"body": "Still there?"})
+    # when the provider presses "mark read" on the thread
+    pressed = provider.post(f"/transactions/{deal.tx_id}/messages/read/")
+    # then it is read, and the deal page shows the conversation, as the inbox's link does
+    assert pressed.status_code == 302 and pressed["Location"].endswith(
+        f"/transactions/{deal.tx_id}/#conversation"
+    )
+    assert unread.get().unread_count == 0
+    customer.post(f"/transactions/{deal.tx_id}/messages/", {"body": "Hello?"})
+    opened = provider.get(f"/messages/{deal.tx_id}/")
+    assert (opened.status_code, opened["Location"]) == (302, pressed["Location"])
+    assert unread.get().unread_count == 0
+    # and no other method reads it
+    customer.post(f"/transactions/{deal.tx_id}/messages/", {"body": "Anyone?"})
+    assert provider.put(f"/messages/{deal.tx_id}/").status_code == 405
+    assert unread.get().unread_count == 1
+
+
 def test_the_report_form_files_a_report(deal):
     # given
     listing = deal.listing

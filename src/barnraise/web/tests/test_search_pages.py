@@ -187,7 +187,6 @@ def test_search_by_window_reads_local_times_in_the_browser_zone(
         ("category=nope", "category", "No category with this slug"),
         ("start=2030-01-01T10:00", "start", "Give start and end together"),
         ("sort=sideways", "sort", "Choose one of"),
-        ("bogus=1", "bogus", "Unknown parameter"),
     ],
 )
 def test_bad_parameters_say_which_field_and_why(
@@ -202,6 +201,19 @@ def test_bad_parameters_say_which_field_and_why(
     assert f'name="{field}"' in html or f"{field}:" in html
     assert "This search could not run" in html
     assert_csp_clean(response)
+
+
+def test_names_the_page_does_not_know_are_ignored(client: Client, add: Callable[..., Listing]) -> None:
+    # given a listing, and a shared link carrying tracking tags the search does not know
+    add("Red bike")
+    # when the search page is opened with them
+    response = client.get("/search/?q=bike&utm_source=newsletter&bogus=1")
+    # then the search runs as if they were not there, and the form does not carry them on
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Red bike" in html
+    assert "This search could not run" not in html
+    assert 'name="utm_source"' not in html and 'name="bogus"' not in html
 
 
 def test_next_page_link_uses_the_cursor(client: Client, add: Callable[..., Listing]) -> None:

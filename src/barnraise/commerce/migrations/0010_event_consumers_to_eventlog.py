@@ -24,7 +24,7 @@ def positions_copy_back(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commerce", "0008_dispute_records_for_version_1"),
+        ("commerce", "0009_one_open_offer"),
         ("eventlog", "0001_initial"),
     ]
 

@@ -1,0 +1,104 @@
+"""What people read about steps and states, and who is told of a step.
+
+`Say` and `Awaits` are the shapes; below them, the built-in steps' wording: each process's
+transitions take theirs from here (`Transition(..., say=ACCEPT)`), so a step worded alike in
+several processes is worded once. Wording is not behaviour: it may change after a version's
+release (see `definitions.Process.behaviour`).
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+Party = Literal["customer", "provider"]
+Text = str | Promise  # a gettext_lazy sentence, translated when shown
+
+
+@dataclass(frozen=True)
+class Say:
+    """What people read about a step, and who is told when it happens.
+
+    `button` labels the step where a party may take it; `done` says what happened, after the
+    actor's name, in the deal's timeline ("accepted"); `headline` titles the notification
+    (`%(listing)s` is the listing's title; none: "Update on …"); `notify` are the parties told
+    (besides the actor, who already knows); `danger` styles the button as one that ends or
+    leaves the deal; `quick` offers it as a one-click answer in the inbox.
+    """
+
+    button: Text
+    done: Text
+    headline: Text | None = None
+    notify: tuple[Party, ...] = ()
+    danger: bool = False
+    quick: bool = False
+
+
+@dataclass(frozen=True)
+class Awaits:
+    """Whose move a deal in `state` waits for, and what it is ("the provider's answer")."""
+
+    state: str
+    party: Party
+    what: Text
+
+
+BOTH: tuple[Party, ...] = ("customer", "provider")
+
+_ACCEPTED = _("Accepted: “%(listing)s”")
+_DECLINED = _("Declined: “%(listing)s”")
+_COMPLETED = _("Completed: “%(listing)s”. How did it go?")
+_OFFERED = _("An offer on your request “%(listing)s”")
+
+INQUIRE = Say(
+    _("Ask a question"), _("asked a question"), _("New question about “%(listing)s”"), ("provider",)
+)
+CLOSE_INQUIRY = Say(_("Close the conversation"), _("closed the conversation"))
+CLOSE = Say(_("Close"), _("closed"), _DECLINED, ("provider",))
+CLOSE_BY_PROVIDER = Say(_("Close the conversation"), _("closed the conversation"))
+REQUEST = Say(_("Request"), _("sent a request"), _("New request for “%(listing)s”"), ("provider",))
+BOOK = Say(_("Book now"), _("booked"), _("New booking of “%(listing)s”"), ("provider",))
+ACCEPT = Say(_("Accept"), _("accepted"), _ACCEPTED, ("customer",), quick=True)
+DECLINE = Say(_("Decline"), _("declined"), _DECLINED, ("customer",), danger=True, quick=True)
+EXPIRE = Say(
+    _("Expire"),
+    _("the request expired unanswered"),
+    _("Your request for “%(listing)s” expired"),
+    ("customer",),
+)
+CANCEL_BY_CUSTOMER = Say(_("Cancel"), _("cancelled"), None, ("provider",), danger=True)
+CANCEL_BY_PROVIDER = Say(_("Cancel"), _("cancelled"), None, ("customer",), danger=True)
+CANCEL_BY_OPERATOR = Say(_("Cancel as operator"), _("cancelled (operator)"), None, BOTH, danger=True)
+COMPLETE = Say(_("Complete"), _("the deal completed"), _COMPLETED, BOTH)
+AUTO_COMPLETE = Say(_("Complete"), _("completed automatically"), _COMPLETED, BOTH)
+MARK_SHIPPED = Say(_("Mark as handed over"), _("handed it over"), None, ("customer",))
+CONFIRM_RECEIPT = Say(_("Confirm receipt"), _("confirmed receipt"), _COMPLETED, ("provider",))
+OFFER = Say(_("Make an offer"), _("made an offer"), _OFFERED, ("customer",))
+UPDATE_OFFER = Say(_("Update the offer"), _("updated the offer"), _OFFERED, ("customer",))
+COUNTER = Say(
+    _("Counter-offer"), _("made a counter-offer"), _("A counter-offer on “%(listing)s”"), ("provider",)
+)
+ACCEPT_OFFER = Say(_("Accept the offer"), _("accepted the offer"), _ACCEPTED, ("provider",))
+ACCEPT_COUNTER = Say(_("Accept the counter-offer"), _("accepted the counter-offer"), _ACCEPTED, ("customer",))
+REJECT = Say(_("Reject"), _("rejected"), _DECLINED, ("provider",), danger=True)
+WITHDRAW = Say(_("Withdraw the offer"), _("withdrew the offer"), danger=True)
+DELIVER = Say(_("Mark as delivered"), _("delivered"), None, ("customer",))
+REQUEST_CHANGES = Say(_("Ask for changes"), _("asked for changes"), None, ("provider",))
+ACCEPT_DELIVERY = Say(_("Approve the delivery"), _("approved the delivery"), _COMPLETED, ("provider",))
+AUTO_ACCEPT = Say(_("Approve"), _("approved automatically"), _COMPLETED, BOTH)
+DISPUTE = Say(
+    _("Open a dispute"), _("opened a dispute"), _("A dispute was opened on “%(listing)s”"), BOTH, danger=True
+)
+DISPUTE_BY_PROVIDER = Say(_("Open a dispute"), _("opened a dispute"), danger=True)
+CHARGEBACK = Say(_("Chargeback"), _("the card issuer reversed the payment"))
+RESOLVE = Say(_("Resolve"), _("resolved the dispute"), _("The dispute on “%(listing)s” is resolved"), BOTH)
+
+# What a deal waits for, by state (see each process's `awaits`).
+PROVIDER_ANSWER = _("the provider's answer")
+HAND_OVER = _("the provider to hand it over")
+RECEIPT = _("the customer to confirm receipt")
+CUSTOMER_ANSWER = _("the customer's answer to the offer")
+COUNTER_ANSWER = _("the provider's answer to the counter-offer")
+DELIVERY = _("the provider's delivery")
+APPROVAL = _("the customer's approval of the delivery")
