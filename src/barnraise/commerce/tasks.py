@@ -1,16 +1,10 @@
-"""Worker tasks for commerce: the event pump, the timer sweeper, evidence pages. Thin and safe
-to retry."""
+"""Worker tasks for commerce: the timer sweeper, evidence pages. Thin and safe to retry."""
 
 from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from barnraise.commerce import disputes, events, timers
-
-
-@task()
-def events_pump() -> None:
-    events.pump()
+from barnraise.commerce import disputes, timers
 
 
 @task()
@@ -21,6 +15,5 @@ def evidence_pages_render(*, evidence_id: str) -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def timers_sweep() -> None:
-    """Fire due timers every minute; also pumps events a lost message left behind."""
+    """Fire due timers every minute (the event log has its own sweep)."""
     timers.sweep()
-    events.pump()

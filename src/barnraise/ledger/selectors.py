@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.ledger.models import (
     Account,
@@ -182,5 +183,5 @@ def member_postings(*, member: User) -> "QuerySet[Posting]":
 
 
 def may_see_ledger(user: User) -> bool:
-    """Staff with the finance view permission (the finance and admin groups, superusers)."""
-    return bool(user.is_staff and user.has_perm("ledger.view_journalentry"))
+    """Finance operators (and the admin group, superusers)."""
+    return operators.operator_in(user, operators.FINANCE)
