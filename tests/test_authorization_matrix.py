@@ -126,6 +126,8 @@ OPERATORS: dict[str, tuple[dict[str, str], str, frozenset[str] | None]] = {
     ),
     "GET page transaction_detail": (_groups(ALL), DEAL_READ, None),
     "GET page conversation_open": (_groups(ALL), DEAL_READ + " It goes to the deal's page.", None),
+    "POST page conversation_open": (_groups(ALL), "Marks nothing for an operator.", None),
+    "GET page conversation_read": (_groups(ALL), DEAL_READ + " It goes to the deal's page.", None),
     "POST page conversation_read": (_groups(ALL), "Marks nothing for an operator.", None),
     "POST page transaction_step": (
         _groups(acts=("support", "admin"), sees=("finance",)),

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import SkillAttempt, SkillQuestion, SkillTest, User
 from barnraise.accounts.verification import badges_refresh
 from barnraise.errors import AttemptClosed, Conflict, InvalidInput, NotFound, PermissionDenied, RetakeTooSoon
@@ -115,7 +116,7 @@ def skill_attempt_submit(*, actor: User, attempt_id: Any, answers: Any) -> Skill
 
 def skill_test_bank_problems(*, actor: User, test: SkillTest) -> list[str]:
     """For the admin: what is wrong with a test's bank (a right answer out of range, too few)."""
-    if not actor.is_staff:
+    if not operators.operator_in(actor, operators.SUPPORT):
         raise PermissionDenied()
     problems = []
     questions = list(test.questions.filter(active=True))
@@ -142,7 +143,7 @@ def skill_test_create(
     retake_cooldown_days: int = 30,
 ) -> SkillTest:
     """An operator defines a category's test and its bank: (text, choices, index of the right one)."""
-    if not actor.is_staff or not actor.has_perm("accounts.add_skilltest"):
+    if not operators.operator_in(actor, operators.SUPPORT):
         raise PermissionDenied(_("Only an operator may define skills tests."))
     errors: dict[str, list[str]] = {}
     if not 1 <= pass_mark_percent <= 100:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise import pdfs
-from barnraise.accounts import sms
+from barnraise.accounts import operators, sms
 from barnraise.accounts.models import (
     Document,
     DocumentPage,
@@ -179,7 +179,7 @@ def document_page_readable(*, actor: User, document_id: Any, number: int) -> Doc
 
 
 def _require_reviewer(actor: User) -> None:
-    if not (actor.is_staff and actor.has_perm("accounts.change_document")):
+    if not operators.operator_in(actor, operators.SUPPORT):
         raise PermissionDenied(_("Only an operator may review documents."))
 
 
@@ -215,7 +215,7 @@ def document_readable(*, actor: User, document_id: Any) -> Document:
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         raise NotFound()
-    if document.user_id != actor.pk and not (actor.is_staff and actor.has_perm("accounts.view_document")):
+    if document.user_id != actor.pk and not operators.operator_in(actor, operators.SUPPORT):
         raise NotFound()
     return document
 

@@ -52,9 +52,9 @@ def _clean_alt_text(alt_text: str) -> str:
     return alt_text
 
 
-def _touch(listing: Listing) -> None:
+def _touch(listing: Listing, actor: User) -> None:
     Listing.objects.filter(pk=listing.pk).update(updated_at=timezone.now())
-    services.listing_photos_changed(listing=listing)
+    services.listing_photos_changed(listing=listing, actor=actor)
 
 
 def _delete_files(*files: FieldFile) -> None:
@@ -86,7 +86,7 @@ def photo_add(*, actor: User, public_id: Any, upload: Upload, alt_text: str = ""
             last = Photo.objects.filter(listing=listing).aggregate(last=Max("position"))["last"]
             photo.position = 0 if last is None else last + 1
             photo.save(force_insert=True)
-            _touch(listing)
+            _touch(listing, actor)
     except BaseException:
         _delete_files(photo.image, photo.thumbnail)
         raise
@@ -120,7 +120,7 @@ def photo_delete(*, actor: User, public_id: Any, photo_id: Any) -> None:
         if photo is None:
             raise NotFound()
         photo.delete()
-        _touch(listing)
+        _touch(listing, actor)
         transaction.on_commit(partial(_delete_files, photo.image, photo.thumbnail))
 
 
@@ -144,7 +144,7 @@ def photos_reorder(*, actor: User, public_id: Any, photo_ids: list[Any]) -> list
         if moved:
             Photo.objects.bulk_update(moved, ["position"])
         if wanted != [str(photo.id) for photo in photos]:  # photos came in (position, id) order
-            _touch(listing)
+            _touch(listing, actor)
     return [by_id[pid] for pid in wanted]
 
 

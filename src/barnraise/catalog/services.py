@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barnraise.accounts import standing
+from barnraise.accounts import operators, standing
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog import attributes, cancellation_policies
@@ -27,6 +27,8 @@ from barnraise.catalog.models import (
     WeeklySlot,
 )
 from barnraise.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UnknownCancellationPolicy
+from barnraise.eventlog.models import EventType
+from barnraise.eventlog.services import Subject, record
 from barnraise.money import check_currency
 
 PUBLIC_FUZZ_METRES = 300  # the public point lies within this distance of the exact one
@@ -218,6 +220,7 @@ def listing_create(*, actor: User, publish: bool = True, **fields: Any) -> Listi
             updated_at=now,
             **fields,
         )
+        _status_record(listing, EventType.LISTING_CREATED, "", actor, "created")
         if listing.kind in (Kind.RENTAL, Kind.SERVICE):
             listing.calendar = Calendar.objects.create(owner=actor)
             listing.save(update_fields=["calendar"])
@@ -263,61 +266,103 @@ def listing_update(*, actor: User, public_id: Any, changes: dict[str, Any]) -> L
             listing.public_lat, listing.public_lng = fuzz_point(merged["lat"], merged["lng"])
         for name, value in merged.items():
             setattr(listing, name, value)
-        _apply_status(actor, listing, status, reviewed_change)
+        to, reason = _status_asked(actor, listing, status, reviewed_change)
         listing.updated_at = timezone.now()
         listing.save()
+        listing_status_change(listing=listing, to=to, actor=actor, reason=reason)
     return listing
 
 
-def _apply_status(actor: User, listing: Listing, status: str | None, reviewed_change: bool) -> None:
+def _status_asked(
+    actor: User, listing: Listing, status: str | None, reviewed_change: bool
+) -> tuple[str, str]:
+    """The status an author's edit leads to, and why."""
+    to, reason = listing.status, "author"
     if status == Listing.Status.DRAFT:
-        listing.status = Listing.Status.DRAFT
+        to = Listing.Status.DRAFT
     elif status == Listing.Status.PUBLISHED and listing.status == Listing.Status.DRAFT:
         user_require_verified_email(user=actor)
-        listing.status = _published_status()
+        to = _published_status()
     elif status not in (None, Listing.Status.PUBLISHED, Listing.Status.DRAFT):
         raise InvalidInput(details={"status": [_("Set draft or published; DELETE closes.")]})
-    if reviewed_change and listing.status == Listing.Status.PUBLISHED and policy().approval_required:
-        listing.status = Listing.Status.PENDING_APPROVAL
-    if listing.status == Listing.Status.PUBLISHED and listing.published_at is None:
-        listing.published_at = timezone.now()
+    if reviewed_change and to == Listing.Status.PUBLISHED and policy().approval_required:
+        to, reason = Listing.Status.PENDING_APPROVAL, "edited"
+    return to, reason
+
+
+# The one door for a listing's status: every write of it goes through listing_status_change.
+STATUS_EVENTS = {
+    Listing.Status.DRAFT: EventType.LISTING_UNPUBLISHED,
+    Listing.Status.PENDING_APPROVAL: EventType.LISTING_SUBMITTED,
+    Listing.Status.PUBLISHED: EventType.LISTING_PUBLISHED,
+    Listing.Status.CLOSED: EventType.LISTING_CLOSED,
+}
+
+
+def listing_status_change(
+    *, listing: Listing, to: str, actor: User | None, reason: str, also: tuple[str, ...] = ()
+) -> bool:
+    """Move a locked listing to status `to` and log why (`reason`, a stable code: author,
+    edited, photos_changed, approved, rejected, member_suspended, suspension_lifted,
+    member_deleted, request_fulfilled). `also` names other fields set by the caller to save
+    with it. Returns False, writing nothing, when the listing already has that status."""
+    if to not in STATUS_EVENTS:
+        raise ValueError(f"{to!r} is not a listing status")
+    if listing.status == to:
+        return False
+    before, listing.status, listing.updated_at = listing.status, to, timezone.now()
+    fields = ["status", "updated_at", *also]
+    if to == Listing.Status.PUBLISHED and listing.published_at is None:
+        listing.published_at = listing.updated_at
+        fields.append("published_at")
+    listing.save(update_fields=fields)
+    _status_record(listing, STATUS_EVENTS[Listing.Status(to)], before, actor, reason)
+    return True
+
+
+def _status_record(listing: Listing, type: EventType, before: str, actor: User | None, reason: str) -> None:
+    subject = Subject("listing", str(listing.public_id), listing.author_id)
+    record(subject, type, actor=actor, payload={"from": before, "to": listing.status, "reason": reason})
+
+
+def _locked(**lookup: Any) -> list[Listing]:
+    """Listings locked for a status change, in primary-key order."""
+    return list(Listing.objects.select_for_update().filter(**lookup).order_by("pk"))
 
 
 def listing_close(*, actor: User, public_id: Any) -> Listing:
     with transaction.atomic():
         listing = _own_listing_for_update(actor, public_id)
-        if listing.status != Listing.Status.CLOSED:
-            listing.status = Listing.Status.CLOSED
-            listing.updated_at = timezone.now()
-            listing.save(update_fields=["status", "updated_at"])
+        listing_status_change(listing=listing, to=Listing.Status.CLOSED, actor=actor, reason="author")
     return listing
 
 
-def listing_photos_changed(*, listing: Listing) -> None:
+def listing_photos_changed(*, listing: Listing, actor: User | None = None) -> None:
     """Called by the photo services: a new photo on an approved listing needs a new review."""
     if listing.status == Listing.Status.PUBLISHED and policy().approval_required:
-        Listing.objects.filter(pk=listing.pk).update(
-            status=Listing.Status.PENDING_APPROVAL, updated_at=timezone.now()
-        )
-
-
-def _require_operator(actor: User) -> None:
-    if not (actor.is_staff and actor.has_perm("catalog.change_listing")):
-        raise PermissionDenied()
+        with transaction.atomic():
+            for locked in _locked(pk=listing.pk, status=Listing.Status.PUBLISHED):
+                listing_status_change(
+                    listing=locked, to=Listing.Status.PENDING_APPROVAL, actor=actor, reason="photos_changed"
+                )
 
 
 def listing_approve(*, actor: User, listing_id: int) -> Listing:
     from barnraise.notifications.services import notification_send
 
-    _require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic():
         listing = Listing.objects.select_for_update().get(pk=listing_id)
         if listing.status != Listing.Status.PENDING_APPROVAL:
             raise Conflict(_("Only listings waiting for approval can be approved."))
-        listing.status = Listing.Status.PUBLISHED
         listing.rejection_reason = ""
-        listing.published_at = listing.published_at or timezone.now()
-        listing.save(update_fields=["status", "rejection_reason", "published_at"])
+        listing_status_change(
+            listing=listing,
+            to=Listing.Status.PUBLISHED,
+            actor=actor,
+            reason="approved",
+            also=("rejection_reason",),
+        )
         notification_send(
             recipient=listing.author,
             kind="listing_approved",
@@ -330,16 +375,21 @@ def listing_approve(*, actor: User, listing_id: int) -> Listing:
 def listing_reject(*, actor: User, listing_id: int, reason: str) -> Listing:
     from barnraise.notifications.services import notification_send
 
-    _require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     if not reason.strip():
         raise InvalidInput(details={"reason": [_("Tell the author why.")]})
     with transaction.atomic():
         listing = Listing.objects.select_for_update().get(pk=listing_id)
         if listing.status != Listing.Status.PENDING_APPROVAL:
             raise Conflict(_("Only listings waiting for approval can be rejected."))
-        listing.status = Listing.Status.DRAFT
         listing.rejection_reason = reason.strip()[:500]
-        listing.save(update_fields=["status", "rejection_reason"])
+        listing_status_change(
+            listing=listing,
+            to=Listing.Status.DRAFT,
+            actor=actor,
+            reason="rejected",
+            also=("rejection_reason",),
+        )
         notification_send(
             recipient=listing.author,
             kind="listing_rejected",
@@ -382,9 +432,11 @@ def availability_set(
 
 def listings_close_for_deleted_member(user: User) -> None:
     """Account deletion: the member's open listings leave the marketplace."""
-    Listing.objects.filter(author=user).exclude(status=Listing.Status.CLOSED).update(
-        status=Listing.Status.CLOSED, address="", updated_at=timezone.now()
-    )
+    for listing in _locked(author=user, status__in=set(STATUS_EVENTS) - {Listing.Status.CLOSED}):
+        listing.address = ""
+        listing_status_change(
+            listing=listing, to=Listing.Status.CLOSED, actor=None, reason="member_deleted", also=("address",)
+        )
 
 
 def stock_take(*, listing_id: int, quantity: int) -> bool:
@@ -399,9 +451,10 @@ def stock_return(*, listing_id: int, quantity: int) -> None:
 
 def listing_mark_fulfilled(*, listing_id: int) -> None:
     """A request whose offer was accepted leaves search: the system closes it."""
-    Listing.objects.filter(pk=listing_id, status=Listing.Status.PUBLISHED).update(
-        status=Listing.Status.CLOSED, updated_at=timezone.now()
-    )
+    for listing in _locked(pk=listing_id, status=Listing.Status.PUBLISHED):
+        listing_status_change(
+            listing=listing, to=Listing.Status.CLOSED, actor=None, reason="request_fulfilled"
+        )
 
 
 def listing_rating_set(*, listing_id: int, score: float | None) -> None:
@@ -409,17 +462,20 @@ def listing_rating_set(*, listing_id: int, score: float | None) -> None:
     Listing.objects.filter(pk=listing_id).update(rating_score=score)
 
 
-def listings_withdraw_for_member(*, member: User) -> list[int]:
+def listings_withdraw_for_member(*, member: User, actor: User | None = None) -> list[int]:
     """A suspended member's published listings leave search (back to draft); returns their ids."""
-    ids = list(
-        Listing.objects.filter(author=member, status=Listing.Status.PUBLISHED).values_list("pk", flat=True)
-    )
-    Listing.objects.filter(pk__in=ids).update(status=Listing.Status.DRAFT, updated_at=timezone.now())
-    return ids
+    withdrawn = _locked(author=member, status=Listing.Status.PUBLISHED)
+    for listing in withdrawn:
+        listing_status_change(
+            listing=listing, to=Listing.Status.DRAFT, actor=actor, reason="member_suspended"
+        )
+    return [listing.pk for listing in withdrawn]
 
 
-def listings_restore_for_member(*, member: User, listing_ids: list[int]) -> int:
+def listings_restore_for_member(*, member: User, listing_ids: list[int], actor: User | None = None) -> int:
     """Publish again what listings_withdraw_for_member took out, where still a draft."""
-    return Listing.objects.filter(author=member, pk__in=listing_ids, status=Listing.Status.DRAFT).update(
-        status=_published_status(), updated_at=timezone.now()
-    )
+    restored = _locked(author=member, pk__in=listing_ids, status=Listing.Status.DRAFT)
+    to = _published_status()
+    for listing in restored:
+        listing_status_change(listing=listing, to=to, actor=actor, reason="suspension_lifted")
+    return len(restored)

@@ -16,6 +16,8 @@ from barnraise.commerce import cancellation, engine, processes, selectors, servi
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
 from barnraise.errors import InvalidCursor, InvalidInput, NotFound
+from barnraise.eventlog.models import Event
+from barnraise.eventlog.selectors import events_visible
 from barnraise.money import Money
 
 router = Router(tags=["transactions"])
@@ -425,11 +427,59 @@ class EventsQuery(InputSchema):
 
 
 class GlobalEventOut(EventOut):
-    transaction_id: UUID
+    type: str = Field(
+        description="`source:subject:action`, e.g. commerce:deal:accept, catalog:listing:published."
+    )
+    subject_type: str = Field(description="deal, listing, payout, payout_hold…")
+    subject_id: str = Field(description="The object's public id.")
+    transaction_id: UUID | None = Field(description="Deal events: the deal (the same as subject_id).")
 
 
-@events_router.get("", response=Page[GlobalEventOut], summary="Every transaction event, in order (operators)")
+def log_event_out(event: Event) -> dict[str, Any]:
+    """An event of another object than a deal, in the feed's shape: `name` is the action,
+    `from_state`/`to_state` its status before and after, `params` the rest of its payload."""
+    payload = dict(event.payload)
+    if event.actor_id is None:
+        role = "system"
+    else:
+        role = "owner" if event.actor_id == event.member_id else "operator"
+    return {
+        "sequence": event.sequence,
+        "type": event.type,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "name": event.type.rsplit(":", 1)[-1],
+        "actor_role": role,
+        "from_state": str(payload.pop("from", "")),
+        "to_state": str(payload.pop("to", "")),
+        "params": {name: _money_param(value) for name, value in payload.items()},
+        "created_at": event.created_at,
+        "transaction_id": None,
+    }
+
+
+def deal_event_out(event: TransactionEvent) -> dict[str, Any]:
+    subject = {"type": f"commerce:deal:{event.name}", "subject_type": "deal"}
+    return {**event_out(event), **subject, "subject_id": str(event.transaction_id)}
+
+
+@events_router.get(
+    "",
+    response=Page[GlobalEventOut],
+    summary="The event log, in order: what the caller may see",
+    description="One gap-free sequence for every object that changes. A member sees the events "
+    "of their deals, listings and payouts; operators also see those their groups read (support: "
+    "deals and listings; finance: deals, listings, payouts and holds).",
+)
 def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, Any]:
-    rows = selectors.events_after(actor=caller(request), after=query.position(), limit=query.limit)
-    cursor = str(rows[-1].sequence) if len(rows) == query.limit else None
-    return {"results": [event_out(e) for e in rows], "next_cursor": cursor}
+    viewer, after, limit = caller(request), query.position(), query.limit
+    deals = [
+        (e.sequence or 0, deal_event_out(e))
+        for e in selectors.events_after(actor=viewer, after=after, limit=limit)
+    ]
+    others = [
+        (e.sequence or 0, log_event_out(e)) for e in events_visible(viewer=viewer, after=after, limit=limit)
+    ]
+    rows = [row for _sequence, row in sorted(deals + others, key=lambda pair: pair[0])][:limit]
+    cursor = str(rows[-1]["sequence"]) if len(rows) == limit else None
+    return {"results": rows, "next_cursor": cursor}

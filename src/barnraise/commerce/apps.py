@@ -15,7 +15,6 @@ class CommerceConfig(AppConfig):
             bookings,
             cancellation,
             engine,
-            events,
             notify,
             pricing,
             registry,
@@ -23,7 +22,8 @@ class CommerceConfig(AppConfig):
         from barnraise.commerce import (
             checks as process_checks,
         )
-        from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule
+        from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule, TransactionEvent
+        from barnraise.eventlog import sequencer
         from barnraise.timers import services as timers
 
         pricing.FEE_RULES.connect(FeeRule, FeeAmount, Category)  # a rule follows its category's path
@@ -31,7 +31,12 @@ class CommerceConfig(AppConfig):
         actions.register_builtins()
         registry.load_configured()
         timers.register_handler(engine.TIMER_HANDLER, engine.fire_timed)
-        events.register_consumer("notifications", notify.on_event)
+        # A deal's transition writes its own row, which is an entry of the one event log.
+        sequencer.register_source(
+            TransactionEvent,
+            related=("transaction__listing", "transaction__customer", "transaction__provider"),
+        )
+        sequencer.register_consumer("notifications", notify.on_event, source=TransactionEvent)
         availability.register_taken_provider(bookings.taken_on)
         cancellation_policies.register_policy_source(cancellation.listing_choices)
         # Every process version names only registered steps and keeps its released behaviour.

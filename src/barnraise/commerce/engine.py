@@ -4,7 +4,7 @@
 
 In one database transaction it locks the row, checks the actor and the guards, runs the
 actions, appends an immutable event, and cancels stale timers and schedules new ones. Side
-effects (notifications, webhooks) happen after commit, from the event log (events.pump).
+effects (notifications, webhooks) happen after commit, from the event log (eventlog.sequencer.pump).
 """
 
 import copy
@@ -18,9 +18,9 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barnraise.accounts import standing
+from barnraise.accounts import operators, standing
 from barnraise.accounts.models import User
-from barnraise.commerce import cancellation, events, processes, registry
+from barnraise.commerce import cancellation, processes, registry
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
 from barnraise.db import insert_all
@@ -32,6 +32,7 @@ from barnraise.errors import (
     TransitionNotAllowed,
     UnknownTransition,
 )
+from barnraise.eventlog import sequencer
 from barnraise.timers import services as timers
 from barnraise.timers.models import Timer
 
@@ -57,7 +58,7 @@ def role_of(tx: Transaction, actor: User | None) -> str | None:
         return "customer"
     if actor.pk == tx.provider_id:
         return "provider"
-    if actor.is_staff and actor.has_perm("commerce.change_transaction"):
+    if operators.operator_in(actor, operators.SUPPORT):
         return "operator"
     return None
 
@@ -281,7 +282,7 @@ def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _after_commit() -> None:
-    db.on_commit(events.pump_soon)
+    db.on_commit(sequencer.pump_soon)
 
 
 def transition(

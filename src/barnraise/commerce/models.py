@@ -231,16 +231,6 @@ class TransactionEvent(models.Model):
         return f"{self.name}: {self.from_state} → {self.to_state}"
 
 
-class EventConsumer(models.Model):
-    """A reader of the event log after commit, with its own position (at-least-once)."""
-
-    name = models.CharField(max_length=80, primary_key=True)
-    position = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.position}"
-
-
 class Booking(models.Model):
     """Seats held on a calendar for [start, end); `blocked_until` adds the listing's buffer."""
 

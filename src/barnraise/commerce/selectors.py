@@ -6,13 +6,10 @@ from uuid import UUID
 from django.db.models import Prefetch, Q, QuerySet
 
 from barnraise.accounts.models import User
+from barnraise.accounts.operators import FINANCE, SUPPORT, operator_in
 from barnraise.commerce import processes
 from barnraise.commerce.models import Transaction, TransactionEvent
-from barnraise.errors import NotFound, PermissionDenied
-
-
-def is_operator(user: User) -> bool:
-    return bool(user.is_staff and user.has_perm("commerce.view_transaction"))
+from barnraise.errors import NotFound
 
 
 def transaction_visible(*, actor: User, transaction_id: Any) -> Transaction:
@@ -22,7 +19,9 @@ def transaction_visible(*, actor: User, transaction_id: Any) -> Transaction:
         .filter(pk=transaction_id)
         .first()
     )
-    if tx is None or not (actor.pk in (tx.customer_id, tx.provider_id) or is_operator(actor)):
+    if tx is None or not (
+        actor.pk in (tx.customer_id, tx.provider_id) or operator_in(actor, SUPPORT, FINANCE)
+    ):
         raise NotFound()
     return tx
 
@@ -80,7 +79,8 @@ def events_of(tx: Transaction) -> list[TransactionEvent]:
 
 
 def events_after(*, actor: User, after: int, limit: int) -> list[TransactionEvent]:
-    """The global, numbered event log, for operators' integrations."""
-    if not is_operator(actor):
-        raise PermissionDenied()
-    return list(TransactionEvent.objects.filter(sequence__gt=after).order_by("sequence")[:limit])
+    """Numbered deal events past `after`: the actor's own deals', or every deal's for operators."""
+    rows = TransactionEvent.objects.filter(sequence__gt=after)
+    if not operator_in(actor, SUPPORT, FINANCE):
+        rows = rows.filter(Q(transaction__customer=actor) | Q(transaction__provider=actor))
+    return list(rows.order_by("sequence")[:limit])

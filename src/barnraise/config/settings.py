@@ -247,6 +247,7 @@ INSTALLED_APPS = [
     "ninja",
     "barnraise.accounts",
     "barnraise.notifications",
+    "barnraise.eventlog",
     "barnraise.catalog",
     "barnraise.search",
     "barnraise.timers",

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, a_row_id, decode_cursor, encode_cursor, page_by_id
@@ -282,20 +283,14 @@ def _hold_out(hold: PayoutHold) -> dict[str, Any]:
     }
 
 
-def _finance(request: HttpRequest) -> User:
-    user = caller(request)
-    if not (user.is_staff and user.has_perm("ledger.add_payouthold")):
-        raise PermissionDenied()
-    return user
-
-
 @router.post(
     "/ops/payout-holds",
     response={201: HoldOut, 403: ErrorOut},
     summary="Operators (finance): hold a member's payouts",
 )
 def hold_create(request: HttpRequest, data: HoldIn) -> Status[Any]:
-    actor = _finance(request)
+    actor = caller(request)
+    operators.require_operator(actor, operators.FINANCE)  # before saying whether the member exists
     owner = User.objects.filter(pk=data.member_id).first()
     if owner is None:
         raise InvalidInput(details={"member_id": [_("No such member.")]})
@@ -308,7 +303,8 @@ def hold_create(request: HttpRequest, data: HoldIn) -> Status[Any]:
     summary="Operators (finance): release a hold",
 )
 def hold_release(request: HttpRequest, hold_id: int) -> dict[str, Any]:
-    actor = _finance(request)
+    actor = caller(request)
+    operators.require_operator(actor, operators.FINANCE)  # before saying whether the hold exists
     hold = PayoutHold.objects.filter(pk=hold_id).first()
     if hold is None:
         raise NotFound()

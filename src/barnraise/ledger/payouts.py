@@ -15,8 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.errors import Conflict, InvalidInput, NotFound
+from barnraise.eventlog.models import EventType
+from barnraise.eventlog.services import Subject, record
 from barnraise.ids import uuid7
 from barnraise.ledger import journal, payments, selectors, webhooks
 from barnraise.ledger.errors import InsufficientFunds, PayoutAccountRequired, PayoutsOnHold
@@ -99,17 +102,64 @@ def holds_in_force(owner: User) -> "Any":
 
 
 def payout_hold_place(*, actor: User, owner: User, reason: str) -> PayoutHold:
+    """A finance operator holds a member's payouts (PermissionDenied for anyone else)."""
+    operators.require_operator(actor, operators.FINANCE)
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 500:
         raise InvalidInput(details={"reason": [_("Say why, in at most 500 characters.")]})
-    return PayoutHold.objects.create(owner=owner, reason=reason, created_by=actor)
+    with transaction.atomic():
+        hold = PayoutHold.objects.create(owner=owner, reason=reason, created_by=actor)
+        _hold_record(hold, EventType.PAYOUT_HOLD_PLACED, actor)
+    return hold
 
 
 def payout_hold_release(*, actor: User, hold: PayoutHold) -> PayoutHold:
-    if hold.released_at is None:
-        hold.released_at, hold.released_by = timezone.now(), actor
-        hold.save(update_fields=["released_at", "released_by"])
+    """A finance operator releases a hold (PermissionDenied for anyone else)."""
+    operators.require_operator(actor, operators.FINANCE)
+    with transaction.atomic():
+        hold = PayoutHold.objects.select_for_update().get(pk=hold.pk)
+        if hold.released_at is None:
+            hold.released_at, hold.released_by = timezone.now(), actor
+            hold.save(update_fields=["released_at", "released_by"])
+            _hold_record(hold, EventType.PAYOUT_HOLD_RELEASED, actor)
     return hold
+
+
+def _hold_record(hold: PayoutHold, type: EventType, actor: User) -> None:
+    """Holds are for finance operators' eyes (no member in the subject, no reason in the log)."""
+    state = "in_force" if hold.released_at is None else "released"
+    before = "" if state == "in_force" else "in_force"
+    record(Subject("payout_hold", str(hold.pk)), type, actor=actor, payload={"from": before, "to": state})
+
+
+# The one door for a payout's status: it is born pending, then paid or failed, and each is logged.
+PAYOUT_EVENTS = {
+    Payout.Status.PENDING: EventType.PAYOUT_REQUESTED,
+    Payout.Status.PAID: EventType.PAYOUT_PAID,
+    Payout.Status.FAILED: EventType.PAYOUT_FAILED,
+}
+
+
+def payout_status_change(*, payout: Payout, to: str, actor: User | None, failure_code: str = "") -> None:
+    """Move a locked pending payout to paid or failed, and log it."""
+    if payout.status != Payout.Status.PENDING or to not in (Payout.Status.PAID, Payout.Status.FAILED):
+        raise ValueError(f"a payout goes from pending to paid or failed, not {payout.status} to {to}")
+    payout.status, payout.failure_code, payout.finished_at = to, failure_code[:64], timezone.now()
+    payout.save(update_fields=["status", "failure_code", "finished_at"])
+    _payout_record(payout, Payout.Status.PENDING, actor)
+
+
+def _payout_record(payout: Payout, before: str, actor: User | None) -> None:
+    payload: dict[str, Any] = {
+        "from": before,
+        "to": payout.status,
+        "amount": {"amount_minor": payout.amount_minor, "currency": payout.currency},
+        "scheduled": payout.scheduled,
+    }
+    if payout.failure_code:
+        payload["failure_code"] = payout.failure_code
+    subject = Subject("payout", str(payout.pk), payout.owner_id)
+    record(subject, PAYOUT_EVENTS[Payout.Status(payout.status)], actor=actor, payload=payload)
 
 
 def payout_request(
@@ -138,6 +188,7 @@ def payout_request(
             scheduled=scheduled,
             idempotency_key=key or f"payout:{uuid7()}",
         )
+        _payout_record(payout, "", None if scheduled else actor)  # scheduled: the system asked
         reference = f"payout:{payout.pk}"
         journal.entry_post(
             kind=EntryKind.PAYOUT,
@@ -188,12 +239,12 @@ def on_payout(call: ProviderCall) -> None:
                 ],
                 idempotency_key=f"{call.reference}:reversal",
             )
-        payout.status = Payout.Status.PAID if paid else Payout.Status.FAILED
-        payout.failure_code = (
-            "" if paid else str(call.result.get("failure_code") or call.result.get("error", ""))[:64]
+        payout_status_change(
+            payout=payout,
+            to=Payout.Status.PAID if paid else Payout.Status.FAILED,
+            actor=None,  # the provider's answer
+            failure_code="" if paid else str(call.result.get("failure_code") or call.result.get("error", "")),
         )
-        payout.finished_at = timezone.now()
-        payout.save(update_fields=["status", "failure_code", "finished_at"])
         from barnraise.notifications.services import notification_send
 
         kind = "payout_sent" if paid else "payout_failed"

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.errors import NotFound
 from barnraise.ledger import deals
@@ -195,5 +196,5 @@ def payment_visible(*, actor: User, deal_id: UUID) -> Payment:
 
 
 def may_see_ledger(user: User) -> bool:
-    """Staff with the finance view permission (the finance and admin groups, superusers)."""
-    return bool(user.is_staff and user.has_perm("ledger.view_journalentry"))
+    """Finance operators (and the admin group, superusers)."""
+    return operators.operator_in(user, operators.FINANCE)

@@ -1,5 +1,5 @@
 """What the conduct services (services.py) and suspensions and appeals (suspensions.py) both
-write: the trust log, the operator check, and the revocation of strikes. It sits below both, so
+write: the trust log and the revocation of strikes. It sits below both, so
 strikes can start a suspension and a granted appeal can revoke strikes without a loop."""
 
 from typing import Any
@@ -7,8 +7,6 @@ from typing import Any
 from django.utils import timezone
 
 from barnraise.accounts.models import User
-from barnraise.errors import PermissionDenied
-from barnraise.trust import selectors
 from barnraise.trust.models import Strike, TrustEvent, TrustEventType
 
 
@@ -18,11 +16,6 @@ def event_log(
     return TrustEvent.objects.create(
         member=member, type=type, actor=actor, object_id=str(object_id), data=data
     )
-
-
-def require_operator(actor: User) -> None:
-    if not selectors.is_operator(actor):
-        raise PermissionDenied()
 
 
 def strikes_revoke(*, strikes: list[Strike], actor: User, note: str) -> None:

@@ -16,10 +16,6 @@ def policy() -> TrustPolicy:
     return current
 
 
-def is_operator(user: User) -> bool:
-    return bool(user.is_staff and user.has_perm("trust.change_report"))
-
-
 def strikes_active(*, member: User) -> QuerySet[Strike]:
     """Strikes that still count: not revoked and not yet decayed."""
     return Strike.objects.filter(member=member, revoked_at=None, expires_at__gt=timezone.now())

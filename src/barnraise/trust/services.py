@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.notifications.selectors import notifications_for
@@ -15,7 +16,7 @@ from barnraise.ratelimits import rate_limit
 from barnraise.trust import screening, selectors, subjects
 from barnraise.trust.errors import AlreadyDecided, AlreadyReported
 from barnraise.trust.models import Report, Strike, TrustEventType, Violation
-from barnraise.trust.records import event_log, require_operator, strikes_revoke
+from barnraise.trust.records import event_log, strikes_revoke
 from barnraise.trust.suspensions import suspension_start
 
 REPORT_DETAILS_MAX = 2000
@@ -96,7 +97,7 @@ def _strike_for_repeated_hits(member: User) -> None:
 
 def violations_confirm(*, actor: User, violation_ids: list[Any]) -> list[Strike]:
     """An operator confirms screening hits not yet counted: one strike per member concerned."""
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     strikes = []
     with transaction.atomic(durable=True):
         pending = list(
@@ -169,7 +170,7 @@ def _open_report_for_update(report_id: Any) -> Report:
 
 def report_confirm(*, actor: User, report_id: Any, note: str = "") -> Report:
     """An operator agrees with a report: the reported member gets a strike."""
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         report = _open_report_for_update(report_id)
         _decide(report, actor, Report.Status.CONFIRMED, note)
@@ -181,7 +182,7 @@ def report_confirm(*, actor: User, report_id: Any, note: str = "") -> Report:
 
 
 def report_dismiss(*, actor: User, report_id: Any, note: str = "") -> Report:
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         report = _open_report_for_update(report_id)
         _decide(report, actor, Report.Status.DISMISSED, note)
@@ -254,7 +255,7 @@ def strike_issue(
 
 
 def strike_revoke(*, actor: User, strike_id: Any, note: str = "") -> Strike:
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         strike = Strike.objects.select_for_update().select_related("member").filter(pk=strike_id).first()
         if strike is None:

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.catalog.services import listings_restore_for_member, listings_withdraw_for_member
 from barnraise.errors import InvalidInput, NotFound
@@ -13,7 +14,7 @@ from barnraise.notifications.services import notification_send
 from barnraise.trust import selectors
 from barnraise.trust.errors import AlreadyDecided, AppealPending, NotSuspended
 from barnraise.trust.models import Appeal, Suspension, TrustEventType
-from barnraise.trust.records import event_log, require_operator, strikes_revoke
+from barnraise.trust.records import event_log, strikes_revoke
 
 APPEAL_MAX = 4000
 
@@ -24,10 +25,10 @@ def suspension_start(*, member: User, reason: str, actor: User | None = None) ->
     Called by strike_issue at the threshold (actor None: the system) or by an operator.
     """
     if actor is not None:
-        require_operator(actor)
+        operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic():
         suspension = Suspension.objects.create(member=member, reason=reason)
-        suspension.withdrawn_listings = listings_withdraw_for_member(member=member)
+        suspension.withdrawn_listings = listings_withdraw_for_member(member=member, actor=actor)
         suspension.save(update_fields=["withdrawn_listings"])
         event_log(
             member=member,
@@ -47,7 +48,7 @@ def suspension_start(*, member: User, reason: str, actor: User | None = None) ->
 
 def suspension_lift(*, actor: User, suspension_id: Any, note: str = "") -> Suspension:
     """An operator ends a suspension: the withdrawn listings come back (through approval if required)."""
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         suspension = _active_for_update(suspension_id)
         _lift(suspension, actor, note)
@@ -74,7 +75,7 @@ def _lift(suspension: Suspension, actor: User, note: str) -> None:
     suspension.end_note = note.strip()
     suspension.save(update_fields=["ended_at", "ended_by", "end_note"])
     restored = listings_restore_for_member(
-        member=suspension.member, listing_ids=suspension.withdrawn_listings
+        member=suspension.member, listing_ids=suspension.withdrawn_listings, actor=actor
     )
     event_log(
         member=suspension.member,
@@ -112,7 +113,7 @@ def appeal_file(*, actor: User, text: str) -> Appeal:
 
 def appeal_decide(*, actor: User, appeal_id: Any, grant: bool, note: str = "") -> Appeal:
     """An operator decides. Granted: the suspension ends and the strikes behind it are revoked."""
-    require_operator(actor)
+    operators.require_operator(actor, operators.SUPPORT)
     with transaction.atomic(durable=True):
         appeal = Appeal.objects.select_for_update().select_related("member").filter(pk=appeal_id).first()
         if appeal is None:

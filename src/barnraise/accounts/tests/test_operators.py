@@ -122,3 +122,54 @@ def test_the_admin_group_grants_access_and_sets_passwords():
     # then
     member.refresh_from_db()
     assert reset.status_code == 302 and member.check_password("Fresh-pass-123456")
+
+
+@pytest.mark.django_db
+def test_who_is_an_operator_is_the_group_alone():
+    # given a member of each group, a superuser, a staff member given a permission directly,
+    # and a finance operator whose account was switched off
+    from django.contrib.auth.models import Permission
+
+    from barnraise.accounts.operators import operator_in
+
+    made = {
+        g: operator_create(email=f"{g}@example.com", name=g, password="pw-123456789", groups=[g])
+        for g in ("support", "finance", "admin")
+    }
+    root = User.objects.create_superuser(email="root@example.com", password="pw-123456789", name="R")
+    loose = User.objects.create_user(email="l@example.com", password="pw-123456789", name="L", is_staff=True)
+    loose.user_permissions.add(Permission.objects.get(codename="add_payouthold"))
+    gone = operator_create(email="g@example.com", name="G", password="pw-123456789", groups=["finance"])
+    gone.is_active = False
+    gone.save()
+    # then
+    assert [operator_in(made[g], "finance") for g in ("support", "finance", "admin")] == [False, True, True]
+    assert [operator_in(made[g], "support") for g in ("support", "finance", "admin")] == [True, False, True]
+    assert operator_in(made["finance"], "support", "finance") and operator_in(root, "finance")
+    assert (
+        not operator_in(loose, "finance")
+        and not operator_in(gone, "finance")
+        and not operator_in(None, "admin")
+    )
+    with pytest.raises(ValueError):
+        operator_in(made["admin"], "janitor")
+
+
+def test_no_other_module_decides_who_is_an_operator():
+    # given every module of the code but the one that decides (Django's own admin asks
+    # permissions of its own, in admin.py; migrations and tests are not the code)
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    asks = re.compile(r"\.has_perm\(|\.is_staff\b(?!\s*=[^=])|\.is_superuser\b(?!\s*=[^=])|groups\.filter\(")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.py"))
+        if not {"tests", "migrations"} & set(path.parts) and path.name != "admin.py"
+        if path != root / "accounts" / "operators.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if asks.search(line)
+    ]
+    # then
+    assert found == []

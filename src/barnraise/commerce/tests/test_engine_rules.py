@@ -159,13 +159,17 @@ def test_operators_follow_the_gap_free_event_log(
     )
     ops = ApiClient(token=token_create(user=operator, name="t")[1])
     log = ops.call("GET", "events?after=0").json()["results"]
-    assert [(e["sequence"], e["name"]) for e in log] == [
-        (1, "request"),
-        (2, "accept"),
-        (3, "payment_captured"),
+    assert [(e["sequence"], e["type"]) for e in log] == [
+        (1, "catalog:listing:created"),
+        (2, "commerce:deal:request"),
+        (3, "commerce:deal:accept"),
+        (4, "commerce:deal:payment_captured"),
     ]
-    assert ops.call("GET", "events?after=1").json()["results"][0]["name"] == "accept"
-    assert customer.call("GET", "events").status_code == 403
+    assert ops.call("GET", "events?after=2").json()["results"][0]["name"] == "accept"
+    # a party follows their own deal's events (the listing is the provider's, not theirs)
+    mine = customer.call("GET", "events").json()["results"]
+    assert [e["sequence"] for e in mine] == [2, 3, 4]
+    assert {e["transaction_id"] for e in mine} == {tx["id"]}
 
 
 def test_a_new_version_never_changes_running_transactions(customer, provider, listing, monkeypatch):

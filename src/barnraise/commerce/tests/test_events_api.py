@@ -19,7 +19,7 @@ def ops(db: Any) -> ApiClient:
 
 @pytest.fixture
 def three_events(customer: Any, provider: Any, listing: Any, django_capture_on_commit_callbacks: Any) -> None:
-    """A booking requested, accepted and paid: events 1, 2 and 3."""
+    """A listing created, then a booking of it requested, accepted and paid: events 1 to 4."""
     start, end = slot()
     body = {"listing_id": str(listing().public_id), "start": start, "end": end, "payment_method": TEST_CARD}
     with django_capture_on_commit_callbacks(execute=True):
@@ -35,12 +35,12 @@ def sequences(response: Any) -> list[int]:
 
 def test_the_cursor_continues_where_the_page_before_ended(ops: ApiClient, three_events: None) -> None:
     # given
-    first = ops.call("GET", "events?limit=2")
+    first = ops.call("GET", "events?limit=3")
     # when
-    second = ops.call("GET", f"events?limit=2&cursor={first.json()['next_cursor']}")
+    second = ops.call("GET", f"events?limit=3&cursor={first.json()['next_cursor']}")
     # then
-    assert sequences(first) == [1, 2]
-    assert sequences(second) == [3]
+    assert sequences(first) == [1, 2, 3]
+    assert sequences(second) == [4]
     assert second.json()["next_cursor"] is None
 
 
@@ -51,7 +51,7 @@ def test_a_cursor_is_the_last_sequence_seen_and_after_stays_its_alias(
     by_cursor = ops.call("GET", "events?cursor=2")
     by_after = ops.call("GET", "events?after=2")
     # then
-    assert sequences(by_cursor) == sequences(by_after) == [3]
+    assert sequences(by_cursor) == sequences(by_after) == [3, 4]
 
 
 @pytest.mark.parametrize("cursor", ["x", "-1", "1.5", " 1", "99999999999999999999", "١٢"])

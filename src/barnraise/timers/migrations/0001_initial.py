@@ -1,6 +1,6 @@
 """Timers moved out of commerce into an app of their own. The table stays `commerce_timer`
 (created by commerce's 0001), so this migration only takes the model into this app's state
-(commerce's 0010 drops it from commerce's), and moves the content type, so the permissions
+(commerce's 0011 drops it from commerce's), and moves the content type, so the permissions
 and admin history that name it follow."""
 
 import django.utils.timezone

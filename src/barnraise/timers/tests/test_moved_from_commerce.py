@@ -12,8 +12,8 @@ from django.utils import timezone
 from barnraise.timers import services
 from barnraise.timers.models import Timer
 
-BEFORE = [("commerce", "0009_one_open_offer"), ("timers", None)]
-AFTER = [("commerce", "0010_timer_moved_to_timers"), ("timers", "0001_initial")]
+BEFORE = [("commerce", "0010_event_consumers_to_eventlog"), ("timers", None)]
+AFTER = [("commerce", "0011_timer_moved_to_timers"), ("timers", "0001_initial")]
 HANDLER = "test.moved"
 
 

@@ -287,3 +287,30 @@ def test_an_operator_confirms_screening_hits_for_a_strike(deal, admin_action):
     # and confirming them again gives nothing more
     admin_action("violation", "confirm", ids)
     assert Strike.objects.count() == 1
+
+
+def test_a_suspension_and_its_lifting_move_the_listings_through_the_listing_door(
+    api_as, make_listing, admin_action, operator, django_capture_on_commit_callbacks
+):
+    # given a seller with a published listing
+    from barnraise.eventlog.models import Event
+
+    seller = api_as(name="Sam")
+    listing = make_listing(seller.user, title="Vintage bike")
+    ids = [report(api_as(), "member", seller.user.pk).json()["id"] for _ in range(3)]
+    # when the reports are confirmed (the seller is suspended) and the appeal granted
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_action("report", "confirm", ids)
+    appeal = seller.call("POST", "appeals", json={"text": "My sister used my account; it is secured now."})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_action("appeal", "grant", [appeal.json()["id"]])
+    # then the listing's log says what happened, who did it and why
+    log = Event.objects.filter(subject_type="listing", subject_id=str(listing.public_id)).order_by("sequence")
+    assert [(e.type, e.payload["reason"], e.actor_id) for e in log] == [
+        ("catalog:listing:created", "created", seller.user.pk),
+        ("catalog:listing:unpublished", "member_suspended", operator.pk),
+        ("catalog:listing:published", "suspension_lifted", operator.pk),
+    ]
+    assert [e.sequence for e in log] == sorted(e.sequence for e in log) and None not in [
+        e.sequence for e in log
+    ]

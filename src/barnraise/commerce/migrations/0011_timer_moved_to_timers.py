@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commerce", "0009_one_open_offer"),
+        ("commerce", "0010_event_consumers_to_eventlog"),
         ("timers", "0001_initial"),
     ]
 
