@@ -12,17 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Arrows that break the order today and that another item of issue #18 removes; each names its
 # owner. The coordinator empties this at merge; an entry whose arrow is gone fails the suite.
-ALLOWED: dict[tuple[str, str], str] = {
-    # #18 items 4 and 5 (timersledger): the ledger's function-level imports of commerce go; the
-    # ledger then reaches commerce only through its port, ledger/deals.py (import_graph.PORTS).
-    ("barnraise.ledger.escrow", "barnraise.commerce.cancellation"): "#18 item 5: timersledger",
-    ("barnraise.ledger.escrow", "barnraise.commerce.timers"): "#18 item 4: timersledger",
-    ("barnraise.ledger.escrow", "barnraise.commerce.actions"): "#18 item 5: timersledger",
-    ("barnraise.ledger.escrow", "barnraise.commerce.engine"): "#18 item 5: timersledger",
-    ("barnraise.ledger.escrow", "barnraise.commerce.selectors"): "#18 item 5: timersledger",
-    ("barnraise.ledger.escrow", "barnraise.commerce.registry"): "#18 item 5: timersledger",
-    ("barnraise.ledger.api", "barnraise.commerce.selectors"): "#18 item 5: timersledger",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 # The code

@@ -25,13 +25,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from barnraise.commerce import timers
-from barnraise.commerce.models import Timer, Transaction
+from barnraise.commerce.models import Transaction
 from barnraise.commerce.tests.conftest import cats, customer, listing, provider, slot  # noqa: F401
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit, api_as, make_user  # noqa: F401
 from barnraise.ledger import selectors
 from barnraise.ledger.models import Account, AccountKind, EntryStatus, JournalEntry, Posting
 from barnraise.ledger.verify import ledger_verify
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 from tests.conftest import BARNRAISE, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -90,12 +91,12 @@ class KillPauseConfig(AppConfig):
     name = "kill_pause"
 
     def ready(self):
-        from barnraise.ledger import services
+        from barnraise.ledger import journal
 
-        services._insert_rows = pause_after(services._insert_rows)
+        journal._insert_rows = pause_after(journal._insert_rows)
 """
 
-ENQUEUE_SWEEP = "from barnraise.commerce.tasks import timers_sweep; timers_sweep()"
+ENQUEUE_SWEEP = "from barnraise.timers.tasks import timers_sweep; timers_sweep()"
 
 
 def database_url() -> str:

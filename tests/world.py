@@ -34,11 +34,12 @@ from barnraise.accounts.verification import document_upload
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import category_create, listing_close, listing_create
-from barnraise.commerce import disputes, timers
+from barnraise.commerce import disputes
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import offer_create, transaction_create, transaction_transition
 from barnraise.conftest import pdf_with_script
 from barnraise.errors import DomainError
+from barnraise.ledger.journal import balances_snapshot
 from barnraise.ledger.models import PayoutAccount
 from barnraise.ledger.payouts import (
     payout_account_open,
@@ -46,12 +47,12 @@ from barnraise.ledger.payouts import (
     payout_request,
     sandbox_onboarding_finish,
 )
-from barnraise.ledger.services import balances_snapshot
 from barnraise.messaging.services import message_send
 from barnraise.notifications.models import Notification
 from barnraise.reputation.models import CategoryAspects
 from barnraise.reputation.services import review_create
 from barnraise.search.services import saved_search_create
+from barnraise.timers import services as timers
 from barnraise.trust.models import TrustPolicy
 from barnraise.trust.services import report_file, strike_issue
 from barnraise.trust.suspensions import appeal_file

@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from barnraise.accounts.models import User
-from barnraise.commerce import timers
-from barnraise.commerce.models import Timer, Transaction
+from barnraise.commerce.models import Transaction
 from barnraise.demo import seed
-from barnraise.ledger.escrow import SETTLE_HANDLER
+from barnraise.ledger.escrow.settlement import SETTLE_HANDLER
 from barnraise.ledger.models import Payout
 from barnraise.reputation.models import Review
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 from tests.browser.journey import DESKTOP, MARKS, PHONE, Person
 
 pytestmark = MARKS

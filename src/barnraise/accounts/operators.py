@@ -67,10 +67,10 @@ GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "commerce": {
             "transaction": ("view", "change"),
             "booking": ("view",),
-            "timer": ("view",),
             "dispute": ("view",),
             "disputeevidence": ("view",),
         },
+        "timers": {"timer": ("view",)},
         "trust": {
             "report": ("view", "change"),
             "appeal": ("view", "change"),

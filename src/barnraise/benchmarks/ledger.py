@@ -3,7 +3,7 @@
 In one run, on a cached data set of N postings (see ledger_load):
 
 1. **engine**: T threads, each with its own connection, post escrow-flow deals (capture, fee,
-   release, settle, half of them a payout) through `ledger.services.entry_post` for S seconds,
+   release, settle, half of them a payout) through `ledger.journal.entry_post` for S seconds,
    the escrow account made by `account_for` as the real flow does; then **engine, batched**:
    the same deals through `entries_post`, B entries per call, each call one transaction with
    its deals' escrow accounts (as batch work such as a settlement run or an import posts);
@@ -125,7 +125,7 @@ def run_engine(accounts: Accounts, threads: int, seconds: float, seed: int) -> T
     from django.db import OperationalError
 
     from barnraise.ids import uuid7
-    from barnraise.ledger.services import account_for, entry_post
+    from barnraise.ledger.journal import account_for, entry_post
 
     def work(index: int, deadline: float) -> Tally:
         rng = random.Random(seed * 1000 + index)  # noqa: S311 - load generation
@@ -164,7 +164,7 @@ def run_engine_batched(accounts: Accounts, threads: int, seconds: float, seed: i
     from django.db import OperationalError
 
     from barnraise.ids import uuid7
-    from barnraise.ledger.services import AccountKey, NewEntry, accounts_for, entries_post
+    from barnraise.ledger.journal import AccountKey, NewEntry, accounts_for, entries_post
 
     def work(index: int, deadline: float) -> Tally:
         rng = random.Random(seed * 1000 + 500 + index)  # noqa: S311 - load generation
@@ -211,7 +211,7 @@ def run_hotspots(accounts: Accounts, vendor: str, threads: int, seconds: float) 
     from django.db import OperationalError
 
     from barnraise.ids import uuid7
-    from barnraise.ledger.services import entry_post
+    from barnraise.ledger.journal import entry_post
     from barnraise.money import Money
 
     currency = accounts.members[0][2]
@@ -264,8 +264,8 @@ def run_hotspots(accounts: Accounts, vendor: str, threads: int, seconds: float) 
 def time_trial_balance(
     vendor: str, since: int, chart: Chart, seed: int, say: Callable[[str], None]
 ) -> dict[str, Any]:
+    from barnraise.ledger.journal import balances_snapshot
     from barnraise.ledger.selectors import trial_balance, trial_balance_report
-    from barnraise.ledger.services import balances_snapshot
 
     say("Balance snapshot (balances_snapshot)…")
     began = time.perf_counter()

@@ -173,7 +173,7 @@ def dashed(hex32: str) -> str:
 
 
 def fingerprint(kind: str, reference: str, lines: Sequence[tuple[str, str, int]]) -> str:
-    """The same digest as ledger.services._fingerprint, from (account id hex, currency, amount)."""
+    """The same digest as ledger.journal._fingerprint, from (account id hex, currency, amount)."""
     content = {
         "kind": kind,
         "reference": reference,
@@ -483,7 +483,7 @@ def load(t: Target, progress: bool, say: Callable[[str], None], migrate: bool = 
     from django.core.management import call_command
     from tqdm import tqdm
 
-    from barnraise.ledger.services import balances_snapshot
+    from barnraise.ledger.journal import balances_snapshot
 
     started = time.perf_counter()
     if migrate:

@@ -16,7 +16,6 @@ from barnraise.commerce.models import (
     DisputeEvidence,
     FeeAmount,
     FeeRule,
-    Timer,
     Transaction,
     TransactionEvent,
 )
@@ -66,16 +65,6 @@ class BookingAdmin(admin.ModelAdmin[Booking]):
     list_display = ("calendar", "start", "end", "seats", "status")
     list_filter = ("status",)
     readonly_fields = [f.name for f in Booking._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-
-@admin.register(Timer)
-class TimerAdmin(admin.ModelAdmin[Timer]):
-    list_display = ("handler", "target", "due_at", "status", "attempts")
-    list_filter = ("status", "handler")
-    readonly_fields = [f.name for f in Timer._meta.fields]
 
     def has_add_permission(self, request: object) -> bool:
         return False

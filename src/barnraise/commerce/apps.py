@@ -18,13 +18,13 @@ class CommerceConfig(AppConfig):
             notify,
             pricing,
             registry,
-            timers,
         )
         from barnraise.commerce import (
             checks as process_checks,
         )
         from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule, TransactionEvent
         from barnraise.eventlog import sequencer
+        from barnraise.timers import services as timers
 
         pricing.FEE_RULES.connect(FeeRule, FeeAmount, Category)  # a rule follows its category's path
         cancellation.POLICIES.connect(CancellationPolicy)

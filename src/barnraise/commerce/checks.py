@@ -20,10 +20,11 @@ from typing import Any
 from django.core.checks import CheckMessage, Error
 from django.core.checks import Warning as CheckWarning
 
-from barnraise.commerce import processes, registry, timers
+from barnraise.commerce import processes, registry
 from barnraise.commerce.engine import TIMER_HANDLER
 from barnraise.commerce.processes import lock
 from barnraise.commerce.processes.definitions import Process
+from barnraise.timers import services as timers
 
 
 def _unregistered(process: Process) -> list[CheckMessage]:

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts import operators, standing
 from barnraise.accounts.models import User
-from barnraise.commerce import cancellation, processes, registry, timers
-from barnraise.commerce.models import Timer, Transaction, TransactionEvent
+from barnraise.commerce import cancellation, processes, registry
+from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import INITIAL, At, Process, Transition
 from barnraise.db import insert_all
 from barnraise.errors import (
@@ -33,6 +33,8 @@ from barnraise.errors import (
     UnknownTransition,
 )
 from barnraise.eventlog import sequencer
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 
 TIMER_HANDLER = "commerce.timed_transition"
 
@@ -370,7 +372,7 @@ def start(
         return outcome
 
 
-def fire_timed(timer: Any) -> None:
+def fire_timed(timer: Timer) -> None:
     """Timer handler: take the timed transition if the transaction still waits for it."""
     tx = Transaction.objects.filter(pk=timer.payload["transaction"]).first()
     if tx is None or tx.process_version != timer.payload["process_version"]:

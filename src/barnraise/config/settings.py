@@ -250,6 +250,7 @@ INSTALLED_APPS = [
     "barnraise.eventlog",
     "barnraise.catalog",
     "barnraise.search",
+    "barnraise.timers",
     "barnraise.commerce",
     "barnraise.ledger",
     "barnraise.trust",

@@ -20,7 +20,7 @@ from barnraise.api.pagination import PageParams, a_row_id, decode_cursor, encode
 from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut, Page, StrictInt
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
 from barnraise.ledger import payouts, selectors
-from barnraise.ledger.models import Payment, Payout, PayoutAccount, PayoutHold, Posting
+from barnraise.ledger.models import Payout, PayoutAccount, PayoutHold, Posting
 from barnraise.money import Money
 
 router = Router(tags=["ledger"])
@@ -249,12 +249,7 @@ class PaymentOut(Schema):
     summary="A deal's payment (parties and operators only; 404 when the deal takes no money)",
 )
 def payment_show(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
-    from barnraise.commerce import selectors as commerce_selectors
-
-    tx = commerce_selectors.transaction_visible(actor=caller(request), transaction_id=transaction_id)
-    payment = Payment.objects.filter(reference=f"transaction:{tx.pk}").first()
-    if payment is None:
-        raise NotFound()
+    payment = selectors.payment_visible(actor=caller(request), deal_id=transaction_id)
     return {
         "status": payment.status,
         "amount": Money(payment.amount_minor, payment.currency).as_json(),

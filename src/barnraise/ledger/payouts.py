@@ -21,7 +21,7 @@ from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.eventlog.models import EventType
 from barnraise.eventlog.services import Subject, record
 from barnraise.ids import uuid7
-from barnraise.ledger import payments, selectors, services, webhooks
+from barnraise.ledger import journal, payments, selectors, webhooks
 from barnraise.ledger.errors import InsufficientFunds, PayoutAccountRequired, PayoutsOnHold
 from barnraise.ledger.models import (
     Account,
@@ -173,7 +173,7 @@ def payout_request(
     if holds_in_force(actor).exists():
         raise PayoutsOnHold()
     with transaction.atomic():
-        available = services.account_for(AccountKind.MEMBER_AVAILABLE, owner=actor, currency=currency)
+        available = journal.account_for(AccountKind.MEMBER_AVAILABLE, owner=actor, currency=currency)
         # Lock the balance before reading it, so two payouts at once cannot both take it.
         Account.objects.select_for_update().filter(pk=available.pk).first()
         balance = selectors.balance_of(available).amount_minor
@@ -190,13 +190,13 @@ def payout_request(
         )
         _payout_record(payout, "", None if scheduled else actor)  # scheduled: the system asked
         reference = f"payout:{payout.pk}"
-        services.entry_post(
+        journal.entry_post(
             kind=EntryKind.PAYOUT,
             reference=reference,
             lines=[
                 (available, Money(amount, currency)),
                 (
-                    services.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=currency),
+                    journal.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=currency),
                     Money(-amount, currency),
                 ),
             ],
@@ -224,14 +224,14 @@ def on_payout(call: ProviderCall) -> None:
             return
         if not paid:
             amount = Money(payout.amount_minor, payout.currency)
-            services.entry_post(
+            journal.entry_post(
                 kind=EntryKind.CORRECTION,
                 reference=call.reference,
                 memo="payout failed",
                 lines=[
-                    (services.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=payout.currency), amount),
+                    (journal.account_for(AccountKind.EXTERNAL_PAYOUTS, currency=payout.currency), amount),
                     (
-                        services.account_for(
+                        journal.account_for(
                             AccountKind.MEMBER_AVAILABLE, owner=payout.owner, currency=payout.currency
                         ),
                         -amount,

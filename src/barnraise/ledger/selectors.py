@@ -12,12 +12,15 @@ from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, S
 
 from barnraise.accounts import operators
 from barnraise.accounts.models import User
+from barnraise.errors import NotFound
+from barnraise.ledger import deals
 from barnraise.ledger.models import (
     Account,
     AccountKind,
     BalanceSnapshot,
     EntryStatus,
     JournalEntry,
+    Payment,
     Posting,
     SnapshotTotal,
 )
@@ -180,6 +183,16 @@ def member_postings(*, member: User) -> "QuerySet[Posting]":
         .select_related("entry", "account")
         .order_by("-id")
     )
+
+
+def payment_visible(*, actor: User, deal_id: UUID) -> Payment:
+    """A deal's payment, for its parties and operators; NotFound for anyone else, and for a deal
+    that takes no money."""
+    deal = deals.deal_visible(actor=actor, deal_id=deal_id)
+    payment = Payment.objects.filter(reference=deals.reference_of(deal)).first()
+    if payment is None:
+        raise NotFound()
+    return payment
 
 
 def may_see_ledger(user: User) -> bool:

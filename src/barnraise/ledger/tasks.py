@@ -4,13 +4,13 @@ from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from barnraise.ledger import payments, payouts, services, webhooks
+from barnraise.ledger import journal, payments, payouts, webhooks
 
 
 @db_periodic_task(crontab(minute="*/5"))
 def balances_snapshot() -> None:
     """Snapshot the balances of accounts that moved, so balances and the trial balance stay fast."""
-    services.balances_snapshot()
+    journal.balances_snapshot()
 
 
 @task()

@@ -8,10 +8,10 @@ class ReputationConfig(AppConfig):
 
     def ready(self) -> None:
         from barnraise.accounts import lifecycle, portfolio
-        from barnraise.commerce import timers
         from barnraise.commerce.models import TransactionEvent
         from barnraise.eventlog import sequencer
         from barnraise.reputation import selectors, services
+        from barnraise.timers import services as timers
 
         timers.register_handler(services.REVEAL_HANDLER, services.reviews_reveal_due)
         sequencer.register_consumer("reputation", services.on_event, source=TransactionEvent)

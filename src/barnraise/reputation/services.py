@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
 from barnraise.catalog import services as catalog_services
-from barnraise.commerce import timers
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.errors import (
     AlreadyReplied,
@@ -23,6 +22,8 @@ from barnraise.errors import (
 from barnraise.notifications.services import notification_send
 from barnraise.reputation import scoring, selectors
 from barnraise.reputation.models import Reputation, Review, Role
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 
 REVEAL_HANDLER = "reputation.reveal_reviews"
 # A completed deal that was disputed afterwards was still completed: both sides may review it.
@@ -130,7 +131,7 @@ def reviews_publish(*, tx: Transaction) -> list[Review]:
     return hidden
 
 
-def reviews_reveal_due(timer: Any) -> None:
+def reviews_reveal_due(timer: Timer) -> None:
     """Timer handler: the window has closed, so whatever was written is published."""
     tx = Transaction.objects.select_related("listing").filter(pk=timer.payload["transaction"]).first()
     if tx is not None:

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from barnraise.commerce import timers
 from barnraise.commerce.models import Booking, Transaction
 from barnraise.commerce.tests.conftest import BRUSSELS, book, slot, step
 from barnraise.conftest import TEST_CARD
 from barnraise.notifications.models import Notification
+from barnraise.timers import services as timers
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]

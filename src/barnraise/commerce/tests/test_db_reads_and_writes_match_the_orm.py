@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from barnraise.catalog.models import Listing
-from barnraise.commerce.models import Timer, Transaction
+from barnraise.commerce.models import Transaction
 from barnraise.db import batch, db_uuid, exists, fetch, insert, insert_all
+from barnraise.timers.models import Timer
 
 
 def _values(obj: Any) -> dict[str, Any]:

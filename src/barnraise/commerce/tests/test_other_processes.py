@@ -7,10 +7,10 @@ import time_machine
 from django.utils import timezone
 
 from barnraise.catalog.models import Listing
-from barnraise.commerce import timers
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.tests.conftest import start, step
 from barnraise.conftest import TEST_CARD, payout_ready
+from barnraise.timers import services as timers
 
 # Fees have their own tests (test_fees.py); here totals are the listing price alone.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]

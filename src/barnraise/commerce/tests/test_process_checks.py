@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 
-from barnraise.commerce import engine, processes, timers
+from barnraise.commerce import engine, processes
 from barnraise.commerce.processes import lock
 from barnraise.commerce.processes.definitions import INITIAL, At, Awaits, Process, Say, Transition
+from barnraise.timers import services as timers
 
 
 def _check() -> str:

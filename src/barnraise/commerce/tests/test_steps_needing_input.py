@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 import time_machine
 
-from barnraise.commerce import timers
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, after_commit
+from barnraise.timers import services as timers
 
 pytestmark = pytest.mark.django_db
 

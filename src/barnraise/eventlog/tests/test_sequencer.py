@@ -13,8 +13,8 @@ from barnraise.conftest import after_commit, payout_ready
 from barnraise.eventlog.models import Event, EventType
 from barnraise.eventlog.services import NotInTransaction, Subject, record
 from barnraise.eventlog.tasks import events_pump
+from barnraise.ledger.journal import account_for, entry_post
 from barnraise.ledger.models import AccountKind
-from barnraise.ledger.services import account_for, entry_post
 from barnraise.money import Money
 
 LISTING = {

@@ -11,16 +11,16 @@ import time_machine
 from django.test import Client
 
 from barnraise.accounts.models import User
-from barnraise.commerce import timers
 from barnraise.commerce.models import Transaction
 
 # The deal fixtures, for the tests of money moving through deals (test_escrow_flow.py).
 from barnraise.commerce.tests.conftest import cats, customer, listing, provider, slot  # noqa: F401
 from barnraise.conftest import TEST_CARD, after_commit
+from barnraise.ledger.journal import account_for, entry_post
 from barnraise.ledger.models import Account, AccountKind, JournalEntry
-from barnraise.ledger.services import account_for, entry_post
 from barnraise.ledger.tests.fixtures.stripe.fake import shape
 from barnraise.money import Money
+from barnraise.timers import services as timers
 
 URL = "/api/v1/webhooks/payments/stripe"  # the Stripe webhook
 

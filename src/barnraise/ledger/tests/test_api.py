@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from barnraise.accounts.services import operator_create
+from barnraise.ledger.journal import account_for, entry_post
 from barnraise.ledger.models import AccountKind, JournalEntry, Posting
-from barnraise.ledger.services import account_for, entry_post
 from barnraise.money import Money
 
 pytestmark = pytest.mark.django_db

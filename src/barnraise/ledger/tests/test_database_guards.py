@@ -6,8 +6,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from barnraise.ledger.journal import account_for
 from barnraise.ledger.models import AccountKind, EntryStatus, JournalEntry, Posting
-from barnraise.ledger.services import account_for
 
 pytestmark = pytest.mark.django_db
 

@@ -19,6 +19,7 @@ from barnraise.ledger.models import Account, AccountKind, Payment, PayoutAccount
 from barnraise.ledger.payouts import payouts_weekly
 from barnraise.ledger.tests.conftest import CHARGEBACK, book, completed_booking, step, sweep_at
 from barnraise.ledger.verify import ledger_verify
+from barnraise.timers import services as timers
 
 pytestmark = pytest.mark.django_db
 
@@ -420,7 +421,7 @@ def test_settlements_due_together_post_as_one_batch_and_pay_a_receivable_off_onc
     customer, provider, listing, monkeypatch
 ):
     from barnraise.commerce import engine
-    from barnraise.ledger import services
+    from barnraise.ledger import journal
     from barnraise.ledger.models import JournalEntry
 
     # given a provider who owes 27.00 after a chargeback that came after a payout
@@ -437,9 +438,9 @@ def test_settlements_due_together_post_as_one_batch_and_pay_a_receivable_off_onc
 
     # when the sweeper passes them all
     batches = []
-    post = services.entries_post
+    post = journal.entries_post
     monkeypatch.setattr(
-        services, "entries_post", lambda entries: batches.append(len(entries)) or post(entries)
+        journal, "entries_post", lambda entries: batches.append(len(entries)) or post(entries)
     )
     last_end = max(datetime.fromisoformat(tx["end"]) for tx in later)
     sweep_at(last_end + timedelta(days=9))

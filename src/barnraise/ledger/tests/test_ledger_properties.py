@@ -22,9 +22,9 @@ from barnraise.ledger.errors import (
     InsufficientFunds,
     UnbalancedEntry,
 )
+from barnraise.ledger.journal import account_for, balances_snapshot, entry_post
 from barnraise.ledger.models import Account, AccountKind, JournalEntry, Posting
 from barnraise.ledger.selectors import balance_of, normal_sign, trial_balance
-from barnraise.ledger.services import account_for, balances_snapshot, entry_post
 from barnraise.ledger.verify import ledger_verify
 from barnraise.money import Money
 

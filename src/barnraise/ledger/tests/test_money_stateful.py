@@ -40,11 +40,11 @@ from hypothesis.stateful import (
 
 from barnraise.accounts.services import operator_create, token_create
 from barnraise.catalog.models import Listing
-from barnraise.commerce import processes, timers
-from barnraise.commerce.models import Timer, Transaction
+from barnraise.commerce import processes
+from barnraise.commerce.models import Transaction
 from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit
-from barnraise.ledger import selectors, services
+from barnraise.ledger import journal, selectors
 from barnraise.ledger.models import (
     Account,
     AccountKind,
@@ -57,6 +57,8 @@ from barnraise.ledger.models import (
     ProviderOperation,
 )
 from barnraise.ledger.verify import ledger_verify
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -301,7 +303,7 @@ class MoneyMachine(RuleBasedStateMachine):
         with self.at_clock():
             after_commit(timers.sweep)
             if snapshot:
-                services.balances_snapshot()
+                journal.balances_snapshot()
 
     # --- Invariants ------------------------------------------------------------------------------
 

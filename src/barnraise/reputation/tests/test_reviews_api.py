@@ -7,12 +7,13 @@ import time_machine
 from django.utils import timezone
 
 from barnraise.catalog.services import category_create
-from barnraise.commerce import timers
-from barnraise.commerce.models import CommercePolicy, Timer, TransactionEvent
+from barnraise.commerce.models import CommercePolicy, TransactionEvent
 from barnraise.notifications.models import Notification
 from barnraise.reputation import services
 from barnraise.reputation.models import CategoryAspects, Review
 from barnraise.reputation.tests.conftest import purchase, review
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 from barnraise.accounts.models import User
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.services import category_create, listing_create
-from barnraise.commerce import timers
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import transaction_create, transaction_transition
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
+from barnraise.timers import services as timers
 from barnraise.web.tests.page_testing import assert_csp_clean
 
 ZONE = ZoneInfo("America/New_York")

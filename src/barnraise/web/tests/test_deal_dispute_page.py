@@ -13,9 +13,9 @@ from django.utils import timezone
 from barnraise.accounts.models import User
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create, listing_create
-from barnraise.commerce import timers
 from barnraise.commerce.models import Dispute, Transaction
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
+from barnraise.timers import services as timers
 
 
 def as_member(user: User) -> Client:

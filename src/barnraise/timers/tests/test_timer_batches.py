@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from barnraise.commerce import timers
-from barnraise.commerce.models import Timer
+from barnraise.timers import services as timers
+from barnraise.timers.models import Timer
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ A context registers its handler once, in its `AppConfig.ready()`, and schedules 
 (the engine schedules a process's time-triggered steps this way, under `commerce.timed_transition`).
 `cancel_pending(target=...)` cancels what is still pending for a target.
 
-The worker runs `sweep()` every minute (`commerce.tasks.timers_sweep`). A lost queue message
+The worker runs `sweep()` every minute (`timers.tasks.timers_sweep`). A lost queue message
 never loses a timer: the row stays pending until the sweeper fires it. Firing is idempotent: a
 timer is claimed with a conditional update before its handler runs, and the handler runs in the
 same database transaction as the claim. A handler that fails rolls back with its claim; the
@@ -31,8 +31,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from barnraise.commerce.models import Timer
 from barnraise.db import insert
+from barnraise.timers.models import Timer
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,15 @@ from click.testing import CliRunner
 from barnraise.cli import main
 from barnraise.errors import InvalidInput
 from barnraise.ledger.errors import CurrencyMismatch, IdempotencyKeyReused, InsufficientFunds, UnbalancedEntry
+from barnraise.ledger.journal import (
+    AccountKey,
+    NewEntry,
+    account_for,
+    accounts_for,
+    balances_snapshot,
+    entries_post,
+    entry_post,
+)
 from barnraise.ledger.models import (
     Account,
     AccountKind,
@@ -17,15 +26,6 @@ from barnraise.ledger.models import (
     SnapshotTotal,
 )
 from barnraise.ledger.selectors import balance_of, member_balances, trial_balance, trial_balance_report
-from barnraise.ledger.services import (
-    AccountKey,
-    NewEntry,
-    account_for,
-    accounts_for,
-    balances_snapshot,
-    entries_post,
-    entry_post,
-)
 from barnraise.ledger.verify import ledger_verify
 from barnraise.money import Money
 
