@@ -19,7 +19,6 @@ from barnraise.ledger.models import Account, AccountKind, Payment, PayoutAccount
 from barnraise.ledger.payouts import payouts_weekly
 from barnraise.ledger.tests.conftest import CHARGEBACK, book, completed_booking, step, sweep_at
 from barnraise.ledger.verify import ledger_verify
-from barnraise.timers import services as timers
 
 pytestmark = pytest.mark.django_db
 
