@@ -176,9 +176,12 @@ class Transaction(models.Model):
             models.Index(fields=["listing", "state"]),
         ]
         constraints: ClassVar = [
+            # A key is the opener's: the customer's for a booking or purchase, the provider's
+            # for an offer on a request. Both parties name it, so two providers' offers on one
+            # request may carry the same key (each client picks its own).
             models.UniqueConstraint(
-                fields=["customer", "idempotency_key"],
-                name="tx_customer_idempotency_key",
+                fields=["customer", "provider", "idempotency_key"],
+                name="tx_parties_idempotency_key",
                 condition=models.Q(idempotency_key__isnull=False),
             ),
             # A provider has at most one open offer on a request (offer_create answers 409).

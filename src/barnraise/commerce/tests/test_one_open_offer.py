@@ -73,3 +73,19 @@ def test_a_second_offer_is_refused_and_one_after_withdrawing_opens(customer, api
     withdrawn = alice.call("POST", f"transactions/{first['id']}/transitions", json={"name": "withdraw"})
     assert withdrawn.status_code == 200, withdrawn.json()
     assert _offer(alice, need, 8000).status_code == 201
+
+
+def test_two_providers_may_send_offers_with_the_same_idempotency_key(customer, api_as, listing):
+    # given a request, and two providers whose clients happen to pick the same key
+    need = listing("request", actor=customer.user)
+    alice, bob = api_as(name="Alice"), api_as(name="Bob")
+    key = {"Idempotency-Key": "offer-1"}
+    body = {"price": {"amount_minor": 9000, "currency": "EUR"}, "message": "I can do it"}
+    # when each sends an offer with it
+    answers = [
+        client.call("POST", f"listings/{need.public_id}/offers", json=body, headers=key)
+        for client in (alice, bob)
+    ]
+    # then both offers open: a key is its sender's, not shared with another member
+    assert [answer.status_code for answer in answers] == [201, 201], [a.json() for a in answers]
+    assert Transaction.objects.filter(listing=need).count() == 2
