@@ -1,10 +1,12 @@
-"""The `barnraise` command: demo, serve, worker, seed, createoperator, bench, ledger and manage."""
+"""The `barnraise` command: demo, serve, worker, seed, createoperator, bench, ledger, backup, restore
+and manage."""
 
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -502,6 +504,59 @@ def ledger_verify() -> None:
             click.secho(f"  problem: {problem}", fg="red", err=True)
         raise SystemExit(1)
     click.echo("No problems found.")
+
+
+def _sqlite_database(action: str) -> Path:
+    """The SQLite database file of DATABASE_URL; on PostgreSQL, what to use instead."""
+    from django.conf import settings
+    from django.db import connections
+
+    if settings.DATABASE_VENDOR != "sqlite":
+        raise click.ClickException(
+            f"`barnraise {action}` is for SQLite. On PostgreSQL use its own tools: pg_dump for a "
+            "logical backup, or base backups with WAL archiving for point-in-time recovery "
+            "(docs/deployment.md, Backups)."
+        )
+    connections.close_all()  # the restore must find the database unused, by this process too
+    return Path(str(settings.DATABASES["default"]["NAME"])).resolve()
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Copy the SQLite database to PATH (a new file), safely while the site serves."""
+    from barnraise.backups import BackupError, sqlite_backup
+
+    _django()
+    database = _sqlite_database("backup")
+    try:
+        size = sqlite_backup(database, Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up {database} to {path} ({size} bytes).")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore(path: str) -> None:
+    """Replace the SQLite database with the backup at PATH (stop the server and worker first)."""
+    from barnraise.backups import BackupError, sqlite_restore
+
+    _django()
+    database = _sqlite_database("restore")
+    try:
+        sqlite_restore(Path(path), database)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {database} from {path}.")
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        click.echo(f"{len(pending)} migrations are not applied yet: run `barnraise manage migrate`.")
+    ledger_verify.callback()  # type: ignore[misc]  # click's callback is typed loosely
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
