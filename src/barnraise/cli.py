@@ -66,6 +66,20 @@ def _prepare() -> None:
     _manage("collectstatic", "--no-input", "--verbosity", "0")
 
 
+def _require_shared_secret_key() -> None:
+    """On PostgreSQL the site may run on several hosts: a key generated into ./var/secret_key would
+    differ on each (sessions, password-reset links and signed URLs made on one host would fail on
+    another), so the key must come from the environment. SQLite runs on one host and keeps it."""
+    from django.conf import settings
+
+    if settings.DATABASE_VENDOR == "postgresql" and not os.environ.get("SECRET_KEY"):
+        raise click.ClickException(
+            "SECRET_KEY is not set. On PostgreSQL `barnraise serve` needs the same SECRET_KEY on "
+            "every host, from the environment (at least 32 characters, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
+        )
+
+
 # gunicorn's largest request line (method, path and query, version): past it gunicorn answers
 # an HTML 414 of its own. Below it, the API refuses long query strings itself, in JSON
 # (settings.API_MAX_QUERY_STRING).
@@ -181,6 +195,7 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
 def serve(host: str, port: int, workers: int, migrate: bool) -> None:
     """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately)."""
     _django()
+    _require_shared_secret_key()
     _check_services()
     if migrate:
         _manage("migrate", "--no-input")
