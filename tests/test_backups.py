@@ -133,6 +133,34 @@ def test_restore_refuses_a_database_in_use_and_leaves_it_alone(tmp_path, holder)
     assert not list(tmp_path.glob(".site.sqlite3.*"))
 
 
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "sqlite").startswith("postgres"), reason="SQLite only")
+@pytest.mark.django_db(transaction=True)
+def test_restore_replaces_an_unused_database_with_the_backup(tmp_path):
+    # given a site's database restored from a backup, then changed after it (in WAL mode)
+    live = connection.settings_dict["NAME"]
+    assert (
+        run(["backup", str(tmp_path / "snap.sqlite3")], tmp_path, DATABASE_URL=_sqlite_url(live)).returncode
+        == 0
+    )
+    target = tmp_path / "site.sqlite3"
+    url = _sqlite_url(target)
+    assert run(["restore", str(tmp_path / "snap.sqlite3")], tmp_path, DATABASE_URL=url).returncode == 0
+    later = sqlite3.connect(target)
+    later.execute("PRAGMA journal_mode=WAL")
+    later.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('later', 'x', '2026-01-01')")
+    later.commit()
+    later.close()
+    # when the backup is restored over it, with nothing using it
+    result = run(["restore", str(tmp_path / "snap.sqlite3")], tmp_path, DATABASE_URL=url)
+    # then the database is the backup again, and nothing is left beside it
+    assert result.returncode == 0, result.stderr
+    assert "No problems found." in result.stdout
+    check = sqlite3.connect(target)
+    assert check.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'later'").fetchone() == (0,)
+    check.close()
+    assert not list(tmp_path.glob(".site.sqlite3.*"))
+
+
 def test_backup_on_postgresql_points_to_its_own_tools(tmp_path):
     # when the operator asks for a backup of a PostgreSQL database
     result = run(
