@@ -161,6 +161,29 @@ def test_restore_replaces_an_unused_database_with_the_backup(tmp_path):
     assert not list(tmp_path.glob(".site.sqlite3.*"))
 
 
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "sqlite").startswith("postgres"), reason="SQLite only")
+@pytest.mark.django_db(transaction=True)
+def test_restore_of_an_older_backup_asks_for_migrations_before_the_ledger_check(tmp_path):
+    # given a backup made before the code's last migration
+    live = connection.settings_dict["NAME"]
+    assert (
+        run(["backup", str(tmp_path / "old.sqlite3")], tmp_path, DATABASE_URL=_sqlite_url(live)).returncode
+        == 0
+    )
+    old = sqlite3.connect(tmp_path / "old.sqlite3")
+    old.execute("DELETE FROM django_migrations WHERE id = (SELECT MAX(id) FROM django_migrations)")
+    old.commit()
+    old.close()
+    # when it is restored
+    result = run(
+        ["restore", str(tmp_path / "old.sqlite3")], tmp_path, DATABASE_URL=_sqlite_url(tmp_path / "s.db")
+    )
+    # then it is in place, and the operator is told to migrate, then verify
+    assert result.returncode == 0, result.stderr
+    assert "1 migrations are not applied to it yet" in result.stdout
+    assert "barnraise ledger verify" in result.stdout
+
+
 def test_backup_on_postgresql_points_to_its_own_tools(tmp_path):
     # when the operator asks for a backup of a PostgreSQL database
     result = run(
