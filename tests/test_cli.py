@@ -68,3 +68,30 @@ def test_seed_is_idempotent_and_createoperator_works(tmp_path):
     )
     assert made.returncode == 0, made.stderr
     assert "finance" in made.stdout
+
+
+def test_serve_on_postgresql_refuses_to_start_without_secret_key(tmp_path):
+    # when an operator serves a PostgreSQL database without SECRET_KEY in the environment
+    result = run(["serve"], tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:1/none")
+    # then it stops before reaching for the database, naming the variable
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "cannot reach the database" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_postgresql_with_secret_key_and_on_sqlite_without_pass_the_key_check(tmp_path):
+    # given the key in the environment on PostgreSQL, and no key at all on SQLite
+    postgres_dir = tmp_path / "pg"
+    postgres_dir.mkdir()
+    # when both are served (each then stops at an unreachable service, after the key check)
+    on_postgres = run(
+        ["serve"], postgres_dir, DATABASE_URL="postgres://postgres@127.0.0.1:1/none", SECRET_KEY="k" * 40
+    )
+    on_sqlite = run(["serve"], tmp_path, REDIS_URL="redis://127.0.0.1:1/0")
+    # then neither complains of the key; SQLite keeps today's generated key
+    assert "cannot reach the database" in on_postgres.stderr
+    assert "SECRET_KEY" not in on_postgres.stderr
+    assert "cannot reach Redis" in on_sqlite.stderr
+    assert "SECRET_KEY" not in on_sqlite.stderr
+    assert (tmp_path / "var" / "secret_key").exists()

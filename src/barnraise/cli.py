@@ -1,10 +1,12 @@
-"""The `barnraise` command: demo, serve, worker, seed, createoperator, bench, ledger and manage."""
+"""The `barnraise` command: demo, serve, worker, seed, createoperator, bench, ledger, backup, restore
+and manage."""
 
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -62,6 +64,20 @@ def _prepare() -> None:
     _manage("createcachetable", "--verbosity", "0")
     click.echo("Collecting static files…")
     _manage("collectstatic", "--no-input", "--verbosity", "0")
+
+
+def _require_shared_secret_key() -> None:
+    """On PostgreSQL the site may run on several hosts: a key generated into ./var/secret_key would
+    differ on each (sessions, password-reset links and signed URLs made on one host would fail on
+    another), so the key must come from the environment. SQLite runs on one host and keeps it."""
+    from django.conf import settings
+
+    if settings.DATABASE_VENDOR == "postgresql" and not os.environ.get("SECRET_KEY"):
+        raise click.ClickException(
+            "SECRET_KEY is not set. On PostgreSQL `barnraise serve` needs the same SECRET_KEY on "
+            "every host, from the environment (at least 32 characters, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
+        )
 
 
 # gunicorn's largest request line (method, path and query, version): past it gunicorn answers
@@ -179,6 +195,7 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
 def serve(host: str, port: int, workers: int, migrate: bool) -> None:
     """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately)."""
     _django()
+    _require_shared_secret_key()
     _check_services()
     if migrate:
         _manage("migrate", "--no-input")
@@ -488,6 +505,10 @@ def ledger_verify() -> None:
     """Scan every entry, posting and balance snapshot; exit 1 if anything is off."""
     _django()
     _check_services()
+    _ledger_verify()
+
+
+def _ledger_verify() -> None:
     from barnraise.ledger.verify import ledger_verify as verify
 
     result = verify()
@@ -502,6 +523,64 @@ def ledger_verify() -> None:
             click.secho(f"  problem: {problem}", fg="red", err=True)
         raise SystemExit(1)
     click.echo("No problems found.")
+
+
+def _sqlite_database(action: str) -> Path:
+    """The SQLite database file of DATABASE_URL; on PostgreSQL, what to use instead."""
+    from django.conf import settings
+    from django.db import connections
+
+    if settings.DATABASE_VENDOR != "sqlite":
+        raise click.ClickException(
+            f"`barnraise {action}` is for SQLite. On PostgreSQL use its own tools: pg_dump for a "
+            "logical backup, or base backups with WAL archiving for point-in-time recovery "
+            "(docs/deployment.md, Backups)."
+        )
+    connections.close_all()  # the restore must find the database unused, by this process too
+    return Path(str(settings.DATABASES["default"]["NAME"])).resolve()
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Copy the SQLite database to PATH (a new file), safely while the site serves."""
+    from barnraise.backups import BackupError, sqlite_backup
+
+    _django()
+    database = _sqlite_database("backup")
+    try:
+        size = sqlite_backup(database, Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up {database} to {path} ({size} bytes).")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore(path: str) -> None:
+    """Replace the SQLite database with the backup at PATH (stop the server and worker first)."""
+    from barnraise.backups import BackupError, sqlite_restore
+
+    _django()
+    database = _sqlite_database("restore")
+    try:
+        sqlite_restore(Path(path), database)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {database} from {path}.")
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        # The ledger's checks read today's tables: verify once the backup's schema has caught up.
+        click.echo(
+            f"{len(pending)} migrations are not applied to it yet: run `barnraise manage migrate`, "
+            "then `barnraise ledger verify`."
+        )
+        return
+    _ledger_verify()
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

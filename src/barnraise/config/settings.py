@@ -175,6 +175,9 @@ else:
             "LOCATION": "barnraise_cache",
         }
     }
+    # huey opens its file at start-up: the directory must exist also when SECRET_KEY comes from
+    # the environment (then nothing else has made ./var yet).
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "barnraise",
