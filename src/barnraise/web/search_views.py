@@ -14,7 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from barnraise import errors
 from barnraise.catalog.models import Category
-from barnraise.catalog.selectors import categories_all, categories_tree, category_filterable_attributes
+from barnraise.catalog.selectors import (
+    categories_all,
+    categories_tree,
+    category_filterable_attributes,
+    marketplace_currency,
+)
 from barnraise.search.query import parse
 from barnraise.search.selectors import Results, listings_search, saved_searches_for
 from barnraise.search.services import saved_search_create, saved_search_delete
@@ -68,11 +73,14 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         if saved is not None:
             return redirect(f"{request.path}?{urlencode(saved.params)}")
-    translated = translate(request.GET)
+    currency = marketplace_currency()
+    translated = translate(request.GET, default_currency=currency)
     results, problems, status = _run(translated)
     category = _category(translated.params.get("category"))
     attributes = category_filterable_attributes(category=category) if category else []
-    form = SearchForm(initial=translated.form, tree=categories_tree(), attributes=attributes)
+    form = SearchForm(
+        initial=translated.form, tree=categories_tree(), attributes=attributes, default_currency=currency
+    )
     form.show_errors(problems)
     form_params = {k: v for k, v in translated.form.items() if k not in ("cursor", "saved")}
     context: dict[str, Any] = {
