@@ -351,3 +351,21 @@ def test_the_operator_currency_wins_over_the_listings(
     # then the range is in euros: the dollar bike is not in it
     assert titles(html, "Dollar bike") == set()
     assert 'name="currency" value="EUR"' in html
+
+
+def test_the_page_shows_the_real_total_not_the_page_size(
+    client: Client, add: Callable[..., Listing], monkeypatch: Any
+) -> None:
+    # given three bikes and a room
+    for index in range(3):
+        add(f"Bike {index}", attributes={"frame_size": "M"})
+    add("Attic room", kind="rental", category="rooms")
+    # when searching bikes two to a page, and one room
+    bikes = client.get("/search/?category=bikes&limit=2").content.decode()
+    room = client.get("/search/?category=rooms").content.decode()
+    # then the total counts every match, in words that agree with the number
+    assert "3 listings" in bikes and "on this page" not in bikes
+    assert "1 listing" in room and "1 listings" not in room
+    # and past the cap it says so
+    monkeypatch.setattr("barnraise.search.selectors.COUNT_CAP", 2)
+    assert "2+ listings" in client.get("/search/").content.decode()
