@@ -1,9 +1,11 @@
 import re
 from collections.abc import Callable
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -235,3 +237,21 @@ def test_home_cards_show_the_first_photo_or_a_placeholder(
     assert f'src="{first.thumbnail.url}" alt="A red drill"' in html
     assert 'alt="Its case"' not in html
     assert html.count('class="card-thumb card-thumb-none"') == 1
+
+
+def test_the_stylesheet_wraps_long_words_on_every_page(client: Client, db: Any) -> None:
+    # given the stylesheet every page links
+    html = client.get("/").content.decode()
+    href = re.search(r'<link rel="stylesheet" href="([^"]*site\.css)"', html)
+    assert href is not None
+    css = finders.find("web/site.css")
+    assert css is not None and href.group(1).endswith("web/site.css")
+    rules = re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", Path(css).read_text(), flags=re.S))
+    # then the page's main text, footer and dialogs break long words anywhere rather than overflow
+    wrapped = {
+        selector.strip()
+        for selectors, body in rules
+        if re.search(r"overflow-wrap:\s*anywhere", body)
+        for selector in selectors.split(",")
+    }
+    assert {"main", "footer", "dialog"} <= wrapped
