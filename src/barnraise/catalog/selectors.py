@@ -3,6 +3,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +50,28 @@ def listings_latest(*, limit: int = 12) -> list[Listing]:
         .prefetch_related("photos")
         .order_by("-published_at", "-id")[:limit]
     )
+
+
+# The currencies in use are read by a scan of the published listings: at most this often.
+CURRENCY_IN_USE_SECONDS = 300
+
+
+def marketplace_currency() -> str | None:
+    """The marketplace's currency: MARKETPLACE_CURRENCY if the operator set it, else the one
+    currency every published listing uses, else None (none published yet, or several)."""
+    if settings.MARKETPLACE_CURRENCY:
+        return str(settings.MARKETPLACE_CURRENCY)
+    found = cache.get("catalog:currency-in-use")
+    if found is None:
+        codes = list(
+            Listing.objects.filter(status=Listing.Status.PUBLISHED)
+            .order_by()
+            .values_list("currency", flat=True)
+            .distinct()[:2]
+        )
+        found = codes[0] if len(codes) == 1 else ""
+        cache.set("catalog:currency-in-use", found, CURRENCY_IN_USE_SECONDS if found else 30)
+    return str(found) or None
 
 
 def listings_with_relations() -> QuerySet[Listing]:

@@ -402,6 +402,10 @@ PAYMENT_PROVIDER = _payment_provider()
 # Stripe (docs/money.md); STRIPE_API_BASE is empty (Stripe's own API) except in tests.
 STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE = _stripe_settings(PAYMENT_PROVIDER)
 
+# The marketplace's own currency (ISO 4217): what a price filter means when none is given.
+# Empty: the one currency the published listings use, if they use only one.
+MARKETPLACE_CURRENCY = os.environ.get("MARKETPLACE_CURRENCY", "").strip().upper()
+
 # Map tiles for Leaflet; empty means the map draws without a base layer.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 

@@ -55,6 +55,15 @@ SEARCH_PARAMETERS = [
 ]
 
 
+class SearchMatchesOut(Schema):
+    count: int = Field(description="How many listings match, counted up to a cap (1,000).")
+    capped: bool = Field(description="True when more than `count` match: show it as 1,000+.")
+
+
+class SearchPageOut(Page[ListingSummaryOut]):
+    matches: SearchMatchesOut
+
+
 class SavedSearchIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     params: dict[str, str] = Field(description='The search\'s query parameters, e.g. {"q": "bike"}.')
@@ -124,7 +133,7 @@ def listing_summary_out(hit: selectors.Summary) -> dict[str, Any]:
 @search_router.get(
     "",
     auth=bearer_or_anonymous,
-    response=Page[ListingSummaryOut],
+    response=SearchPageOut,
     summary="Search listings",
     openapi_extra={"parameters": SEARCH_PARAMETERS},
 )
@@ -132,14 +141,18 @@ def listing_summary_out(hit: selectors.Summary) -> dict[str, Any]:
 def listings_search(request: HttpRequest) -> HttpResponse:
     """Text, kind, category, place (point and radius, or the map's bbox), price, a window of
     free time, and `attr.<name>=value` for a category's filterable attributes. Keyset paging.
-    Each result is a summary; GET /listings/{id} has the description, rules and photos."""
-    results = selectors.listing_summaries_search(query.parse(request.GET.dict()))
+    Each result is a summary; GET /listings/{id} has the description, rules and photos.
+    `matches` is how many match, counted up to a cap (`capped` past it)."""
+    parsed = query.parse(request.GET.dict())
+    total = selectors.count_capped(parsed)
+    results = selectors.listing_summaries_search(parsed)
     page = {
         "results": [listing_summary_out(hit) for hit in results.hits],
         "next_cursor": results.next_cursor,
+        "matches": {"count": total.count, "capped": total.capped},
     }
     # Built to the documented schema from plain JSON values, so it is encoded directly: ninja's
     # response validation (a pydantic model per result, through its getter wrappers) took about
-    # as long as the search itself. A test holds the output to Page[ListingSummaryOut].
+    # as long as the search itself. A test holds the output to SearchPageOut.
     body = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")

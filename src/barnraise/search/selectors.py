@@ -26,6 +26,7 @@ from barnraise.search.backends.base import (
     Dialect,
     Row,
     build,
+    count_capped_sql,
     walk_window,
 )
 from barnraise.search.models import SavedSearch
@@ -41,6 +42,16 @@ BATCH = 200  # the largest batch
 class Hit:
     listing: Listing
     distance_km: float | None
+
+
+# A search's total is counted up to this many (docs/search.md): past it, "1,000+".
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Total:
+    count: int  # at most the cap
+    capped: bool  # True when more than `count` match
 
 
 @dataclass
@@ -230,6 +241,33 @@ def _page(query: SearchQuery) -> tuple[list[Row], str | None]:
 
 def _km(row: Row) -> float | None:
     return None if row.distance_km is None else round(float(row.distance_km), 1)
+
+
+def count_capped(query: SearchQuery, cap: int | None = None) -> Total:
+    """How many listings match `query` (its cursor aside), counted no further than `cap` (by
+    default COUNT_CAP): a LIMIT under the search's own conditions, so a common search at a
+    million listings stops after cap + 1 rows. With a window, the listings free for it are
+    counted, batch by batch as the search finds them, up to the cap too."""
+    cap = COUNT_CAP if cap is None else cap
+    if query.window is not None:
+        counted = 0
+        walk = replace(query, after=None, sort="newest", limit=cap, words=list(query.words))
+        for _row in _matching_rows(walk):
+            counted += 1
+            if counted > cap:
+                break
+        return Total(min(counted, cap), counted > cap)
+    d = dialect()
+    counted = 0
+    with connection.cursor() as cursor:
+        for prefix in (False, True) if query.words and d.exact_first else (True,):
+            # FTS5: the whole word first; its completions only when it finds fewer than the cap.
+            built = count_capped_sql(query, d, cap, prefix=prefix)
+            cursor.execute(built.sql, built.params)
+            counted = int(cursor.fetchone()[0])
+            if counted > cap:
+                break
+    return Total(min(counted, cap), counted > cap)
 
 
 def listings_search(query: SearchQuery) -> Results:

@@ -24,7 +24,12 @@ from barnraise.web.views import member_of
 class ReportForm(forms.Form):
     subject = forms.ChoiceField(choices=Report.Subject.choices, widget=forms.HiddenInput)
     subject_id = forms.UUIDField(widget=forms.HiddenInput)
-    reason = forms.ChoiceField(label=gettext_lazy("What is wrong?"), choices=Report.Reason.choices)
+    # No reason is chosen for the member: the first option is a prompt, and one must be picked.
+    reason = forms.ChoiceField(
+        label=gettext_lazy("What is wrong?"),
+        choices=[("", gettext_lazy("Choose a reason")), *Report.Reason.choices],
+        error_messages={"required": gettext_lazy("Choose a reason.")},
+    )
     details = forms.CharField(
         label=gettext_lazy("Tell us more (required for “something else”)"),
         required=False,

@@ -50,7 +50,7 @@ class SearchForm(forms.Form):
         label=_("Currency"),
         required=False,
         max_length=3,
-        widget=forms.TextInput(attrs={"list": "currency-list", "autocomplete": "off", "placeholder": "USD"}),
+        widget=forms.TextInput(attrs={"list": "currency-list", "autocomplete": "off"}),
     )
     start = forms.CharField(
         label=_("Available from"),
@@ -71,9 +71,18 @@ class SearchForm(forms.Form):
     tz = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, tree: list[Category], attributes: list[dict[str, Any]], **kwargs: Any
+        self,
+        *args: Any,
+        tree: list[Category],
+        attributes: list[dict[str, Any]],
+        default_currency: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if default_currency:
+            self.fields["currency"].help_text = _("Prices are in %(code)s unless you give another.") % {
+                "code": default_currency
+            }
         category = self.fields["category"]
         assert isinstance(category, forms.ChoiceField)  # noqa: S101 - declared above
         category.choices = tree_choices(tree)

@@ -70,10 +70,11 @@ def _major(raw: str, currency: str) -> str:
     return f"{Decimal(raw).scaleb(-places):f}"
 
 
-def translate(given: Mapping[str, str]) -> Translated:
+def translate(given: Mapping[str, str], default_currency: str | None = None) -> Translated:
     """The page's values → the query's parameters. Empty values are dropped, and so are names
     the page does not know (a tracking tag on a shared link): a page is lenient with its query
-    string, where the API refuses unknown fields."""
+    string, where the API refuses unknown fields. A price without a currency is in
+    `default_currency` (the marketplace's), and the form shows that currency back."""
     values = {
         k: str(v).strip()
         for k, v in given.items()
@@ -84,6 +85,9 @@ def translate(given: Mapping[str, str]) -> Translated:
     form = dict(values)
     errors: dict[str, list[str]] = {}
     currency = values.get("currency", "").upper()
+    priced = any(name in values for name in ("price_from", "price_to", "min_price", "max_price"))
+    if not currency and priced and default_currency:
+        currency = default_currency
     if currency:
         params["currency"] = form["currency"] = currency
     for form_name, param in (("price_from", "min_price"), ("price_to", "max_price")):

@@ -14,9 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from barnraise import errors
 from barnraise.catalog.models import Category
-from barnraise.catalog.selectors import categories_all, categories_tree, category_filterable_attributes
+from barnraise.catalog.selectors import (
+    categories_all,
+    categories_tree,
+    category_filterable_attributes,
+    marketplace_currency,
+)
 from barnraise.search.query import parse
-from barnraise.search.selectors import Results, listings_search, saved_searches_for
+from barnraise.search.selectors import Results, Total, count_capped, listings_search, saved_searches_for
 from barnraise.search.services import saved_search_create, saved_search_delete
 from barnraise.web.listing_forms import COMMON_CURRENCIES
 from barnraise.web.search_forms import SearchForm
@@ -42,14 +47,15 @@ def _query_errors(error: errors.DomainError) -> dict[str, list[str]]:
     return {"": [error.message]}
 
 
-def _run(translated: Translated) -> tuple[Results | None, dict[str, list[str]], int]:
-    """The results, or the errors by field and the status to answer with."""
+def _run(translated: Translated) -> tuple[Results | None, Total | None, dict[str, list[str]], int]:
+    """The results and their total, or the errors by field and the status to answer with."""
     if translated.errors:
-        return None, translated.errors, 422
+        return None, None, translated.errors, 422
     try:
-        return listings_search(parse(translated.params)), {}, 200
+        query = parse(translated.params)
+        return listings_search(query), count_capped(query), {}, 200
     except errors.DomainError as error:
-        return None, _query_errors(error), error.status
+        return None, None, _query_errors(error), error.status
 
 
 def _page_url(params: dict[str, str], **changes: str | None) -> str:
@@ -68,16 +74,20 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         if saved is not None:
             return redirect(f"{request.path}?{urlencode(saved.params)}")
-    translated = translate(request.GET)
-    results, problems, status = _run(translated)
+    currency = marketplace_currency()
+    translated = translate(request.GET, default_currency=currency)
+    results, total, problems, status = _run(translated)
     category = _category(translated.params.get("category"))
     attributes = category_filterable_attributes(category=category) if category else []
-    form = SearchForm(initial=translated.form, tree=categories_tree(), attributes=attributes)
+    form = SearchForm(
+        initial=translated.form, tree=categories_tree(), attributes=attributes, default_currency=currency
+    )
     form.show_errors(problems)
     form_params = {k: v for k, v in translated.form.items() if k not in ("cursor", "saved")}
     context: dict[str, Any] = {
         "form": form,
         "results": results,
+        "total": total,
         "searched": bool(form_params),
         "next_url": _page_url(form_params, cursor=results.next_cursor)
         if results and results.next_cursor

@@ -129,35 +129,36 @@ class Built:
     params: list[Any]
 
 
-def build(
-    query: SearchQuery, dialect: Dialect, limit: int, id_floor: int | None = None, prefix: bool = True
-) -> Built:
-    """The search statement. `id_floor` keeps ranked candidates above an id (see CANDIDATES);
-    `prefix` lets the last word match as a prefix. Sorted by relevance, the statement has an
-    column CANDIDATE_COUNT: how many candidates were ranked."""
-    selects = [ROW_COLUMNS]
-    joins: list[str] = []
-    where = ["l.status = 'published'"]
-    select_params: list[Any] = []
-    join_params: list[Any] = []
-    params: list[Any] = []
-    rank = "NULL"
-    # Under an id floor the plan must walk the primary key newest-first, whatever the planner
-    # guesses about the place, status or category indexes.
-    walk, walk_params = "catalog_listing l", list[Any]()
-    if id_floor is not None and query.sort != "relevance":
-        walk, walk_params = dialect.primary_key_walk(id_floor, walk_window(query))
+@dataclass
+class Conditions:
+    """What a listing must meet to match a query (keyset and id floor aside): joins and WHERE
+    terms, the text match last (PostgreSQL tests equally cheap conditions in the order written,
+    and a tsvector match costs more than a column comparison), and the text rank."""
+
+    joins: list[str]
+    join_params: list[Any]
+    where: list[str]
+    params: list[Any]
+    text_where: list[str]
+    text_params: list[Any]
+    rank: str
+    rank_params: list[Any]
+
+
+def conditions(query: SearchQuery, dialect: Dialect, prefix: bool = True) -> Conditions:
+    """The matching conditions of `query`, shared by the search and its count."""
+    found = Conditions([], [], ["l.status = 'published'"], [], [], [], "NULL", [])
     if query.words:
-        join, text_where, rank, (jp, wp, rp) = dialect.text_join(query.words, prefix)
+        join, text_where, found.rank, (jp, wp, rp) = dialect.text_join(query.words, prefix)
         if join:
-            joins.append(join)
-        join_params += jp
-        select_params += rp
-    distance = "NULL"
-    distance_params: list[Any] = []
+            found.joins.append(join)
+        found.join_params += jp
+        found.rank_params += rp
+        found.text_where.append(text_where)
+        found.text_params += wp
+    where, params = found.where, found.params
     if query.point:
         lat, lng = query.point
-        distance, distance_params = dialect.distance(lat, lng)
         min_lat, min_lng, max_lat, max_lng = radius_box(lat, lng, query.radius_km or 0)
         where.append("l.public_lat BETWEEN %s AND %s AND l.public_lng BETWEEN %s AND %s")
         params += [min_lat, max_lat, min_lng, max_lng]
@@ -169,14 +170,45 @@ def build(
         where.append("l.public_lat BETWEEN %s AND %s AND l.public_lng BETWEEN %s AND %s")
         params += [min_lat, max_lat, min_lng, max_lng]
     _filters(query, dialect, where, params)
+    return found
+
+
+def count_capped_sql(query: SearchQuery, dialect: Dialect, cap: int, prefix: bool = True) -> Built:
+    """How many listings match, counting no further than cap + 1: the same conditions as the
+    search, under a LIMIT, so the count stops early however many match."""
+    found = conditions(query, dialect, prefix)
+    where = [*found.where, *found.text_where]
+    sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM catalog_listing l {' '.join(found.joins)} "
+        f"WHERE {' AND '.join(where)} LIMIT %s) n"
+    )
+    return Built(sql, [*found.join_params, *found.params, *found.text_params, cap + 1])
+
+
+def build(
+    query: SearchQuery, dialect: Dialect, limit: int, id_floor: int | None = None, prefix: bool = True
+) -> Built:
+    """The search statement. `id_floor` keeps ranked candidates above an id (see CANDIDATES);
+    `prefix` lets the last word match as a prefix. Sorted by relevance, the statement has an
+    column CANDIDATE_COUNT: how many candidates were ranked."""
+    selects = [ROW_COLUMNS]
+    found = conditions(query, dialect, prefix)
+    joins, where, params = found.joins, list(found.where), list(found.params)
+    select_params, join_params, rank = found.rank_params, found.join_params, found.rank
+    # Under an id floor the plan must walk the primary key newest-first, whatever the planner
+    # guesses about the place, status or category indexes.
+    walk, walk_params = "catalog_listing l", list[Any]()
+    if id_floor is not None and query.sort != "relevance":
+        walk, walk_params = dialect.primary_key_walk(id_floor, walk_window(query))
+    distance = "NULL"
+    distance_params: list[Any] = []
+    if query.point:
+        distance, distance_params = dialect.distance(*query.point)
     if id_floor is not None and query.sort != "relevance":
         where.append("l.id > %s")
         params.append(id_floor)
-    if query.words:
-        # Last: PostgreSQL tests equally cheap conditions in the order written, and a tsvector
-        # match costs more than a column comparison (the place box thins a walk out first).
-        where.append(text_where)
-        params += wp
+    where += found.text_where
+    params += found.text_params
     if query.sort == "relevance":
         return _ranked(
             query, dialect, limit, id_floor, joins, where, (select_params, join_params, params), rank

@@ -258,7 +258,7 @@ def test_a_window_search_that_finds_no_candidate_is_an_empty_page(api, add):
         "/api/v1/listings?q=zzzzqx&start=2099-01-01T10:00:00%2B00:00&end=2099-01-01T12:00:00%2B00:00"
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"results": [], "next_cursor": None}
+    assert response.json() == {"results": [], "next_cursor": None, "matches": {"count": 0, "capped": False}}
 
 
 def test_window_search_counts_the_seats_bookings_hold(api, api_as, add):

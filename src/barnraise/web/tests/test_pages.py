@@ -1,10 +1,17 @@
+import re
 from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from barnraise.accounts.models import User
+from barnraise.catalog.photos import photo_add
 from barnraise.web.tests.page_testing import assert_csp_clean, category, listing, notification
 
 PUBLIC_PAGES = [
@@ -25,6 +32,12 @@ MEMBER_PAGES = [
     "/accounts/logout/",
     "/no-such-page/",
 ]
+
+
+def png() -> SimpleUploadedFile:
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
+    return SimpleUploadedFile("drill.png", buffer.getvalue(), content_type="image/png")
 
 
 def test_home_shows_categories_and_latest_listings(client: Client, make_user: Callable[..., User]) -> None:
@@ -190,3 +203,55 @@ def test_error_400_and_403_pages(rf: Any, db: Any) -> None:
     denied = permission_denied(request)
     assert bad.status_code == 400 and b"Bad request" in bad.content
     assert denied.status_code == 403 and b"Not allowed" in denied.content
+
+
+def test_home_has_a_search_box_that_opens_the_search(client: Client, make_user: Callable[..., User]) -> None:
+    # given a published drill
+    listing(make_user(), category(), title="Cordless drill")
+    # when a visitor opens the home page
+    html = client.get("/").content.decode()
+    # then a search form sends its words to the search page
+    form = re.search(r'<form method="get" action="/search/"[^>]*role="search"[^>]*>(.*?)</form>', html, re.S)
+    assert form is not None
+    assert 'name="q"' in form.group(1) and 'type="search"' in form.group(1)
+    # and what it sends finds the drill there
+    assert "Cordless drill" in client.get("/search/", {"q": "drill"}).content.decode()
+
+
+def test_home_cards_show_the_first_photo_or_a_placeholder(
+    client: Client, make_user: Callable[..., User], settings: Any
+) -> None:
+    # given a listing with two photos and one with none
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    author = make_user()
+    drill = listing(author, category(), title="Cordless drill")
+    listing(author, category(slug="ladders", name="Ladders"), title="Tall ladder")
+    first = photo_add(actor=author, public_id=drill.public_id, upload=png(), alt_text="A red drill")
+    photo_add(actor=author, public_id=drill.public_id, upload=png(), alt_text="Its case")
+    # when a visitor opens the home page
+    html = client.get("/").content.decode()
+    # then the drill's card shows its first photo's thumbnail with its alt text, the ladder's a placeholder
+    assert f'src="{first.thumbnail.url}" alt="A red drill"' in html
+    assert 'alt="Its case"' not in html
+    assert html.count('class="card-thumb card-thumb-none"') == 1
+
+
+def test_the_stylesheet_wraps_long_words_on_every_page(client: Client, db: Any) -> None:
+    # given the stylesheet every page links
+    html = client.get("/").content.decode()
+    href = re.search(r'<link rel="stylesheet" href="([^"]*site\.css)"', html)
+    assert href is not None
+    css = finders.find("web/site.css")
+    assert css is not None and href.group(1).endswith("web/site.css")
+    rules = re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", Path(css).read_text(), flags=re.S))
+    # then the page's main text, footer and dialogs break long words anywhere rather than overflow
+    wrapped = {
+        selector.strip()
+        for selectors, body in rules
+        if re.search(r"overflow-wrap:\s*anywhere", body)
+        for selector in selectors.split(",")
+    }
+    assert {"main", "footer", "dialog"} <= wrapped

@@ -1,5 +1,6 @@
 """The conversation on the deal page, the inbox, the report form, standing and email switches."""
 
+import re
 from typing import Any
 
 import pytest
@@ -151,6 +152,26 @@ def test_the_report_form_files_a_report(deal):
     assert response.status_code == 302
     report = Report.objects.get()
     assert report.member == deal.provider.user and report.reason == "fraud"
+
+
+def test_the_report_form_chooses_no_reason_for_the_member(deal):
+    # given a customer who opens the report form
+    customer = browser(deal.customer.user)
+    html = customer.get(f"/report/?subject=listing&id={deal.listing.public_id}").content.decode()
+    # then the reason is required, its first option an empty prompt, and no reason is selected
+    select = re.search(r'<select name="reason"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None and "required" in select.group(0).split(">", 1)[0]
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", select.group(1))
+    assert options[0][0].startswith(' value=""') and options[0][1] == "Choose a reason"
+    assert len(options) > 1 and not any("selected" in attributes for attributes, _label in options[1:])
+    # when it is sent without a reason
+    response = customer.post(
+        "/report/", {"subject": "listing", "subject_id": str(deal.listing.public_id), "details": "Odd"}
+    )
+    # then it asks for one and files nothing
+    assert response.status_code == 422
+    assert "Choose a reason." in response.content.decode()
+    assert not Report.objects.exists()
 
 
 def test_a_bad_report_shows_the_form_again_and_files_nothing(deal):

@@ -320,3 +320,52 @@ def test_a_crafted_cursor_shows_a_friendly_message_not_a_500(
     assert "This page of results cannot be shown: start again from the first page." in html
     assert "cursor" not in html.split('role="alert"')[1].split("</div>")[0]  # no parameter names
     assert "Blue bike" not in html
+
+
+def test_a_price_range_without_a_currency_is_in_the_marketplace_currency(
+    client: Client, add: Callable[..., Listing]
+) -> None:
+    # given listings priced in dollars only
+    add("Cheap bike", price_amount_minor=5000, attributes={"frame_size": "S"})
+    add("Fair bike", price_amount_minor=20000, attributes={"frame_size": "M"})
+    add("Dear bike", price_amount_minor=90000, attributes={"frame_size": "L"})
+    # when a visitor asks for 100 to 300 and types no currency
+    response = client.get("/search/?price_from=100&price_to=300")
+    # then the search runs in dollars, and the form says so with a value, not a placeholder
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This search could not run" not in html
+    assert titles(html, "Cheap bike", "Fair bike", "Dear bike") == {"Fair bike"}
+    assert 'name="currency" value="USD"' in html
+    assert 'placeholder="USD"' not in html
+
+
+def test_the_operator_currency_wins_over_the_listings(
+    client: Client, add: Callable[..., Listing], settings: Any
+) -> None:
+    # given an operator who set euros, and a dollar listing
+    settings.MARKETPLACE_CURRENCY = "EUR"
+    add("Dollar bike", price_amount_minor=20000, attributes={"frame_size": "M"})
+    # when a visitor asks for 100 to 300 without a currency
+    html = client.get("/search/?price_from=100&price_to=300").content.decode()
+    # then the range is in euros: the dollar bike is not in it
+    assert titles(html, "Dollar bike") == set()
+    assert 'name="currency" value="EUR"' in html
+
+
+def test_the_page_shows_the_real_total_not_the_page_size(
+    client: Client, add: Callable[..., Listing], monkeypatch: Any
+) -> None:
+    # given three bikes and a room
+    for index in range(3):
+        add(f"Bike {index}", attributes={"frame_size": "M"})
+    add("Attic room", kind="rental", category="rooms")
+    # when searching bikes two to a page, and one room
+    bikes = client.get("/search/?category=bikes&limit=2").content.decode()
+    room = client.get("/search/?category=rooms").content.decode()
+    # then the total counts every match, in words that agree with the number
+    assert "3 listings" in bikes and "on this page" not in bikes
+    assert "1 listing" in room and "1 listings" not in room
+    # and past the cap it says so
+    monkeypatch.setattr("barnraise.search.selectors.COUNT_CAP", 2)
+    assert "2+ listings" in client.get("/search/").content.decode()
