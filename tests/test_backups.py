@@ -180,7 +180,7 @@ def test_restore_of_an_older_backup_asks_for_migrations_before_the_ledger_check(
     )
     # then it is in place, and the operator is told to migrate, then verify
     assert result.returncode == 0, result.stderr
-    assert "1 migrations are not applied to it yet" in result.stdout
+    assert "1 migration is not applied to it yet" in result.stdout
     assert "barnraise ledger verify" in result.stdout
 
 

@@ -575,8 +575,10 @@ def restore(path: str) -> None:
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:
         # The ledger's checks read today's tables: verify once the backup's schema has caught up.
+        count = len(pending)
+        missing = "1 migration is" if count == 1 else f"{count} migrations are"
         click.echo(
-            f"{len(pending)} migrations are not applied to it yet: run `barnraise manage migrate`, "
+            f"{missing} not applied to it yet: run `barnraise manage migrate`, "
             "then `barnraise ledger verify`."
         )
         return
