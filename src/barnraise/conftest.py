@@ -1,5 +1,7 @@
 """Fixtures shared by every context's tests."""
 
+import struct
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -148,6 +150,21 @@ def ledger_rows_removable(transactional_db: None) -> object:
         for sql in guards.SQLITE_UP:
             if "BEFORE DELETE" in sql:
                 cursor.execute(sql)
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares `width` × `height` RGBA pixels and holds none: decoding it would fail."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 def pdf_with_script(pages: int = 1) -> bytes:

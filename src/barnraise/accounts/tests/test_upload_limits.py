@@ -1,31 +1,14 @@
 """Images over 25 megapixels are refused from their header by every upload of accounts: the
 avatar, documents and portfolio images; nothing is stored."""
 
-import struct
-import zlib
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from barnraise.accounts.models import Document, PortfolioImage, User
 from barnraise.accounts.portfolio import portfolio_item_create
+from barnraise.conftest import png_header
 
 pytestmark = pytest.mark.django_db
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that declares `width` × `height` RGBA pixels and holds none: decoding it would fail."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.mark.parametrize("where", ["avatar", "document", "portfolio image"])

@@ -1,8 +1,6 @@
 """Listing photos through the API: real images in, clean upright JPEGs out, and every refusal
 leaves nothing behind (no row, no file)."""
 
-import struct
-import zlib
 from io import BytesIO
 
 import pytest
@@ -13,6 +11,7 @@ from PIL import ExifTags, Image
 from barnraise.catalog.models import Listing, Photo
 from barnraise.catalog.services import policy
 from barnraise.catalog.tests.conftest import listing_body
+from barnraise.conftest import png_header
 
 pytestmark = pytest.mark.django_db
 
@@ -229,21 +228,6 @@ def test_what_is_not_a_safe_image_is_refused_and_nothing_is_written(api_as, cate
     assert response.json()["error"]["code"] == "invalid_image"
     assert Photo.objects.count() == 0
     assert stored_files() == set()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that declares `width` × `height` RGBA pixels and holds none: decoding it would fail."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 OVER_25_MEGAPIXELS = {

@@ -1,8 +1,6 @@
 """The pages that upload: a multipart body without a boundary is a 400, never a 500; an image
 over 25 megapixels and a PDF over 20 pages are refused with a message; nothing is stored."""
 
-import struct
-import zlib
 from collections.abc import Callable
 
 import pytest
@@ -12,6 +10,7 @@ from django.test import Client
 from barnraise.accounts.models import Document, PortfolioImage, User
 from barnraise.accounts.portfolio import portfolio_item_create
 from barnraise.catalog.models import Photo
+from barnraise.conftest import png_header
 from barnraise.web.tests.page_testing import category, listing
 
 BROKEN = "multipart/form-data"  # no boundary: Django's MultiPartParser cannot split the body
@@ -39,21 +38,6 @@ def test_a_multipart_body_without_boundary_is_400_on_the_pages(
     assert not Document.objects.exists()
     assert not Photo.objects.exists()
     assert not PortfolioImage.objects.exists()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that declares `width` × `height` RGBA pixels and holds none: decoding it would fail."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.mark.parametrize("page", ["document", "listing photo", "portfolio image", "document pdf"])
