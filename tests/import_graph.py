@@ -24,7 +24,7 @@ from pathlib import Path
 # which looks tokens up in accounts and so sits above every app.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("barnraise", "errors", "ids", "db", "copies", "markup", "sqlite", "private_files", "backups"),
-    ("money", "moments", "images", "ratelimits", "api.base"),
+    ("money", "moments", "images", "ratelimits", "api.base", "places"),
     ("pdfs",),
     ("notifications", "timers"),
     ("accounts",),

@@ -27,8 +27,8 @@ from barnraise.messaging.api import inbox_router
 from barnraise.messaging.api import router as messages_router
 from barnraise.notifications.api import router as notifications_router
 from barnraise.reputation.api import replies_router, reviews_router, users_router
+from barnraise.search.api import places_router, search_router
 from barnraise.search.api import router as saved_searches_router
-from barnraise.search.api import search_router
 from barnraise.trust.api import appeals_router, reports_router, standing_router
 
 api = BarnraiseAPI(
@@ -42,6 +42,7 @@ api.add_router("", health_router)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/places", places_router)
 api.add_router("/listings", search_router)
 api.add_router("/listings", listings_router)
 api.add_router("/listings", photos_router)

@@ -137,6 +137,29 @@ def _stripe_settings(payment_provider: str) -> tuple[str, str, str]:
     return key, webhook_secret, base
 
 
+def _local_or_https_url(name: str) -> str:
+    value = os.environ.get(name, "").strip().rstrip("/")
+    parts = urlsplit(value)
+    if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise ImproperlyConfigured(f"{name}={value!r} must be an absolute http(s) URL.")
+    if value and parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ImproperlyConfigured(f"{name}={value!r} must use https unless it is on this machine.")
+    return value
+
+
+def _point(name: str) -> tuple[float, float] | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        lat, lng = (float(part) for part in value.split(","))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} must be latitude,longitude.") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a point on Earth.")
+    return lat, lng
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_key()
 SITE_URL = _site_url()
@@ -405,6 +428,12 @@ STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE = _stripe_settings(PAY
 # The marketplace's own currency (ISO 4217): what a price filter means when none is given.
 # Empty: the one currency the published listings use, if they use only one.
 MARKETPLACE_CURRENCY = os.environ.get("MARKETPLACE_CURRENCY", "").strip().upper()
+
+# Places (docs/search.md): a Nominatim-compatible geocoder for street addresses; empty means
+# addresses fall back to the town they name, from the embedded gazetteer. MARKETPLACE_AREA
+# ("lat,lng") is where place names are ranked toward; empty: the middle of the listings.
+GEOCODER_URL = _local_or_https_url("GEOCODER_URL")
+MARKETPLACE_AREA = _point("MARKETPLACE_AREA")
 
 # Map tiles for Leaflet; empty means the map draws without a base layer.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")

@@ -18,8 +18,10 @@ from barnraise.catalog.selectors import (
     categories_all,
     categories_tree,
     category_filterable_attributes,
+    marketplace_area,
     marketplace_currency,
 )
+from barnraise.places import gazetteer
 from barnraise.search.query import parse
 from barnraise.search.selectors import Results, Total, count_capped, listings_search, saved_searches_for
 from barnraise.search.services import saved_search_create, saved_search_delete
@@ -75,7 +77,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if saved is not None:
             return redirect(f"{request.path}?{urlencode(saved.params)}")
     currency = marketplace_currency()
-    translated = translate(request.GET, default_currency=currency)
+    translated = translate(request.GET, default_currency=currency, near=marketplace_area())
     results, total, problems, status = _run(translated)
     category = _category(translated.params.get("category"))
     attributes = category_filterable_attributes(category=category) if category else []
@@ -98,7 +100,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "zone_known": translated.zone_known,
         "query_string": urlencode(form_params),
         "more_filters_open": bool(problems)
-        or any(k in form_params for k in ("price_from", "price_to", "start", "end", "seats", "lat", "sort")),
+        or any(k in form_params for k in ("price_from", "price_to", "start", "end", "seats", "sort"))
+        or ("lat" in form_params and "where" not in form_params),
         "currencies": COMMON_CURRENCIES,
         "map_tile_url": settings.MAP_TILE_URL,
     }
@@ -121,6 +124,14 @@ def search_filters(request: HttpRequest) -> HttpResponse:
     attributes = category_filterable_attributes(category=category) if category else []
     form = SearchForm(tree=[], attributes=attributes)
     return render(request, "web/search/_attr_filters.html", {"form": form})
+
+
+@require_GET
+def place_options(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the "Where" box, as the options of its datalist (htmx swaps them in)."""
+    typed = request.GET.get("where", "")[:200]
+    places = gazetteer.suggest(typed, near=marketplace_area(), limit=6)
+    return render(request, "web/search/_place_options.html", {"places": places})
 
 
 @login_required

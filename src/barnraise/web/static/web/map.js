@@ -156,7 +156,12 @@
     map.on("moveend", function () {
       if (!programmatic) offer("area");
     });
+    // A point from the map or the device replaces a typed place name (which would win).
+    function forgetPlaceName() {
+      if (field("where")) field("where").value = "";
+    }
     map.on("click", function (event) {
+      forgetPlaceName();
       field("lat").value = round(event.latlng.lat);
       field("lng").value = round(((event.latlng.lng + 540) % 360) - 180);
       field("bbox").value = "";
@@ -171,6 +176,7 @@
         return;
       }
       field("bbox").value = bboxOf(map.getBounds());
+      forgetPlaceName();
       field("lat").value = "";
       field("lng").value = "";
       drawPlace();
@@ -193,6 +199,7 @@
     if (nearMe && navigator.geolocation) {
       nearMe.addEventListener("click", function () {
         navigator.geolocation.getCurrentPosition(function (position) {
+          forgetPlaceName();
           field("lat").value = round(position.coords.latitude);
           field("lng").value = round(position.coords.longitude);
           field("bbox").value = "";
@@ -203,6 +210,7 @@
     var clear = document.getElementById("near-clear");
     if (clear) {
       clear.addEventListener("click", function () {
+        forgetPlaceName();
         field("lat").value = "";
         field("lng").value = "";
         drawPlace();
@@ -269,6 +277,51 @@
     var start = current();
     map.setView(start || WORLD, start ? 14 : 2, { animate: false });
     show(start);
+
+    // The address (or a town) is looked up and the pin dropped there, to be dragged into place.
+    var note = el.parentElement.querySelector("#place-note");
+    var address = document.getElementById(el.dataset.addressInput);
+    var zone = document.getElementById(el.dataset.timezoneInput);
+    function say(key) {
+      if (note) note.textContent = note.dataset[key + "Text"] || "";
+    }
+    function find() {
+      var text = address ? address.value.trim() : "";
+      if (!text || !el.dataset.locateUrl) return;
+      fetch(el.dataset.locateUrl + "?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+        .then(function (answer) {
+          return answer.ok ? answer.json() : null;
+        })
+        .then(function (found) {
+          if (!found) {
+            say("missing");
+            return;
+          }
+          var latlng = L.latLng(found.location.lat, found.location.lng);
+          write(latlng);
+          show(latlng);
+          map.setView(latlng, found.precision === "address" ? 16 : 13);
+          say(found.precision === "address" ? "address" : "town");
+          // The zone follows the place unless the member chose one (UTC is the form's default).
+          if (zone && found.time_zone && (!zone.value || zone.value === zone.defaultValue)) {
+            zone.value = found.time_zone;
+          }
+        })
+        .catch(function () {
+          say("missing");
+        });
+    }
+    var findButton = el.parentElement.querySelector("#find-place");
+    if (findButton) findButton.addEventListener("click", find);
+    if (address) {
+      address.addEventListener("change", function () {
+        if (!current()) find();
+      });
+    }
+    map.on("click", function () {
+      say("idle");
+    });
+    if (marker) say("idle");
 
     var locate = el.parentElement.querySelector("#locate-me");
     if (locate && navigator.geolocation) {
