@@ -174,6 +174,9 @@ def main() -> None:
 def demo(host: str, port: int, members: int, listings: int) -> None:
     """Migrate, seed a demo marketplace (once) and serve it with a worker beside it."""
     os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
+    # The demo shows real streets: OpenStreetMap's standard tiles (credited on the map). With no
+    # network the pins still draw on a plain ground; `serve` uses only what the operator sets.
+    os.environ.setdefault("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     _prepare()
     from barnraise.demo import seed
 

@@ -137,9 +137,9 @@ def _stripe_settings(payment_provider: str) -> tuple[str, str, str]:
     return key, webhook_secret, base
 
 
-def _local_or_https_url(name: str) -> str:
+def _local_or_https_url(name: str, keep_braces: bool = False) -> str:
     value = os.environ.get(name, "").strip().rstrip("/")
-    parts = urlsplit(value)
+    parts = urlsplit(value.replace("{s}", "a") if keep_braces else value)
     if value and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise ImproperlyConfigured(f"{name}={value!r} must be an absolute http(s) URL.")
     if value and parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -435,8 +435,16 @@ MARKETPLACE_CURRENCY = os.environ.get("MARKETPLACE_CURRENCY", "").strip().upper(
 GEOCODER_URL = _local_or_https_url("GEOCODER_URL")
 MARKETPLACE_AREA = _point("MARKETPLACE_AREA")
 
-# Map tiles for Leaflet; empty means the map draws without a base layer.
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# Map tiles for Leaflet (docs/web.md); empty means the map draws without a base layer. The
+# page's CSP allows the tiles' origin only when it is set. `barnraise demo` sets OpenStreetMap's
+# standard tiles; a production install sets its own (OpenStreetMap's tile policy rules out heavy
+# use). MAP_TILE_ATTRIBUTION is the credit the tiles' licence asks for (HTML, shown on the map).
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+MAP_TILE_URL = _local_or_https_url("MAP_TILE_URL", keep_braces=True)
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION if MAP_TILE_URL == OSM_TILE_URL else ""
+).strip()
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -98,7 +97,6 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
         "weekly": weekly_summary(availability_of(listing)) if bookable else None,
         "cancellation": policy_view(listing.cancellation_policy) if bookable else None,
         "calendar": _calendar_of(request, listing) if bookable else None,
-        "map_tile_url": settings.MAP_TILE_URL,
         **extra,
     }
     return render(request, "web/listings/detail.html", context, status=status)
@@ -138,7 +136,6 @@ def _form_page(
         "bookable": form.kind_value in BOOKABLE,
         "zones": COMMON_ZONES,
         "currencies": COMMON_CURRENCIES,
-        "map_tile_url": settings.MAP_TILE_URL,
         **extra,
     }
     return render(request, "web/listings/form.html", context, status=status)

@@ -39,7 +39,6 @@ class SearchForm(forms.Form):
         label=_("Where"),
         required=False,
         max_length=200,
-        help_text=_("A town or city."),
         widget=forms.TextInput(
             attrs={
                 "type": "search",

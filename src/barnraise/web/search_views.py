@@ -4,7 +4,6 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -103,7 +102,6 @@ def search(request: HttpRequest) -> HttpResponse:
         or any(k in form_params for k in ("price_from", "price_to", "start", "end", "seats", "sort"))
         or ("lat" in form_params and "where" not in form_params),
         "currencies": COMMON_CURRENCIES,
-        "map_tile_url": settings.MAP_TILE_URL,
     }
     template = "web/search/_results.html" if _is_htmx(request) else "web/search/page.html"
     return render(request, template, context, status=status)

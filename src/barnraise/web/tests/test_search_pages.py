@@ -369,3 +369,21 @@ def test_the_page_shows_the_real_total_not_the_page_size(
     # and past the cap it says so
     monkeypatch.setattr("barnraise.search.selectors.COUNT_CAP", 2)
     assert "2+ listings" in client.get("/search/").content.decode()
+
+
+def test_the_csp_allows_the_tile_server_only_when_one_is_set(client: Client, settings: Any, db: Any) -> None:
+    # with no tile server set, images come from this site only, and the map has no tiles
+    settings.MAP_TILE_URL = ""
+    page = client.get("/search/")
+    img = next(d for d in page["Content-Security-Policy"].split("; ") if d.startswith("img-src"))
+    assert img == "img-src 'self' data: blob:"
+    assert 'data-tile-url=""' in page.content.decode()
+    # with one set, exactly its origin is allowed, and the map is given it and its credit
+    settings.MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = settings.OSM_ATTRIBUTION
+    page = client.get("/search/")
+    img = next(d for d in page["Content-Security-Policy"].split("; ") if d.startswith("img-src"))
+    assert img == "img-src 'self' data: blob: https://tile.openstreetmap.org"
+    html = page.content.decode()
+    assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert "OpenStreetMap</a> contributors" in html.replace("&lt;/a&gt;", "</a>")

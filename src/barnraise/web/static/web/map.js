@@ -25,7 +25,14 @@
     var map = L.map(el, Object.assign({ scrollWheelZoom: false }, options || {}));
     var url = el.dataset.tileUrl;
     if (url) {
-      L.tileLayer(url, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+      // A tile that fails (no network, a tile server down) leaves its square plain: the pins
+      // and the page work the same on a plain ground.
+      L.tileLayer(url, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" })
+        .on("tileerror", function (event) {
+          event.tile.classList.add("map-tile-missing");
+        })
+        .addTo(map);
+      el.classList.add("map-plain");
     } else {
       el.classList.add("map-plain");
     }
@@ -122,9 +129,28 @@
         var lat = parseFloat(card.dataset.lat);
         var lng = parseFloat(card.dataset.lng);
         if (isNaN(lat) || isNaN(lng)) return;
-        L.circleMarker([lat, lng], {
-          radius: 8, color: "#fff", weight: 2, fillColor: ACCENT, fillOpacity: 0.9, bubblingMouseEvents: false,
-        }).bindPopup(popupFor(card)).addTo(markers);
+        // The pin is the price, as on the card; hovering or focusing the card lights its pin.
+        var label = document.createElement("span");
+        label.className = "price-pin-label";
+        label.textContent = card.dataset.pinPrice || card.dataset.price;
+        var marker = L.marker([lat, lng], {
+          icon: L.divIcon({ className: "price-pin", html: label, iconSize: null, iconAnchor: [0, 0] }),
+          title: card.dataset.title,
+          bubblingMouseEvents: false,
+        }).bindPopup(popupFor(card));
+        marker.addTo(markers);
+        function light(on) {
+          var icon = marker.getElement();
+          if (icon) icon.classList.toggle("is-lit", on);
+          if (on) marker.setZIndexOffset(1000);
+          else marker.setZIndexOffset(0);
+        }
+        ["mouseenter", "focusin"].forEach(function (name) {
+          card.addEventListener(name, function () { light(true); });
+        });
+        ["mouseleave", "focusout"].forEach(function (name) {
+          card.addEventListener(name, function () { light(false); });
+        });
       });
     }
 
