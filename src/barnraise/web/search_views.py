@@ -125,6 +125,19 @@ def search_filters(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def search_count(request: HttpRequest) -> HttpResponse:
+    """The filter sheet's live count: what its button would show, as the filters change."""
+    translated = translate(request.GET, default_currency=marketplace_currency(), near=marketplace_area())
+    total: Total | None = None
+    if not translated.errors:
+        try:
+            total = count_capped(parse({k: v for k, v in translated.params.items() if k != "cursor"}))
+        except errors.DomainError:
+            total = None
+    return render(request, "web/search/_count.html", {"total": total})
+
+
+@require_GET
 def place_options(request: HttpRequest) -> HttpResponse:
     """Suggestions for the "Where" box, as the options of its datalist (htmx swaps them in)."""
     typed = request.GET.get("where", "")[:200]

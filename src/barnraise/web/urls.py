@@ -47,6 +47,7 @@ urlpatterns = [
     path("search/", search_views.search, name="search"),
     path("search/filters/", search_views.search_filters, name="search_filters"),
     path("search/places/", search_views.place_options, name="search_place_options"),
+    path("search/count/", search_views.search_count, name="search_count"),
     path("search/save/", search_views.saved_search_save, name="saved_search_save"),
     path("listings/new/", listing_views.listing_new, name="listing_new"),
     path("listings/<uuid:public_id>/", listing_views.listing_detail, name="listing_detail"),

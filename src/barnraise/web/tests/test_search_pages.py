@@ -387,3 +387,18 @@ def test_the_csp_allows_the_tile_server_only_when_one_is_set(client: Client, set
     html = page.content.decode()
     assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
     assert "OpenStreetMap</a> contributors" in html.replace("&lt;/a&gt;", "</a>")
+
+
+def test_the_filter_sheet_counts_what_its_button_would_show(client: Client, seller: User) -> None:
+    tools = category_create(slug="tools", name="Tools", kinds=["rental"])
+    for price in (500, 1500, 4000):
+        listing_create(
+            actor=seller, category=tools, kind="rental", unit="day", title=f"Tool at {price}",
+            price_amount_minor=price, currency="USD", lat=44.47, lng=-73.21,
+        )  # fmt: skip
+    assert client.get("/search/count/").content.decode().strip() == "Show 3 listings"
+    assert client.get("/search/count/", {"price_from": "10"}).content.decode().strip() == "Show 2 listings"
+    assert client.get("/search/count/", {"price_from": "100"}).content.decode().strip() == "No listings match"
+    # a field the search would refuse gives the plain label, never an error page
+    answer = client.get("/search/count/", {"price_from": "ten"})
+    assert (answer.status_code, answer.content.decode().strip()) == (200, "Show results")

@@ -243,6 +243,14 @@
       });
     }
 
+    // A map that was hidden (the phone's List view) measures itself once it is shown.
+    document.addEventListener("barnraise:map-shown", function () {
+      programmatic = true;
+      map.invalidateSize({ animate: false });
+      programmatic = false;
+      fit();
+    });
+
     drawPlace();
     drawMarkers();
     fit();
