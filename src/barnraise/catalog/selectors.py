@@ -165,6 +165,12 @@ def listings_by_author(*, user: User) -> list[Listing]:
     return list(Listing.objects.filter(author=user).select_related("category").order_by("-created_at", "-id"))
 
 
+def listings_published_by(*, user_id: Any, limit: int = 24) -> list[Listing]:
+    """A member's storefront: their published listings, newest first, with what a card shows."""
+    rows = listings_with_relations().filter(author_id=user_id, status=Listing.Status.PUBLISHED)
+    return list(rows.order_by("-published_at", "-id")[:limit])
+
+
 def category_filterable_attributes(*, category: Category) -> list[dict[str, Any]]:
     """The filterable attribute definitions of `category` and its subcategories, as search
     reads them: the first definition of a name wins."""
