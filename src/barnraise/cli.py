@@ -174,6 +174,8 @@ def main() -> None:
 def demo(host: str, port: int, members: int, listings: int) -> None:
     """Migrate, seed a demo marketplace (once) and serve it with a worker beside it."""
     os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
+    # The demo has no reverse proxy: Django's file view serves its photos from the disk.
+    os.environ.setdefault("SERVE_MEDIA", "1")
     _prepare()
     from barnraise.demo import seed
 
@@ -194,6 +196,9 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
 @click.option("--migrate/--no-migrate", default=False, help="Apply migrations first.")
 def serve(host: str, port: int, workers: int, migrate: bool) -> None:
     """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately)."""
+    # Public media come from a reverse proxy, the object store or a CDN, never from Django's
+    # file view (docs/deployment.md); this holds for the gunicorn process it becomes.
+    os.environ["SERVE_MEDIA"] = "0"
     _django()
     _require_shared_secret_key()
     _check_services()

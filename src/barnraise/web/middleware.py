@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 
 
 def _policy() -> str:
-    img = ["'self'", "data:", "blob:"]
+    # Public media on an object store or a CDN, and the private store a page image redirects to.
+    img = ["'self'", "data:", "blob:", *settings.STORAGE_ORIGINS]
     if settings.MAP_TILE_URL:
         parts = urlsplit(settings.MAP_TILE_URL.replace("{s}", "a"))
         img.append(f"{parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}")
