@@ -22,10 +22,6 @@ def upload(client, content: bytes, name: str = "licence.pdf"):
     return client.post("/api/v1/me/documents", fields, headers=client._headers(None))
 
 
-def body(response) -> bytes:
-    return b"".join(response.streaming_content)
-
-
 def test_a_pdf_document_is_shown_by_its_pages_and_kept_as_uploaded(
     api_as, make_user, make_pdf, django_capture_on_commit_callbacks, file_store
 ):
