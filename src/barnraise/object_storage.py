@@ -166,14 +166,15 @@ def is_object_store(storage: Storage) -> bool:
     """Whether `storage` keeps its files on an S3-compatible store (not on this host)."""
     from storages.backends.s3 import S3Storage
 
-    target = getattr(storage, "_wrapped", storage)  # a LazyObject proxy (default_storage)
-    return isinstance(target, S3Storage)
+    # A LazyObject (default_storage, the private storage) answers isinstance for what it wraps,
+    # setting it up first if a change of STORAGES has just dropped it.
+    return isinstance(storage, S3Storage)
 
 
 def check_bucket(storage: Storage) -> None:
     """Raise unless the bucket of `storage` answers and these credentials may use it: one HEAD
     request (HeadBucket needs the right to list the bucket)."""
-    target: Any = getattr(storage, "_wrapped", storage)
+    target: Any = storage
     target.connection.meta.client.head_bucket(Bucket=target.bucket_name)
 
 
@@ -181,7 +182,7 @@ def signed_url(storage: Storage, name: str, *, content_type: str, disposition: s
     """A presigned GET of `name` answering SIGNED_URL_SECONDS, which makes the store send the
     object with `content_type`, `disposition` and `Cache-Control: private, no-store`, whatever
     was stored with it."""
-    target: Any = getattr(storage, "_wrapped", storage)
+    target: Any = storage
     parameters = {
         "ResponseContentType": content_type,
         "ResponseContentDisposition": disposition,
