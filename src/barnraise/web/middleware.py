@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 
 
 @functools.cache
-def _policy(tile_url: str) -> str:
-    """The policy; map tiles' origin is allowed only when MAP_TILE_URL names one ({s} in the
-    host, Leaflet's subdomains, allows every subdomain)."""
-    img = ["'self'", "data:", "blob:"]
+def _policy(tile_url: str, storage_origins: tuple[str, ...]) -> str:
+    """The policy. Images may come from public media on an object store or a CDN, and the
+    private store a page image redirects to; map tiles' origin is allowed only when
+    MAP_TILE_URL names one ({s} in the host, Leaflet's subdomains, allows every subdomain)."""
+    img = ["'self'", "data:", "blob:", *storage_origins]
     if tile_url:
         parts = urlsplit(tile_url.replace("{s}", "a"))
         host = parts.netloc.replace("a.", "*.", 1) if "{s}." in tile_url else parts.netloc
@@ -38,6 +39,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", _policy(settings.MAP_TILE_URL))
+        response.setdefault(
+            "Content-Security-Policy", _policy(settings.MAP_TILE_URL, tuple(settings.STORAGE_ORIGINS))
+        )
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         return response
