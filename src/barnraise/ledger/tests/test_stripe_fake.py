@@ -24,11 +24,13 @@ from barnraise.ledger.tests.fixtures.stripe.fake import (
     PUBLISHABLE_KEY,
     SECRET_KEY,
     FakeStripe,
+    fake_stripe,
     serving,
     shape,
     signature,
 )
 from barnraise.ledger.webhooks import WebhookSignatureInvalid
+from barnraise.money import Money
 
 SECRET = "whsec_fake_test"
 
@@ -488,3 +490,38 @@ def test_the_fake_runs_as_its_own_process():
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_account_updated_event_it_sends_makes_the_payout_account_ready(live_server, settings, api_as):
+    # given a member's payout account at the fake, which sends its events to the site
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    url = f"{live_server.url}/api/v1/webhooks/payments/stripe"
+    with fake_stripe(settings, webhook_url=url, webhook_secret=SECRET) as fake:
+        settings.PAYMENT_PROVIDER = "stripe"
+        member = api_as()
+        opened = member.call("POST", "me/payout-account").json()
+        [account] = [o for o in fake.objects.values() if o["object"] == "account"]
+        # when the owner finishes onboarding at "Stripe"
+        fake.complete_onboarding(account["id"])
+        fake.flush()
+        delivered = list(fake.deliveries)
+    # then the signed account.updated event made it ready
+    shown = member.call("GET", "me/payout-account").json()
+    assert opened["ready"] is False and shown["ready"] is True
+    assert [status for _id, status in delivered] == [200]
+
+
+def test_the_adapter_sees_an_authorization_once_the_customer_passed_3d_secure(settings):
+    with fake_stripe(settings) as fake:
+        stripe_provider = StripeProvider(max_network_retries=0)
+        amount = Money(5000, "EUR")
+        waiting = stripe_provider.authorize(
+            amount=amount, payment_method="pm_card_authenticationRequired", idempotency_key="a"
+        )
+        status, _location = fake_3ds(fake, waiting.action_url, "complete")
+        read = stripe_provider.authorization_get(authorization_id=waiting.id)
+        capture = stripe_provider.capture(authorization_id=waiting.id, amount=amount, idempotency_key="c")
+    assert waiting.status == "requires_action" and waiting.action_url.startswith(f"{fake.base}/fake/3ds/")
+    assert status == 200  # no return_url was given: the page says it is done
+    assert read.status == "authorized" and read.expires_at is not None and capture.status == "captured"
