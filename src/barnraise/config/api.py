@@ -21,6 +21,7 @@ from barnraise.catalog.photos_api import photos_router
 from barnraise.commerce.api import events_router, offers_router, processes_router
 from barnraise.commerce.api import router as transactions_router
 from barnraise.commerce.disputes_api import router as disputes_router
+from barnraise.ledger.api import payment_methods_router
 from barnraise.ledger.api import router as ledger_router
 from barnraise.ledger.webhooks_api import router as webhooks_router
 from barnraise.messaging.api import inbox_router
@@ -59,6 +60,7 @@ api.add_router("/reports", reports_router)
 api.add_router("/appeals", appeals_router)
 api.add_router("/me", standing_router)
 api.add_router("", ledger_router)
+api.add_router("", payment_methods_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/transactions", reviews_router)
 api.add_router("/reviews", replies_router)
