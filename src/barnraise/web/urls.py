@@ -43,6 +43,11 @@ urlpatterns = [
         notification_views.notification_read,
         name="notification_read",
     ),
+    path(
+        "notifications/<uuid:notification_id>/open/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
     path("notifications/read-all/", notification_views.notifications_read_all, name="notifications_read_all"),
     path("search/", search_views.search, name="search"),
     path("search/filters/", search_views.search_filters, name="search_filters"),
