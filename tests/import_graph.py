@@ -23,7 +23,7 @@ from pathlib import Path
 # app may use, and `api` (bearer auth, idempotency, the error-answering NinjaAPI, health),
 # which looks tokens up in accounts and so sits above every app.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("barnraise", "errors", "ids", "db", "copies", "markup", "sqlite", "private_files", "backups"),
+    ("barnraise", "errors", "ids", "db", "copies", "markup", "sqlite", "private_files", "backups", "replica"),
     ("money", "moments", "images", "ratelimits", "api.base"),
     ("pdfs",),
     ("notifications", "timers"),

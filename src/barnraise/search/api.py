@@ -14,6 +14,7 @@ from barnraise.api.schemas import InputSchema, Page, StrictBool
 from barnraise.api.strict import own_input
 from barnraise.catalog.schemas import ListingSummaryOut
 from barnraise.money import Money
+from barnraise.replica import replica_reads
 from barnraise.search import query, selectors, services
 
 router = Router(tags=["search"])
@@ -144,8 +145,9 @@ def listings_search(request: HttpRequest) -> HttpResponse:
     Each result is a summary; GET /listings/{id} has the description, rules and photos.
     `matches` is how many match, counted up to a cap (`capped` past it)."""
     parsed = query.parse(request.GET.dict())
-    total = selectors.count_capped(parsed)
-    results = selectors.listing_summaries_search(parsed)
+    with replica_reads():  # a search may be a moment behind the primary (barnraise.replica)
+        total = selectors.count_capped(parsed)
+        results = selectors.listing_summaries_search(parsed)
     page = {
         "results": [listing_summary_out(hit) for hit in results.hits],
         "next_cursor": results.next_cursor,
