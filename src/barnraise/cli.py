@@ -102,7 +102,9 @@ _GRACEFUL = click.option(
 )
 
 
-def _gunicorn_args(host: str, port: int, workers: int, graceful: int = GRACEFUL_SECONDS) -> list[str]:
+def _gunicorn_args(
+    host: str, port: int, workers: int, graceful: int = GRACEFUL_SECONDS, proxies: str = "127.0.0.1"
+) -> list[str]:
     from django.conf import settings
 
     return [
@@ -121,7 +123,7 @@ def _gunicorn_args(host: str, port: int, workers: int, graceful: int = GRACEFUL_
         "--access-logfile",
         "-",
         "--forwarded-allow-ips",
-        "127.0.0.1",
+        proxies,
         "--limit-request-line",
         str(REQUEST_LINE_LIMIT),
         # SIGTERM: stop accepting, finish the requests in flight for this long, exit 0.
@@ -213,7 +215,16 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--migrate/--no-migrate", default=False, help="Apply migrations first.")
 @_GRACEFUL
-def serve(host: str, port: int, workers: int, migrate: bool, graceful_timeout: int) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    "proxies",
+    envvar="FORWARDED_ALLOW_IPS",
+    default="127.0.0.1",
+    show_default=True,
+    help="Addresses of the reverse proxies whose X-Forwarded-* headers are believed (comma-separated; "
+    "a proxy on another host or container needs its address here).",
+)
+def serve(host: str, port: int, workers: int, migrate: bool, graceful_timeout: int, proxies: str) -> None:
     """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately).
 
     SIGTERM stops it gracefully: no new connections, the requests in flight finish (for
@@ -224,14 +235,21 @@ def serve(host: str, port: int, workers: int, migrate: bool, graceful_timeout: i
     if migrate:
         _manage("migrate", "--no-input")
     _manage("collectstatic", "--no-input", "--verbosity", "0")
-    os.execv(sys.executable, _gunicorn_args(host, port, workers, graceful_timeout))  # noqa: S606 - our own command
+    args = _gunicorn_args(host, port, workers, graceful_timeout, proxies)
+    os.execv(sys.executable, args)  # noqa: S606 - our own command
 
 
 @main.command()
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--verbose", is_flag=True, help="Log every task; by default only warnings and errors.")
 @_GRACEFUL
-def worker(workers: int, verbose: bool, graceful_timeout: int) -> None:
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Enqueue the sweepers on their schedule. With several worker processes, let one do it.",
+)
+def worker(workers: int, verbose: bool, graceful_timeout: int, periodic: bool) -> None:
     """Run the task worker (huey consumer): emails, timers, sweepers.
 
     SIGTERM stops it gracefully: no new tasks, the running ones finish (for --graceful-timeout
@@ -253,6 +271,7 @@ def worker(workers: int, verbose: bool, graceful_timeout: int) -> None:
         "--shutdown-timeout",
         str(graceful_timeout),
         "--verbose" if verbose else "--quiet",
+        *(() if periodic else ("--no-periodic",)),
     )
 
 
