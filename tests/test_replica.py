@@ -123,6 +123,24 @@ def test_a_listing_page_reads_the_replica_for_visitors_and_the_primary_for_membe
 
 @on_postgresql
 @both
+def test_the_listing_and_profile_endpoints_read_the_replica_for_anonymous_callers_only():
+    listing = studio()
+    paths = [f"/api/v1/listings/{listing.public_id}", f"/api/v1/users/{listing.author.pk}"]
+    for path in paths:
+        with captured() as (primary, replica):
+            assert Client().get(path).status_code == 200, path
+        assert "catalog_listing" in sql_of(replica) or "accounts_user" in sql_of(replica), path
+        assert reads_of_listings(primary) == [], path
+    token = token_create(user=listing.author, name="t")[1]
+    for path in paths:
+        with captured() as (primary, replica):
+            answer = Client().get(path, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, path
+        assert replica.captured_queries == [], path
+
+
+@on_postgresql
+@both
 def test_a_booking_step_reads_and_writes_the_primary():
     listing = studio()
     token = token_create(user=member("guest@example.com"), name="t")[1]
