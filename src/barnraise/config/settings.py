@@ -233,6 +233,33 @@ DATABASE_VENDOR = (
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _replica(url: str) -> dict[str, object]:
+    """DATABASE_REPLICA_URL: a PostgreSQL streaming replica of DATABASE_URL (barnraise.replica)."""
+    if DATABASE_VENDOR != "postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL: SQLite has no read replicas (unset it, or set "
+            "DATABASE_URL to postgres://)."
+        )
+    try:
+        config = _database(url)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(str(exc).replace("DATABASE_URL", "DATABASE_REPLICA_URL")) from exc
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL, like DATABASE_URL.")
+    options: dict[str, object] = dict(config["OPTIONS"])  # type: ignore[call-overload]  # set by _database
+    # An unreachable replica costs a page this long before its reads fall back to the primary.
+    config["OPTIONS"] = {"connect_timeout": 3, **options}
+    # In the test suite the replica is the primary's own test database (Django's test mirror).
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+if _replica_url := os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = _replica(_replica_url)
+# Reads go to the primary unless code opts in with barnraise.replica.replica_reads().
+DATABASE_ROUTERS = ["barnraise.replica.ReplicaRouter"]
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss://.")

@@ -17,6 +17,11 @@ if DATABASE_VENDOR == "sqlite":  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"barnraise-test-{os.getpid()}.sqlite3")
     }
 
+if DATABASE_VENDOR == "postgresql" and "replica" not in DATABASES:  # noqa: F405
+    # A read replica on PostgreSQL, as DATABASE_REPLICA_URL adds one: Django's test mirror makes
+    # it a second connection to the test database, so a test can tell which alias a read used.
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
 HUEY = {**HUEY, "immediate": True}
 # Argon2 stays the production hasher (and has its own test); MD5 keeps fixtures fast.
 PASSWORD_HASHERS = [

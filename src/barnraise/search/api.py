@@ -16,6 +16,7 @@ from barnraise.catalog.schemas import ListingSummaryOut
 from barnraise.catalog.selectors import marketplace_area
 from barnraise.money import Money
 from barnraise.places import gazetteer, geocoder
+from barnraise.replica import replica_reads
 from barnraise.search import query, selectors, services
 
 router = Router(tags=["search"])
@@ -146,8 +147,9 @@ def listings_search(request: HttpRequest) -> HttpResponse:
     Each result is a summary; GET /listings/{id} has the description, rules and photos.
     `matches` is how many match, counted up to a cap (`capped` past it)."""
     parsed = query.parse(request.GET.dict())
-    total = selectors.count_capped(parsed)
-    results = selectors.listing_summaries_search(parsed)
+    with replica_reads():  # a search may be a moment behind the primary (barnraise.replica)
+        total = selectors.count_capped(parsed)
+        results = selectors.listing_summaries_search(parsed)
     page = {
         "results": [listing_summary_out(hit) for hit in results.hits],
         "next_cursor": results.next_cursor,

@@ -51,7 +51,7 @@ from barnraise.web.listing_presenters import (
     month_calendar,
     weekly_summary,
 )
-from barnraise.web.views import member_of
+from barnraise.web.views import lag_tolerant, member_of
 
 GET_POST = ["GET", "POST"]
 
@@ -76,6 +76,7 @@ def _own(request: HttpRequest, public_id: UUID) -> Listing:
 
 
 @require_GET
+@lag_tolerant(visitors_only=True)
 def listing_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return listing_page(request, _visible(request, public_id))
 
@@ -112,6 +113,7 @@ def _calendar_of(request: HttpRequest, listing: Listing) -> MonthCalendar:
 
 
 @require_GET
+@lag_tolerant(visitors_only=True)
 def listing_calendar(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Another month of free dates: the calendar alone for htmx, else the listing page at it."""
     listing = _visible(request, public_id)

@@ -15,7 +15,7 @@ from barnraise.commerce import selectors as commerce_selectors
 from barnraise.errors import DomainError, NotFound
 from barnraise.reputation import profile, selectors, services
 from barnraise.web.reputation_forms import ReplyForm, ReviewForm
-from barnraise.web.views import member_of
+from barnraise.web.views import lag_tolerant, member_of
 
 
 def _error_text(error: DomainError) -> str:
@@ -56,6 +56,7 @@ def review_submit(request: HttpRequest, transaction_id: UUID) -> HttpResponse:
 
 
 @require_GET
+@lag_tolerant(visitors_only=True)
 def member_profile(request: HttpRequest, user_id: UUID) -> HttpResponse:
     try:
         data = profile.profile_of(user_id=user_id)

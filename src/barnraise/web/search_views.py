@@ -27,7 +27,7 @@ from barnraise.search.services import saved_search_create, saved_search_delete
 from barnraise.web.listing_forms import COMMON_CURRENCIES
 from barnraise.web.search_forms import SearchForm
 from barnraise.web.search_params import Translated, form_errors_from, translate
-from barnraise.web.views import member_of
+from barnraise.web.views import lag_tolerant, member_of
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -65,6 +65,7 @@ def _page_url(params: dict[str, str], **changes: str | None) -> str:
 
 
 @require_GET
+@lag_tolerant()
 def search(request: HttpRequest) -> HttpResponse:
     saved_id = request.GET.get("saved")
     if saved_id and request.user.is_authenticated:
@@ -116,6 +117,7 @@ def _uuid(value: str) -> bool:
 
 
 @require_GET
+@lag_tolerant()
 def search_filters(request: HttpRequest) -> HttpResponse:
     """The attribute filters of the chosen category, for htmx to put in the form."""
     category = _category(request.GET.get("category"))
