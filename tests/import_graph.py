@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("search", "commerce"),
     ("trust", "reputation", "ledger"),
     ("messaging",),
-    ("api",),
+    ("api", "observability"),
     ("*.http",),
     ("web",),
     ("config", "demo"),

@@ -86,9 +86,31 @@ def _require_shared_secret_key() -> None:
 REQUEST_LINE_LIMIT = 8190
 
 
+def _observed(kind: str) -> None:
+    """Before Django starts: JSON log lines unless LOG_FORMAT says otherwise, and, where metrics
+    are scraped (METRICS_TOKEN), this command's own directory for prometheus-client's
+    multiprocess files (barnraise.observability.multiprocess)."""
+    os.environ.setdefault("LOG_FORMAT", "json")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        token, root = settings.METRICS_TOKEN, settings.METRICS_DIR
+    except ImproperlyConfigured as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+    if token:
+        from barnraise.observability import multiprocess
+
+        multiprocess.prepare(root, kind)
+
+
 def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
     from django.conf import settings
 
+    # In JSON, the site writes one line per request itself (without the query string, which
+    # gunicorn's access log would print, password-reset keys and all).
+    access_log = [] if settings.LOG_FORMAT == "json" else ["--access-logfile", "-"]
     return [
         sys.executable,
         "-m",
@@ -102,8 +124,7 @@ def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
         "gthread",
         "--threads",
         str(settings.SERVE_THREADS),
-        "--access-logfile",
-        "-",
+        *access_log,
         "--forwarded-allow-ips",
         "127.0.0.1",
         "--limit-request-line",
@@ -174,6 +195,7 @@ def main() -> None:
 def demo(host: str, port: int, members: int, listings: int) -> None:
     """Migrate, seed a demo marketplace (once) and serve it with a worker beside it."""
     os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
+    os.environ.setdefault("LOG_FORMAT", "console")  # a person reads these, the children's too
     _prepare()
     from barnraise.demo import seed
 
@@ -194,6 +216,7 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
 @click.option("--migrate/--no-migrate", default=False, help="Apply migrations first.")
 def serve(host: str, port: int, workers: int, migrate: bool) -> None:
     """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately)."""
+    _observed("serve")
     _django()
     _require_shared_secret_key()
     _check_services()
@@ -208,8 +231,13 @@ def serve(host: str, port: int, workers: int, migrate: bool) -> None:
 @click.option("--verbose", is_flag=True, help="Log every task; by default only warnings and errors.")
 def worker(workers: int, verbose: bool) -> None:
     """Run the task worker (huey consumer): emails, timers, sweepers."""
+    _observed("worker")
     _django()
     _check_services()
+    if verbose:
+        import logging
+
+        logging.getLogger("huey").setLevel(logging.INFO)
     # The sweepers run every minute: at INFO their lines would drown what matters.
     _manage(
         "run_huey",

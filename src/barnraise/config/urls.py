@@ -5,10 +5,12 @@ from django.views.static import serve
 
 from barnraise.api.root import unknown_path
 from barnraise.config.api import api
+from barnraise.observability.views import metrics
 
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", unknown_path),  # every answer under /api/ is JSON
+    path("metrics", metrics, name="metrics"),  # outside /api/: not in the OpenAPI document
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
