@@ -196,6 +196,7 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
     """Migrate, seed a demo marketplace (once) and serve it with a worker beside it."""
     os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
     os.environ.setdefault("LOG_FORMAT", "console")  # a person reads these, the children's too
+    _observed("demo")  # gunicorn's workers share this directory; the worker makes its own
     _prepare()
     from barnraise.demo import seed
 
