@@ -5,7 +5,8 @@ Each such command gets a directory of its own under METRICS_DIR, named after its
 empty at start, and points PROMETHEUS_MULTIPROC_DIR at it before anything imports
 prometheus-client; its processes (gunicorn's workers, the worker's threads) write their values
 there. `/metrics` adds up every directory under METRICS_DIR, so on one host it shows the site's
-and the worker's counts. A directory whose process is gone is removed by the next start.
+and the worker's counts. A directory whose process is gone is removed by the next start, so
+METRICS_DIR belongs to one host (one process-id space: containers do not share it).
 """
 
 import os
@@ -28,11 +29,11 @@ def _alive(pid: int) -> bool:
 def prepare(root: Path, kind: str) -> Path:
     """Make this process's empty directory, drop those of dead processes; set the variable."""
     root.mkdir(parents=True, exist_ok=True)
+    mine = root / f"{kind}-{os.getpid()}"
     for old in root.iterdir():
         _, _, pid = old.name.rpartition("-")
-        if old.is_dir() and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+        if old.is_dir() and pid.isdigit() and (old == mine or not _alive(int(pid))):
             shutil.rmtree(old, ignore_errors=True)
-    mine = root / f"{kind}-{os.getpid()}"
     mine.mkdir()
     os.environ[ENV] = str(mine)
     return mine

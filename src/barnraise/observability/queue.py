@@ -10,7 +10,7 @@ was deployed) is still read.
 
 import contextvars
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import huey
@@ -29,8 +29,7 @@ _NOT_RUN = {huey.signals.SIGNAL_SCHEDULED}
 @dataclass
 class _Outcome:
     task_id: str
-    signal: str | None = None
-    extra: list[Any] = field(default_factory=list)
+    signal: str | None = None  # the last of huey's signals for this task: how it ended
 
 
 _outcome: contextvars.ContextVar[_Outcome | None] = contextvars.ContextVar("task_outcome", default=None)

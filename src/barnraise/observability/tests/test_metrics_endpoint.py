@@ -61,6 +61,7 @@ def test_deal_counters_follow_the_deals(client, customer, provider, listing):
     room = listing()
     text = scrape(client)
     started = sample(text, "barnraise_deals_started_total", process="booking") or 0
+    direct = sample(text, "barnraise_db_query_duration_seconds_count", kind="direct") or 0
     # when a customer books and pays
     start, end = slot()
     body = {"listing_id": str(room.public_id), "start": start, "end": end, "payment_method": TEST_CARD}
@@ -70,6 +71,8 @@ def test_deal_counters_follow_the_deals(client, customer, provider, listing):
     text = scrape(client)
     assert sample(text, "barnraise_deals_started_total", process="booking") == started + 1
     assert sample(text, "barnraise_deals_completed_total", process="booking") == 0
+    # and the booking's hand-written statements (barnraise.db's fast path) were timed too
+    assert sample(text, "barnraise_db_query_duration_seconds_count", kind="direct") > direct
 
 
 def test_queue_depth_and_age_count_what_waits(client, monkeypatch):
