@@ -44,7 +44,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("search", "commerce"),
     ("trust", "reputation", "ledger"),
     ("messaging",),
-    ("api",),
+    ("api", "observability"),
     ("*.http",),
     ("web",),
     ("config", "demo"),

@@ -102,11 +102,33 @@ _GRACEFUL = click.option(
 )
 
 
+def _observed(kind: str) -> None:
+    """Before Django starts: JSON log lines unless LOG_FORMAT says otherwise, and, where metrics
+    are scraped (METRICS_TOKEN), this command's own directory for prometheus-client's
+    multiprocess files (barnraise.observability.multiprocess)."""
+    os.environ.setdefault("LOG_FORMAT", "json")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        token, root = settings.METRICS_TOKEN, settings.METRICS_DIR
+    except ImproperlyConfigured as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+    if token:
+        from barnraise.observability import multiprocess
+
+        multiprocess.prepare(root, kind)
+
+
 def _gunicorn_args(
     host: str, port: int, workers: int, graceful: int = GRACEFUL_SECONDS, proxies: str = "127.0.0.1"
 ) -> list[str]:
     from django.conf import settings
 
+    # In JSON, the site writes one line per request itself (without the query string, which
+    # gunicorn's access log would print, password-reset keys and all).
+    access_log = [] if settings.LOG_FORMAT == "json" else ["--access-logfile", "-"]
     return [
         sys.executable,
         "-m",
@@ -120,8 +142,7 @@ def _gunicorn_args(
         "gthread",
         "--threads",
         str(settings.SERVE_THREADS),
-        "--access-logfile",
-        "-",
+        *access_log,
         "--forwarded-allow-ips",
         proxies,
         "--limit-request-line",
@@ -201,6 +222,8 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
     os.environ.setdefault("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     # The demo has no reverse proxy: Django's file view serves its photos from the disk.
     os.environ.setdefault("SERVE_MEDIA", "1")
+    os.environ.setdefault("LOG_FORMAT", "console")  # a person reads these, the children's too
+    _observed("demo")  # gunicorn's workers share this directory; the worker makes its own
     _prepare()
     from barnraise.demo import seed
 
@@ -237,6 +260,7 @@ def serve(host: str, port: int, workers: int, migrate: bool, graceful_timeout: i
     # Public media come from a reverse proxy, the object store or a CDN, never from Django's
     # file view (docs/deployment.md); this holds for the gunicorn process it becomes.
     os.environ["SERVE_MEDIA"] = "0"
+    _observed("serve")
     _django()
     _require_shared_secret_key()
     _check_services()
@@ -263,8 +287,13 @@ def worker(workers: int, verbose: bool, graceful_timeout: int, periodic: bool) -
     SIGTERM stops it gracefully: no new tasks, the running ones finish (for --graceful-timeout
     seconds at most), exit status 0. SIGINT (Ctrl-C) stops at once. Either way a step cut short
     leaves nothing behind: each is one database transaction, and the sweepers pick it up again."""
+    _observed("worker")
     _django()
     _check_services()
+    if verbose:
+        import logging
+
+        logging.getLogger("huey").setLevel(logging.INFO)
     # The sweepers run every minute: at INFO their lines would drown what matters.
     _manage(
         "run_huey",

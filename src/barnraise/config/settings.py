@@ -16,6 +16,7 @@ import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 from barnraise import __version__, object_storage
+from barnraise.observability import logs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BARNRAISE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -267,7 +268,7 @@ if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "barnraise.observability.queue.RedisHuey",
         "name": "barnraise",
         "url": REDIS_URL,
         "immediate": False,
@@ -285,7 +286,7 @@ else:
     # the environment (then nothing else has made ./var yet).
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "barnraise.observability.queue.SqliteHuey",
         "name": "barnraise",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
@@ -360,9 +361,12 @@ INSTALLED_APPS = [
     "barnraise.messaging",
     "barnraise.reputation",
     "barnraise.api",
+    "barnraise.observability",
 ]
 
 MIDDLEWARE = [
+    # First: every answer gets a request id and a log line, the early 413/414 too.
+    "barnraise.observability.middleware.RequestObservationMiddleware",
     "barnraise.api.middleware.BodySizeLimitMiddleware",
     "barnraise.api.middleware.QueryStringLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -530,15 +534,18 @@ USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # run_huey adds its own handler to "huey"; propagating would print each line twice.
-        "huey": {"propagate": False},
-    },
-}
+# Logs (docs/deployment.md, "Seeing it run"): json (one object a line; the default under
+# `barnraise serve` and `worker`) or console (for a person at a terminal).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+if LOG_FORMAT not in logs.FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not a log format; use json or console.")
+logs.configure(LOG_FORMAT)
+LOGGING = logs.logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+
+# Metrics (docs/deployment.md): `/metrics` answers only a scraper sending
+# `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint does not exist and nothing is
+# counted. METRICS_DIR holds the per-process files of `barnraise serve` and `worker`.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters long.")
+METRICS_DIR = Path(os.environ.get("METRICS_DIR", VAR_DIR / "metrics")).resolve()

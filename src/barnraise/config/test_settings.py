@@ -35,3 +35,5 @@ STORAGES = {
 }
 # Per-process memory cache: tests clear it between cases without needing the database.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Metrics are counted in the tests as in a deployment that scrapes them.
+METRICS_TOKEN = "test-metrics-token-0123456789abcdef"  # noqa: S105 - a test value

@@ -7,6 +7,7 @@ from django.views.static import serve
 
 from barnraise.api.root import unknown_path
 from barnraise.config.api import api
+from barnraise.observability.views import metrics
 
 
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
@@ -23,6 +24,7 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", unknown_path),  # every answer under /api/ is JSON
+    path("metrics", metrics, name="metrics"),  # outside /api/: not in the OpenAPI document
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("media/<path:path>", media),
