@@ -210,14 +210,10 @@ def worker(workers: int, verbose: bool) -> None:
     """Run the task worker (huey consumer): emails, timers, sweepers."""
     _django()
     _check_services()
-    # The sweepers run every minute: at INFO their lines would drown what matters.
+    # The sweepers run every minute: at INFO their lines would drown what matters. huey's own
+    # default is INFO (a line per task started and finished); run_huey calls DEBUG --huey-verbose.
     _manage(
-        "run_huey",
-        "--workers",
-        str(workers),
-        "--worker-type",
-        "thread",
-        "--verbose" if verbose else "--quiet",
+        "run_huey", "--workers", str(workers), "--worker-type", "thread", *([] if verbose else ["--quiet"])
     )
 
 
