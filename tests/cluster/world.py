@@ -57,6 +57,19 @@ def setup(members: int, providers: int, out: Path) -> None:
     out.write_text(json.dumps(world, indent=2))
 
 
+def unsettled() -> None:
+    """Print how much work the faults left for the sweepers: provider calls still pending
+    (retried a minute after they were last touched), and timers due but not fired."""
+    from django.utils import timezone
+
+    from barnraise.ledger.models import ProviderCall
+    from barnraise.timers.models import Timer
+
+    calls = ProviderCall.objects.filter(status="pending").exclude(operation="authorize").count()
+    timers = Timer.objects.filter(status=Timer.Status.PENDING, due_at__lte=timezone.now()).count()
+    print(json.dumps({"provider_calls": calls, "timers": timers}))
+
+
 def check(told_path: Path, out: Path) -> None:
     from django.db.models import Count
 
@@ -120,7 +133,9 @@ def check(told_path: Path, out: Path) -> None:
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "barnraise.config.settings")
     django.setup()
-    if sys.argv[1] == "setup":
+    if sys.argv[1] == "unsettled":
+        unsettled()
+    elif sys.argv[1] == "setup":
         setup(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
     else:
         check(Path(sys.argv[2]), Path(sys.argv[3]))
