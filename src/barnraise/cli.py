@@ -307,7 +307,8 @@ def worker(workers: int, verbose: bool, graceful_timeout: int, periodic: bool) -
         "TERM",
         "--shutdown-timeout",
         str(graceful_timeout),
-        "--verbose" if verbose else "--quiet",
+        # run_huey has --quiet and --huey-verbose (DEBUG), no --verbose: its INFO is the default.
+        *([] if verbose else ["--quiet"]),
         *(() if periodic else ("--no-periodic",)),
     )
 
