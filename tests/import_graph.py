@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("catalog",),
     ("search", "commerce"),
     ("trust", "reputation", "ledger"),
-    ("messaging",),
+    ("messaging", "casework"),
     ("api",),
     ("*.http",),
     ("web",),

@@ -258,6 +258,7 @@ INSTALLED_APPS = [
     "barnraise.ledger",
     "barnraise.trust",
     "barnraise.messaging",
+    "barnraise.casework",
     "barnraise.reputation",
     "barnraise.api",
 ]
