@@ -3,7 +3,7 @@ of one object, found in the URLconf and opened on a seeded row of tests/world.py
 inline script, style or event handler, which the site's Content-Security-Policy forbids (the
 browser would drop them and log an error in its console)."""
 
-import re
+from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
@@ -11,23 +11,39 @@ from django.http import HttpResponse
 
 from tests.authorization import admin_object_pages, admin_page_answer
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE)
-INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
-INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=\s*[\"']", re.IGNORECASE)
 # Routes whose last segment names another model than the path's, and models not seeded.
 FILE_MODELS = {"admin/commerce/dispute/evidence/<uuid:evidence_id>/file/": ("commerce", "disputeevidence")}
 UNSEEDED = {"accounts.phonenumber", "ledger.providerwebhookevent"}
 
 
+class _Breaches(HTMLParser):
+    """The page's elements as the browser builds them (text, escaped markup included, is not
+    an element): a script without `src` (but a JSON data block), a <style>, a `style` or
+    `on…` attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "script" and "src" not in names and names.get("type") != "application/json":
+            self.found.append("<script> without src")
+        if tag == "style":
+            self.found.append("<style>")
+        self.found += [f"<{tag} {name}=…>" for name in names if name == "style" or name.startswith("on")]
+
+
 def csp_breaches(response: HttpResponse) -> list[str]:
-    """What in the page the site's CSP would block: inline scripts, styles and handlers."""
+    """What in an HTML page the site's CSP would block: inline scripts, styles and handlers."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return []  # a file (an image, a download): nothing runs in it
     policy = response.get("Content-Security-Policy", "")
     if "script-src 'self'" not in policy or "style-src 'self'" not in policy:
         return ["no strict CSP sent"]
-    if not response.get("Content-Type", "").startswith("text/html"):
-        return []
-    html = response.content.decode()
-    return [*INLINE_SCRIPT.findall(html), *INLINE_STYLE.findall(html), *INLINE_HANDLER.findall(html)]
+    parser = _Breaches()
+    parser.feed(response.content.decode())
+    return parser.found
 
 
 def test_the_check_finds_an_inline_style_and_script() -> None:
@@ -41,10 +57,9 @@ def test_the_check_finds_an_inline_style_and_script() -> None:
     assert csp_breaches(page('<img src="a.png" style="height:auto">'))
     assert csp_breaches(page("<script>alert(1)</script>"))
     assert csp_breaches(page('<a href="#" onclick="go()">go</a>'))
-    assert (
-        csp_breaches(page('<script src="/static/a.js"></script><script type="application/json">{}</script>'))
-        == []
-    )
+    kept = '<script src="/static/a.js"></script><script type="application/json">{}</script>'
+    escaped = "<p>&lt;td style=&quot;color:red&quot;&gt; (an email's HTML, shown as text)</p>"
+    assert csp_breaches(page(kept + escaped)) == []
 
 
 @pytest.mark.django_db
@@ -52,7 +67,7 @@ def test_every_admin_change_page_passes_the_sites_csp(world) -> None:
     # given every admin page of one object (its change page and the others) and a seeded row of its model
     pages = admin_object_pages()
     assert len(pages) > 100
-    failures = []
+    failures, opened = [], 0
     for route, app, model, _action in pages:
         app, model = FILE_MODELS.get(route, (app, model))
         if f"{app}.{model}" in UNSEEDED:
@@ -62,9 +77,10 @@ def test_every_admin_change_page_passes_the_sites_csp(world) -> None:
             continue
         # when the admin group opens it
         response = admin_page_answer(route, str(row.pk), world, "admin")
-        # then it answers, under the site's CSP, with nothing the CSP would block
-        if response.status_code != 200:
-            failures.append(f"{route}: {response.status_code}")
-        elif breaches := csp_breaches(response):
+        # then, where it shows a page, it needs nothing the site's CSP would block (who may open
+        # which page is tests/test_authorization_matrix.py's question)
+        if response.status_code == 200 and (breaches := csp_breaches(response)):
             failures.append(f"{route}: {breaches[:3]}")
+        opened += response.status_code == 200
+    assert opened > 50
     assert failures == [], "\n".join(failures)

@@ -164,6 +164,9 @@ class HistoryEntry:
     actor: User | None
     what: str
     note: str = ""
+    # A deal's event: its transition's name, worded by the pages (web.deal_presenters).
+    deal: Any = None
+    transition: str = ""
 
 
 def _log_entries(kind: str, item_id: str) -> list[HistoryEntry]:
@@ -183,11 +186,17 @@ def item_history(*, kind: str, item_id: str) -> list[HistoryEntry]:
         entries += [HistoryEntry(e.created_at, e.actor, str(e.get_type_display())) for e in rows]
     if kind == Kind.DISPUTE:
         dispute_id = _uuid(item_id)
-        dispute = Dispute.objects.filter(pk=dispute_id).first() if dispute_id else None
+        dispute = (
+            Dispute.objects.select_related("transaction").filter(pk=dispute_id).first()
+            if dispute_id
+            else None
+        )
         if dispute is not None:
-            deal_events = TransactionEvent.objects.filter(transaction_id=dispute.transaction_id)
+            deal_events = TransactionEvent.objects.filter(transaction_id=dispute.transaction_id).order_by(
+                "id"
+            )
             entries += [
-                HistoryEntry(e.created_at, e.actor, e.name.replace("_", " "))
+                HistoryEntry(e.created_at, e.actor, "", deal=dispute.transaction, transition=e.name)
                 for e in deal_events.select_related("actor")
             ]
     return sorted(entries, key=lambda entry: entry.at)

@@ -24,7 +24,11 @@ from barnraise.accounts.models import User
 from barnraise.casework import overview, selectors, services
 from barnraise.casework.models import Kind
 from barnraise.catalog import services as catalog_services
+from barnraise.commerce import processes
+from barnraise.commerce import services as commerce_services
+from barnraise.commerce.models import Dispute
 from barnraise.errors import DomainError
+from barnraise.ids import uuid7
 from barnraise.ledger import payouts, refunds
 from barnraise.money import Money
 from barnraise.reputation import services as reputation_services
@@ -163,7 +167,10 @@ def item_detail(request: HttpRequest, kind: str, item_id: str) -> HttpResponse:
         "row": row,
         "assignee": selectors.assignee_of(kind=kind, item_id=item_id),
         "is_open": selectors.item_open(kind=kind, item_id=item_id),
-        "history": selectors.item_history(kind=kind, item_id=item_id),
+        "history": [
+            (e.at, e.actor, event_text(e.deal, e.transition) if e.transition else e.what)
+            for e in selectors.item_history(kind=kind, item_id=item_id)
+        ],
         "form": ReasonForm(),
         "show_evidence": operators.operator_in(viewer, operators.SUPPORT),
     }
@@ -307,9 +314,14 @@ def deal_detail(request: HttpRequest, deal_id: Any) -> HttpResponse:
     timeline = [(e.created_at, e.actor, event_text(deal, e.name)) for e in o.events]
     timeline += [(e.created_at, e.actor, str(e.get_type_display())) for e in o.log]
     timeline.sort(key=lambda row: row[0])
+    open_dispute = next((d for d in o.disputes if d.status == Dispute.Status.OPEN), None)
     context = {
         "o": o,
         "deal": deal,
+        "open_dispute": open_dispute,
+        "may_resolve": open_dispute is not None and operators.operator_in(viewer, operators.SUPPORT),
+        "resolve_takes_refund": "refund" in _resolve_params(deal),
+        "resolve_key": uuid7().hex,
         "state": state_label(deal.state),
         "timeline": timeline,
         "refund_form": RefundForm(),
@@ -347,6 +359,51 @@ def deal_refund(request: HttpRequest, deal_id: Any) -> HttpResponse:
     except DomainError as error:
         return _failed(request, error, to)
     return _done(request, _("%(amount)s refunded; both parties are told.") % {"amount": amount.format()}, to)
+
+
+def _resolve_params(deal: Any) -> tuple[str, ...]:
+    step = processes.get(deal.process, deal.process_version).transition("resolve")
+    return tuple(step.params) if step is not None else ()
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.CharField(max_length=2000)
+    refund = forms.CharField(max_length=20, required=False)
+    key = forms.CharField(max_length=64)
+
+
+@operator_page(operators.SUPPORT)
+@require_POST
+def deal_resolve(request: HttpRequest, deal_id: Any) -> HttpResponse:
+    """The open dispute resolved by the deal's `resolve` step (the engine's operator), with the
+    refund the operator decides on processes that take money."""
+    deal = overview.deal_by_id(deal_id)
+    if deal is None:
+        raise Http404
+    to = reverse("console_deal", args=[deal.pk])
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what was decided; both parties read it."))
+        return redirect(to)
+    params: dict[str, Any] = {"outcome": form.cleaned_data["outcome"]}
+    raw = form.cleaned_data["refund"].strip()
+    if raw:
+        minor = price_minor(raw, deal.currency)
+        if minor is None:
+            messages.error(request, _("Enter an amount, for example 12.50."))
+            return redirect(to)
+        params["refund"] = {"amount_minor": minor, "currency": deal.currency}
+    try:
+        commerce_services.transaction_transition(
+            actor=_operator(request),
+            transaction_id=deal.pk,
+            name="resolve",
+            params=params,
+            idempotency_key=f"console-resolve:{form.cleaned_data['key']}",
+        )
+    except DomainError as error:
+        return _failed(request, error, to)
+    return _done(request, _("The dispute is resolved; both parties are told."), to)
 
 
 @operator_page(operators.SUPPORT)

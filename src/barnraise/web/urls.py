@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("console/deals/<uuid:deal_id>/", console_views.deal_detail, name="console_deal"),
     path("console/deals/<uuid:deal_id>/refund/", console_views.deal_refund, name="console_deal_refund"),
+    path("console/deals/<uuid:deal_id>/resolve/", console_views.deal_resolve, name="console_deal_resolve"),
     path(
         "console/deals/<uuid:deal_id>/reviews/<uuid:review_id>/hide/",
         console_views.review_hide,

@@ -18,7 +18,7 @@ from barnraise.accounts.models import User
 from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create, listing_approval_switch, listing_create
-from barnraise.commerce.models import Transaction
+from barnraise.commerce.models import Dispute, Transaction
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
 from barnraise.eventlog.models import Event, EventType
 from barnraise.ledger.models import JournalEntry, Payment
@@ -375,3 +375,34 @@ def test_a_hidden_review_leaves_the_profile_and_the_reputation(completed: Transa
     assert "Insults the host." in told.body
     assert Event.objects.filter(type=EventType.REVIEW_HIDDEN, subject_id=str(review.pk)).count() == 1
     assert "Hidden on" in support.get(url).content.decode()
+
+
+def test_a_dispute_waits_in_the_queue_and_is_resolved_on_the_deals_page(completed: Transaction) -> None:
+    # given the customer disputed the completed deal from its page
+    cam = as_user(completed.customer)
+    after_commit(
+        lambda: cam.post(
+            f"/transactions/{completed.pk}/step/", {"name": "dispute", "key": "d1", "reason": "No heating."}
+        )
+    )
+    completed.refresh_from_db()
+    assert completed.state == "disputed"
+    # then support and finance both see it in the queue
+    support = as_user(operator("support"))
+    assert re.search(r'data-count="dispute">1<', support.get("/console/").content.decode())
+    assert "No heating." in as_user(operator("finance")).get("/console/?kind=dispute").content.decode()
+    # and the dispute's page tells its history in the deal's words
+    dispute = Dispute.objects.get(transaction=completed)
+    history = support.get(f"/console/items/dispute/{dispute.pk}/").content.decode()
+    assert "The deal completed" in history and "No heating." in history
+    url = f"/console/deals/{completed.pk}/"
+    assert "Resolve the dispute" in support.get(url).content.decode()
+    # when support resolves it with a €20 refund
+    after_commit(
+        lambda: support.post(f"{url}resolve/", {"outcome": "Half a night back.", "refund": "20", "key": "r1"})
+    )
+    # then the deal is resolved, €20 went back to the customer, and the queue is empty
+    completed.refresh_from_db()
+    assert completed.state == "resolved"
+    assert Payment.objects.get(reference=f"transaction:{completed.pk}").refunded_minor == 2000
+    assert "Nothing waits here." in support.get("/console/?kind=dispute").content.decode()
