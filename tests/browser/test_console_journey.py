@@ -4,15 +4,24 @@ member with a reason, whose listing leaves search. Once on a desktop, once on a 
 sideways scrolling and nothing the CSP blocks."""
 
 import re
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create, listing_create
+from barnraise.commerce.models import Transaction
+from barnraise.conftest import TEST_CARD, payout_ready
+from barnraise.ledger.models import Payment
 from barnraise.notifications.models import Notification
+from barnraise.timers import services as timers
 from barnraise.trust.models import Suspension
 from tests.browser.journey import DESKTOP, MARKS, PASSWORD, PHONE, Person, member
 
@@ -98,3 +107,55 @@ def test_the_operator_approves_a_listing_and_suspends_a_member(
     expect(visitor.page.locator("main")).not_to_contain_text("Lakeside cabin")
     visitor.assert_no_csp_violations()
     olga.assert_no_csp_violations()
+
+
+def completed_paid_stay(customer: Any, provider: Any, listing: Listing) -> Transaction:
+    """A two-night stay paid by card and accepted through the pages, completed by its timer."""
+    cam, pat = Client(), Client()
+    cam.force_login(customer)
+    pat.force_login(provider)
+    first = timezone.localdate() + timedelta(days=5)
+    dates = {"start": first.isoformat(), "end": (first + timedelta(days=2)).isoformat(), "seats": "1"}
+    cam.post(f"/listings/{listing.public_id}/deal/", {**dates, "key": "k1", "payment_method": TEST_CARD})
+    tx = Transaction.objects.get(customer=customer)
+    pat.post(f"/transactions/{tx.id}/step/", {"name": "accept", "key": "a1"})
+    with time_machine.travel(
+        datetime.combine(first + timedelta(days=3), time(12), ZoneInfo("Europe/Brussels"))
+    ):
+        timers.sweep()
+    cam.post(
+        f"/transactions/{tx.id}/step/", {"name": "dispute", "key": "d1", "reason": "The heating failed."}
+    )
+    tx.refresh_from_db()
+    assert tx.state == "disputed"
+    return tx
+
+
+def test_a_dispute_is_resolved_in_the_console_with_a_partial_refund(live_server: Any, chromium: Any) -> None:
+    # given a paid stay its customer disputed, and a support operator
+    operator_create(email="sol@example.com", name="Sol Support", password=PASSWORD, groups=["support"])
+    provider = payout_ready(member("pat@example.com", "Pat Provider"))
+    customer = member("cam@example.com", "Cam Customer")
+    rooms = category_create(slug="rooms", name="Rooms", kinds=["rental"])
+    tx = completed_paid_stay(customer, provider, room(provider, rooms, "Garden room"))
+    sol = Person(chromium, live_server.url, DESKTOP)
+    sol.log_in("sol@example.com")
+    page = sol.page
+
+    # when she finds it in the queue and opens its deal
+    sol.go("/console/?kind=dispute")
+    page.get_by_role("link", name="The heating failed.").click()
+    expect(page.locator(".console-history")).to_contain_text("The deal completed")
+    page.get_by_role("link", name="Open the deal, its timeline and its money").click()
+    # and resolves it with €20 back to the customer
+    page.fill("#resolve-outcome", "Twenty euros back for the cold night.")
+    page.fill("#resolve-refund", "20")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.get_by_text("The dispute is resolved; both parties are told.")).to_be_visible()
+    # then the deal is resolved and €20 went back
+    tx.refresh_from_db()
+    assert tx.state == "resolved"
+    assert Payment.objects.get(reference=f"transaction:{tx.pk}").refunded_minor == 2000
+    no_sideways_scroll(sol)
+    sol.shot("console-dispute-resolved")
+    sol.assert_no_csp_violations()
