@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("catalog",),
     ("search", "commerce"),
     ("trust", "reputation", "ledger"),
-    ("messaging",),
+    ("messaging", "casework"),
     ("api", "observability"),
     ("*.http",),
     ("web",),

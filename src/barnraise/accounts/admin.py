@@ -88,6 +88,10 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
     list_display = ("created_at", "user", "kind", "title", "status", "reviewed_by")
     list_filter = ("status", "kind")
     search_fields = ("user__email", "title", "issuer")
+
+    class Media:
+        css = {"all": ("web/admin.css",)}  # the page images' size: the CSP forbids inline styles
+
     ordering = ("status", "created_at")
     readonly_fields = (
         "user",
@@ -115,7 +119,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         pages = sorted(obj.pages.all(), key=lambda page: page.number)
         shown = format_html_join(
             "",
-            '<p><img src="{}" alt="{}" width="{}" height="{}" style="max-width:100%;height:auto"></p>',
+            '<p><img src="{}" alt="{}" width="{}" height="{}" class="admin-page-image"></p>',
             (
                 (
                     reverse("admin:accounts_document_page", args=[obj.pk, page.number]),

@@ -359,6 +359,7 @@ INSTALLED_APPS = [
     "barnraise.ledger",
     "barnraise.trust",
     "barnraise.messaging",
+    "barnraise.casework",
     "barnraise.reputation",
     "barnraise.api",
     "barnraise.observability",

@@ -104,7 +104,7 @@ def reviews_of_transaction(request: HttpRequest, transaction_id: UUID) -> list[d
     actor = caller(request)
     tx = commerce_selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
     reviews = selectors.reviews_of_transaction(transaction_id=tx.pk)
-    return [review_out(r) for r in reviews if r.author_id == actor.pk or r.published_at]
+    return [review_out(r) for r in reviews if r.author_id == actor.pk or (r.published_at and not r.hidden_at)]
 
 
 class ReplyIn(InputSchema):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from barnraise.accounts import operators
 from barnraise.accounts.selectors import user_email_verified
 from barnraise.commerce.selectors import transactions_awaiting
 from barnraise.notifications.selectors import notifications_unread_count
@@ -26,4 +27,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         context["unread_count"] = SimpleLazyObject(lambda: notifications_unread_count(user=user))
         context["email_verified"] = SimpleLazyObject(lambda: user_email_verified(user=user))
         context["deals_awaiting"] = SimpleLazyObject(lambda: transactions_awaiting(actor=user).count())
+        context["is_operator"] = SimpleLazyObject(
+            lambda: operators.operator_in(user, operators.SUPPORT, operators.FINANCE)
+        )
     return context
