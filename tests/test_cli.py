@@ -132,3 +132,28 @@ def test_worker_verbose_starts_and_logs_each_task(tmp_path):
     output = "".join(lines)
     assert "unrecognized arguments" not in output
     assert "Scheduler runs every" in output or "The following commands are available" in output, output
+
+
+def test_serve_collects_static_files_once_until_they_change(settings, tmp_path, monkeypatch):
+    from barnraise import cli
+
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    calls = []
+    real = cli._manage
+    monkeypatch.setattr(cli, "_manage", lambda *args: (calls.append(args[0]), real(*args)))
+    # the first start collects; a second start (another process, a restart) finds them collected
+    cli._collect_static()
+    assert calls == ["collectstatic"] and (tmp_path / "static" / "web" / "site.css").is_file()
+    cli._collect_static()
+    assert calls == ["collectstatic"]
+    # a different storage (hashing them) collects again
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    cli._collect_static()
+    assert calls == ["collectstatic", "collectstatic"]
