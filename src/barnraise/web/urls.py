@@ -12,6 +12,7 @@ from barnraise.web import (
     process_views,
     reputation_views,
     safety_views,
+    sandbox_views,
     search_views,
     views,
     wallet_views,
@@ -75,6 +76,13 @@ urlpatterns = [
     path("wallet/", wallet_views.wallet, name="wallet"),
     path("wallet/payout-account/", wallet_views.payout_account_setup, name="wallet_payout_account"),
     path("wallet/payouts/", wallet_views.payout_request, name="wallet_payout"),
+    path("sandbox/v1/payment_intents/<str:checkout_id>", sandbox_views.payment_intent, name="sandbox_intent"),
+    path(
+        "sandbox/v1/payment_intents/<str:checkout_id>/confirm",
+        sandbox_views.payment_intent_confirm,
+        name="sandbox_intent_confirm",
+    ),
+    path("sandbox/v1/3ds/<str:checkout_id>", sandbox_views.challenge, name="sandbox_challenge"),
     path("sandbox/onboarding/<str:account_id>", wallet_views.sandbox_onboarding, name="sandbox_onboarding"),
     path(
         "sandbox/authenticate/<str:authorization_id>",
