@@ -33,6 +33,11 @@ def _sandbox_only() -> None:
         raise Http404(_("The sandbox is not the payment provider here."))
 
 
+def _site(request: HttpRequest) -> str:
+    """The origin the browser called (the challenge page is shown on it)."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _answer(request: HttpRequest, call: Any) -> JsonResponse:
     key = request.POST.get("key") if request.method == "POST" else request.GET.get("key")
     if key != PUBLISHABLE_KEY:
@@ -49,7 +54,10 @@ def _answer(request: HttpRequest, call: Any) -> JsonResponse:
 def payment_intent(request: HttpRequest, checkout_id: str) -> JsonResponse:
     _sandbox_only()
     return _answer(
-        request, lambda: checkout_get(checkout_id=checkout_id, secret=request.GET.get("client_secret", ""))
+        request,
+        lambda: checkout_get(
+            checkout_id=checkout_id, secret=request.GET.get("client_secret", ""), site=_site(request)
+        ),
     )
 
 
@@ -64,6 +72,7 @@ def payment_intent_confirm(request: HttpRequest, checkout_id: str) -> JsonRespon
             secret=request.POST.get("client_secret", ""),
             card_number=request.POST.get("payment_method_data[card][number]", "")[:40],
             return_url=request.POST.get("return_url", "")[:2000],
+            site=_site(request),
         ),
     )
 

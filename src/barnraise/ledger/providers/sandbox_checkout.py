@@ -61,8 +61,10 @@ def challenge_token(checkout_id: str) -> str:
     return tag.hex()[:32]
 
 
-def challenge_url(checkout_id: str) -> str:
-    return f"{settings.SITE_URL}/sandbox/v1/3ds/{checkout_id}?token={challenge_token(checkout_id)}"
+def challenge_url(checkout_id: str, site: str = "") -> str:
+    """The challenge page, on `site` (the origin the browser called) or SITE_URL."""
+    base = (site or settings.SITE_URL).rstrip("/")
+    return f"{base}/sandbox/v1/3ds/{checkout_id}?token={challenge_token(checkout_id)}"
 
 
 def _checkout(checkout_id: str, secret: str) -> SandboxRecord:
@@ -85,7 +87,7 @@ def _error(code: str, decline_code: str = "") -> dict[str, Any]:
     return error
 
 
-def intent_json(checkout: SandboxRecord, *, return_url: str = "") -> dict[str, Any]:
+def intent_json(checkout: SandboxRecord, *, return_url: str = "", site: str = "") -> dict[str, Any]:
     """The checkout as Stripe answers a PaymentIntent to the publishable key (a subset)."""
     checkout_id = checkout.external_id
     amount = _record_money(checkout)
@@ -116,7 +118,7 @@ def intent_json(checkout: SandboxRecord, *, return_url: str = "") -> dict[str, A
         intent["status"] = "requires_action"
         intent["next_action"] = {
             "type": "redirect_to_url",
-            "redirect_to_url": {"url": held.action_url, "return_url": return_url or None},
+            "redirect_to_url": {"url": challenge_url(checkout_id, site), "return_url": return_url or None},
         }
     elif _children(Kind.VOID, checkout_id):
         intent["status"] = "canceled"
@@ -127,12 +129,12 @@ def intent_json(checkout: SandboxRecord, *, return_url: str = "") -> dict[str, A
     return intent
 
 
-def checkout_get(*, checkout_id: str, secret: str) -> dict[str, Any]:
-    return intent_json(_checkout(checkout_id, secret))
+def checkout_get(*, checkout_id: str, secret: str, site: str = "") -> dict[str, Any]:
+    return intent_json(_checkout(checkout_id, secret), site=site)
 
 
 def checkout_confirm(
-    *, checkout_id: str, secret: str, card_number: str, return_url: str = ""
+    *, checkout_id: str, secret: str, card_number: str, return_url: str = "", site: str = ""
 ) -> dict[str, Any]:
     """Confirm the checkout with a test card: the intent, or a `CheckoutRefused` (a decline
     answers 402 with the intent inside the error, as Stripe does)."""
@@ -157,7 +159,7 @@ def checkout_confirm(
         raise _invalid(
             400, "payment_intent_unexpected_state", _("This payment was confirmed already; start again.")
         ) from None
-    intent = intent_json(checkout, return_url=return_url)
+    intent = intent_json(checkout, return_url=return_url, site=site)
     if decline_code:
         raise CheckoutRefused(402, {**_error("card_declined", decline_code), "payment_intent": intent})
     return intent
