@@ -294,7 +294,8 @@ def test_customer_and_provider_book_buy_ask_answer_then_a_request_is_paid_into_t
     page.wait_for_url(re.compile(r"/transactions/[0-9a-f-]{36}/"))
     pay_with_card(page, "form.step-form")
     page.get_by_role("button", name="Accept the offer").click()
-    page.wait_for_load_state()
+    # the payment element confirms the card, then sends the step: the page comes back accepted
+    page.locator("#messages").get_by_text("Done").first.wait_for()
     assert "Accepted" in alice.text()
 
     # and the provider delivers and the customer approves
