@@ -76,13 +76,14 @@ def transaction_checkout(request: HttpRequest, data: CheckoutIn) -> Status[Any]:
 
 @router.post(
     "/{transaction_id}/checkout",
-    response={201: CheckoutOut, 402: ErrorOut, 409: ErrorOut},
+    response={201: CheckoutOut, 402: ErrorOut, 403: ErrorOut, 409: ErrorOut},
     summary="A checkout for a deal's paying step (the payment element)",
 )
 def transaction_step_checkout(
     request: HttpRequest, transaction_id: UUID, data: StepCheckoutIn
 ) -> Status[Any]:
-    """404 for a deal the caller is not a party to; 409 when the step cannot be taken now."""
+    """404 for a deal the caller is not a party to, 403 for anyone but its customer (who pays);
+    409 when the step cannot be taken now, 422 when it takes no payment."""
     checkout = services.transaction_step_checkout(
         actor=caller(request),
         transaction_id=transaction_id,

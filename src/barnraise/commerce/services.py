@@ -15,7 +15,7 @@ from barnraise.commerce.actions import quote
 from barnraise.commerce.models import OPEN_OFFER_STATES, Transaction
 from barnraise.commerce.processes.definitions import Process
 from barnraise.db import fetch, write_unit
-from barnraise.errors import Conflict, InvalidInput, NotFound
+from barnraise.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from barnraise.ids import uuid7
 from barnraise.money import Money
 
@@ -313,6 +313,8 @@ def transaction_step_checkout(
     """A checkout for a deal's paying step (accepting a paid offer), as `transaction_checkout`:
     the step's dry run checks the actor, the state and the guards and prices it."""
     tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
+    if tx.customer_id != actor.pk:  # the provider and operators see the deal; only its customer pays
+        raise PermissionDenied(_("Only the customer pays for this deal."))
     step = processes.get(tx.process, tx.process_version).transition(name)
     if step is None or not step.takes_payment:
         raise InvalidInput(details={"name": [_("This step takes no payment.")]})

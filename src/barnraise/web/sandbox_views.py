@@ -40,9 +40,9 @@ def _site(request: HttpRequest) -> str:
 
 def _answer(request: HttpRequest, call: Any) -> JsonResponse:
     key = request.POST.get("key") if request.method == "POST" else request.GET.get("key")
-    if key != PUBLISHABLE_KEY:
+    if key != PUBLISHABLE_KEY:  # 404 as for a wrong secret (Stripe says 401): it names nothing that exists
         error = {"type": "invalid_request_error", "code": "api_key_invalid", "message": _("Invalid API key.")}
-        return JsonResponse({"error": error}, status=401)
+        return JsonResponse({"error": error}, status=404)
     try:
         return JsonResponse(call())
     except CheckoutRefused as refused:

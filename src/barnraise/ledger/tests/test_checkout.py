@@ -110,7 +110,7 @@ def test_three_d_secure_completes_in_the_challenge_page_or_fails(customer, listi
 
 def test_the_client_side_wants_the_publishable_key_and_the_secret(customer, listing):
     body = checkout(customer, listing()).json()
-    assert confirm(body, GOOD, key="pk_wrong").status_code == 401
+    assert confirm(body, GOOD, key="pk_wrong").json()["error"]["code"] == "api_key_invalid"
     assert confirm({**body, "client_secret": body["id"] + "_secret_x"}, GOOD).status_code == 404
     assert confirm(body, GOOD).status_code == 200
     # a checkout is confirmed once
@@ -142,9 +142,11 @@ def test_a_deal_s_step_checkout_is_for_its_parties_only(customer, provider, list
     path = f"transactions/{tx['id']}/checkout"
     calls = ProviderCall.objects.count()
     assert api_as().call("POST", path, json={"name": "accept"}).status_code == 404
+    # only the customer pays: the provider sees the deal but gets no checkout
+    assert provider.call("POST", path, json={"name": "accept"}).status_code == 403
     # a step that takes no payment has no checkout
-    assert provider.call("POST", path, json={"name": "accept"}).status_code == 422
-    assert provider.call("POST", path, json={"name": 5}).status_code == 422
+    assert customer.call("POST", path, json={"name": "accept"}).status_code == 422
+    assert customer.call("POST", path, json={"name": 5}).status_code == 422
     assert ProviderCall.objects.count() == calls
 
 
