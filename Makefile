@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 VENDOR := src/barnraise/web/static/vendor
 
-.PHONY: demo test test-fast test-browser lint format install install-dev assets clean
+.PHONY: demo test test-fast test-browser test-cluster lint format install install-dev assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,23 @@ test: install-dev
 	$(BIN)/pytest
 
 test-fast: install-dev
-	$(BIN)/pytest -m "not slow and not browser"
+	$(BIN)/pytest -m "not slow and not browser and not cluster"
 
 test-browser: install-dev
 	$(BIN)/pytest -m browser
+
+# The cluster test (tests/cluster, docs/development.md): PostgreSQL, Redis, S3 (moto), the fake
+# Stripe, two app processes behind nginx and two workers, under locust's load, through faults.
+# locust and moto live in a virtualenv of their own: locust needs brotli, which would make the
+# app's collectstatic compress every file with it. CLUSTER_PROFILE=long for the long profile.
+CLUSTER_VENV := $(VENV)-cluster
+$(CLUSTER_VENV)/.installed: tests/cluster/requirements.lock | $(BIN)/python
+	$(BIN)/python -m venv $(CLUSTER_VENV)
+	$(CLUSTER_VENV)/bin/python -m pip install --quiet -r tests/cluster/requirements.lock
+	touch $@
+
+test-cluster: install-dev $(CLUSTER_VENV)/.installed
+	CLUSTER_TOOLS_PYTHON=$(abspath $(CLUSTER_VENV))/bin/python $(BIN)/pytest -m cluster -p no:cacheprovider tests/cluster -s
 
 lint: install-dev
 	$(BIN)/ruff check src tests
@@ -58,4 +71,4 @@ format: install-dev
 	$(BIN)/ruff check --fix src tests
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-cluster node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

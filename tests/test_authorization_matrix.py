@@ -170,6 +170,8 @@ OUTSIDE: dict[str, str] = {
     "admin/": "The admin's object pages are walked against accounts/operators.py by their own test below.",
     "media/": "Public media (photos, avatars); private files are served only by the views checked here.",
     "accounts/": "allauth's links carry their key, which is the credential (email confirmation, reset).",
+    "console/": "The operator's console: every URL is a 404 to all but operators, and each action to all "
+    "but its groups, checked from the URLconf by web/tests/test_console_pages.py (docs/console.md).",
 }
 
 POLICY = Policy(public=PUBLIC, operators=OPERATORS, bodies=BODIES)

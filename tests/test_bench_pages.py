@@ -31,6 +31,9 @@ def test_bench_pages_times_every_main_page_and_writes_json(tmp_path: Path) -> No
         "dashboard",
         "notifications",
         "processes",
+        "console: queue",
+        "console: member",
+        "console: deal",
     ]
     assert all(row["ms"]["n"] == 2 and row["ms"]["p95"] > 0 for row in payload["results"])
     assert all(row["bytes"] > 1000 for row in payload["results"])

@@ -1,8 +1,12 @@
 """The `barnraise` command as an operator runs it: in a fresh directory, as a subprocess."""
 
+import os
+import subprocess
+import time
+
 import pytest
 
-from tests.conftest import run
+from tests.conftest import BARNRAISE, run
 
 
 @pytest.mark.parametrize(
@@ -95,3 +99,36 @@ def test_serve_on_postgresql_with_secret_key_and_on_sqlite_without_pass_the_key_
     assert "cannot reach Redis" in on_sqlite.stderr
     assert "SECRET_KEY" not in on_sqlite.stderr
     assert (tmp_path / "var" / "secret_key").exists()
+
+
+def test_worker_verbose_starts_and_logs_each_task(tmp_path):
+    # when an operator starts the worker with --verbose (huey's INFO: a line per task)
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")
+    }
+    worker = subprocess.Popen(  # noqa: S603 - our own command
+        [*BARNRAISE, "worker", "--verbose", "--workers", "1"],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 120
+        assert worker.stdout is not None
+        while time.monotonic() < deadline and worker.poll() is None:
+            line = worker.stdout.readline()
+            lines.append(line)
+            if "The following commands are available" in line or "Scheduler runs every" in line:
+                break
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    # then it runs, at INFO, rather than refusing an option
+    output = "".join(lines)
+    assert "unrecognized arguments" not in output
+    assert "Scheduler runs every" in output or "The following commands are available" in output, output

@@ -1,5 +1,6 @@
 """One real huey consumer, in its own process, delivering what a committed transaction queued."""
 
+import json
 import os
 import subprocess
 import time
@@ -9,8 +10,10 @@ import pytest
 from tests.conftest import BARNRAISE, run
 
 QUEUE_ONE = """
+import structlog
 from barnraise.accounts.models import User
 from barnraise.notifications.services import email_queue
+structlog.contextvars.bind_contextvars(request_id="queued-by-shell-0001")  # as a request would
 email_queue(to="neighbour@example.com", subject="Your snowblower is booked", text_body="See you at 9.")
 print(User.objects.count())
 """
@@ -57,3 +60,8 @@ def test_worker_delivers_queued_email(tmp_path, broker):
     # then the email was sent by the worker (the console backend prints it)
     assert status == "sent", output
     assert "Your snowblower is booked" in output
+    # and the worker logged the task as one JSON line, under the id of the work that queued it
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith('{"')]
+    [task] = [line for line in lines if line.get("event") == "task" and line["task"] == "email_deliver"]
+    assert task["request_id"] == "queued-by-shell-0001"
+    assert task["outcome"] == "complete"

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,48 @@ def _require_shared_secret_key() -> None:
 REQUEST_LINE_LIMIT = 8190
 
 
-def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
+# How long SIGTERM lets work in flight finish before the process ends anyway: gunicorn's requests
+# (its graceful timeout) and the worker's running tasks (huey's shutdown timeout). A supervisor
+# should wait a little longer before it kills (systemd's TimeoutStopSec, compose's
+# stop_grace_period): docs/deployment.md.
+GRACEFUL_SECONDS = 25
+
+_GRACEFUL = click.option(
+    "--graceful-timeout",
+    default=GRACEFUL_SECONDS,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds SIGTERM lets work in flight finish before stopping anyway.",
+)
+
+
+def _observed(kind: str) -> None:
+    """Before Django starts: JSON log lines unless LOG_FORMAT says otherwise, and, where metrics
+    are scraped (METRICS_TOKEN), this command's own directory for prometheus-client's
+    multiprocess files (barnraise.observability.multiprocess)."""
+    os.environ.setdefault("LOG_FORMAT", "json")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        token, root = settings.METRICS_TOKEN, settings.METRICS_DIR
+    except ImproperlyConfigured as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+    if token:
+        from barnraise.observability import multiprocess
+
+        multiprocess.prepare(root, kind)
+
+
+def _gunicorn_args(
+    host: str, port: int, workers: int, graceful: int = GRACEFUL_SECONDS, proxies: str = "127.0.0.1"
+) -> list[str]:
     from django.conf import settings
 
+    # In JSON, the site writes one line per request itself (without the query string, which
+    # gunicorn's access log would print, password-reset keys and all).
+    access_log = [] if settings.LOG_FORMAT == "json" else ["--access-logfile", "-"]
     return [
         sys.executable,
         "-m",
@@ -102,12 +142,14 @@ def _gunicorn_args(host: str, port: int, workers: int) -> list[str]:
         "gthread",
         "--threads",
         str(settings.SERVE_THREADS),
-        "--access-logfile",
-        "-",
+        *access_log,
         "--forwarded-allow-ips",
-        "127.0.0.1",
+        proxies,
         "--limit-request-line",
         str(REQUEST_LINE_LIMIT),
+        # SIGTERM: stop accepting, finish the requests in flight for this long, exit 0.
+        "--graceful-timeout",
+        str(graceful),
     ]
 
 
@@ -152,9 +194,10 @@ def _stop(children: Sequence[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACEFUL_SECONDS + 5  # their own bound, and a margin
     for child in children:
         try:
-            child.wait(timeout=10)
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
@@ -174,6 +217,13 @@ def main() -> None:
 def demo(host: str, port: int, members: int, listings: int) -> None:
     """Migrate, seed a demo marketplace (once) and serve it with a worker beside it."""
     os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
+    # The demo shows real streets: OpenStreetMap's standard tiles (credited on the map). With no
+    # network the pins still draw on a plain ground; `serve` uses only what the operator sets.
+    os.environ.setdefault("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    # The demo has no reverse proxy: Django's file view serves its photos from the disk.
+    os.environ.setdefault("SERVE_MEDIA", "1")
+    os.environ.setdefault("LOG_FORMAT", "console")  # a person reads these, the children's too
+    _observed("demo")  # gunicorn's workers share this directory; the worker makes its own
     _prepare()
     from barnraise.demo import seed
 
@@ -192,24 +242,58 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--migrate/--no-migrate", default=False, help="Apply migrations first.")
-def serve(host: str, port: int, workers: int, migrate: bool) -> None:
-    """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately)."""
+@_GRACEFUL
+@click.option(
+    "--forwarded-allow-ips",
+    "proxies",
+    envvar="FORWARDED_ALLOW_IPS",
+    default="127.0.0.1",
+    show_default=True,
+    help="Addresses of the reverse proxies whose X-Forwarded-* headers are believed (comma-separated; "
+    "a proxy on another host or container needs its address here).",
+)
+def serve(host: str, port: int, workers: int, migrate: bool, graceful_timeout: int, proxies: str) -> None:
+    """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately).
+
+    SIGTERM stops it gracefully: no new connections, the requests in flight finish (for
+    --graceful-timeout seconds at most), exit status 0."""
+    # Public media come from a reverse proxy, the object store or a CDN, never from Django's
+    # file view (docs/deployment.md); this holds for the gunicorn process it becomes.
+    os.environ["SERVE_MEDIA"] = "0"
+    _observed("serve")
     _django()
     _require_shared_secret_key()
     _check_services()
     if migrate:
         _manage("migrate", "--no-input")
     _manage("collectstatic", "--no-input", "--verbosity", "0")
-    os.execv(sys.executable, _gunicorn_args(host, port, workers))  # noqa: S606 - our own command
+    args = _gunicorn_args(host, port, workers, graceful_timeout, proxies)
+    os.execv(sys.executable, args)  # noqa: S606 - our own command
 
 
 @main.command()
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--verbose", is_flag=True, help="Log every task; by default only warnings and errors.")
-def worker(workers: int, verbose: bool) -> None:
-    """Run the task worker (huey consumer): emails, timers, sweepers."""
+@_GRACEFUL
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Enqueue the sweepers on their schedule. With several worker processes, let one do it.",
+)
+def worker(workers: int, verbose: bool, graceful_timeout: int, periodic: bool) -> None:
+    """Run the task worker (huey consumer): emails, timers, sweepers.
+
+    SIGTERM stops it gracefully: no new tasks, the running ones finish (for --graceful-timeout
+    seconds at most), exit status 0. SIGINT (Ctrl-C) stops at once. Either way a step cut short
+    leaves nothing behind: each is one database transaction, and the sweepers pick it up again."""
+    _observed("worker")
     _django()
     _check_services()
+    if verbose:
+        import logging
+
+        logging.getLogger("huey").setLevel(logging.INFO)
     # The sweepers run every minute: at INFO their lines would drown what matters.
     _manage(
         "run_huey",
@@ -217,7 +301,15 @@ def worker(workers: int, verbose: bool) -> None:
         str(workers),
         "--worker-type",
         "thread",
-        "--verbose" if verbose else "--quiet",
+        # huey's default is the other way round (SIGTERM interrupts, SIGINT waits); supervisors
+        # (systemd, container runtimes) stop with SIGTERM, so that is the one that waits.
+        "--graceful-signal",
+        "TERM",
+        "--shutdown-timeout",
+        str(graceful_timeout),
+        # run_huey has --quiet and --huey-verbose (DEBUG), no --verbose: its INFO is the default.
+        *([] if verbose else ["--quiet"]),
+        *(() if periodic else ("--no-periodic",)),
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from operator import attrgetter
+from time import perf_counter
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -45,6 +46,23 @@ def as_uuid(value: Any) -> UUID:
 Run = Callable[[list[Statement]], Iterator[Any]]
 
 
+class StatementTimer:
+    """Times a connection's statements for the metrics: an `execute_wrapper` for those that go
+    through Django's cursor (the ORM's), and called by `_statements` for hand-written SQL, which
+    keeps its fast path while this is the only wrapper. `observe(kind, seconds)` is given
+    "orm" or "direct"."""
+
+    def __init__(self, observe: Callable[[str, float], None]) -> None:
+        self.observe = observe
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.observe("orm", perf_counter() - start)
+
+
 @contextmanager
 def _statements(db: BaseDatabaseWrapper) -> Iterator[Run]:
     """`run(statements)` for hand-written SQL: runs them in order and yields, for each, a cursor
@@ -56,9 +74,10 @@ def _statements(db: BaseDatabaseWrapper) -> Iterator[Run]:
     fifteen calls a statement, a fifth of a booking. On PostgreSQL a statement on its own is
     bound on the server (`_bound`). While Django logs or wraps queries (DEBUG, tests that count
     them, `execute_wrapper`), they go one by one through its wrapper instead, so those see them
-    too.
+    too; but the metrics' `StatementTimer` alone keeps the fast path, which times them itself.
     """
-    if db.queries_logged or db.execute_wrappers:
+    timer = next((w for w in db.execute_wrappers if isinstance(w, StatementTimer)), None)
+    if db.queries_logged or len(db.execute_wrappers) > (timer is not None):
         with db.cursor() as wrapped, db.wrap_database_errors:
 
             def logged(statements: list[Statement]) -> Iterator[Any]:
@@ -73,14 +92,18 @@ def _statements(db: BaseDatabaseWrapper) -> Iterator[Run]:
     db.validate_no_broken_transaction()
     with db.wrap_database_errors:
         if db.vendor == "postgresql":
-            yield partial(_bound, db.connection, bool(db.settings_dict["OPTIONS"].get("server_side_binding")))
+            binds = bool(db.settings_dict["OPTIONS"].get("server_side_binding"))
+            yield partial(_bound, db.connection, binds, timer)
             return
         raw = db.create_cursor()
         try:
 
             def plain(statements: list[Statement]) -> Iterator[Any]:
                 for sql, params in statements:
+                    start = perf_counter()
                     raw.execute(sql, params)
+                    if timer is not None:
+                        timer.observe("direct", perf_counter() - start)
                     yield raw
 
             yield plain
@@ -88,7 +111,9 @@ def _statements(db: BaseDatabaseWrapper) -> Iterator[Run]:
             raw.close()
 
 
-def _bound(conn: Any, server_side_binding: bool, statements: list[Statement]) -> Iterator[Any]:
+def _bound(
+    conn: Any, server_side_binding: bool, timer: StatementTimer | None, statements: list[Statement]
+) -> Iterator[Any]:
     """PostgreSQL: a statement on its own is bound on the server; several go as one text, bound
     on the client, in one round trip (one by one, where the deployment asked Django to bind on
     the server: OPTIONS `server_side_binding`).
@@ -105,11 +130,17 @@ def _bound(conn: Any, server_side_binding: bool, statements: list[Statement]) ->
     if len(statements) == 1 or server_side_binding:
         for sql, params in statements:
             cursor = psycopg.Cursor(conn)
+            start = perf_counter()
             cursor.execute(sql, params)
+            if timer is not None:
+                timer.observe("direct", perf_counter() - start)
             yield cursor
         return
     cursor = conn.cursor()  # Django's cursor factory: binds on the client
+    start = perf_counter()
     cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+    if timer is not None:  # one round trip: timed as one statement
+        timer.observe("direct", perf_counter() - start)
     for n in range(len(statements)):
         if n:
             cursor.nextset()

@@ -1,4 +1,4 @@
-"""Long words wrap on a phone: a long email address must not widen the deal page."""
+"""On a phone: long words wrap (a long email address must not widen the deal page), and "List something" is in reach."""
 
 from typing import Any
 
@@ -47,4 +47,17 @@ def test_a_long_email_on_the_deal_page_wraps_at_375_px(live_server: Any, chromiu
     width = page.evaluate("document.documentElement.scrollWidth")
     tab.shot("long-email-phone")
     assert width <= 375, f"the deal page is {width} px wide on a 375 px screen"
+    tab.assert_no_csp_violations()
+
+
+def test_list_something_and_the_deals_badge_are_reachable_on_a_phone(live_server: Any, chromium: Any) -> None:
+    member("pat@example.com", "Pat Provider")
+    tab = Person(chromium, live_server.url, {"width": 375, "height": 812})
+    tab.log_in("pat@example.com")
+    page = tab.go("/")
+    page.locator(".account-menu summary").click()
+    link = page.locator(".account-menu .menu-new a")
+    assert link.is_visible() and link.inner_text() == "List something"
+    link.click()
+    page.wait_for_url("**/listings/new/**")
     tab.assert_no_csp_violations()

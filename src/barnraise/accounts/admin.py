@@ -5,7 +5,8 @@ from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -87,6 +88,10 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
     list_display = ("created_at", "user", "kind", "title", "status", "reviewed_by")
     list_filter = ("status", "kind")
     search_fields = ("user__email", "title", "issuer")
+
+    class Media:
+        css = {"all": ("web/admin.css",)}  # the page images' size: the CSP forbids inline styles
+
     ordering = ("status", "created_at")
     readonly_fields = (
         "user",
@@ -114,7 +119,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         pages = sorted(obj.pages.all(), key=lambda page: page.number)
         shown = format_html_join(
             "",
-            '<p><img src="{}" alt="{}" width="{}" height="{}" style="max-width:100%;height:auto"></p>',
+            '<p><img src="{}" alt="{}" width="{}" height="{}" class="admin-page-image"></p>',
             (
                 (
                     reverse("admin:accounts_document_page", args=[obj.pk, page.number]),
@@ -147,7 +152,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         ]
         return own + super().get_urls()
 
-    def file_view(self, request: HttpRequest, document_id: Any) -> FileResponse:
+    def file_view(self, request: HttpRequest, document_id: Any) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:
@@ -158,7 +163,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         name = f"{document.kind}-{document.id}"
         return private_file_response(document.file, content_type=document.content_type, name=name)
 
-    def page_view(self, request: HttpRequest, document_id: Any, number: int) -> FileResponse:
+    def page_view(self, request: HttpRequest, document_id: Any, number: int) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:

@@ -20,7 +20,10 @@ from barnraise.accounts.selectors import user_by_token
 from barnraise.api.models import IdempotencyRecord
 
 TTL = timedelta(hours=24)
-ABANDONED = timedelta(minutes=5)  # an in-progress record this old lost its worker
+# An in-progress record this old lost its process (killed mid-request, or its database went
+# away): no request runs this long, since gunicorn ends a worker silent for 30 s. A retry then
+# runs afresh; the engine's own keys on deals and steps still stop a second transition.
+ABANDONED = timedelta(seconds=60)
 MAX_KEY = 255
 
 

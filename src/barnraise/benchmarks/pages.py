@@ -43,7 +43,7 @@ class Options:
 @dataclass(frozen=True)
 class Page:
     name: str
-    who: str  # "anonymous", "customer" or "provider": the demo login it is requested as
+    who: str  # "anonymous", "customer", "provider" or "operator": the demo login it is requested as
     path: str
 
 
@@ -127,6 +127,9 @@ def pages() -> list[Page]:
         Page("dashboard", "provider", "/dashboard/"),
         Page("notifications", "provider", "/notifications/"),
         Page("processes", "anonymous", "/processes/"),
+        Page("console: queue", "operator", "/console/"),
+        Page("console: member", "operator", f"/console/members/{provider.pk}/"),
+        Page("console: deal", "operator", f"/console/deals/{deal.pk}/"),
     ]
 
 
@@ -135,7 +138,7 @@ def _clients() -> dict[str, Any]:
     from django.test import Client
 
     from barnraise.accounts.models import User
-    from barnraise.demo.seed import DEMO_LOGINS
+    from barnraise.demo.seed import DEMO_LOGINS, OPERATOR_EMAIL
 
     host = next((h for h in settings.ALLOWED_HOSTS if h and h[0] not in ".*"), "localhost")
     clients = {}
@@ -143,6 +146,7 @@ def _clients() -> dict[str, Any]:
         ("anonymous", None),
         ("customer", DEMO_LOGINS[0].email),
         ("provider", DEMO_LOGINS[1].email),
+        ("operator", OPERATOR_EMAIL),
     ):
         client = Client(SERVER_NAME=host)
         if email:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from barnraise.catalog.models import Category, Listing, Photo
 from barnraise.catalog.services import category_path
+from barnraise.money import Money
 
 
 @admin.register(Category)
@@ -64,7 +65,7 @@ def _delete_photo_files(photo: Photo) -> None:
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin[Listing]):
     inlines = (PhotoInline,)
-    list_display = ("title", "kind", "category", "author", "status", "created_at")
+    list_display = ("title", "kind", "category", "author", "price", "status", "created_at")
     list_filter = ("kind", "status", "category")
     search_fields = ("title", "author__email")
     raw_id_fields = ("author",)
@@ -77,6 +78,10 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
         "updated_at",
         "published_at",
     )
+
+    @admin.display(description=_("price"))
+    def price(self, listing: Listing) -> str:
+        return Money(listing.price_amount_minor, listing.currency).format()
 
     def save_formset(
         self,

@@ -21,6 +21,7 @@ from barnraise.catalog.schemas import (
 from barnraise.errors import NaiveDatetime
 from barnraise.markup import render_markdown
 from barnraise.money import Money
+from barnraise.replica import replica_reads
 
 router = Router(tags=["listings"])
 categories_router = Router(tags=["listings"])
@@ -107,7 +108,10 @@ def listing_create(request: HttpRequest, data: ListingIn) -> Status[dict[str, An
 @router.get("/{listing_id}", auth=bearer_or_anonymous, response=ListingOut, summary="A listing")
 def listing_detail(request: HttpRequest, listing_id: UUID) -> dict[str, Any]:
     viewer = caller_or_none(request)
-    return listing_out(selectors.listing_visible(public_id=listing_id, viewer=viewer), viewer)
+    if viewer is not None:  # a member (perhaps the author) reads the primary: their edits at once
+        return listing_out(selectors.listing_visible(public_id=listing_id, viewer=viewer), viewer)
+    with replica_reads():  # anyone else may read a moment behind (barnraise.replica)
+        return listing_out(selectors.listing_visible(public_id=listing_id, viewer=None), None)
 
 
 @router.patch(

@@ -68,6 +68,25 @@ def policy() -> CatalogPolicy:
     return current
 
 
+def listing_approval_switch(*, actor: User, on: bool) -> CatalogPolicy:
+    """An admin operator turns listing approval on or off. While on, new listings (and edits of
+    the fields in REVIEWED_FIELDS) wait in the console's queue until approved."""
+    operators.require_operator(actor, operators.ADMIN)
+    with transaction.atomic(durable=True):
+        current, _created = CatalogPolicy.objects.select_for_update().get_or_create(pk=1)
+        if current.approval_required != on:
+            before = "on" if current.approval_required else "off"
+            current.approval_required = on
+            current.save(update_fields=["approval_required"])
+            record(
+                Subject("catalog_policy", "1"),
+                EventType.LISTING_APPROVAL_SWITCHED,
+                actor=actor,
+                payload={"from": before, "to": "on" if on else "off"},
+            )
+    return current
+
+
 def category_path(category: Category) -> str:
     parent_path = category.parent.path if category.parent else "/"
     return f"{parent_path}{category.slug}/"

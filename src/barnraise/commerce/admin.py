@@ -1,7 +1,8 @@
 from typing import Any
 
 from django.contrib import admin
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,17 @@ from barnraise.commerce.models import (
     TransactionEvent,
 )
 from barnraise.errors import DomainError
+from barnraise.money import Money
 from barnraise.private_files import private_file_response
+
+# The site's stylesheet for the admin's own additions (page images), which the CSP allows.
+ADMIN_CSS = {"all": ("web/admin.css",)}
+# Shown by the formatted fields below, never as minor units.
+MONEY_FIELDS = ("total_amount_minor", "provider_payout_minor", "platform_fee_minor", "line_items")
+
+
+def money_shown(amount_minor: int | None, currency: str) -> str:
+    return "—" if amount_minor is None else Money(amount_minor, currency).format()
 
 
 class EventInline(admin.TabularInline[TransactionEvent, Transaction]):
@@ -50,8 +61,54 @@ class TransactionAdmin(admin.ModelAdmin[Transaction]):
     list_display = ("id", "process", "state", "listing", "customer", "provider", "created_at")
     list_filter = ("process", "state")
     search_fields = ("id", "customer__email", "provider__email", "listing__title")
-    readonly_fields = [f.name for f in Transaction._meta.fields]
+    readonly_fields = [
+        *(f.name for f in Transaction._meta.fields if f.name not in MONEY_FIELDS),
+        "total",
+        "provider_payout",
+        "platform_fee",
+        "line_items_table",
+    ]
     inlines = [EventInline]
+
+    @admin.display(description=_("total the customer pays"))
+    def total(self, tx: Transaction) -> str:
+        return money_shown(tx.total_amount_minor, tx.currency)
+
+    @admin.display(description=_("provider payout"))
+    def provider_payout(self, tx: Transaction) -> str:
+        return money_shown(tx.provider_payout_minor, tx.currency)
+
+    @admin.display(description=_("platform fee"))
+    def platform_fee(self, tx: Transaction) -> str:
+        return money_shown(tx.platform_fee_minor, tx.currency)
+
+    @admin.display(description=_("line items"))
+    def line_items_table(self, tx: Transaction) -> str:
+        """The price lines as a table: what each is, units, unit price, amount, who pays it."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    item.get("label", ""),
+                    item.get("units", ""),
+                    money_shown(item.get("unit_price"), str(item.get("currency", tx.currency))),
+                    money_shown(item.get("amount_minor"), str(item.get("currency", tx.currency))),
+                    item.get("paid_by", "customer"),
+                )
+                for item in tx.line_items
+                if isinstance(item, dict)
+            ),
+        )
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("line"),
+            _("units"),
+            _("unit price"),
+            _("amount"),
+            _("paid by"),
+        )
+        return format_html("<table><thead>{}</thead><tbody>{}</tbody></table>", head, rows)
 
     def has_add_permission(self, request: object) -> bool:
         return False
@@ -119,7 +176,7 @@ class EvidenceInline(admin.TabularInline[DisputeEvidence, Dispute]):
         pages = sorted(evidence.pages.all(), key=lambda page: page.number)
         shown = format_html_join(
             "",
-            '<a href="{0}"><img src="{0}" alt="{1}" width="{2}" style="height:auto"></a> ',
+            '<a href="{0}"><img src="{0}" alt="{1}" width="{2}" class="admin-page-image"></a> ',
             (
                 (
                     reverse("admin:commerce_dispute_evidence_page", args=[evidence.pk, page.number]),
@@ -150,13 +207,20 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
         "reason",
         "status",
         "outcome",
-        "refund_minor",
+        "refund",
         "resolved_by",
         "created_at",
         "resolved_at",
     )
     fields = readonly_fields
     inlines = (EvidenceInline,)
+
+    class Media:
+        css = ADMIN_CSS
+
+    @admin.display(description=_("refund"))
+    def refund(self, dispute: Dispute) -> str:
+        return money_shown(dispute.refund_minor, dispute.transaction.currency)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -184,7 +248,7 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
         ]
         return own + super().get_urls()
 
-    def evidence_file(self, request: HttpRequest, evidence_id: Any) -> FileResponse:
+    def evidence_file(self, request: HttpRequest, evidence_id: Any) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:
@@ -195,7 +259,7 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
         name = f"evidence-{evidence.id}"
         return private_file_response(evidence.file, content_type=evidence.content_type, name=name)
 
-    def evidence_page(self, request: HttpRequest, evidence_id: Any, number: int) -> FileResponse:
+    def evidence_page(self, request: HttpRequest, evidence_id: Any, number: int) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:

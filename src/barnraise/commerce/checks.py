@@ -11,6 +11,7 @@
 - barnraise.E007: a step marked `takes_payment` runs no action that records the payment (the
   card would be authorized and the hold never recorded), or a step not marked so runs one (it
   would find no authorization);
+- barnraise.E008: a version has a state with no words for people (`words.STATES`);
 - barnraise.W001: a version is not released yet (run `barnraise manage lockprocesses`).
 """
 
@@ -22,7 +23,7 @@ from django.core.checks import Warning as CheckWarning
 
 from barnraise.commerce import processes, registry
 from barnraise.commerce.engine import TIMER_HANDLER
-from barnraise.commerce.processes import lock
+from barnraise.commerce.processes import lock, words
 from barnraise.commerce.processes.definitions import Process
 from barnraise.timers import services as timers
 
@@ -92,6 +93,19 @@ def _awaits(process: Process) -> list[CheckMessage]:
     ]
 
 
+def _state_words(process: Process) -> list[CheckMessage]:
+    return [
+        Error(
+            f"process {process.name!r} version {process.version}: the state {state!r} has no words "
+            "for people to read.",
+            hint="Add it to STATES in commerce/processes/words.py.",
+            id="barnraise.E008",
+        )
+        for state in process.states
+        if state not in words.STATES
+    ]
+
+
 def _released(published: Iterable[Process], locked: lock.Lock) -> list[CheckMessage]:
     found: list[CheckMessage] = []
     names = set()
@@ -133,5 +147,5 @@ def check_processes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     published = list(processes.PROCESSES.values())
     found: list[CheckMessage] = []
     for process in published:
-        found += _unregistered(process) + _payments(process) + _awaits(process)
+        found += _unregistered(process) + _payments(process) + _awaits(process) + _state_words(process)
     return found + _released(published, lock.read())

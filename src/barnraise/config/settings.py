@@ -8,13 +8,15 @@ raises ImproperlyConfigured here, at start-up, with a message that names the var
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
-from barnraise import __version__
+from barnraise import __version__, object_storage
+from barnraise.observability import logs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BARNRAISE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -137,6 +139,84 @@ def _stripe_settings(payment_provider: str) -> tuple[str, str, str]:
     return key, webhook_secret, base
 
 
+def _local_or_https_url(name: str, keep_braces: bool = False) -> str:
+    value = os.environ.get(name, "").strip().rstrip("/")
+    parts = urlsplit(value.replace("{s}", "a") if keep_braces else value)
+    if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise ImproperlyConfigured(f"{name}={value!r} must be an absolute http(s) URL.")
+    if value and parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ImproperlyConfigured(f"{name}={value!r} must use https unless it is on this machine.")
+    return value
+
+
+def _point(name: str) -> tuple[float, float] | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        lat, lng = (float(part) for part in value.split(","))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} must be latitude,longitude.") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a point on Earth.")
+    return lat, lng
+
+
+def _media_public_url() -> str:
+    url = os.environ.get("MEDIA_PUBLIC_URL", "").strip()
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
+        raise ImproperlyConfigured(
+            f"MEDIA_PUBLIC_URL={url!r} must be an absolute http(s) URL with no query "
+            "(where browsers read public media: a CDN or the store)."
+        )
+    return url
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _storages(debug: bool, public_url: str) -> tuple[dict[str, dict[str, Any]], str, list[str]]:
+    """STORAGES, MEDIA_URL, and the origins pages load images from besides their own: the local
+    disk, or the object stores of MEDIA_STORAGE_URL and PRIVATE_STORAGE_URL
+    (barnraise.object_storage)."""
+    media_raw = os.environ.get("MEDIA_STORAGE_URL", "").strip()
+    private_raw = os.environ.get("PRIVATE_STORAGE_URL", "").strip()
+    media = object_storage.parse("MEDIA_STORAGE_URL", media_raw, private=False) if media_raw else None
+    private = object_storage.parse("PRIVATE_STORAGE_URL", private_raw, private=True) if private_raw else None
+    if media and private and (media.endpoint, media.bucket) == (private.endpoint, private.bucket):
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL and PRIVATE_STORAGE_URL name the same bucket: use two buckets, since "
+            "the media bucket is readable by anyone and the private one by no one."
+        )
+    if media:
+        media_url = object_storage.public_base_url(media, public_url)
+        default = object_storage.storage_entry(media, private=False, public_url=public_url)
+    else:
+        media_url = public_url.rstrip("/") + "/" if public_url else "/media/"
+        default = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    origins = [_origin(media_url)] if urlsplit(media_url).scheme else []
+    if private:
+        private_entry = object_storage.storage_entry(private, private=True)
+        # A page image of a PDF (inline) is a redirect to the private store.
+        origins.append(_origin(object_storage.bucket_url(private)))
+    else:
+        # Identity documents and licences: outside MEDIA_ROOT and never served by URL.
+        private_entry = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))},
+        }
+    static = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if debug
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    storages = {"default": default, "private": private_entry, "staticfiles": {"BACKEND": static}}
+    return storages, media_url, sorted(set(origins))
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_key()
 SITE_URL = _site_url()
@@ -154,6 +234,33 @@ DATABASE_VENDOR = (
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _replica(url: str) -> dict[str, object]:
+    """DATABASE_REPLICA_URL: a PostgreSQL streaming replica of DATABASE_URL (barnraise.replica)."""
+    if DATABASE_VENDOR != "postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL: SQLite has no read replicas (unset it, or set "
+            "DATABASE_URL to postgres://)."
+        )
+    try:
+        config = _database(url)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(str(exc).replace("DATABASE_URL", "DATABASE_REPLICA_URL")) from exc
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL, like DATABASE_URL.")
+    options: dict[str, object] = dict(config["OPTIONS"])  # type: ignore[call-overload]  # set by _database
+    # An unreachable replica costs a page this long before its reads fall back to the primary.
+    config["OPTIONS"] = {"connect_timeout": 3, **options}
+    # In the test suite the replica is the primary's own test database (Django's test mirror).
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+if _replica_url := os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = _replica(_replica_url)
+# Reads go to the primary unless code opts in with barnraise.replica.replica_reads().
+DATABASE_ROUTERS = ["barnraise.replica.ReplicaRouter"]
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss://.")
@@ -161,7 +268,7 @@ if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "barnraise.observability.queue.RedisHuey",
         "name": "barnraise",
         "url": REDIS_URL,
         "immediate": False,
@@ -179,7 +286,7 @@ else:
     # the environment (then nothing else has made ./var yet).
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "barnraise.observability.queue.SqliteHuey",
         "name": "barnraise",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
@@ -214,22 +321,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Barnraise <noreply@ba
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
-MEDIA_URL = "/media/"
+# Where browsers read public media (a CDN, or the store's own address of the media bucket);
+# optional: the store's address, or /media/ on the local disk, otherwise.
+MEDIA_PUBLIC_URL = _media_public_url()
+STORAGES, MEDIA_URL, STORAGE_ORIGINS = _storages(DEBUG, MEDIA_PUBLIC_URL)
+# Django's own file view answers /media/ from MEDIA_ROOT only when this is on: with DEBUG, and
+# under `barnraise demo`. `barnraise serve` turns it off: a reverse proxy, the store or a CDN
+# serves public media in production (docs/deployment.md).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG) and STORAGES["default"]["BACKEND"] != object_storage.S3_BACKEND
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Identity documents and licences: outside MEDIA_ROOT and never served by URL.
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))},
-    },
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
-}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -258,11 +359,15 @@ INSTALLED_APPS = [
     "barnraise.ledger",
     "barnraise.trust",
     "barnraise.messaging",
+    "barnraise.casework",
     "barnraise.reputation",
     "barnraise.api",
+    "barnraise.observability",
 ]
 
 MIDDLEWARE = [
+    # First: every answer gets a request id and a log line, the early 413/414 too.
+    "barnraise.observability.middleware.RequestObservationMiddleware",
     "barnraise.api.middleware.BodySizeLimitMiddleware",
     "barnraise.api.middleware.QueryStringLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -410,8 +515,22 @@ if STRIPE_PUBLISHABLE_KEY and not STRIPE_PUBLISHABLE_KEY.startswith("pk_"):
 # Empty: the one currency the published listings use, if they use only one.
 MARKETPLACE_CURRENCY = os.environ.get("MARKETPLACE_CURRENCY", "").strip().upper()
 
-# Map tiles for Leaflet; empty means the map draws without a base layer.
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# Places (docs/search.md): a Nominatim-compatible geocoder for street addresses; empty means
+# addresses fall back to the town they name, from the embedded gazetteer. MARKETPLACE_AREA
+# ("lat,lng") is where place names are ranked toward; empty: the middle of the listings.
+GEOCODER_URL = _local_or_https_url("GEOCODER_URL")
+MARKETPLACE_AREA = _point("MARKETPLACE_AREA")
+
+# Map tiles for Leaflet (docs/web.md); empty means the map draws without a base layer. The
+# page's CSP allows the tiles' origin only when it is set. `barnraise demo` sets OpenStreetMap's
+# standard tiles; a production install sets its own (OpenStreetMap's tile policy rules out heavy
+# use). MAP_TILE_ATTRIBUTION is the credit the tiles' licence asks for (HTML, shown on the map).
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+MAP_TILE_URL = _local_or_https_url("MAP_TILE_URL", keep_braces=True)
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION if MAP_TILE_URL == OSM_TILE_URL else ""
+).strip()
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
@@ -420,15 +539,18 @@ USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # run_huey adds its own handler to "huey"; propagating would print each line twice.
-        "huey": {"propagate": False},
-    },
-}
+# Logs (docs/deployment.md, "Seeing it run"): json (one object a line; the default under
+# `barnraise serve` and `worker`) or console (for a person at a terminal).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+if LOG_FORMAT not in logs.FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not a log format; use json or console.")
+logs.configure(LOG_FORMAT)
+LOGGING = logs.logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+
+# Metrics (docs/deployment.md): `/metrics` answers only a scraper sending
+# `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint does not exist and nothing is
+# counted. METRICS_DIR holds the per-process files of `barnraise serve` and `worker`.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters long.")
+METRICS_DIR = Path(os.environ.get("METRICS_DIR", VAR_DIR / "metrics")).resolve()

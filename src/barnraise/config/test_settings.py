@@ -17,6 +17,11 @@ if DATABASE_VENDOR == "sqlite":  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"barnraise-test-{os.getpid()}.sqlite3")
     }
 
+if DATABASE_VENDOR == "postgresql" and "replica" not in DATABASES:  # noqa: F405
+    # A read replica on PostgreSQL, as DATABASE_REPLICA_URL adds one: Django's test mirror makes
+    # it a second connection to the test database, so a test can tell which alias a read used.
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
 HUEY = {**HUEY, "immediate": True}
 # Argon2 stays the production hasher (and has its own test); MD5 keeps fixtures fast.
 PASSWORD_HASHERS = [
@@ -30,3 +35,5 @@ STORAGES = {
 }
 # Per-process memory cache: tests clear it between cases without needing the database.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Metrics are counted in the tests as in a deployment that scrapes them.
+METRICS_TOKEN = "test-metrics-token-0123456789abcdef"  # noqa: S105 - a test value

@@ -28,6 +28,16 @@ class EventType(models.TextChoices):
     PAYOUT_FAILED = "ledger:payout:failed", _("payout failed")
     PAYOUT_HOLD_PLACED = "ledger:payout_hold:placed", _("payouts held")
     PAYOUT_HOLD_RELEASED = "ledger:payout_hold:released", _("payout hold released")
+    PAYMENT_CUSTOMER_CREATED = (
+        "ledger:payment_customer:created",
+        _("customer created at the payment provider"),
+    )
+    SAVED_CARD_REMOVED = "ledger:saved_card:removed", _("saved card removed")
+    PAYMENT_REFUNDED = "ledger:payment:refunded", _("refund given by an operator")
+    REVIEW_HIDDEN = "reputation:review:hidden", _("review hidden")
+    LISTING_APPROVAL_SWITCHED = "catalog:policy:approval_switched", _("listing approval switched")
+    CASE_TAKEN = "casework:case:taken", _("taken by an operator")
+    CASE_RELEASED = "casework:case:released", _("given back to the queue")
 
 
 class Event(models.Model):

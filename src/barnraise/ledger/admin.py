@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from barnraise.ledger.models import (
     Account,
@@ -24,6 +25,12 @@ from barnraise.ledger.models import (
     SandboxRecord,
 )
 from barnraise.ledger.payouts import payout_hold_place, payout_hold_release
+from barnraise.money import Money
+
+
+def _shown(amount_minor: int | None, currency: str) -> str:
+    """Money as people read it (€12.50), never in minor units."""
+    return "—" if amount_minor is None or not currency else Money(amount_minor, currency).format()
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -36,15 +43,23 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
+    # Minor-unit fields shown formatted instead, by a method of the same name without `_minor`.
+    money_fields: tuple[str, ...] = ()
+
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields]
+        names = [f.name for f in self.model._meta.fields if f.name not in self.money_fields]
+        return [*names, *(name.removesuffix("_minor") for name in self.money_fields)]
 
 
 class PostingInline(admin.TabularInline[Posting, JournalEntry]):
     model = Posting
     extra = 0
-    fields = ("id", "account", "amount_minor", "currency")
+    fields = ("id", "account", "amount")
     readonly_fields = fields
+
+    @admin.display(description=_("amount (debit +, credit −)"))
+    def amount(self, posting: Posting) -> str:
+        return _shown(posting.amount_minor, posting.currency)
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -74,7 +89,13 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Posting)
 class PostingAdmin(ReadOnlyAdmin):
-    list_display = ("id", "entry", "account", "amount_minor", "currency")
+    list_display = ("id", "entry", "account", "amount")
+    money_fields = ("amount_minor",)
+
+    @admin.display(description=_("amount (debit +, credit −)"))
+    def amount(self, posting: Posting) -> str:
+        return _shown(posting.amount_minor, posting.currency)
+
     list_filter = ("currency",)
     search_fields = ("=entry__id", "=account__id")
     list_select_related = ("entry", "account")
@@ -82,7 +103,13 @@ class PostingAdmin(ReadOnlyAdmin):
 
 @admin.register(BalanceSnapshot)
 class BalanceSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ("id", "account", "up_to_posting_id", "balance_minor", "currency", "created_at")
+    list_display = ("id", "account", "up_to_posting_id", "balance", "created_at")
+    money_fields = ("balance_minor",)
+
+    @admin.display(description=_("balance"))
+    def balance(self, snapshot: BalanceSnapshot) -> str:
+        return _shown(snapshot.balance_minor, snapshot.currency)
+
     list_filter = ("currency",)
     search_fields = ("=account__id",)
     list_select_related = ("account",)
@@ -97,14 +124,48 @@ class ProviderCallAdmin(ReadOnlyAdmin):
 
 @admin.register(SandboxRecord)
 class SandboxRecordAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "external_id", "parent_id", "amount_minor", "currency", "created_at")
+    list_display = ("id", "kind", "external_id", "parent_id", "amount", "created_at")
+    money_fields = ("amount_minor",)
+
+    @admin.display(description=_("amount"))
+    def amount(self, record: SandboxRecord) -> str:
+        return _shown(record.amount_minor, record.currency)
+
     list_filter = ("kind", "scenario")
     search_fields = ("=external_id", "=parent_id", "=idempotency_key")
 
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "status", "amount_minor", "refunded_minor", "currency", "frozen", "settled")
+    list_display = ("reference", "status", "amount", "refunded", "frozen", "settled")
+    money_fields = (
+        "amount_minor",
+        "provider_share_minor",
+        "refunded_minor",
+        "chargeback_minor",
+        "pending_minor",
+    )
+
+    @admin.display(description=_("amount"))
+    def amount(self, payment: Payment) -> str:
+        return _shown(payment.amount_minor, payment.currency)
+
+    @admin.display(description=_("provider's share"))
+    def provider_share(self, payment: Payment) -> str:
+        return _shown(payment.provider_share_minor, payment.currency)
+
+    @admin.display(description=_("refunded"))
+    def refunded(self, payment: Payment) -> str:
+        return _shown(payment.refunded_minor, payment.currency)
+
+    @admin.display(description=_("charged back"))
+    def chargeback(self, payment: Payment) -> str:
+        return _shown(payment.chargeback_minor, payment.currency)
+
+    @admin.display(description=_("provider's pending share"))
+    def pending(self, payment: Payment) -> str:
+        return _shown(payment.pending_minor, payment.currency)
+
     list_filter = ("status", "frozen", "settled", "currency")
     search_fields = ("=reference", "=authorization_id", "=capture_id")
     raw_id_fields = ("payer", "payee")
@@ -120,7 +181,13 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
-    list_display = ("id", "owner", "amount_minor", "currency", "status", "scheduled", "created_at")
+    list_display = ("id", "owner", "amount", "status", "scheduled", "created_at")
+    money_fields = ("amount_minor",)
+
+    @admin.display(description=_("amount"))
+    def amount(self, payout: Payout) -> str:
+        return _shown(payout.amount_minor, payout.currency)
+
     list_filter = ("status", "scheduled", "currency")
     search_fields = ("=id", "=owner__id", "owner__email")
     list_select_related = ("owner",)

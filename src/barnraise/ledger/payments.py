@@ -16,11 +16,13 @@ A card number is never stored: an authorize call's payload keeps its last four d
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import structlog
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -42,6 +44,10 @@ from barnraise.ledger.providers import (
 from barnraise.money import Money
 
 logger = logging.getLogger(__name__)
+# One line per call made to the provider, with the request id of the work that made it (bound
+# by the request, or by the worker for the task the request enqueued). Never the card, the
+# payment method or the provider's message: ids, the operation, the outcome and the time.
+calls_log = structlog.get_logger("barnraise.provider_calls")
 
 RETRY_AFTER = timedelta(minutes=1)
 SWEEP_BATCH = 100
@@ -189,12 +195,14 @@ def provider_call_make(*, call_id: UUID | str) -> ProviderCall:
     if call.status != ProviderCallStatus.PENDING:
         _report(call)
         return call
+    start = time.perf_counter()
     try:
         result = _perform(call)  # no transaction is open here, so no lock is held
     except ProviderRefused as refused:
         result = {"error": {"reason": refused.reason, "message": refused.message}}
     except Exception as exc:  # transient (network, provider down): the sweeper retries
         logger.warning("provider call %s failed, will retry: %r", call.pk, exc)
+        _log_call(call, "retry", start, error=type(exc).__name__)
         ProviderCall.objects.filter(pk=call.pk, status=ProviderCallStatus.PENDING).update(
             attempts=F("attempts") + 1, last_error=repr(exc)[:2000], updated_at=timezone.now()
         )
@@ -210,8 +218,21 @@ def provider_call_make(*, call_id: UUID | str) -> ProviderCall:
             finished_at=finished,
         )
     call.refresh_from_db()
+    _log_call(call, call.status, start, error=(result.get("error") or {}).get("reason"))
     _report(call)
     return call
+
+
+def _log_call(call: ProviderCall, outcome: str, start: float, **fields: Any) -> None:
+    calls_log.info(
+        "provider_call",
+        provider_call_id=str(call.pk),
+        operation=call.operation,
+        reference=call.reference,
+        outcome=outcome,
+        duration_ms=round((time.perf_counter() - start) * 1000, 2),
+        **{key: value for key, value in fields.items() if value is not None},
+    )
 
 
 def _report(call: ProviderCall) -> None:
@@ -258,8 +279,17 @@ def authorize_now(
     recorded as a finished `ProviderCall` with the card masked, and returned; if that write
     fails, the authorization is voided and the error raised.
     """
+    start = time.perf_counter()
     authorization = provider().authorize(
         amount=amount, payment_method=payment_method, idempotency_key=idempotency_key
+    )
+    calls_log.info(
+        "provider_call",
+        operation=ProviderOperation.AUTHORIZE,
+        reference=reference,
+        outcome=authorization.status,
+        external_id=authorization.id,
+        duration_ms=round((time.perf_counter() - start) * 1000, 2),
     )
     if authorization.status == AuthorizationStatus.DECLINED:
         raise CardDeclined(details={"decline_code": authorization.decline_code})

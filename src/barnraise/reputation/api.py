@@ -9,10 +9,11 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from barnraise.accounts.credentials_api import PortfolioItemOut, portfolio_item_out
-from barnraise.api.auth import bearer_or_anonymous, caller
+from barnraise.api.auth import bearer_or_anonymous, caller, caller_or_none
 from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.schemas import ErrorOut, InputSchema, Page
 from barnraise.commerce import selectors as commerce_selectors
+from barnraise.replica import replica_reads
 from barnraise.reputation import profile, selectors, services
 from barnraise.reputation.models import Review
 
@@ -103,7 +104,7 @@ def reviews_of_transaction(request: HttpRequest, transaction_id: UUID) -> list[d
     actor = caller(request)
     tx = commerce_selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
     reviews = selectors.reviews_of_transaction(transaction_id=tx.pk)
-    return [review_out(r) for r in reviews if r.author_id == actor.pk or r.published_at]
+    return [review_out(r) for r in reviews if r.author_id == actor.pk or (r.published_at and not r.hidden_at)]
 
 
 class ReplyIn(InputSchema):
@@ -211,4 +212,7 @@ def profile_out(data: dict[str, Any]) -> dict[str, Any]:
     summary="A member's public profile",
 )
 def user_profile(request: HttpRequest, user_id: UUID) -> dict[str, Any]:
-    return profile_out(profile.profile_of(user_id=user_id))
+    if caller_or_none(request) is not None:  # a member reads the primary: their own edits at once
+        return profile_out(profile.profile_of(user_id=user_id))
+    with replica_reads():  # anyone else may read a moment behind (barnraise.replica)
+        return profile_out(profile.profile_of(user_id=user_id))

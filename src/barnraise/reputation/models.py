@@ -84,6 +84,12 @@ class Review(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     reply = models.TextField(max_length=2000, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
+    # An operator hid it for breaking the rules: it leaves profiles, listings and the scores.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hidden_reason = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         indexes: ClassVar = [

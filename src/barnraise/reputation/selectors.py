@@ -40,13 +40,19 @@ _VALUE = Case(
 
 def marketplace_mean(*, role: str, default: float) -> float:
     """C: the mean value of every published review of members in this role."""
-    found = Review.objects.filter(subject_role=role).exclude(published_at=None).aggregate(c=Avg(_VALUE))["c"]
+    found = (
+        Review.objects.filter(subject_role=role, hidden_at=None)
+        .exclude(published_at=None)
+        .aggregate(c=Avg(_VALUE))["c"]
+    )
     return float(found) if found is not None else default
 
 
 def _rated(reviews: QuerySet[Review]) -> list[scoring.Rated]:
-    rows = reviews.exclude(published_at=None).values_list(
-        "author_id", "rating", "private_score", "published_at"
+    rows = (
+        reviews.filter(hidden_at=None)
+        .exclude(published_at=None)
+        .values_list("author_id", "rating", "private_score", "published_at")
     )
     return [scoring.Rated(author, stars, private, at) for author, stars, private, at in rows if at]
 
@@ -87,11 +93,19 @@ def reputation_of_listing(*, listing_id: Any) -> Reputation | None:
 
 
 def reviews_received(*, user_id: Any, role: str | None = None) -> QuerySet[Review]:
-    """Published reviews of a member, newest first (ids are time-ordered)."""
-    reviews = Review.objects.filter(subject_id=user_id).exclude(published_at=None)
+    """Published reviews of a member, newest first (ids are time-ordered); hidden ones left out."""
+    reviews = Review.objects.filter(subject_id=user_id, hidden_at=None).exclude(published_at=None)
     if role:
         reviews = reviews.filter(subject_role=role)
     return reviews.select_related("author", "subject", "listing").order_by("-id")
+
+
+def reviews_of_listing(*, listing_id: Any, limit: int = 6) -> list[Review]:
+    """Published reviews that customers wrote of the provider for this listing, newest first."""
+    reviews = Review.objects.filter(listing_id=listing_id, subject_role=Role.PROVIDER).exclude(
+        published_at=None
+    )
+    return list(reviews.select_related("author").order_by("-published_at", "-id")[:limit])
 
 
 def review_of(*, transaction_id: Any, author_id: Any) -> Review | None:
@@ -116,7 +130,7 @@ def review_prompt(*, tx: Transaction, viewer: Any, now: Any) -> dict[str, Any] |
         and now <= tx.reviews_open_until,
         "until": tx.reviews_open_until,
         "mine": mine,
-        "theirs": theirs if theirs is not None and theirs.published_at else None,
+        "theirs": theirs if theirs is not None and theirs.published_at and not theirs.hidden_at else None,
         "theirs_hidden": theirs is not None and theirs.published_at is None,
         "aspects": aspects_for(tx.listing.category),
     }

@@ -7,18 +7,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.catalog import services as catalog_services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.errors import (
     AlreadyReplied,
     AlreadyReviewed,
+    Conflict,
     InvalidInput,
     NotFound,
     NotReviewable,
     PermissionDenied,
     ReviewWindowClosed,
 )
+from barnraise.eventlog.models import EventType
+from barnraise.eventlog.services import Subject, record
 from barnraise.notifications.services import notification_send
 from barnraise.reputation import scoring, selectors
 from barnraise.reputation.models import Reputation, Review, Role
@@ -153,6 +157,37 @@ def review_reply(*, actor: User, review_id: Any, text: str) -> Review:
         if not replied:
             raise AlreadyReplied()
     review.refresh_from_db()
+    return review
+
+
+def review_hide(*, actor: User, review_id: Any, reason: str) -> Review:
+    """An operator hides a review that breaks the rules, with a reason its author is told. It
+    leaves the profile and the listing, and the scores are computed again without it."""
+    operators.require_operator(actor, operators.SUPPORT)
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > 2000:
+        raise InvalidInput(details={"reason": [_("Tell the author why, in 1 to 2,000 characters.")]})
+    with transaction.atomic(durable=True):
+        review = Review.objects.select_for_update().filter(pk=review_id).first()
+        if review is None:
+            raise NotFound()
+        if review.hidden_at is not None:
+            raise Conflict(_("This review is already hidden."))
+        review.hidden_at, review.hidden_by, review.hidden_reason = timezone.now(), actor, reason
+        review.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        record(
+            Subject("review", str(review.pk), member_id=review.author_id),
+            EventType.REVIEW_HIDDEN,
+            actor=actor,
+            payload={"from": "shown", "to": "hidden"},
+        )
+        notification_send(
+            recipient=review.author,
+            kind="review_hidden",
+            context={"reason": reason},
+            url=f"/transactions/{review.transaction_id}/",
+        )
+        reputation_recompute(user_ids=[review.subject_id], listing_ids=[review.listing_id])
     return review
 
 

@@ -9,7 +9,6 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.utils import timezone
 
 from barnraise.accounts.models import User
@@ -17,6 +16,7 @@ from barnraise.catalog.availability import free_seats, taken_for
 from barnraise.catalog.models import Listing
 from barnraise.catalog.selectors import calendar_rules, listings_with_relations
 from barnraise.db import as_uuid
+from barnraise.replica import read_connection
 from barnraise.search.backends import dialect
 from barnraise.search.backends.base import (
     CANDIDATE_COUNT,
@@ -94,7 +94,7 @@ class SummaryResults:
 def _rows(query: SearchQuery, limit: int) -> list[Row]:
     d = dialect()
     records: list[Any] = []
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         for floor in id_floors(query, d, cursor):
             for prefix in prefix_attempts(query, d):
                 built = build(query, d, limit, id_floor=floor, prefix=prefix)
@@ -141,7 +141,7 @@ _top_ids: dict[str, tuple[float, int]] = {}
 
 
 def _top_id(cursor: Any) -> int:
-    key = str(connection.settings_dict.get("NAME"))
+    key = str(read_connection().settings_dict.get("NAME"))
     now = monotonic()
     cached = _top_ids.get(key)
     if cached is not None and now - cached[0] < TOP_ID_SECONDS:
@@ -259,7 +259,7 @@ def count_capped(query: SearchQuery, cap: int | None = None) -> Total:
         return Total(min(counted, cap), counted > cap)
     d = dialect()
     counted = 0
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         for prefix in (False, True) if query.words and d.exact_first else (True,):
             # FTS5: the whole word first; its completions only when it finds fewer than the cap.
             built = count_capped_sql(query, d, cap, prefix=prefix)

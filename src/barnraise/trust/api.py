@@ -66,7 +66,7 @@ class AppealOut(Schema):
 @appeals_router.post(
     "",
     response={201: AppealOut, 409: ErrorOut},
-    summary="Appeal your suspension (409 `not_suspended`, `appeal_pending`)",
+    summary="Appeal your suspension (409 `not_suspended`, `appeal_pending`, `banned`)",
 )
 def appeal_file(request: HttpRequest, data: AppealIn) -> Status[Any]:
     return Status(201, suspensions.appeal_file(actor=caller(request), text=data.text))

@@ -22,6 +22,16 @@ class NotSuspended(Conflict):
     default_message = _("There is no suspension to appeal.")
 
 
+class Banned(Conflict):
+    code = "banned"
+    default_message = _("A ban cannot be appealed here; write to the marketplace's operators.")
+
+
+class AlreadySuspended(Conflict):
+    code = "already_suspended"
+    default_message = _("This member is already suspended.")
+
+
 class AppealPending(Conflict):
     code = "appeal_pending"
     default_message = _("Your appeal is waiting for an operator's decision.")

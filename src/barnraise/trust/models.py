@@ -172,6 +172,9 @@ class Suspension(models.Model):
     withdrawn_listings = models.JSONField(
         default=list, blank=True, help_text=_("Listings taken out of search, put back when it ends.")
     )
+    banned = models.BooleanField(
+        default=False, help_text=_("A ban: no appeal; only an operator's reinstatement ends it.")
+    )
 
     class Meta:
         constraints: ClassVar = [
@@ -233,6 +236,7 @@ class TrustEventType(models.TextChoices):
     APPEAL_FILED = "trust:appeal:filed", _("appeal filed")
     APPEAL_GRANTED = "trust:appeal:granted", _("appeal granted")
     APPEAL_DENIED = "trust:appeal:denied", _("appeal denied")
+    MEMBER_BANNED = "trust:member:banned", _("banned")
 
 
 class TrustEvent(models.Model):

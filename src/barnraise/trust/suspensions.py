@@ -12,11 +12,12 @@ from barnraise.catalog.services import listings_restore_for_member, listings_wit
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.notifications.services import notification_send
 from barnraise.trust import selectors
-from barnraise.trust.errors import AlreadyDecided, AppealPending, NotSuspended
+from barnraise.trust.errors import AlreadyDecided, AlreadySuspended, AppealPending, Banned, NotSuspended
 from barnraise.trust.models import Appeal, Suspension, TrustEventType
 from barnraise.trust.records import event_log, strikes_revoke
 
 APPEAL_MAX = 4000
+REASON_MAX = 2000
 
 
 def suspension_start(*, member: User, reason: str, actor: User | None = None) -> Suspension:
@@ -44,6 +45,69 @@ def suspension_start(*, member: User, reason: str, actor: User | None = None) ->
             url="/account/standing/",
         )
     return suspension
+
+
+def _reason_required(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(details={"reason": [_("Tell the member why; they will read it.")]})
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(details={"reason": [_("Use at most %d characters.") % REASON_MAX]})
+    return reason
+
+
+def member_suspend(*, actor: User, member: User, reason: str) -> Suspension:
+    """An operator suspends a member, with a reason the member is told (notification and email)."""
+    operators.require_operator(actor, operators.SUPPORT)
+    reason = _reason_required(reason)
+    try:
+        with transaction.atomic(durable=True):
+            return suspension_start(member=member, reason=reason, actor=actor)
+    except IntegrityError as exc:  # one active suspension per member
+        raise AlreadySuspended() from exc
+
+
+def member_ban(*, actor: User, member: User, reason: str) -> Suspension:
+    """An operator bans a member: a suspension with no appeal. Their listings leave search at
+    once (a suspension already in force becomes the ban, keeping the listings it withdrew)."""
+    operators.require_operator(actor, operators.SUPPORT)
+    reason = _reason_required(reason)
+    with transaction.atomic(durable=True):
+        suspension = Suspension.objects.select_for_update().filter(member=member, ended_at=None).first()
+        if suspension is None:
+            suspension = Suspension.objects.create(member=member, reason=reason, banned=True)
+        elif suspension.banned:
+            raise AlreadySuspended()
+        else:
+            suspension.banned, suspension.reason = True, reason
+            suspension.save(update_fields=["banned", "reason"])
+        withdrawn = listings_withdraw_for_member(member=member, actor=actor)
+        suspension.withdrawn_listings = [*suspension.withdrawn_listings, *withdrawn]
+        suspension.save(update_fields=["withdrawn_listings"])
+        Appeal.objects.filter(suspension=suspension, status=Appeal.Status.OPEN).update(
+            status=Appeal.Status.DENIED, decided_at=timezone.now(), decided_by=actor, decision_note=reason
+        )
+        event_log(
+            member=member,
+            type=TrustEventType.MEMBER_BANNED,
+            actor=actor,
+            object_id=suspension.id,
+            listings=len(withdrawn),
+        )
+        notification_send(
+            recipient=member, kind="member_banned", context={"reason": reason}, url="/account/standing/"
+        )
+    return suspension
+
+
+def member_reinstate(*, actor: User, member: User, reason: str) -> Suspension:
+    """An operator ends a member's suspension or ban, with a reason the member is told."""
+    operators.require_operator(actor, operators.SUPPORT)
+    reason = _reason_required(reason)
+    active = selectors.suspension_active(member=member)
+    if active is None:
+        raise NotSuspended(_("This member is not suspended."))
+    return suspension_lift(actor=actor, suspension_id=active.pk, note=reason)
 
 
 def suspension_lift(*, actor: User, suspension_id: Any, note: str = "") -> Suspension:
@@ -102,6 +166,8 @@ def appeal_file(*, actor: User, text: str) -> Appeal:
     suspension = selectors.suspension_active(member=actor)
     if suspension is None:
         raise NotSuspended()
+    if suspension.banned:
+        raise Banned()
     try:
         with transaction.atomic(durable=True):
             appeal = Appeal.objects.create(suspension=suspension, member=actor, text=text)

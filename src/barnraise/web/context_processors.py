@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from barnraise.accounts import operators
 from barnraise.accounts.selectors import user_email_verified
 from barnraise.commerce.selectors import transactions_awaiting
 from barnraise.ledger.providers.sandbox_checkout import PUBLISHABLE_KEY
@@ -35,10 +36,14 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "VERSION": settings.VERSION,
         "PAYMENT_PROVIDER": settings.PAYMENT_PROVIDER,
         "PAYMENT_ELEMENT": payment_element(),
+        "MAP_TILES": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["unread_count"] = SimpleLazyObject(lambda: notifications_unread_count(user=user))
         context["email_verified"] = SimpleLazyObject(lambda: user_email_verified(user=user))
         context["deals_awaiting"] = SimpleLazyObject(lambda: transactions_awaiting(actor=user).count())
+        context["is_operator"] = SimpleLazyObject(
+            lambda: operators.operator_in(user, operators.SUPPORT, operators.FINANCE)
+        )
     return context

@@ -14,6 +14,7 @@ from barnraise.accounts.models import User
 from barnraise.catalog.models import Listing
 from barnraise.commerce import engine, processes
 from barnraise.commerce.models import Transaction, TransactionEvent
+from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import Transition
 from barnraise.commerce.services import allowed_processes
 from barnraise.messaging.models import Message
@@ -68,7 +69,8 @@ def event_text(tx: Transaction, name: str) -> str:
 
 
 def state_label(state: str) -> str:
-    return state.replace("_", " ").capitalize()
+    """What a deal in `state` is called where people see it (the process data's words)."""
+    return str(words.STATES.get(state, _("In progress")))
 
 
 def waiting_for(tx: Transaction) -> str:

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,7 @@ from barnraise.catalog.models import Category, Kind, Listing
 from barnraise.catalog.selectors import availability_of, categories_all, listing_visible, listings_by_author
 from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
 from barnraise.markup import render_markdown
+from barnraise.reputation import selectors as reputation_selectors
 from barnraise.web.availability_forms import (
     Plan,
     plan_add_error,
@@ -51,7 +51,7 @@ from barnraise.web.listing_presenters import (
     month_calendar,
     weekly_summary,
 )
-from barnraise.web.views import member_of
+from barnraise.web.views import lag_tolerant, member_of
 
 GET_POST = ["GET", "POST"]
 
@@ -76,6 +76,7 @@ def _own(request: HttpRequest, public_id: UUID) -> Listing:
 
 
 @require_GET
+@lag_tolerant(visitors_only=True)
 def listing_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return listing_page(request, _visible(request, public_id))
 
@@ -98,7 +99,9 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
         "weekly": weekly_summary(availability_of(listing)) if bookable else None,
         "cancellation": policy_view(listing.cancellation_policy) if bookable else None,
         "calendar": _calendar_of(request, listing) if bookable else None,
-        "map_tile_url": settings.MAP_TILE_URL,
+        "listing_reputation": reputation_selectors.reputation_of_listing(listing_id=listing.pk),
+        "author_reputation": reputation_selectors.reputations_of(user_id=listing.author_id)["provider"],
+        "listing_reviews": reputation_selectors.reviews_of_listing(listing_id=listing.pk),
         **extra,
     }
     return render(request, "web/listings/detail.html", context, status=status)
@@ -110,6 +113,7 @@ def _calendar_of(request: HttpRequest, listing: Listing) -> MonthCalendar:
 
 
 @require_GET
+@lag_tolerant(visitors_only=True)
 def listing_calendar(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Another month of free dates: the calendar alone for htmx, else the listing page at it."""
     listing = _visible(request, public_id)
@@ -138,7 +142,6 @@ def _form_page(
         "bookable": form.kind_value in BOOKABLE,
         "zones": COMMON_ZONES,
         "currencies": COMMON_CURRENCIES,
-        "map_tile_url": settings.MAP_TILE_URL,
         **extra,
     }
     return render(request, "web/listings/form.html", context, status=status)

@@ -1,5 +1,5 @@
+import functools
 from collections.abc import Callable
-from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,12 +28,19 @@ def _payment_origins() -> tuple[list[str], list[str], list[str]]:
     return [STRIPE_SCRIPT], list(STRIPE_FRAMES), [STRIPE_API]
 
 
-@cache
-def _policy(provider: str, stripe_base: str, tiles: str, frame_ancestors: str) -> str:
-    img = ["'self'", "data:", "blob:"]
-    if tiles:
-        parts = urlsplit(tiles.replace("{s}", "a"))
-        img.append(f"{parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}")
+@functools.cache
+def _policy(
+    provider: str, stripe_base: str, tile_url: str, storage_origins: tuple[str, ...], frame_ancestors: str
+) -> str:
+    """The policy. Images may come from public media on an object store or a CDN, and the
+    private store a page image redirects to; map tiles' origin is allowed only when
+    MAP_TILE_URL names one ({s} in the host, Leaflet's subdomains, allows every subdomain).
+    The payment element's origins depend on the provider (`_payment_origins`)."""
+    img = ["'self'", "data:", "blob:", *storage_origins]
+    if tile_url:
+        parts = urlsplit(tile_url.replace("{s}", "a"))
+        host = parts.netloc.replace("a.", "*.", 1) if "{s}." in tile_url else parts.netloc
+        img.append(f"{parts.scheme}://{host}")
     script, frame, connect = _payment_origins()
     directives = {
         "default-src": ["'self'"],
@@ -54,7 +61,11 @@ def _policy(provider: str, stripe_base: str, tiles: str, frame_ancestors: str) -
 def policy(*, frame_ancestors: str = "'none'") -> str:
     """The site's Content-Security-Policy for the settings now in force."""
     return _policy(
-        settings.PAYMENT_PROVIDER, settings.STRIPE_API_BASE, settings.MAP_TILE_URL, frame_ancestors
+        settings.PAYMENT_PROVIDER,
+        settings.STRIPE_API_BASE,
+        settings.MAP_TILE_URL,
+        tuple(settings.STORAGE_ORIGINS),
+        frame_ancestors,
     )
 
 

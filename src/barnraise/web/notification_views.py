@@ -1,4 +1,4 @@
-"""The member's notifications: the list, marking one or all as read."""
+"""The member's notifications: the list, opening one (which reads it), marking one or all as read."""
 
 from uuid import UUID
 
@@ -28,6 +28,21 @@ def _is_htmx(request: HttpRequest) -> bool:
 def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(notifications_for(user=member_of(request)), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "web/notifications/list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, notification_id: UUID) -> HttpResponse:
+    """A notification's link: it is read once opened, then the page it is about. Only a path on
+    this site is followed; anything else lands on the list."""
+    try:
+        notification = notification_mark_read(actor=member_of(request), notification_id=str(notification_id))
+    except NotFound as error:
+        raise Http404(error.message) from error
+    target = notification.url or ""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return redirect(target)
+    return redirect("notification_list")
 
 
 @login_required

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from barnraise.catalog.selectors import listings_published_by
 from barnraise.commerce import selectors as commerce_selectors
 from barnraise.errors import DomainError, NotFound
 from barnraise.reputation import profile, selectors, services
 from barnraise.web.reputation_forms import ReplyForm, ReviewForm
-from barnraise.web.views import member_of
+from barnraise.web.views import lag_tolerant, member_of
 
 
 def _error_text(error: DomainError) -> str:
@@ -55,6 +56,7 @@ def review_submit(request: HttpRequest, transaction_id: UUID) -> HttpResponse:
 
 
 @require_GET
+@lag_tolerant(visitors_only=True)
 def member_profile(request: HttpRequest, user_id: UUID) -> HttpResponse:
     try:
         data = profile.profile_of(user_id=user_id)
@@ -64,7 +66,9 @@ def member_profile(request: HttpRequest, user_id: UUID) -> HttpResponse:
     # member that the page header reads (their name in the menu, their email in the banner).
     member = data.pop("user")
     is_self = request.user.is_authenticated and request.user.pk == member.pk
-    return render(request, "web/reputation/profile.html", {**data, "member": member, "is_self": is_self})
+    storefront = listings_published_by(user_id=member.pk)
+    context = {**data, "member": member, "is_self": is_self, "storefront": storefront}
+    return render(request, "web/reputation/profile.html", context)
 
 
 @login_required

@@ -2,6 +2,7 @@ from django.urls import path
 
 from barnraise.web import (
     account_views,
+    console_views,
     credentials_views,
     dashboard_views,
     deal_views,
@@ -19,6 +20,32 @@ from barnraise.web import (
 )
 
 urlpatterns = [
+    path("console/", console_views.queue, name="console_queue"),
+    path("console/approval/", console_views.approval_switch, name="console_approval_switch"),
+    path("console/items/<str:kind>/<str:item_id>/", console_views.item_detail, name="console_item"),
+    path("console/items/<str:kind>/<str:item_id>/take/", console_views.item_take, name="console_item_take"),
+    path(
+        "console/items/<str:kind>/<str:item_id>/release/",
+        console_views.item_release,
+        name="console_item_release",
+    ),
+    path(
+        "console/items/<str:kind>/<str:item_id>/<str:decision>/",
+        console_views.item_decide,
+        name="console_item_decide",
+    ),
+    path("console/members/<uuid:member_id>/", console_views.member_detail, name="console_member"),
+    path(
+        "console/members/<uuid:member_id>/<str:action>/", console_views.member_act, name="console_member_act"
+    ),
+    path("console/deals/<uuid:deal_id>/", console_views.deal_detail, name="console_deal"),
+    path("console/deals/<uuid:deal_id>/refund/", console_views.deal_refund, name="console_deal_refund"),
+    path("console/deals/<uuid:deal_id>/resolve/", console_views.deal_resolve, name="console_deal_resolve"),
+    path(
+        "console/deals/<uuid:deal_id>/reviews/<uuid:review_id>/hide/",
+        console_views.review_hide,
+        name="console_review_hide",
+    ),
     path("", views.home, name="home"),
     path("email/verify/", views.email_verification_resend, name="email_verification_resend"),
     path("account/", account_views.account_settings, name="account_settings"),
@@ -44,9 +71,16 @@ urlpatterns = [
         notification_views.notification_read,
         name="notification_read",
     ),
+    path(
+        "notifications/<uuid:notification_id>/open/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
     path("notifications/read-all/", notification_views.notifications_read_all, name="notifications_read_all"),
     path("search/", search_views.search, name="search"),
     path("search/filters/", search_views.search_filters, name="search_filters"),
+    path("search/places/", search_views.place_options, name="search_place_options"),
+    path("search/count/", search_views.search_count, name="search_count"),
     path("search/save/", search_views.saved_search_save, name="saved_search_save"),
     path("listings/new/", listing_views.listing_new, name="listing_new"),
     path("listings/<uuid:public_id>/", listing_views.listing_detail, name="listing_detail"),

@@ -1,5 +1,9 @@
 """Site pages: home, the email-verification resend, and the error pages."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +19,32 @@ from barnraise.accounts.models import User
 from barnraise.accounts.services import user_email_verification_send
 from barnraise.catalog.selectors import categories_tree, listings_latest
 from barnraise.errors import RateLimited
+from barnraise.replica import replica_reads
 
 HOME_LISTINGS = 12
+
+
+View = Callable[..., HttpResponse]
+
+
+def lag_tolerant(*, visitors_only: bool = False) -> Callable[[View], View]:
+    """A page whose reads may come from the read replica (barnraise.replica), a little behind
+    the primary. The visitor's session and account are read first, from the primary (someone
+    who has just signed in is signed in). With `visitors_only`, signed-in members read the
+    primary: an author who has just edited their listing or profile sees the edit."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if visitors_only and request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            request.user.is_authenticated  # noqa: B018 - loads the session and member now
+            with replica_reads():
+                return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def member_of(request: HttpRequest) -> User:

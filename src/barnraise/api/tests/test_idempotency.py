@@ -76,6 +76,26 @@ def test_a_retry_while_the_first_runs_gets_409(api_as, body):
     assert Listing.objects.count() == 0
 
 
+def test_a_key_left_in_progress_by_a_killed_process_is_taken_over_after_a_minute(api_as, body):
+    # given a record left "in progress" by a process that died mid-request
+    member = api_as()
+    import hashlib
+    import json
+
+    IdempotencyRecord.objects.create(
+        caller=str(member.user.pk),
+        method="POST",
+        path="/api/v1/listings",
+        key="k1",
+        body_hash=hashlib.sha256(json.dumps(body).encode()).hexdigest(),
+    )
+    # when the client retries within the minute, it is asked to wait; after it, the retry runs
+    assert post(member, body, "k1").status_code == 409
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert post(member, body, "k1").status_code == 201
+    assert Listing.objects.count() == 1
+
+
 def test_server_errors_are_not_stored(api_as, body, monkeypatch):
     member = api_as()
 

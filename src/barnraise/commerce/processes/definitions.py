@@ -228,6 +228,7 @@ def payment_result_steps(
             "system",
             actions=("record_capture", *on_capture, "reveal_contact_details"),
             description="The provider captured the payment into escrow.",
+            say=words.PAYMENT_CAPTURED,
         ),
         Transition(
             "payment_failed",
@@ -236,6 +237,7 @@ def payment_result_steps(
             "system",
             actions=(*release, "void_payment"),
             description="The capture failed; the hold is released.",
+            say=words.PAYMENT_FAILED,
         ),
     )
 

@@ -93,6 +93,13 @@ DISPUTE = Say(
 DISPUTE_BY_PROVIDER = Say(_("Open a dispute"), _("opened a dispute"), danger=True)
 CHARGEBACK = Say(_("Chargeback"), _("the card issuer reversed the payment"))
 RESOLVE = Say(_("Resolve"), _("resolved the dispute"), _("The dispute on “%(listing)s” is resolved"), BOTH)
+PAYMENT_CAPTURED = Say(_("Take the payment"), _("the payment is held safely until the deal is done"))
+PAYMENT_FAILED = Say(
+    _("Mark the payment failed"),
+    _("the payment did not go through"),
+    _("The payment for “%(listing)s” failed"),
+    BOTH,
+)
 
 # What a deal waits for, by state (see each process's `awaits`).
 PROVIDER_ANSWER = _("the provider's answer")
@@ -102,3 +109,27 @@ CUSTOMER_ANSWER = _("the customer's answer to the offer")
 COUNTER_ANSWER = _("the provider's answer to the counter-offer")
 DELIVERY = _("the provider's delivery")
 APPROVAL = _("the customer's approval of the delivery")
+
+# What a deal in each state is called where people see it (a badge, the inbox, the dashboard):
+# never the state's own name. `barnraise.E008` fails a process with a state missing here.
+STATES: dict[str, Text] = {
+    "initial": _("Not started"),
+    "inquiry": _("Question asked"),
+    "requested": _("Requested"),
+    "payment_pending": _("Waiting for the payment"),
+    "payment_failed": _("Payment failed"),
+    "accepted": _("Accepted"),
+    "declined": _("Declined"),
+    "expired": _("Expired"),
+    "cancelled": _("Cancelled"),
+    "completed": _("Completed"),
+    "closed": _("Closed"),
+    "open": _("Open for offers"),
+    "offered": _("Offer made"),
+    "countered": _("Counter-offer made"),
+    "withdrawn": _("Offer withdrawn"),
+    "shipped": _("On its way"),
+    "delivered": _("Delivered"),
+    "disputed": _("In dispute"),
+    "resolved": _("Dispute settled"),
+}

@@ -30,6 +30,7 @@ from barnraise.ledger.providers.sandbox import (
     HOLD,
     Kind,
     SandboxProvider,
+    Scenario,
     _children,
     _fingerprint,
     _Made,
@@ -145,7 +146,7 @@ def checkout_confirm(
     if decline_code:
         status, expires_at = AuthorizationStatus.DECLINED, None
     else:
-        requires_action = scenario == "requires_action"
+        requires_action = scenario in (Scenario.REQUIRES_ACTION, Scenario.AUTHENTICATES_ALWAYS)
         status = AuthorizationStatus.REQUIRES_ACTION if requires_action else AuthorizationStatus.AUTHORIZED
         expires_at = timezone.now() + HOLD
     url = challenge_url(checkout_id) if status == AuthorizationStatus.REQUIRES_ACTION else ""

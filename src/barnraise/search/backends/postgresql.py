@@ -5,8 +5,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg
-from django.db import connection
 
+from barnraise.replica import read_connection
 from barnraise.search.backends.base import SUMMARIES, Dialect
 
 T = TypeVar("T")
@@ -56,8 +56,10 @@ class PostgresDialect(Dialect):
         prepare, so PostgreSQL would plan this four-table join on every search (0.3-0.5 ms of
         server CPU, more than running it). Its plan does not depend on the ids, so the generic
         plan PostgreSQL keeps after the first runs is the right one. The statement runs on
-        Django's connection, in its transaction, but is not in Django's query log. (A pooler in
-        transaction mode must support prepared statements: PgBouncer 1.21 or later.)"""
+        Django's connection (the replica's inside `replica_reads()`), in its transaction, but is
+        not in Django's query log. (A pooler in transaction mode must support prepared
+        statements: PgBouncer 1.21 or later.)"""
+        connection = read_connection()
         connection.ensure_connection()
         raw = connection.connection
 

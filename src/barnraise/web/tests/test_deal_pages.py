@@ -312,8 +312,10 @@ def test_process_pages(client: Client, db: Any) -> None:
     assert_csp_clean(index)
     page = client.get("/processes/booking/")
     html = page.content.decode()
-    assert "stateDiagram-v2" in html and "requested --&gt; payment_pending: accept (provider)" in html
-    assert "entered_state + 3d or booking_start" in html
+    # each step in the words a deal shows, never its code: who, from where to where, and when
+    assert "Accept" in html and "The provider" in html and "Waiting for the payment" in html
+    assert "3 days after it got there or when the booking starts" in html
+    assert "payment_pending" not in html and "/api/v1/processes/booking" in html
     assert_csp_clean(page)
     assert client.get("/processes/nope/").status_code == 404
 

@@ -1,5 +1,6 @@
 """Every page of the site, as anonymous and as two members: nobody sees another member's email,
-phone or account menu (issue #17, item 1).
+phone or account menu (issue #17, item 1), nor a state or step code of the process data where
+human words belong (issue #19).
 
 The pages are found from the URLconf, not listed by hand, so a page added later is checked too.
 Path parameters are filled with real seeded objects (a parameter may take several, e.g. the
@@ -25,7 +26,9 @@ from barnraise.accounts.portfolio import portfolio_item_create
 from barnraise.accounts.services import operator_create, token_create
 from barnraise.accounts.skills import skill_attempt_start, skill_test_create
 from barnraise.catalog.services import category_create, listing_create
+from barnraise.commerce import processes
 from barnraise.commerce.models import Transaction
+from barnraise.commerce.processes import words
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
 from barnraise.ledger.models import PayoutAccount
 from barnraise.messaging.services import message_send
@@ -199,6 +202,29 @@ def leaks(
     return found
 
 
+def _process_codes() -> list[str]:
+    """Every state and step name of the process data that is a code rather than a word
+    (`payment_pending`, `accept_offer`), as the code and as a careless page would print it,
+    unless the process data's own words for it read the same ("Confirm receipt")."""
+    names, words_used = set(), {str(w).casefold() for w in words.STATES.values()}
+    for process in processes.PROCESSES.values():
+        names |= {*process.states, *(t.name for t in process.transitions)}
+        words_used |= {str(t.button).casefold() for t in process.transitions}
+    codes = sorted(n for n in names if "_" in n)
+    spoken = [c.replace("_", " ") for c in codes if c.replace("_", " ").casefold() not in words_used]
+    return codes + spoken
+
+
+CODES = re.compile(r"\b(" + "|".join(re.escape(c) for c in _process_codes()) + r")\b", re.IGNORECASE)
+TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+
+
+def codes_shown(html: str) -> list[str]:
+    """The process data's codes in what a person reads on the page (its text, not its markup:
+    a form's hidden value may carry a step's name)."""
+    return sorted({m.group(0) for m in CODES.finditer(TAGS.sub(" ", html))})
+
+
 def visit_all(world: dict[str, Any], viewer: User | None) -> tuple[dict[str, list[str]], int, int]:
     client = Client()
     if viewer is not None:
@@ -211,6 +237,7 @@ def visit_all(world: dict[str, Any], viewer: User | None) -> tuple[dict[str, lis
             allowed = frozenset(allowed_on(path, viewer, world))
             revealed += any(email in response.content.decode() for email in allowed)
             found = leaks(response, viewer, world["members"], allowed)
+            found += [f"the process code {code!r}" for code in codes_shown(response.content.decode())]
             if found:
                 problems[path] = found
     return problems, pages, revealed
@@ -242,6 +269,12 @@ def test_no_page_shows_another_members_contact_or_menu(world: dict[str, Any], vi
     assert pages > (15 if member is None else 30)  # pages rendered for real, not 404s or redirects
     # and the one exception is real: Alice sees Carol's email on their accepted deal's page
     assert revealed == (1 if viewer == "alice" else 0)
+
+
+def test_the_check_finds_a_process_code_in_a_page_s_text_but_not_in_its_markup() -> None:
+    assert codes_shown("<p>Status: Payment pending</p>") == ["Payment pending"]
+    assert codes_shown("<span>payment_pending</span>") == ["payment_pending"]
+    assert codes_shown('<button name="step" value="accept_offer">Accept the offer</button>') == []
 
 
 @pytest.mark.urls("barnraise.web.tests.urls_shadowing")

@@ -34,7 +34,8 @@ def test_list_shows_newest_first(member_client: Client, member: User, make_user:
     assert response.status_code == 200
     assert html.index("Second thing") < html.index("First thing")
     assert "Not yours" not in html
-    assert '<a href="/account/">Second thing</a>' in html
+    second = Notification.objects.get(title="Second thing")
+    assert f'<a href="/notifications/{second.id}/open/">Second thing</a>' in html
     assert "Mark all as read" in html
     assert "just now" in html
     assert_csp_clean(response)
@@ -123,3 +124,23 @@ def test_times_read_in_words(member_client: Client, member: User) -> None:
     notification(member, created_at=timezone.now() - timedelta(hours=3, minutes=5))
     # when the list is shown, then its age reads in words
     assert "3\xa0hours ago" in member_client.get("/notifications/").content.decode()
+
+
+def test_opening_a_notification_reads_it_and_goes_where_it_points(
+    member_client: Client, member: User, make_user: Callable[..., User]
+) -> None:
+    # given two unread notifications, the header's badge counts them
+    booked = notification(member, title="Bob booked your drill", url="/account/")
+    notification(member, title="Another")
+    assert 'id="unread-badge" class="badge">2' in member_client.get("/notifications/").content.decode()
+    # when the member opens one
+    opened = member_client.get(f"/notifications/{booked.id}/open/")
+    # then it is read, they land on its page, and the badge says one
+    assert (opened.status_code, opened["Location"]) == (302, "/account/")
+    booked.refresh_from_db()
+    assert booked.read_at is not None
+    assert 'id="unread-badge" class="badge">1' in member_client.get("/notifications/").content.decode()
+    # another member's notification is not theirs to open, and only a path on this site is followed
+    assert member_client.get(f"/notifications/{notification(make_user()).id}/open/").status_code == 404
+    odd = notification(member, title="Odd", url="//elsewhere.example/")
+    assert member_client.get(f"/notifications/{odd.id}/open/")["Location"] == "/notifications/"
