@@ -53,6 +53,11 @@ PUBLIC: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "GET page listing_detail": ("anyone", "A published listing's page.", LISTED),
     "GET page listing_calendar": ("anyone", "A published listing's calendar of free seats.", LISTED),
     "POST page deal_start": ("members", "Starting a deal on a published listing.", LISTED),
+    "POST page listing_checkout": (
+        "members",
+        "Pricing a checkout for a deal on a published listing, as starting the deal.",
+        LISTED,
+    ),
     "POST page offer_make": ("members", "Offering on a published request.", LISTED),
     "POST page question_ask": ("members", "Asking the author of a published listing.", LISTED),
     "GET page member_profile": ("anyone", "The public profile.", None),

@@ -36,7 +36,12 @@ from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import category_create, listing_close, listing_create
 from barnraise.commerce import disputes
 from barnraise.commerce.models import Transaction
-from barnraise.commerce.services import offer_create, transaction_create, transaction_transition
+from barnraise.commerce.services import (
+    offer_create,
+    transaction_checkout,
+    transaction_create,
+    transaction_transition,
+)
 from barnraise.conftest import pdf_with_script
 from barnraise.errors import DomainError
 from barnraise.ledger.journal import balances_snapshot
@@ -272,6 +277,12 @@ def _seed_pair(
     published, hidden, evidence = _reviews_and_dispute(provider, customer, deals, tag)
     own = _belongings(provider, cats, test_id, tag)
     authorization = _awaiting_authentication(customer, cats, provider, tag)
+    checkout = transaction_checkout(
+        actor=customer,
+        listing_id=_listing(provider, cats["rooms"], "rental", f"{tag}-checkout").public_id,
+        params=_slot(9),
+        idempotency_key=f"{tag}-checkout",
+    )["id"]
     document, piece, attempt, search = own["document"], own["piece"], own["attempt"], own["search"]
     token, notification, payout_account, closed = (
         own["token"],
@@ -320,6 +331,8 @@ def _seed_pair(
         Target("notification", {"notification_id": str(notification.pk)}, ("owner",)),
         Target("payout account", {"account_id": payout_account.external_id}, ("owner",)),
         Target("card awaiting the bank", {"authorization_id": authorization}, ("counterparty",)),
+        # The sandbox's client side answers its client secret or token only, never a member's session.
+        Target("sandbox checkout", {"checkout_id": checkout}, ()),
     ]
 
 

@@ -70,6 +70,14 @@ class Person:
         self.context.close()
 
 
+def pay_with_card(page: Any, scope: str = "#deal-form", card: str = CARD) -> None:
+    """Type a card into the payment element (the sandbox's Stripe.js shim) inside `scope`."""
+    box = page.locator(f"{scope} [data-payment-element]")
+    box.get_by_label("Card number").fill(card)
+    box.get_by_label("Expiry (MM / YY)").fill("12 / 34")
+    box.get_by_label("Security code (CVC)").fill("123")
+
+
 def member(email: str, name: str) -> User:
     user = User.objects.create_user(email=email, password=PASSWORD, name=name)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)

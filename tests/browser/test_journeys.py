@@ -21,7 +21,17 @@ from barnraise.conftest import payout_ready
 from barnraise.demo.seed import seed_categories
 from barnraise.ledger.models import Payment
 from barnraise.notifications.models import OutgoingEmail
-from tests.browser.journey import CARD, DESKTOP, MARKS, PASSWORD, PHONE, Person, jpeg, member, public_id_in
+from tests.browser.journey import (
+    DESKTOP,
+    MARKS,
+    PASSWORD,
+    PHONE,
+    Person,
+    jpeg,
+    member,
+    pay_with_card,
+    public_id_in,
+)
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -200,14 +210,14 @@ def test_customer_and_provider_book_buy_ask_answer_then_a_request_is_paid_into_t
     breakdown = alice.text("#deal-form")
     assert "$42.50" in breakdown, breakdown
     alice.shot("5-booking-price")
-    page.fill("#deal-payment_method", CARD)
+    pay_with_card(page)
     page.locator("button[value=create]").click()
     page.wait_for_url(re.compile(r"/transactions/"))
     assert "Requested" in alice.text()
 
     # and buys a mug with the card
     page = alice.go(f"/listings/{mug.public_id}/")
-    page.fill("#deal-payment_method", CARD)
+    pay_with_card(page)
     page.locator("button[value=create]").click()
     page.wait_for_url(re.compile(r"/transactions/"))
     assert "Requested" in alice.text()
@@ -279,9 +289,10 @@ def test_customer_and_provider_book_buy_ask_answer_then_a_request_is_paid_into_t
     page = alice.go("/transactions/")
     page.get_by_role("link", name="Help hanging three shelves").click()
     page.wait_for_url(re.compile(r"/transactions/[0-9a-f-]{36}/"))
-    page.fill("#accept_offer-payment_method", CARD)
+    pay_with_card(page, "form.step-form")
     page.get_by_role("button", name="Accept the offer").click()
-    page.wait_for_load_state()
+    # the payment element confirms the card, then sends the step: the page comes back accepted
+    page.locator("#messages").get_by_text("Done").first.wait_for()
     assert "Accepted" in alice.text()
 
     # and the provider delivers and the customer approves

@@ -144,15 +144,21 @@ def known_guards() -> set[str]:
 class PaymentHooks:
     authorize: Callable[..., dict[str, Any]]
     abandon: Callable[[dict[str, Any]], None]
+    # A checkout for the browser to confirm (the payment element): its id, client secret and
+    # amount; the id is then the `payment_method` the paying step takes.
+    prepare: Callable[..., dict[str, Any]] | None = None
 
 
 _payment_hooks: list[PaymentHooks] = []
 
 
 def register_payment_hooks(
-    *, authorize: Callable[..., dict[str, Any]], abandon: Callable[[dict[str, Any]], None]
+    *,
+    authorize: Callable[..., dict[str, Any]],
+    abandon: Callable[[dict[str, Any]], None],
+    prepare: Callable[..., dict[str, Any]] | None = None,
 ) -> None:
-    _payment_hooks[:] = [PaymentHooks(authorize=authorize, abandon=abandon)]
+    _payment_hooks[:] = [PaymentHooks(authorize=authorize, abandon=abandon, prepare=prepare)]
 
 
 def payment_hooks() -> PaymentHooks:

@@ -15,7 +15,7 @@ from barnraise.commerce.actions import quote
 from barnraise.commerce.models import OPEN_OFFER_STATES, Transaction
 from barnraise.commerce.processes.definitions import Process
 from barnraise.db import fetch, write_unit
-from barnraise.errors import Conflict, InvalidInput, NotFound
+from barnraise.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from barnraise.ids import uuid7
 from barnraise.money import Money
 
@@ -75,6 +75,25 @@ def _paid(
         raise
 
 
+def _opening(
+    *, actor: User, listing_id: Any, process: str | None, transition: str | None
+) -> tuple[Listing, Process, str]:
+    """The listing a customer opens a deal on, the process chosen and its first step."""
+    user_require_verified_email(user=actor)
+    listing = _published(listing_id)
+    if listing.author_id == actor.pk:
+        raise Conflict(_("This is your own listing."))
+    allowed = allowed_processes(listing)
+    wanted = process or (allowed[0].name if allowed else None)
+    chosen = next((p for p in allowed if p.name == wanted), None)
+    if chosen is None or chosen.name == "request":
+        names = [p.name for p in allowed if p.name != "request"]
+        raise InvalidInput(
+            details={"process": [_("This listing allows: %s.") % (", ".join(names) or _("offers only"))]}
+        )
+    return listing, chosen, _first_step(chosen, listing, transition)
+
+
 def transaction_create(
     *,
     actor: User,
@@ -92,23 +111,13 @@ def transaction_create(
     card is authorized for the total, then the deal opens. A declined card opens nothing.
     """
     with write_unit(unless=dry_run):  # on SQLite: the card's records and the deal in one turn of the process
-        user_require_verified_email(user=actor)
-        listing = _published(listing_id)
-        if listing.author_id == actor.pk:
-            raise Conflict(_("This is your own listing."))
-        allowed = allowed_processes(listing)
-        wanted = process or (allowed[0].name if allowed else None)
-        chosen = next((p for p in allowed if p.name == wanted), None)
-        if chosen is None or chosen.name == "request":
-            names = [p.name for p in allowed if p.name != "request"]
-            raise InvalidInput(
-                details={"process": [_("This listing allows: %s.") % (", ".join(names) or _("offers only"))]}
-            )
+        listing, chosen, name = _opening(
+            actor=actor, listing_id=listing_id, process=process, transition=transition
+        )
         if idempotency_key and not dry_run:
             earlier = Transaction.objects.filter(customer=actor, idempotency_key=idempotency_key).first()
             if earlier is not None:
                 return engine.Outcome(earlier, None, replayed=True)
-        name = _first_step(chosen, listing, transition)
 
         def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
             return engine.start(
@@ -252,4 +261,70 @@ def transaction_transition(
         step=name,
         payer_id=tx.customer_id,
         run=lambda notes: run(notes, dry=False),
+    )
+
+
+def _checkout(*, amount: Money, payer_id: Any, reference: str, idempotency_key: str) -> dict[str, Any]:
+    prepare = registry.payment_hooks().prepare
+    if prepare is None:
+        raise InvalidInput(details={"payment_method": [_("Paying in the browser is not set up here.")]})
+    return prepare(amount=amount, payer_id=payer_id, reference=reference, idempotency_key=idempotency_key)
+
+
+def transaction_checkout(
+    *,
+    actor: User,
+    listing_id: Any,
+    process: str | None = None,
+    transition: str | None = None,
+    params: dict[str, Any],
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """A checkout for the deal these params would open: `id`, `client_secret`, `amount`.
+
+    Priced and checked here by a dry run (never by the page); the customer confirms it in the
+    browser, then sends its id as the `payment_method` of `transaction_create`, which opens the
+    deal only once the provider holds that amount. The same key answers the same checkout.
+    """
+    listing, chosen, name = _opening(
+        actor=actor, listing_id=listing_id, process=process, transition=transition
+    )
+    if not _takes_payment(chosen, name):
+        raise InvalidInput(details={"process": [_("This step takes no payment.")]})
+    priced = transaction_create(
+        actor=actor,
+        listing_id=listing.public_id,
+        process=chosen.name,
+        transition=name,
+        params=params,
+        dry_run=True,
+    ).tx
+    return _checkout(
+        amount=Money(priced.total_amount_minor, priced.currency),
+        payer_id=actor.pk,
+        reference=f"listing:{listing.public_id}",
+        idempotency_key=f"checkout:{actor.pk}:{idempotency_key}",
+    )
+
+
+def transaction_step_checkout(
+    *, actor: User, transaction_id: Any, name: str, params: dict[str, Any], idempotency_key: str
+) -> dict[str, Any]:
+    """A checkout for a deal's paying step (accepting a paid offer), as `transaction_checkout`:
+    the step's dry run checks the actor, the state and the guards and prices it."""
+    tx = selectors.transaction_visible(actor=actor, transaction_id=transaction_id)
+    if tx.customer_id != actor.pk:  # the provider and operators see the deal; only its customer pays
+        raise PermissionDenied(_("Only the customer pays for this deal."))
+    step = processes.get(tx.process, tx.process_version).transition(name)
+    if step is None or not step.takes_payment:
+        raise InvalidInput(details={"name": [_("This step takes no payment.")]})
+    params = {k: v for k, v in params.items() if k != "payment_method"}
+    priced = transaction_transition(
+        actor=actor, transaction_id=tx.pk, name=name, params=params, dry_run=True
+    ).tx
+    return _checkout(
+        amount=Money(priced.total_amount_minor, priced.currency),
+        payer_id=tx.customer_id,
+        reference=f"transaction:{tx.pk}",
+        idempotency_key=f"checkout:{actor.pk}:{idempotency_key}",
     )

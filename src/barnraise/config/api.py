@@ -20,6 +20,7 @@ from barnraise.catalog.api import router as listings_router
 from barnraise.catalog.photos_api import photos_router
 from barnraise.commerce.api import events_router, offers_router, processes_router
 from barnraise.commerce.api import router as transactions_router
+from barnraise.commerce.checkout_api import router as checkout_router
 from barnraise.commerce.disputes_api import router as disputes_router
 from barnraise.ledger.api import payment_methods_router
 from barnraise.ledger.api import router as ledger_router
@@ -49,6 +50,7 @@ api.add_router("/listings", listings_router)
 api.add_router("/listings", photos_router)
 api.add_router("/categories", categories_router)
 api.add_router("/saved-searches", saved_searches_router)
+api.add_router("/transactions", checkout_router)
 api.add_router("/transactions", transactions_router)
 api.add_router("/transactions", disputes_router)
 api.add_router("/listings", offers_router)

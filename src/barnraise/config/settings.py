@@ -506,6 +506,10 @@ BARNRAISE_GUARDS: dict[str, str] = {}
 PAYMENT_PROVIDER = _payment_provider()
 # Stripe (docs/money.md); STRIPE_API_BASE is empty (Stripe's own API) except in tests.
 STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE = _stripe_settings(PAYMENT_PROVIDER)
+# The publishable key (pk_…) the pages give Stripe.js (the payment element; docs/money.md).
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "").strip()
+if STRIPE_PUBLISHABLE_KEY and not STRIPE_PUBLISHABLE_KEY.startswith("pk_"):
+    raise ImproperlyConfigured("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…).")
 
 # The marketplace's own currency (ISO 4217): what a price filter means when none is given.
 # Empty: the one currency the published listings use, if they use only one.

@@ -5,19 +5,33 @@ first transition runs; `abandon` voids it if that transition then fails. A card 
 confirmed (3-D Secure) opens nothing: the customer confirms it (in the sandbox, on our own
 page: `sandbox_authenticate`) and sends the authorization's id back as the payment method.
 The deal's later money steps are in `escrow`.
+
+A page with the payment element asks first for a checkout (`prepare`): a payment of the
+deal's total, priced by the server, that the customer confirms in the browser (Stripe.js, or
+the shim of it in the sandbox); the checkout's id is then sent as the payment method, and
+`authorize` asks the provider whether the money is held before the deal's step runs.
 """
 
 from typing import Any
 
+from django.db import IntegrityError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
-from barnraise.db import exists
+from barnraise.db import exists, insert
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.ledger import payments
 from barnraise.ledger.errors import AuthenticationRequired
-from barnraise.ledger.models import Payment, ProviderCall, ProviderOperation
-from barnraise.ledger.providers import Authorization, AuthorizationStatus, CardDeclined, provider
+from barnraise.ledger.models import Payment, ProviderCall, ProviderCallStatus, ProviderOperation
+from barnraise.ledger.providers import (
+    Authorization,
+    AuthorizationStatus,
+    CardDeclined,
+    Checkout,
+    money_json,
+    provider,
+)
 from barnraise.ledger.providers.sandbox import SandboxProvider, card_digits
 from barnraise.money import Money
 
@@ -75,6 +89,49 @@ def authorize(
     }
 
 
+def prepare(*, amount: Money, payer_id: Any, reference: str, idempotency_key: str) -> dict[str, Any]:
+    """A checkout of `amount` for the payer to confirm in the browser (outside any transaction).
+
+    Recorded as the payer's authorization awaiting confirmation, so that its id, sent back
+    as the payment method, is recognised as theirs and for this amount only. The same key
+    answers the same checkout.
+    """
+    if amount.amount_minor <= 0:
+        raise InvalidInput(details={"payment_method": [_("There is nothing to pay.")]})
+    checkout = provider().checkout_create(amount=amount, idempotency_key=idempotency_key)
+    finished = timezone.now()
+    try:
+        insert(
+            ProviderCall(
+                idempotency_key=idempotency_key,
+                operation=ProviderOperation.AUTHORIZE,
+                reference=reference,
+                payload={
+                    "amount": money_json(amount),
+                    "payment_method": "payment element",
+                    "payer": str(payer_id),
+                },
+                status=ProviderCallStatus.SUCCEEDED,
+                result={"id": checkout.id, "amount": money_json(amount), "status": "checkout"},
+                external_id=checkout.id,
+                attempts=1,
+                finished_at=finished,
+                reported_at=finished,
+            )
+        )
+    except IntegrityError:  # the same key again: the checkout it made
+        earlier = ProviderCall.objects.get(idempotency_key=idempotency_key)
+        if earlier.external_id != checkout.id or str(earlier.payload.get("payer")) != str(payer_id):
+            raise InvalidInput(
+                details={"idempotency_key": [_("This key was used for another payment.")]}
+            ) from None
+    return _checkout_json(checkout)
+
+
+def _checkout_json(checkout: Checkout) -> dict[str, Any]:
+    return {"id": checkout.id, "client_secret": checkout.client_secret, "amount": checkout.amount}
+
+
 def sandbox_authenticate(*, actor: User, authorization_id: str) -> Authorization:
     """The sandbox's stand-in for the bank's challenge page: the payer confirms the payment."""
     awaiting = _awaiting(authorization_id, actor.pk)
@@ -98,6 +155,11 @@ def _confirmed(awaiting: ProviderCall, amount: Money) -> Authorization:
     if Payment.objects.filter(authorization_id=awaiting.result["id"]).exists():
         raise InvalidInput(details={"payment_method": [_("This card confirmation was used already.")]})
     authorization = provider().authorization_get(authorization_id=awaiting.result["id"])
+    if (
+        authorization.status == AuthorizationStatus.DECLINED
+        and authorization.decline_code == "requires_payment_method"
+    ):
+        raise InvalidInput(details={"payment_method": [_("This payment was not confirmed with a card yet.")]})
     if authorization.status == AuthorizationStatus.DECLINED:
         raise CardDeclined(details={"decline_code": authorization.decline_code})
     return authorization

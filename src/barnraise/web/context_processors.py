@@ -7,7 +7,22 @@ from django.utils.functional import SimpleLazyObject
 from barnraise.accounts import operators
 from barnraise.accounts.selectors import user_email_verified
 from barnraise.commerce.selectors import transactions_awaiting
+from barnraise.ledger.providers.sandbox_checkout import PUBLISHABLE_KEY
 from barnraise.notifications.selectors import notifications_unread_count
+
+STRIPE_JS = "https://js.stripe.com/v3/"  # Stripe requires it from its own origin (docs/web.md)
+
+
+def payment_element() -> dict[str, str]:
+    """What the payment element loads and talks to: `stripe_js` (Stripe's own script, only with
+    Stripe in production; otherwise Barnraise's shim of it), the publishable key, and the
+    shim's `api_base` (the sandbox's client side, or a fake of Stripe's API in tests)."""
+    if settings.PAYMENT_PROVIDER == "stripe":
+        key = settings.STRIPE_PUBLISHABLE_KEY or "pk_test_unset"
+        if settings.STRIPE_API_BASE:
+            return {"stripe_js": "", "key": key, "api_base": settings.STRIPE_API_BASE}
+        return {"stripe_js": STRIPE_JS, "key": key, "api_base": ""}
+    return {"stripe_js": "", "key": PUBLISHABLE_KEY, "api_base": "/sandbox"}
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -20,6 +35,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "SITE_URL": settings.SITE_URL,
         "VERSION": settings.VERSION,
         "PAYMENT_PROVIDER": settings.PAYMENT_PROVIDER,
+        "PAYMENT_ELEMENT": payment_element(),
         "MAP_TILES": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
     }
     user = getattr(request, "user", None)

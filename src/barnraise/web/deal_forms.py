@@ -116,9 +116,9 @@ def parse_params(
 def add_domain_error(parsed: Parsed, error: DomainError, fields: tuple[str, ...] | list[str]) -> None:
     """A service's refusal: field details beside the fields the form has, the rest on top."""
     if error.code == "authentication_required" and isinstance(error.details, dict):
-        # The confirmed card is sent again as its authorization's id.
+        # Where the bank's check is; the payment element confirms in the page, so this is only
+        # reached by a form sent without it. No id is ever put back into a field.
         parsed.action_url = str(error.details.get("authentication_url", ""))
-        parsed.values["payment_method"] = str(error.details.get("payment_method", ""))
     details = error.details if isinstance(error, InvalidInput | NaiveDatetime) else None
     placed = False
     if isinstance(details, dict):

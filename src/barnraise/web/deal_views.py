@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -118,7 +118,8 @@ def _preview(
                 "total": money(priced.total_amount_minor, priced.currency),
             }
     if _is_htmx(request):  # htmx swaps 2xx answers only; the fragment carries the errors
-        slots = [(name, parsed.errors.get(name, [])) for name in fields]
+        # The payment element keeps its own error slot: a price preview never says a card is wrong.
+        slots = [(name, parsed.errors.get(name, [])) for name in fields if name != "payment_method"]
         context = {"deal": parsed, "preview": preview, "listing": listing, "oob": True, "slots": slots}
         return render(request, "web/deals/_preview.html", context)
     return listing_page(request, listing, status=status, deal=parsed, preview=preview)
@@ -321,3 +322,60 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "step_key": uuid4(),
     }
     return render(request, "web/deals/inbox.html", context)
+
+
+def _checkout_answer(parsed: Parsed, call: Callable[[], dict[str, Any]]) -> JsonResponse:
+    """The payment element's checkout as JSON, or the refusal as the API's error shape."""
+    if parsed.errors:
+        return JsonResponse(
+            {"error": {"code": "invalid_input", "message": _("Check the form."), "details": parsed.errors}},
+            status=422,
+        )
+    try:
+        checkout = call()
+    except errors.DomainError as error:
+        body = {"code": error.code, "message": str(error.message), "details": error.details}
+        return JsonResponse({"error": body}, status=error.status, json_dumps_params={"default": str})
+    return JsonResponse({**checkout, "amount": checkout["amount"].as_json()}, status=201)
+
+
+@login_required
+@require_POST
+def listing_checkout(request: HttpRequest, public_id: UUID) -> JsonResponse:
+    """The payment element asks, on "Book" or "Buy": a checkout priced from the deal form."""
+    listing = _visible(request, public_id)
+    panel = deal_panel(listing)
+    if panel.mode not in DEAL_FIELDS:
+        raise Http404(_("This listing takes no bookings or purchases."))
+    fields = tuple(f for f in DEAL_FIELDS[panel.mode] if f != "payment_method")
+    parsed = parse_params(fields, request.POST, listing=listing, currency=listing.currency)
+    return _checkout_answer(
+        parsed,
+        lambda: services.transaction_checkout(
+            actor=member_of(request),
+            listing_id=listing.public_id,
+            process=panel.process,
+            params=parsed.params,
+            idempotency_key=uuid4().hex,  # one per attempt: a declined one is not confirmed again
+        ),
+    )
+
+
+@login_required
+@require_POST
+def transaction_step_checkout(request: HttpRequest, transaction_id: UUID) -> JsonResponse:
+    """The payment element on a deal's paying step (accepting a paid offer)."""
+    tx = _party_tx(request, transaction_id)
+    name = request.POST.get("name", "")[:40]
+    fields = tuple(f for f in _step_fields(tx, name) if f != "payment_method")
+    parsed = parse_params(fields, request.POST, listing=tx.listing, currency=tx.currency)
+    return _checkout_answer(
+        parsed,
+        lambda: services.transaction_step_checkout(
+            actor=member_of(request),
+            transaction_id=tx.id,
+            name=name,
+            params=parsed.params,
+            idempotency_key=uuid4().hex,
+        ),
+    )

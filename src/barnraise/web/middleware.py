@@ -5,30 +5,68 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+# Stripe's documented origins for Stripe.js (docs.stripe.com/security/guide, "Content
+# Security Policy"): the script and its frames from js.stripe.com, 3-D Secure frames from
+# hooks.stripe.com, its API calls to api.stripe.com. Allowed only when Stripe is the provider.
+STRIPE_SCRIPT = "https://js.stripe.com"
+STRIPE_FRAMES = ("https://js.stripe.com", "https://hooks.stripe.com")
+STRIPE_API = "https://api.stripe.com"
+
+
+def _payment_origins() -> tuple[list[str], list[str], list[str]]:
+    """(script, frame, connect) origins the payment element needs beyond 'self'.
+
+    With Stripe: Stripe.js from Stripe's own origin, or, when STRIPE_API_BASE points at a fake
+    of Stripe's API (tests), Barnraise's shim ('self') talking to that fake and framing its
+    3-D Secure page. With the sandbox: nothing, everything is served by Barnraise."""
+    if settings.PAYMENT_PROVIDER != "stripe":
+        return [], [], []
+    if settings.STRIPE_API_BASE:
+        parts = urlsplit(settings.STRIPE_API_BASE)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return [], [origin], [origin]
+    return [STRIPE_SCRIPT], list(STRIPE_FRAMES), [STRIPE_API]
+
 
 @functools.cache
-def _policy(tile_url: str, storage_origins: tuple[str, ...]) -> str:
+def _policy(
+    provider: str, stripe_base: str, tile_url: str, storage_origins: tuple[str, ...], frame_ancestors: str
+) -> str:
     """The policy. Images may come from public media on an object store or a CDN, and the
     private store a page image redirects to; map tiles' origin is allowed only when
-    MAP_TILE_URL names one ({s} in the host, Leaflet's subdomains, allows every subdomain)."""
+    MAP_TILE_URL names one ({s} in the host, Leaflet's subdomains, allows every subdomain).
+    The payment element's origins depend on the provider (`_payment_origins`)."""
     img = ["'self'", "data:", "blob:", *storage_origins]
     if tile_url:
         parts = urlsplit(tile_url.replace("{s}", "a"))
         host = parts.netloc.replace("a.", "*.", 1) if "{s}." in tile_url else parts.netloc
         img.append(f"{parts.scheme}://{host}")
+    script, frame, connect = _payment_origins()
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", *script],
         "style-src": ["'self'"],
         "img-src": img,
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *connect],
+        "frame-src": ["'self'", *frame],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        "frame-ancestors": [frame_ancestors],
     }
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def policy(*, frame_ancestors: str = "'none'") -> str:
+    """The site's Content-Security-Policy for the settings now in force."""
+    return _policy(
+        settings.PAYMENT_PROVIDER,
+        settings.STRIPE_API_BASE,
+        settings.MAP_TILE_URL,
+        tuple(settings.STORAGE_ORIGINS),
+        frame_ancestors,
+    )
 
 
 class ContentSecurityPolicyMiddleware:
@@ -39,8 +77,6 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault(
-            "Content-Security-Policy", _policy(settings.MAP_TILE_URL, tuple(settings.STORAGE_ORIGINS))
-        )
+        response.setdefault("Content-Security-Policy", policy())
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         return response

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from barnraise.errors import Conflict, InvalidInput
 from barnraise.ledger import deals, journal, payments
-from barnraise.ledger.authorization import abandon, authorize
+from barnraise.ledger.authorization import abandon, authorize, prepare
 from barnraise.ledger.errors import PayoutAccountRequired
 from barnraise.ledger.escrow.settlement import (
     account,
@@ -228,4 +228,5 @@ def register() -> None:
         guards={"provider_can_be_paid": guard_provider_can_be_paid},
         authorize=authorize,
         abandon=abandon,
+        prepare=prepare,
     )

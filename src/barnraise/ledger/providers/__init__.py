@@ -158,6 +158,24 @@ class Authorization:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkout:
+    """A payment the customer confirms in the browser (Stripe's PaymentIntent with manual
+    capture). `client_secret` goes to the customer's page only; once confirmed there, `id` is
+    the authorization's id (`authorization_get` tells whether the money is held)."""
+
+    id: str
+    client_secret: str
+    amount: Money
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "client_secret": self.client_secret, "amount": money_json(self.amount)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Checkout":
+        return cls(id=data["id"], client_secret=data["client_secret"], amount=money_from(data["amount"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Capture:
     id: str
     authorization_id: str
@@ -324,7 +342,13 @@ class PaymentProvider(Protocol):
 
     def authorization_get(self, *, authorization_id: str) -> Authorization:
         """The authorization as it stands now: one that required action is `authorized` once
-        the customer completed the bank's challenge."""
+        the customer completed the bank's challenge. A checkout the customer has not confirmed
+        (yet) is `declined` with decline code `requires_payment_method`."""
+        ...
+
+    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+        """A payment of `amount` with manual capture, for the customer to confirm in the browser
+        with the provider's client-side script (Stripe.js, or Barnraise's shim of it)."""
         ...
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:

@@ -27,6 +27,7 @@ from barnraise.ledger.providers import (
     AuthorizationStatus,
     Capture,
     CaptureStatus,
+    Checkout,
     Payout,
     PayoutAccount,
     PayoutStatus,
@@ -74,6 +75,8 @@ class Kind(StrEnum):
     ONBOARDING = "onboarding"
     PAYOUT = "payout"
     AUTHENTICATION = "authentication"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    CHECKOUT = "checkout"  # a payment the customer confirms in the browser (sandbox_checkout)
     CUSTOMER = "customer"
     SETUP = "setup"
     SAVED_METHOD = "saved_method"
@@ -84,6 +87,21 @@ def card_digits(payment_method: str) -> str | None:
     """The card number without spaces or dashes, or None if anything else is in it."""
     digits = payment_method.replace(" ", "").replace("-", "")
     return digits if digits.isascii() and digits.isdigit() else None
+
+
+def client_secret(checkout_id: str) -> str:
+    """The secret of a sandbox checkout, as Stripe's `<id>_secret_<random>`: a keyed hash, so
+    it is checked without being stored."""
+    tag = hmac.digest(settings.SECRET_KEY.encode(), f"checkout:{checkout_id}".encode(), "sha256").hex()
+    return f"{checkout_id}_secret_{tag[:32]}"
+
+
+def card_outcome(digits: str | None) -> tuple[Scenario | None, str]:
+    """A test card's scenario, and the decline code of a card that is declined at once."""
+    scenario = TEST_CARDS.get(digits or "")
+    if digits is None or not luhn_valid(digits) or scenario is None:
+        return scenario, "invalid_number"
+    return scenario, "card_declined" if scenario == Scenario.DECLINED else ""
 
 
 def luhn_valid(digits: str) -> bool:
@@ -262,13 +280,28 @@ class SandboxProvider:
 
         return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make, reads=False))
 
+    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+        """A payment the customer confirms with a test card in the browser, through the
+        Stripe-shaped endpoints of `sandbox_checkout` (served under /sandbox/v1/)."""
+        request = {"amount": money_json(amount)}
+
+        def make() -> _Made:
+            _check_amount(amount)
+            checkout_id = _new_id("pi")
+            made = Checkout(checkout_id, client_secret(checkout_id), amount)
+            return _Made(made.as_json(), checkout_id, amount=amount)
+
+        return Checkout.from_json(_once(Kind.CHECKOUT, idempotency_key, request, make, reads=False))
+
     def authenticate(self, *, authorization_id: str) -> Authorization:
         """Sandbox only: what the customer's approval on the bank's challenge page does."""
         request = {"authorization_id": authorization_id}
 
         def make() -> _Made:
             auth = _locked(Kind.AUTHORIZATION, authorization_id, "no_such_authorization")
-            if auth.response["status"] != AuthorizationStatus.REQUIRES_ACTION:
+            if auth.response["status"] != AuthorizationStatus.REQUIRES_ACTION or _children(
+                Kind.AUTHENTICATION_FAILED, authorization_id
+            ):
                 raise ProviderRefused(
                     "nothing_to_authenticate", "This authorization needs no authentication."
                 )
@@ -280,12 +313,26 @@ class SandboxProvider:
     def authorization_get(self, *, authorization_id: str) -> Authorization:
         record = SandboxRecord.objects.filter(kind=Kind.AUTHORIZATION, external_id=authorization_id).first()
         if record is None:
-            raise ProviderRefused("no_such_authorization", f"No such authorization: {authorization_id!r}.")
+            checkout = SandboxRecord.objects.filter(kind=Kind.CHECKOUT, external_id=authorization_id).first()
+            if checkout is None:
+                raise ProviderRefused(
+                    "no_such_authorization", f"No such authorization: {authorization_id!r}."
+                )
+            return Authorization(
+                authorization_id,
+                AuthorizationStatus.DECLINED,
+                _record_money(checkout),
+                None,
+                "requires_payment_method",
+            )
         found = Authorization.from_json(record.response)
-        if found.status == AuthorizationStatus.REQUIRES_ACTION and _children(
-            Kind.AUTHENTICATION, authorization_id
-        ):
-            return Authorization(found.id, AuthorizationStatus.AUTHORIZED, found.amount, found.expires_at)
+        if found.status == AuthorizationStatus.REQUIRES_ACTION:
+            if _children(Kind.AUTHENTICATION, authorization_id):
+                return Authorization(found.id, AuthorizationStatus.AUTHORIZED, found.amount, found.expires_at)
+            if _children(Kind.AUTHENTICATION_FAILED, authorization_id):
+                return Authorization(
+                    found.id, AuthorizationStatus.DECLINED, found.amount, None, "authentication_failed"
+                )
         return found
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:

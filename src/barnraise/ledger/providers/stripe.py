@@ -3,6 +3,9 @@
 - `authorize` creates and confirms a PaymentIntent with `capture_method=manual`. The payment
   method is a PaymentMethod id (`pm_…`) that Stripe.js or a mobile SDK made. A card number is
   never sent: anything else is refused with `invalid_payment_method` before any request.
+- `checkout_create` creates an unconfirmed PaymentIntent with manual capture, whose client
+  secret the page gives to Stripe.js (the Payment Element); once the customer confirmed it
+  there, its id is sent as the payment method and `authorization_get` checks the money is held.
 - `capture` and `void` capture and cancel that PaymentIntent. The capture's id is the Charge
   (`ch_…`), and `refund` refunds that Charge.
 - `create_payout_account` creates an Express connected account with manual payouts, and an
@@ -42,6 +45,7 @@ from barnraise.ledger.providers import (
     AuthorizationStatus,
     Capture,
     CaptureStatus,
+    Checkout,
     Payout,
     PayoutAccount,
     PayoutStatus,
@@ -213,7 +217,9 @@ def _authorization(intent: Mapping[str, Any]) -> Authorization:
             action_url=redirect.get("url", ""),
         )
     if status == "requires_payment_method":
-        return _declined(intent, authorized, intent.get("last_payment_error") or {})
+        # Never confirmed (a checkout the customer left), or its last attempt failed.
+        error = intent.get("last_payment_error") or {"code": "requires_payment_method"}
+        return _declined(intent, authorized, error)
     raise ProviderRefused("unexpected_state", f"The PaymentIntent is {status}, not authorized.")
 
 
@@ -312,6 +318,22 @@ class StripeProvider:
             missing="no_such_authorization",
         )
         return _authorization(intent)
+
+    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+        """A PaymentIntent with manual capture, unconfirmed: Stripe.js confirms it in the page
+        with its client secret (the Payment Element), 3-D Secure included."""
+        _positive(amount)
+        params: stripe.params.PaymentIntentCreateParams = {
+            "amount": stripe_amount(amount),
+            "currency": amount.currency.lower(),
+            "capture_method": "manual",
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        }
+        intent = self._call(
+            lambda c: c.v1.payment_intents.create(params, {"idempotency_key": idempotency_key}),
+            missing="no_such_payment_intent",
+        )
+        return Checkout(intent["id"], intent["client_secret"], amount)
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:
         _positive(amount)

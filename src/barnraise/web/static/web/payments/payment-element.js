@@ -1,0 +1,117 @@
+/* The payment element, once for every page that takes money (a booking, a purchase, a paid
+ * offer). A `[data-payment-element]` box inside a form is configured by its data attributes:
+ *
+ *   data-publishable-key, data-api-base (the shim only), data-currency, data-amount (a guess
+ *   until the server prices it), data-checkout-url (answers {id, client_secret, amount}).
+ *
+ * On "Book", "Buy" or "Pay", the card is checked in the page, the server prices a checkout
+ * from the form (never from the page), Stripe.js (or Barnraise's shim of it) confirms it with
+ * the card, 3-D Secure in this tab, and the form is sent with the checkout's id as
+ * `payment_method`: the deal's paying step opens the deal once the provider holds the money.
+ * A refusal (a declined card, a failed 3-D Secure) is shown next to the card fields, which are
+ * scrolled into view and focused. A form the server refuses to price (dates missing) is sent
+ * as it is, so the server shows its errors beside its fields.
+ *
+ * The sticky bar (`[data-pay-bar]`, shown on phones) follows the price the preview shows.
+ */
+(function () {
+  "use strict";
+
+  function busy(form, on) {
+    form.querySelectorAll("button[type=submit], [data-pay-bar] button").forEach(function (b) { b.disabled = on; });
+    if (on) form.setAttribute("aria-busy", "true");
+    else form.removeAttribute("aria-busy");
+    document.querySelectorAll("[data-pay-bar] button").forEach(function (b) { b.disabled = on; });
+  }
+
+  function showError(box, element, message) {
+    var slot = box.querySelector("[data-payment-error]");
+    slot.textContent = message;
+    slot.hidden = !message;
+    if (!message) return;
+    slot.scrollIntoView({ block: "center" });
+    element.focus();
+    slot.scrollIntoView({ block: "center" });
+  }
+
+  function setup(box) {
+    var form = box.closest("form");
+    var hidden = form.querySelector("input[name=payment_method]");
+    var options = box.dataset.apiBase ? { apiBase: box.dataset.apiBase } : undefined;
+    var stripe = window.Stripe(box.dataset.publishableKey, options);
+    var elements = stripe.elements({
+      mode: "payment",
+      amount: parseInt(box.dataset.amount, 10) || 100,
+      currency: (box.dataset.currency || "usd").toLowerCase(),
+      captureMethod: "manual",
+    });
+    var element = elements.create("payment");
+    element.mount(box.querySelector("[data-payment-mount]"));
+    var passThrough = false;
+
+    function send(submitter) {
+      passThrough = true;
+      if (form.requestSubmit) form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+      else form.submit();
+    }
+
+    form.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      if (passThrough || (submitter && submitter.value === "preview")) return;
+      event.preventDefault();
+      showError(box, element, "");
+      busy(form, true);
+      elements.submit().then(function (checked) {
+        if (checked.error) throw checked.error;
+        return fetch(box.dataset.checkoutUrl, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        });
+      }).then(function (response) {
+        if (!response.ok) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            var error = body.error || {};
+            if (error.code === "card_declined" || error.code === "provider_unavailable") throw error;
+            send(submitter);  // the server shows what is wrong beside its fields
+            return null;
+          });
+        }
+        return response.json();
+      }).then(function (checkout) {
+        if (!checkout) return null;
+        elements.update({ amount: checkout.amount.amount_minor });
+        return stripe.confirmPayment({
+          elements: elements,
+          clientSecret: checkout.client_secret,
+          confirmParams: { return_url: window.location.href },
+          redirect: "if_required",
+        }).then(function (result) {
+          if (result.error) throw result.error;
+          hidden.value = result.paymentIntent.id;
+          send(submitter);
+        });
+      }).catch(function (error) {
+        busy(form, false);
+        showError(box, element, (error && error.message) || box.dataset.failed);
+      });
+    });
+  }
+
+  function followPrice() {
+    var total = document.querySelector("#deal-preview .deal-total");
+    document.querySelectorAll("[data-pay-bar]").forEach(function (bar) {
+      var label = bar.querySelector("[data-pay-bar-label]");
+      var amount = total ? total.textContent.trim() : bar.dataset.total || "";
+      label.textContent = amount ? bar.dataset.verb + " · " + amount : bar.dataset.verb;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.Stripe) return;
+    document.querySelectorAll("[data-payment-element]").forEach(setup);
+    followPrice();
+  });
+  document.addEventListener("htmx:afterSettle", followPrice);
+})();
