@@ -122,14 +122,14 @@ def test_a_newcomer_signs_up_lists_a_room_and_finds_it_on_the_map(live_server: A
     # and picks a window on the day the room is closed: it is not offered then
     page.fill("#search-form [name=start]", f"{holiday}T12:00")
     page.fill("#search-form [name=end]", f"{holiday}T14:00")
-    page.get_by_role("button", name="Apply filters").click()
+    page.locator(".filter-sheet-actions button[type=submit]").click()
     page.wait_for_url(re.compile(r"start="))
     assert "Nothing matches yet" in results.inner_text()
     # but two days later it is
     later = holiday + timedelta(days=2)
     page.fill("#search-form [name=start]", f"{later}T12:00")
     page.fill("#search-form [name=end]", f"{later}T14:00")
-    page.get_by_role("button", name="Apply filters").click()
+    page.locator(".filter-sheet-actions button[type=submit]").click()
     page.wait_for_url(re.compile(f"start={later}"))
     assert "Sunny attic room near the lake" in results.inner_text()
     # (the filters sit side by side at 1280 px without covering each other)

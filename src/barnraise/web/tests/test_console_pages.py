@@ -321,7 +321,7 @@ def test_finance_refunds_part_of_a_completed_deal_with_a_reason(completed: Trans
     html = page.content.decode()
     # then the timeline and the ledger rows show, money formatted, never in cents
     assert "Refund the customer" in html and "Up to €84.50" in html
-    assert "The deal completed" in html and "Payment captured" in html
+    assert "The deal completed" in html and "The payment is held safely until the deal is done" in html
     assert "€72.00" in html and "8450" not in html
     # when finance refunds €25 with a reason
     after_commit(lambda: finance.post(f"{url}refund/", {"amount": "25", "reason": "The heating failed."}))
