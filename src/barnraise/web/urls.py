@@ -75,6 +75,17 @@ urlpatterns = [
     path("wallet/", wallet_views.wallet, name="wallet"),
     path("wallet/payout-account/", wallet_views.payout_account_setup, name="wallet_payout_account"),
     path("wallet/payouts/", wallet_views.payout_request, name="wallet_payout"),
+    path("wallet/payout-schedule/", wallet_views.payout_schedule, name="wallet_payout_schedule"),
+    path(
+        "payouts/onboarding/<str:account_id>/return",
+        wallet_views.payout_onboarding_return,
+        name="payout_onboarding_return",
+    ),
+    path(
+        "payouts/onboarding/<str:account_id>/refresh",
+        wallet_views.payout_onboarding_refresh,
+        name="payout_onboarding_refresh",
+    ),
     path("sandbox/onboarding/<str:account_id>", wallet_views.sandbox_onboarding, name="sandbox_onboarding"),
     path(
         "sandbox/authenticate/<str:authorization_id>",

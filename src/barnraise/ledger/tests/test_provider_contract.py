@@ -49,7 +49,7 @@ _running_fake: list[FakeStripe] = []
 def _stripe_ready(payment: PaymentProvider, account: PayoutAccount) -> PayoutAccount:
     assert isinstance(payment, StripeProvider)
     _running_fake[-1].complete_onboarding(account.id)  # the owner finishes onboarding at Stripe
-    return payment.payout_account_refresh(account_id=account.id)
+    return payment.payout_account_get(account_id=account.id)
 
 
 READY_ACCOUNT: dict[str, Callable[[PaymentProvider, PayoutAccount], PayoutAccount]] = {
