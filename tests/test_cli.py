@@ -16,6 +16,8 @@ from tests.conftest import run
         ({"SITE_URL": "not a url"}, "SITE_URL"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32"),
         ({"EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
+        ({"PAYOUT_SCHEDULES": "weekly,daily"}, "PAYOUT_SCHEDULES names daily"),
+        ({"PAYOUT_SCHEDULES": "weekly", "PAYOUT_SCHEDULE_DEFAULT": "monthly"}, "PAYOUT_SCHEDULE_DEFAULT"),
     ],
 )
 def test_broken_setting_fails_at_start_with_a_clear_message(tmp_path, env, message):
