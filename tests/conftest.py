@@ -32,7 +32,17 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
-from barnraise.conftest import _migration_data, ledger_rows_removable  # noqa: E402, F401 - shared with the apps' tests
+# The object store on moto's server, and the clients its tests use (tests/test_object_storage.py).
+from barnraise.conftest import (  # noqa: E402, F401 - shared with the apps' tests  # noqa: E402, F401
+    _migration_data,
+    api,
+    api_as,
+    ledger_rows_removable,
+    make_pdf,
+    make_user,
+    s3,
+    s3_server,
+)
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from pathlib import Path
 # app may use, and `api` (bearer auth, idempotency, the error-answering NinjaAPI, health),
 # which looks tokens up in accounts and so sits above every app.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("barnraise", "errors", "ids", "db", "copies", "markup", "sqlite", "private_files", "backups"),
-    ("money", "moments", "images", "ratelimits", "api.base"),
+    ("barnraise", "errors", "ids", "db", "copies", "markup", "sqlite", "object_storage", "backups"),
+    ("money", "moments", "images", "ratelimits", "private_files", "api.base", "places"),
     ("pdfs",),
     ("notifications", "timers"),
     ("accounts",),

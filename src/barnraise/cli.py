@@ -174,6 +174,11 @@ def main() -> None:
 def demo(host: str, port: int, members: int, listings: int) -> None:
     """Migrate, seed a demo marketplace (once) and serve it with a worker beside it."""
     os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
+    # The demo shows real streets: OpenStreetMap's standard tiles (credited on the map). With no
+    # network the pins still draw on a plain ground; `serve` uses only what the operator sets.
+    os.environ.setdefault("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    # The demo has no reverse proxy: Django's file view serves its photos from the disk.
+    os.environ.setdefault("SERVE_MEDIA", "1")
     _prepare()
     from barnraise.demo import seed
 
@@ -194,6 +199,9 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
 @click.option("--migrate/--no-migrate", default=False, help="Apply migrations first.")
 def serve(host: str, port: int, workers: int, migrate: bool) -> None:
     """Serve the site with gunicorn (for PostgreSQL deployments; run workers separately)."""
+    # Public media come from a reverse proxy, the object store or a CDN, never from Django's
+    # file view (docs/deployment.md); this holds for the gunicorn process it becomes.
+    os.environ["SERVE_MEDIA"] = "0"
     _django()
     _require_shared_secret_key()
     _check_services()

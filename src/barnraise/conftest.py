@@ -199,3 +199,140 @@ def pdf_with_script(pages: int = 1) -> bytes:
 def make_pdf() -> Callable[..., bytes]:
     """Build a real PDF in the test: `make_pdf(pages=2)`."""
     return pdf_with_script
+
+
+# --- object storage (S3) on moto's server ------------------------------------------------------
+# A real HTTP server speaking the S3 API on this machine (a labelled fake of the store): the
+# code under test reaches it through django-storages and boto3 as it would reach any store.
+
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "testing-key-id", "AWS_SECRET_ACCESS_KEY": "testing-secret"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class S3Server:
+    """moto's S3 server on a free port of 127.0.0.1; `start` and `stop` it to bring it down."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._server: Any = None
+
+    def start(self) -> "S3Server":
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Any:
+    """One S3 server for the session, with the test credentials in the environment."""
+    import os
+
+    saved = {name: os.environ.get(name) for name in S3_KEYS}
+    os.environ.update(S3_KEYS)
+    server = S3Server().start()
+    yield server
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+class S3Stores:
+    """The media and private buckets a test's storages use, and the settings they were made
+    from (as MEDIA_STORAGE_URL and PRIVATE_STORAGE_URL would be)."""
+
+    def __init__(self, server: S3Server, media_bucket: str, private_bucket: str) -> None:
+        self.server = server
+        self.client = server.client()
+        self.media_bucket = media_bucket
+        self.private_bucket = private_bucket
+        self.media_url = f"s3://{media_bucket}?endpoint={server.endpoint}&region=us-east-1&acl=public-read"
+        self.private_url = f"s3://{private_bucket}?endpoint={server.endpoint}&region=us-east-1"
+
+    def keys(self, bucket: str) -> set[str]:
+        listed = self.client.list_objects_v2(Bucket=bucket)
+        return {item["Key"] for item in listed.get("Contents", [])}
+
+
+def use_s3(settings: Any, server: S3Server, *, public_url: str = "") -> S3Stores:
+    """Point both storages at fresh buckets of `server`, as the settings would for the URLs."""
+    import uuid
+
+    from barnraise import object_storage
+
+    stores = S3Stores(server, f"media-{uuid.uuid4().hex[:12]}", f"private-{uuid.uuid4().hex[:12]}")
+    for bucket in (stores.media_bucket, stores.private_bucket):
+        stores.client.create_bucket(Bucket=bucket)
+    media = object_storage.parse("MEDIA_STORAGE_URL", stores.media_url, private=False)
+    private = object_storage.parse("PRIVATE_STORAGE_URL", stores.private_url, private=True)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": object_storage.storage_entry(media, private=False, public_url=public_url),
+        "private": object_storage.storage_entry(private, private=True),
+    }
+    settings.MEDIA_URL = object_storage.public_base_url(media, public_url)
+    return stores
+
+
+@pytest.fixture
+def s3(settings: Any, s3_server: S3Server) -> S3Stores:
+    """Both storages on the S3 server, in buckets of their own for this test."""
+    return use_s3(settings, s3_server)
+
+
+@pytest.fixture(params=["memory", "s3"])
+def file_store(request: pytest.FixtureRequest, settings: Any) -> S3Stores | None:
+    """Run a test twice: with the test settings' storages (in memory), and on the S3 server.
+    None for the first; the buckets for the second."""
+    if request.param == "memory":
+        return None
+    return use_s3(settings, request.getfixturevalue("s3_server"))
+
+
+class Fetched:
+    """A private file as a browser gets it: straight from the app (200), or from the store
+    after the app's redirect to a presigned URL (302)."""
+
+    def __init__(self, status: int, headers: dict[str, str], content: bytes, redirected: str) -> None:
+        self.status = status
+        self.headers = headers
+        self.content = content
+        self.redirected = redirected  # the presigned URL, or "" when the app answered itself
+
+
+def fetch(response: Any) -> Fetched:
+    """Follow `response` (a test client's answer) to the bytes, through the store if redirected."""
+    import urllib.request
+
+    if response.status_code == 302:
+        url = response["Location"]
+        assert url.startswith("http://127.0.0.1:"), url  # only ever to the test's own store
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - the test's store
+            headers = {name.lower(): value for name, value in answer.headers.items()}
+            return Fetched(answer.status, headers, answer.read(), url)
+    headers = {name.lower(): value for name, value in response.items()}
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return Fetched(response.status_code, headers, content, "")

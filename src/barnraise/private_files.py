@@ -2,14 +2,23 @@
 images rendered from their PDFs), answered to a caller a view has already authorized.
 
 No URL serves the private storage (settings.STORAGES["private"]); every view that hands one of
-its files out, in the API, the pages and the admin, answers through `private_file_response`.
+its files out, in the API, the pages and the admin, answers through `private_file_response`:
+streamed from the local disk, or, on an object store (PRIVATE_STORAGE_URL), a redirect to a
+presigned URL that answers for a minute (barnraise.object_storage).
 """
 
 import re
+from typing import Any
 
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from django.dispatch import receiver
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.utils.functional import LazyObject, empty
+
+from barnraise import object_storage
 
 # The types the upload checks store (barnraise.images, barnraise.pdfs), each with the
 # extension a download is named with. Any other stored type is served as bytes.
@@ -17,15 +26,33 @@ SERVED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png
 OPAQUE = "application/octet-stream"
 
 
+class _PrivateStorage(LazyObject):  # type: ignore[type-arg]  # django-stubs: LazyObject is generic
+    """storages["private"], looked up when first used and again after STORAGES changes (as
+    Django's default_storage is), so the models' file fields follow the settings in force."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+_private: Any = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting: str, **_: Any) -> None:
+    if setting == "STORAGES":
+        _private._wrapped = empty
+
+
 def private_storage() -> Storage:
     """The storage no URL serves; its files are read only through the authorized views."""
-    return storages["private"]
+    storage: Storage = _private
+    return storage
 
 
 def private_file_response(
     file: FieldFile, *, content_type: str, name: str, inline: bool = False
-) -> FileResponse:
-    """Stream `file` from the private storage.
+) -> HttpResponseBase:
+    """Stream `file` from the private storage, or redirect to it on an object store.
 
     - `content_type` is the type stored with the file when its upload was checked, never one
       guessed from its name; a type not in SERVED_TYPES is sent as application/octet-stream.
@@ -37,9 +64,24 @@ def private_file_response(
       sandboxed with no sources should a browser open it as a document.
 
     A file missing from the storage is a 404.
+
+    On an object store the answer is a 302 to a presigned URL of SIGNED_URL_SECONDS that makes
+    the store send the same type, disposition and Cache-Control; the redirect itself is kept by
+    no cache either. The store answers from its own origin, which holds no cookie of the site,
+    so nosniff and the sandbox matter less there; the attachment disposition still keeps an
+    uploaded PDF out of the browser.
     """
     served = content_type if content_type in SERVED_TYPES else OPAQUE
     filename = safe_filename(name, SERVED_TYPES.get(served, "bin"))
+    if file.name and object_storage.is_object_store(file.storage):
+        if not file.storage.exists(file.name):
+            raise Http404
+        disposition = object_storage.content_disposition(filename, inline=inline)
+        url = object_storage.signed_url(file.storage, file.name, content_type=served, disposition=disposition)
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = "private, no-store"
+        redirect["Referrer-Policy"] = "no-referrer"
+        return redirect
     try:
         handle = file.open("rb")
     except (FileNotFoundError, ValueError) as exc:  # ValueError: a field with no file

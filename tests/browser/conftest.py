@@ -32,8 +32,9 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def media_on_disk(settings: Any) -> Iterator[None]:
     """Photos written under MEDIA_ROOT, where the live server serves them from (the test
-    settings keep media in memory, which no server can show)."""
+    settings keep media in memory, which no server can show), as under `barnraise demo`."""
     folder = Path(settings.MEDIA_ROOT) / f"test-journeys-{os.getpid()}"
+    settings.SERVE_MEDIA = True
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

@@ -23,8 +23,7 @@ pytestmark = MARKS
 
 
 def fill_place(page: Any) -> None:
-    page.fill("[name=lat]", "44.4759")
-    page.fill("[name=lng]", "-73.2121")
+    page.fill("[name=address]", "Burlington, VT")
     page.fill("[name=timezone]", "America/New_York")
 
 

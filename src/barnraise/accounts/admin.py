@@ -5,7 +5,8 @@ from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -147,7 +148,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         ]
         return own + super().get_urls()
 
-    def file_view(self, request: HttpRequest, document_id: Any) -> FileResponse:
+    def file_view(self, request: HttpRequest, document_id: Any) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:
@@ -158,7 +159,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         name = f"{document.kind}-{document.id}"
         return private_file_response(document.file, content_type=document.content_type, name=name)
 
-    def page_view(self, request: HttpRequest, document_id: Any, number: int) -> FileResponse:
+    def page_view(self, request: HttpRequest, document_id: Any, number: int) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:

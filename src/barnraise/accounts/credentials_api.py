@@ -5,7 +5,8 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import Field, File, Form, Router, Schema, UploadedFile
 from ninja.responses import Status
 
@@ -144,32 +145,32 @@ def document_upload(
 
 @verifications_router.get(
     "/documents/{document_id}/file",
-    response={200: None, 404: ErrorOut},
+    response={200: None, 302: None, 404: ErrorOut},
     summary="Download one of your documents, as uploaded",
 )
-def document_file(request: HttpRequest, document_id: UUID) -> FileResponse:
+def document_file(request: HttpRequest, document_id: UUID) -> HttpResponseBase:
     document = verification.document_readable(actor=caller(request), document_id=document_id)
     return _document_response(document)
 
 
 @verifications_router.get(
     "/documents/{document_id}/pages/{number}",
-    response={200: None, 404: ErrorOut},
+    response={200: None, 302: None, 404: ErrorOut},
     summary="A page of one of your PDF documents, as a JPEG image",
 )
-def document_page(request: HttpRequest, document_id: UUID, number: int) -> FileResponse:
+def document_page(request: HttpRequest, document_id: UUID, number: int) -> HttpResponseBase:
     page = verification.document_page_readable(actor=caller(request), document_id=document_id, number=number)
     return _document_page_response(page)
 
 
-def _document_response(document: Document) -> FileResponse:
+def _document_response(document: Document) -> HttpResponseBase:
     """The document as uploaded: a download (API, pages and admin alike)."""
     return private_file_response(
         document.file, content_type=document.content_type, name=f"{document.kind}-{document.id}"
     )
 
 
-def _document_page_response(page: DocumentPage) -> FileResponse:
+def _document_page_response(page: DocumentPage) -> HttpResponseBase:
     """A rendered page, shown inline: a JPEG we made, so it carries nothing of the PDF."""
     name = f"{page.document_id}-page-{page.number}"
     return private_file_response(page.image, content_type="image/jpeg", name=name, inline=True)

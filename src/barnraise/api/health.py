@@ -1,7 +1,8 @@
 """Liveness (`/health`: the process answers and reaches its database) and readiness
 (`/health/ready`: everything a request may need answers: the database, Redis when REDIS_URL is
-set, and the storages). A load balancer takes an app host out of rotation on a failed readiness
-check; an orchestrator restarts a process only on a failed liveness check."""
+set, and the storages, on the local disk or an object store). A load balancer takes an app host
+out of rotation on a failed readiness check; an orchestrator restarts a process only on a failed
+liveness check."""
 
 import logging
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Router, Schema, Status
 
+from barnraise import object_storage
 from barnraise.api.schemas import ErrorOut
 from barnraise.ids import uuid7
 
@@ -61,10 +63,14 @@ def _redis() -> None:
 
 
 def _storage(alias: str) -> Callable[[], None]:
-    """Write, read back and delete a small probe object in the storage."""
+    """On an object store, one HEAD of the bucket (it answers, and these credentials may use
+    it); on the local disk, write, read back and delete a small probe file."""
 
     def check() -> None:
         storage = storages[alias]
+        if object_storage.is_object_store(storage):
+            object_storage.check_bucket(storage)
+            return
         name = storage.save(f"readiness/{uuid7()}.txt", ContentFile(PROBE))
         try:
             with storage.open(name, "rb") as handle:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Avg, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +72,23 @@ def marketplace_currency() -> str | None:
         found = codes[0] if len(codes) == 1 else ""
         cache.set("catalog:currency-in-use", found, CURRENCY_IN_USE_SECONDS if found else 30)
     return str(found) or None
+
+
+def marketplace_area() -> tuple[float, float] | None:
+    """Where the marketplace is: MARKETPLACE_AREA if the operator set it, else the middle
+    (the mean of the public points) of the published listings, read at most every five minutes;
+    None before anything is published. Place names are ranked toward it."""
+    if settings.MARKETPLACE_AREA:
+        lat, lng = settings.MARKETPLACE_AREA
+        return float(lat), float(lng)
+    found = cache.get("catalog:area")
+    if found is None:
+        middle = Listing.objects.filter(status=Listing.Status.PUBLISHED).aggregate(
+            lat=Avg("public_lat"), lng=Avg("public_lng")
+        )
+        found = [middle["lat"], middle["lng"]] if middle["lat"] is not None else []
+        cache.set("catalog:area", found, CURRENCY_IN_USE_SECONDS if found else 30)
+    return (float(found[0]), float(found[1])) if found else None
 
 
 def listings_with_relations() -> QuerySet[Listing]:
@@ -146,6 +163,12 @@ def availability_of(listing: Listing) -> dict[str, Any]:
 def listings_by_author(*, user: User) -> list[Listing]:
     """Every listing `user` wrote, newest first, whatever its status (their "My listings")."""
     return list(Listing.objects.filter(author=user).select_related("category").order_by("-created_at", "-id"))
+
+
+def listings_published_by(*, user_id: Any, limit: int = 24) -> list[Listing]:
+    """A member's storefront: their published listings, newest first, with what a card shows."""
+    rows = listings_with_relations().filter(author_id=user_id, status=Listing.Status.PUBLISHED)
+    return list(rows.order_by("-published_at", "-id")[:limit])
 
 
 def category_filterable_attributes(*, category: Category) -> list[dict[str, Any]]:

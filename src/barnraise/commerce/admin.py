@@ -1,7 +1,8 @@
 from typing import Any
 
 from django.contrib import admin
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -184,7 +185,7 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
         ]
         return own + super().get_urls()
 
-    def evidence_file(self, request: HttpRequest, evidence_id: Any) -> FileResponse:
+    def evidence_file(self, request: HttpRequest, evidence_id: Any) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:
@@ -195,7 +196,7 @@ class DisputeAdmin(admin.ModelAdmin[Dispute]):
         name = f"evidence-{evidence.id}"
         return private_file_response(evidence.file, content_type=evidence.content_type, name=name)
 
-    def evidence_page(self, request: HttpRequest, evidence_id: Any, number: int) -> FileResponse:
+    def evidence_page(self, request: HttpRequest, evidence_id: Any, number: int) -> HttpResponseBase:
         if not isinstance(request.user, User):
             raise Http404
         try:

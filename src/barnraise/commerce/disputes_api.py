@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from barnraise.api.auth import caller
@@ -149,10 +150,10 @@ def evidence_create(
 
 @router.get(
     "/{transaction_id}/disputes/evidence/{evidence_id}/file",
-    response={200: None, 404: ErrorOut},
+    response={200: None, 302: None, 404: ErrorOut},
     summary="Download the file of the evidence as uploaded (parties and operators)",
 )
-def evidence_file(request: HttpRequest, transaction_id: UUID, evidence_id: UUID) -> FileResponse:
+def evidence_file(request: HttpRequest, transaction_id: UUID, evidence_id: UUID) -> HttpResponseBase:
     evidence = disputes.evidence_readable(actor=caller(request), evidence_id=evidence_id)
     name = f"evidence-{evidence.id}"
     return private_file_response(evidence.file, content_type=evidence.content_type, name=name)
@@ -160,10 +161,12 @@ def evidence_file(request: HttpRequest, transaction_id: UUID, evidence_id: UUID)
 
 @router.get(
     "/{transaction_id}/disputes/evidence/{evidence_id}/pages/{number}",
-    response={200: None, 404: ErrorOut},
+    response={200: None, 302: None, 404: ErrorOut},
     summary="A page of a PDF given as evidence, as a JPEG image (parties and operators)",
 )
-def evidence_page(request: HttpRequest, transaction_id: UUID, evidence_id: UUID, number: int) -> FileResponse:
+def evidence_page(
+    request: HttpRequest, transaction_id: UUID, evidence_id: UUID, number: int
+) -> HttpResponseBase:
     page = disputes.evidence_page_readable(actor=caller(request), evidence_id=evidence_id, number=number)
     name = f"evidence-{evidence_id}-page-{number}"
     return private_file_response(page.image, content_type="image/jpeg", name=name, inline=True)

@@ -21,14 +21,15 @@ from barnraise.catalog.photos_api import photos_router
 from barnraise.commerce.api import events_router, offers_router, processes_router
 from barnraise.commerce.api import router as transactions_router
 from barnraise.commerce.disputes_api import router as disputes_router
+from barnraise.ledger.api import payment_methods_router
 from barnraise.ledger.api import router as ledger_router
 from barnraise.ledger.webhooks_api import router as webhooks_router
 from barnraise.messaging.api import inbox_router
 from barnraise.messaging.api import router as messages_router
 from barnraise.notifications.api import router as notifications_router
 from barnraise.reputation.api import replies_router, reviews_router, users_router
+from barnraise.search.api import places_router, search_router
 from barnraise.search.api import router as saved_searches_router
-from barnraise.search.api import search_router
 from barnraise.trust.api import appeals_router, reports_router, standing_router
 
 api = BarnraiseAPI(
@@ -42,6 +43,7 @@ api.add_router("", health_router)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/places", places_router)
 api.add_router("/listings", search_router)
 api.add_router("/listings", listings_router)
 api.add_router("/listings", photos_router)
@@ -58,6 +60,7 @@ api.add_router("/reports", reports_router)
 api.add_router("/appeals", appeals_router)
 api.add_router("/me", standing_router)
 api.add_router("", ledger_router)
+api.add_router("", payment_methods_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/transactions", reviews_router)
 api.add_router("/reviews", replies_router)

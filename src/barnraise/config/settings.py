@@ -8,13 +8,14 @@ raises ImproperlyConfigured here, at start-up, with a message that names the var
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
-from barnraise import __version__
+from barnraise import __version__, object_storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BARNRAISE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -156,6 +157,84 @@ def _stripe_settings(payment_provider: str) -> tuple[str, str, str]:
     return key, webhook_secret, base
 
 
+def _local_or_https_url(name: str, keep_braces: bool = False) -> str:
+    value = os.environ.get(name, "").strip().rstrip("/")
+    parts = urlsplit(value.replace("{s}", "a") if keep_braces else value)
+    if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise ImproperlyConfigured(f"{name}={value!r} must be an absolute http(s) URL.")
+    if value and parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ImproperlyConfigured(f"{name}={value!r} must use https unless it is on this machine.")
+    return value
+
+
+def _point(name: str) -> tuple[float, float] | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        lat, lng = (float(part) for part in value.split(","))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} must be latitude,longitude.") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a point on Earth.")
+    return lat, lng
+
+
+def _media_public_url() -> str:
+    url = os.environ.get("MEDIA_PUBLIC_URL", "").strip()
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
+        raise ImproperlyConfigured(
+            f"MEDIA_PUBLIC_URL={url!r} must be an absolute http(s) URL with no query "
+            "(where browsers read public media: a CDN or the store)."
+        )
+    return url
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _storages(debug: bool, public_url: str) -> tuple[dict[str, dict[str, Any]], str, list[str]]:
+    """STORAGES, MEDIA_URL, and the origins pages load images from besides their own: the local
+    disk, or the object stores of MEDIA_STORAGE_URL and PRIVATE_STORAGE_URL
+    (barnraise.object_storage)."""
+    media_raw = os.environ.get("MEDIA_STORAGE_URL", "").strip()
+    private_raw = os.environ.get("PRIVATE_STORAGE_URL", "").strip()
+    media = object_storage.parse("MEDIA_STORAGE_URL", media_raw, private=False) if media_raw else None
+    private = object_storage.parse("PRIVATE_STORAGE_URL", private_raw, private=True) if private_raw else None
+    if media and private and (media.endpoint, media.bucket) == (private.endpoint, private.bucket):
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL and PRIVATE_STORAGE_URL name the same bucket: use two buckets, since "
+            "the media bucket is readable by anyone and the private one by no one."
+        )
+    if media:
+        media_url = object_storage.public_base_url(media, public_url)
+        default = object_storage.storage_entry(media, private=False, public_url=public_url)
+    else:
+        media_url = public_url.rstrip("/") + "/" if public_url else "/media/"
+        default = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    origins = [_origin(media_url)] if urlsplit(media_url).scheme else []
+    if private:
+        private_entry = object_storage.storage_entry(private, private=True)
+        # A page image of a PDF (inline) is a redirect to the private store.
+        origins.append(_origin(object_storage.bucket_url(private)))
+    else:
+        # Identity documents and licences: outside MEDIA_ROOT and never served by URL.
+        private_entry = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))},
+        }
+    static = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if debug
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    storages = {"default": default, "private": private_entry, "staticfiles": {"BACKEND": static}}
+    return storages, media_url, sorted(set(origins))
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_key()
 SITE_URL = _site_url()
@@ -233,22 +312,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Barnraise <noreply@ba
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
-MEDIA_URL = "/media/"
+# Where browsers read public media (a CDN, or the store's own address of the media bucket);
+# optional: the store's address, or /media/ on the local disk, otherwise.
+MEDIA_PUBLIC_URL = _media_public_url()
+STORAGES, MEDIA_URL, STORAGE_ORIGINS = _storages(DEBUG, MEDIA_PUBLIC_URL)
+# Django's own file view answers /media/ from MEDIA_ROOT only when this is on: with DEBUG, and
+# under `barnraise demo`. `barnraise serve` turns it off: a reverse proxy, the store or a CDN
+# serves public media in production (docs/deployment.md).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG) and STORAGES["default"]["BACKEND"] != object_storage.S3_BACKEND
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Identity documents and licences: outside MEDIA_ROOT and never served by URL.
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))},
-    },
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
-}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -427,8 +500,22 @@ PAYOUT_SCHEDULES, PAYOUT_SCHEDULE_DEFAULT = _payout_schedules()
 # Empty: the one currency the published listings use, if they use only one.
 MARKETPLACE_CURRENCY = os.environ.get("MARKETPLACE_CURRENCY", "").strip().upper()
 
-# Map tiles for Leaflet; empty means the map draws without a base layer.
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# Places (docs/search.md): a Nominatim-compatible geocoder for street addresses; empty means
+# addresses fall back to the town they name, from the embedded gazetteer. MARKETPLACE_AREA
+# ("lat,lng") is where place names are ranked toward; empty: the middle of the listings.
+GEOCODER_URL = _local_or_https_url("GEOCODER_URL")
+MARKETPLACE_AREA = _point("MARKETPLACE_AREA")
+
+# Map tiles for Leaflet (docs/web.md); empty means the map draws without a base layer. The
+# page's CSP allows the tiles' origin only when it is set. `barnraise demo` sets OpenStreetMap's
+# standard tiles; a production install sets its own (OpenStreetMap's tile policy rules out heavy
+# use). MAP_TILE_ATTRIBUTION is the credit the tiles' licence asks for (HTML, shown on the map).
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+MAP_TILE_URL = _local_or_https_url("MAP_TILE_URL", keep_braces=True)
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION if MAP_TILE_URL == OSM_TILE_URL else ""
+).strip()
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]

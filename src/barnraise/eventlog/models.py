@@ -31,6 +31,11 @@ class EventType(models.TextChoices):
     PAYOUT_SCHEDULE_CHOSEN = "ledger:payout_account:schedule_chosen", _("payout schedule chosen")
     PAYOUT_HOLD_PLACED = "ledger:payout_hold:placed", _("payouts held")
     PAYOUT_HOLD_RELEASED = "ledger:payout_hold:released", _("payout hold released")
+    PAYMENT_CUSTOMER_CREATED = (
+        "ledger:payment_customer:created",
+        _("customer created at the payment provider"),
+    )
+    SAVED_CARD_REMOVED = "ledger:saved_card:removed", _("saved card removed")
 
 
 class Event(models.Model):

@@ -3,6 +3,7 @@
 Mounted at the API root: /me/balances, /me/ledger, /me/payout-account (its onboarding link,
 refresh and schedule; with the sandbox, its onboarding), /me/payouts,
 /transactions/{id}/payment, and for finance operators /ops/trial-balance and /ops/payout-holds.
+`payment_methods_router` (tag "payment methods"): /me/payment-methods, the member's saved cards.
 """
 
 from datetime import datetime
@@ -20,11 +21,12 @@ from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, a_row_id, decode_cursor, encode_cursor, page_by_id
 from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut, Page, StrictInt
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
-from barnraise.ledger import onboarding, payouts, selectors
+from barnraise.ledger import onboarding, payouts, saved_cards, selectors
 from barnraise.ledger.models import Payout, PayoutAccount, PayoutHold, Posting
 from barnraise.money import Money
 
 router = Router(tags=["ledger"])
+payment_methods_router = Router(tags=["payment methods"])
 
 
 class BalanceOut(Schema):
@@ -369,3 +371,65 @@ def hold_release(request: HttpRequest, hold_id: int) -> dict[str, Any]:
     if hold is None:
         raise NotFound()
     return _hold_out(payouts.payout_hold_release(actor=actor, hold=hold))
+
+
+# -- saved cards ---------------------------------------------------------------------------
+
+
+class SavedCardOut(Schema):
+    id: str = Field(description="The provider's id of the saved card (a Stripe PaymentMethod `pm_…`).")
+    brand: str = Field(description="visa, mastercard, …")
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+class CardSetupOut(Schema):
+    provider: str = Field(description="The payment provider, e.g. stripe or sandbox.")
+    setup_id: str = Field(description="The provider's id of the setup (a Stripe SetupIntent `seti_…`).")
+    client_secret: str = Field(
+        description="For the member's page only: Stripe.js confirms the setup with it "
+        "(`stripe.confirmCardSetup` / the Payment Element). Never log or store it."
+    )
+
+
+@payment_methods_router.get(
+    "/me/payment-methods",
+    response=Page[SavedCardOut],
+    summary="Your saved cards, newest first",
+    description="The cards saved at the payment provider for you; never their numbers. Empty "
+    "until you save one (POST /me/payment-methods/setup).",
+)
+def saved_card_list(request: HttpRequest) -> dict[str, Any]:
+    methods = saved_cards.saved_list(member=caller(request))
+    return {"results": [method.as_json() for method in methods], "next_cursor": None}
+
+
+@payment_methods_router.post(
+    "/me/payment-methods/setup",
+    response={201: CardSetupOut},
+    summary="Start saving a card: answers the client secret your page confirms it with",
+    description="Creates your customer at the payment provider on first use, then a setup "
+    "(a Stripe SetupIntent for off-session use). The page confirms it with the provider's "
+    "script and the client secret; the card then shows in GET /me/payment-methods.",
+)
+def saved_card_setup(request: HttpRequest) -> Status[Any]:
+    setup = saved_cards.setup_begin(member=caller(request))
+    answer = {
+        "provider": settings.PAYMENT_PROVIDER,
+        "setup_id": setup.id,
+        "client_secret": setup.client_secret,
+    }
+    return Status(201, answer)
+
+
+@payment_methods_router.delete(
+    "/me/payment-methods/{method_id}",
+    response={204: None, 404: ErrorOut},
+    summary="Remove a saved card (404 `not_found` for a card that is not yours)",
+)
+def saved_card_remove(request: HttpRequest, method_id: str) -> Status[None]:
+    if len(method_id) > 255:
+        raise NotFound()
+    saved_cards.saved_remove(member=caller(request), method_id=method_id)
+    return Status(204, None)

@@ -355,6 +355,27 @@ class PayoutAccount(models.Model):
         return f"{self.provider} {self.external_id} ({'ready' if self.ready else 'onboarding'})"
 
 
+class PaymentCustomer(models.Model):
+    """A member as a customer at the payment provider: where their saved cards are kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_customers"
+    )
+    provider = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "provider"], name="ledger_one_customer_per_provider"),
+            models.UniqueConstraint(fields=["provider", "external_id"], name="ledger_customer_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.external_id}"
+
+
 class Payout(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")

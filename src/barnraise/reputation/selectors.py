@@ -94,6 +94,14 @@ def reviews_received(*, user_id: Any, role: str | None = None) -> QuerySet[Revie
     return reviews.select_related("author", "subject", "listing").order_by("-id")
 
 
+def reviews_of_listing(*, listing_id: Any, limit: int = 6) -> list[Review]:
+    """Published reviews that customers wrote of the provider for this listing, newest first."""
+    reviews = Review.objects.filter(listing_id=listing_id, subject_role=Role.PROVIDER).exclude(
+        published_at=None
+    )
+    return list(reviews.select_related("author").order_by("-published_at", "-id")[:limit])
+
+
 def review_of(*, transaction_id: Any, author_id: Any) -> Review | None:
     return Review.objects.filter(transaction_id=transaction_id, author_id=author_id).first()
 

@@ -13,7 +13,9 @@ from barnraise.api.pagination import PageParams, page_by_id
 from barnraise.api.schemas import InputSchema, Page, StrictBool
 from barnraise.api.strict import own_input
 from barnraise.catalog.schemas import ListingSummaryOut
+from barnraise.catalog.selectors import marketplace_area
 from barnraise.money import Money
+from barnraise.places import gazetteer, geocoder
 from barnraise.search import query, selectors, services
 
 router = Router(tags=["search"])
@@ -156,3 +158,79 @@ def listings_search(request: HttpRequest) -> HttpResponse:
     # as long as the search itself. A test holds the output to SearchPageOut.
     body = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+
+
+places_router = Router(tags=["places"])
+
+
+class PlacesParams(InputSchema):
+    q: str = Field(min_length=1, max_length=200, description="The start of a place's name: 'Burl'.")
+    limit: int = Field(5, ge=1, le=20)
+
+
+class LocateParams(InputSchema):
+    q: str = Field(min_length=1, max_length=300, description="An address or a place's name.")
+
+
+class PointOut(Schema):
+    lat: float
+    lng: float
+
+
+class PlaceOut(Schema):
+    id: int = Field(description="GeoNames' id of the place.")
+    name: str
+    region: str = Field(description="The region's name where the data has one (US states); else empty.")
+    country: str
+    country_code: str
+    label: str = Field(description="What to show: 'Burlington, Vermont, United States'.")
+    location: PointOut
+    radius_km: int = Field(description="How far a search for this place reaches (lat, lng, radius_km).")
+    time_zone: str
+
+
+class PlacesOut(Schema):
+    results: list[PlaceOut]
+    attribution: str
+
+
+class LocatedOut(Schema):
+    location: PointOut
+    label: str
+    precision: str = Field(description="`address` from the geocoder, or `town` when only the town was found.")
+    time_zone: str = Field(description="The town's IANA zone when the point is a town's; else empty.")
+
+
+def place_out(place: gazetteer.Place) -> dict[str, Any]:
+    return {
+        "id": place.id,
+        "name": place.name,
+        "region": place.region,
+        "country": place.country,
+        "country_code": place.country_code,
+        "label": place.label,
+        "location": {"lat": place.lat, "lng": place.lng},
+        "radius_km": place.radius_km,
+        "time_zone": place.time_zone,
+    }
+
+
+@places_router.get("", auth=bearer_or_anonymous, response=PlacesOut, summary="Places whose name starts so")
+def places(request: HttpRequest, params: Query[PlacesParams]) -> dict[str, Any]:
+    found = gazetteer.suggest(params.q, near=marketplace_area(), limit=params.limit)
+    return {"results": [place_out(place) for place in found], "attribution": gazetteer.ATTRIBUTION}
+
+
+@places_router.get(
+    "/locate", auth=bearer_or_anonymous, response=LocatedOut, summary="An address or place as a point"
+)
+def places_locate(request: HttpRequest, params: Query[LocateParams]) -> dict[str, Any]:
+    located = geocoder.locate(params.q, near=marketplace_area())
+    if located is None:
+        raise geocoder.PlaceNotFound()
+    return {
+        "location": {"lat": located.lat, "lng": located.lng},
+        "label": located.label,
+        "precision": located.precision,
+        "time_zone": located.time_zone,
+    }

@@ -19,6 +19,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "SITE_URL": settings.SITE_URL,
         "VERSION": settings.VERSION,
         "PAYMENT_PROVIDER": settings.PAYMENT_PROVIDER,
+        "MAP_TILES": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

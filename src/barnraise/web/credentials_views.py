@@ -5,7 +5,8 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,7 +104,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_file(request: HttpRequest, document_id: UUID) -> FileResponse:
+def document_file(request: HttpRequest, document_id: UUID) -> HttpResponseBase:
     """The member's own document (operators open theirs from the admin)."""
     try:
         document = verification.document_readable(actor=member_of(request), document_id=document_id)

@@ -15,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from barnraise.catalog import cancellation_policies
 from barnraise.catalog.models import KIND_UNITS, Category, Kind, Listing, Unit
+from barnraise.catalog.selectors import marketplace_area
 from barnraise.catalog.services import EDITABLE_FIELDS
 from barnraise.errors import DomainError, InvalidInput
 from barnraise.money import currency_decimals, known_currencies
+from barnraise.places import geocoder
 from barnraise.web.forms import form_add_domain_error
 
 COMMON_ZONES = (
@@ -47,7 +49,7 @@ COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "INR", "BR
 SLOT_CHOICES = [(15, "15"), (30, "30"), (60, "60"), (120, "120"), (240, "240"), (1440, "1440")]
 BOOKABLE = (Kind.RENTAL, Kind.SERVICE)
 # Where a service's error key is not a form field: the field it belongs beside.
-ERROR_FIELDS = {"location": "lat", "price_amount_minor": "price"}
+ERROR_FIELDS = {"location": "address", "price_amount_minor": "price"}
 
 
 def category_choices(categories: list[Category]) -> list[tuple[str, str]]:
@@ -120,13 +122,14 @@ class ListingForm(forms.Form):
         initial=1,
         help_text=_("How many people or bookings at the same time."),
     )
-    lat = forms.FloatField(label=_("Latitude"), widget=forms.NumberInput(attrs={"step": "any"}))
-    lng = forms.FloatField(label=_("Longitude"), widget=forms.NumberInput(attrs={"step": "any"}))
+    # The pin: set by the map, or found from the address when the form is saved.
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(
-        label=_("Address"),
+        label=_("Address or town"),
         required=False,
         max_length=300,
-        help_text=_("Private: shown only once a booking or purchase is accepted."),
+        help_text=_("The street address is private: shown only once a booking or purchase is accepted."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     timezone = forms.CharField(
@@ -218,6 +221,27 @@ class ListingForm(forms.Form):
         except (ZoneInfoNotFoundError, ValueError):
             raise forms.ValidationError(_("Use an IANA time zone such as Europe/Paris.")) from None
         return zone
+
+    def clean(self) -> dict[str, Any]:
+        """Without a pin from the map, the address (or the town it names) places the listing."""
+        super().clean()
+        data = self.cleaned_data
+        if data.get("lat") is not None and data.get("lng") is not None:
+            return data
+        address = str(data.get("address") or "").strip()
+        located = geocoder.locate(address, near=marketplace_area()) if address else None
+        if located is None:
+            self.add_error(
+                "address",
+                _("We couldn’t find this place. Type the town it is in, or set the pin on the map.")
+                if address
+                else _("Type the address or the town, so that people nearby find your listing."),
+            )
+        else:
+            data["lat"], data["lng"] = located.lat, located.lng
+            if located.time_zone and "timezone" not in self.changed_data:
+                data["timezone"] = located.time_zone  # the town's, unless the member chose one
+        return data
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as listing_create / listing_update take it."""

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,7 @@ from barnraise.catalog.models import Category, Kind, Listing
 from barnraise.catalog.selectors import availability_of, categories_all, listing_visible, listings_by_author
 from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
 from barnraise.markup import render_markdown
+from barnraise.reputation import selectors as reputation_selectors
 from barnraise.web.availability_forms import (
     Plan,
     plan_add_error,
@@ -98,7 +98,9 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
         "weekly": weekly_summary(availability_of(listing)) if bookable else None,
         "cancellation": policy_view(listing.cancellation_policy) if bookable else None,
         "calendar": _calendar_of(request, listing) if bookable else None,
-        "map_tile_url": settings.MAP_TILE_URL,
+        "listing_reputation": reputation_selectors.reputation_of_listing(listing_id=listing.pk),
+        "author_reputation": reputation_selectors.reputations_of(user_id=listing.author_id)["provider"],
+        "listing_reviews": reputation_selectors.reviews_of_listing(listing_id=listing.pk),
         **extra,
     }
     return render(request, "web/listings/detail.html", context, status=status)
@@ -138,7 +140,6 @@ def _form_page(
         "bookable": form.kind_value in BOOKABLE,
         "zones": COMMON_ZONES,
         "currencies": COMMON_CURRENCIES,
-        "map_tile_url": settings.MAP_TILE_URL,
         **extra,
     }
     return render(request, "web/listings/form.html", context, status=status)

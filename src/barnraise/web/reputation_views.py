@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from barnraise.catalog.selectors import listings_published_by
 from barnraise.commerce import selectors as commerce_selectors
 from barnraise.errors import DomainError, NotFound
 from barnraise.reputation import profile, selectors, services
@@ -64,7 +65,9 @@ def member_profile(request: HttpRequest, user_id: UUID) -> HttpResponse:
     # member that the page header reads (their name in the menu, their email in the banner).
     member = data.pop("user")
     is_self = request.user.is_authenticated and request.user.pk == member.pk
-    return render(request, "web/reputation/profile.html", {**data, "member": member, "is_self": is_self})
+    storefront = listings_published_by(user_id=member.pk)
+    context = {**data, "member": member, "is_self": is_self, "storefront": storefront}
+    return render(request, "web/reputation/profile.html", context)
 
 
 @login_required

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,21 @@ class SearchForm(forms.Form):
         label=_("What are you looking for?"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("drill, bike, room, tutor…")}),
+    )
+    where = forms.CharField(
+        label=_("Where"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "list": "place-options",
+                "autocomplete": "off",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#place-options",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -79,6 +95,7 @@ class SearchForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["where"].widget.attrs["hx-get"] = reverse("search_place_options")
         if default_currency:
             self.fields["currency"].help_text = _("Prices are in %(code)s unless you give another.") % {
                 "code": default_currency

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from barnraise.errors import InvalidInput
 from barnraise.money import currency_decimals, known_currencies
+from barnraise.places import gazetteer
 from barnraise.search.query import KNOWN
 
-FORM_ONLY = ("price_from", "price_to", "tz", "saved")
+FORM_ONLY = ("price_from", "price_to", "tz", "saved", "where")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -70,11 +71,15 @@ def _major(raw: str, currency: str) -> str:
     return f"{Decimal(raw).scaleb(-places):f}"
 
 
-def translate(given: Mapping[str, str], default_currency: str | None = None) -> Translated:
+def translate(
+    given: Mapping[str, str], default_currency: str | None = None, near: tuple[float, float] | None = None
+) -> Translated:
     """The page's values → the query's parameters. Empty values are dropped, and so are names
     the page does not know (a tracking tag on a shared link): a page is lenient with its query
     string, where the API refuses unknown fields. A price without a currency is in
-    `default_currency` (the marketplace's), and the form shows that currency back."""
+    `default_currency` (the marketplace's), and the form shows that currency back. A place
+    typed in `where` becomes a point and a radius (the town's reach unless one was chosen),
+    ranked toward `near`, and wins over a point the map or "Near me" left in the form."""
     values = {
         k: str(v).strip()
         for k, v in given.items()
@@ -100,6 +105,15 @@ def translate(given: Mapping[str, str], default_currency: str | None = None) -> 
     for name in ("start", "end"):
         if name in values:
             params[name], form[name] = _window_value(values[name], tz)
+    if "where" in values:
+        place = gazetteer.resolve(values["where"], near=near)
+        if place is None:
+            unknown = _("We don’t know a place called “%(name)s”. Try the nearest town.")
+            errors["where"] = [unknown % {"name": values["where"]}]
+        else:
+            params.update(lat=f"{place.lat:.5f}", lng=f"{place.lng:.5f}")
+            params.setdefault("radius_km", str(place.radius_km))
+            form.update(where=place.label, **{k: params[k] for k in ("lat", "lng", "radius_km")})
     if "lat" not in params and "lng" not in params:
         params.pop("radius_km", None)  # a radius without a place means nothing on this page
     return Translated(params, form, str(tz.key), zone_known, errors)

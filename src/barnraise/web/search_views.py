@@ -4,7 +4,6 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -18,8 +17,10 @@ from barnraise.catalog.selectors import (
     categories_all,
     categories_tree,
     category_filterable_attributes,
+    marketplace_area,
     marketplace_currency,
 )
+from barnraise.places import gazetteer
 from barnraise.search.query import parse
 from barnraise.search.selectors import Results, Total, count_capped, listings_search, saved_searches_for
 from barnraise.search.services import saved_search_create, saved_search_delete
@@ -75,7 +76,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if saved is not None:
             return redirect(f"{request.path}?{urlencode(saved.params)}")
     currency = marketplace_currency()
-    translated = translate(request.GET, default_currency=currency)
+    translated = translate(request.GET, default_currency=currency, near=marketplace_area())
     results, total, problems, status = _run(translated)
     category = _category(translated.params.get("category"))
     attributes = category_filterable_attributes(category=category) if category else []
@@ -98,9 +99,9 @@ def search(request: HttpRequest) -> HttpResponse:
         "zone_known": translated.zone_known,
         "query_string": urlencode(form_params),
         "more_filters_open": bool(problems)
-        or any(k in form_params for k in ("price_from", "price_to", "start", "end", "seats", "lat", "sort")),
+        or any(k in form_params for k in ("price_from", "price_to", "start", "end", "seats", "sort"))
+        or ("lat" in form_params and "where" not in form_params),
         "currencies": COMMON_CURRENCIES,
-        "map_tile_url": settings.MAP_TILE_URL,
     }
     template = "web/search/_results.html" if _is_htmx(request) else "web/search/page.html"
     return render(request, template, context, status=status)
@@ -121,6 +122,27 @@ def search_filters(request: HttpRequest) -> HttpResponse:
     attributes = category_filterable_attributes(category=category) if category else []
     form = SearchForm(tree=[], attributes=attributes)
     return render(request, "web/search/_attr_filters.html", {"form": form})
+
+
+@require_GET
+def search_count(request: HttpRequest) -> HttpResponse:
+    """The filter sheet's live count: what its button would show, as the filters change."""
+    translated = translate(request.GET, default_currency=marketplace_currency(), near=marketplace_area())
+    total: Total | None = None
+    if not translated.errors:
+        try:
+            total = count_capped(parse({k: v for k, v in translated.params.items() if k != "cursor"}))
+        except errors.DomainError:
+            total = None
+    return render(request, "web/search/_count.html", {"total": total})
+
+
+@require_GET
+def place_options(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the "Where" box, as the options of its datalist (htmx swaps them in)."""
+    typed = request.GET.get("where", "")[:200]
+    places = gazetteer.suggest(typed, near=marketplace_area(), limit=6)
+    return render(request, "web/search/_place_options.html", {"places": places})
 
 
 @login_required

@@ -64,7 +64,7 @@ def open_stored(name: str) -> Image.Image:
         return image
 
 
-def test_member_sets_an_avatar_cropped_square_without_metadata(api_as):
+def test_member_sets_an_avatar_cropped_square_without_metadata(api_as, file_store):
     # given
     member = api_as()
     # when

@@ -20,7 +20,8 @@ RED, BLUE = (220, 20, 20), (20, 20, 220)
 
 @pytest.fixture(autouse=True)
 def media(settings):
-    """A fresh in-memory storage for each test, so 'no file was written' can be checked."""
+    """A fresh in-memory storage for each test, so 'no file was written' can be checked; the
+    tests that take `file_store` run again on fresh buckets of the object store."""
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
@@ -110,7 +111,7 @@ def close_to(actual, expected, tolerance=40) -> bool:
 # --- what goes in comes out clean ---------------------------------------------------------
 
 
-def test_jpeg_comes_out_upright_without_any_metadata(api_as, categories):
+def test_jpeg_comes_out_upright_without_any_metadata(api_as, categories, file_store):
     # given
     author = api_as()
     listing_id = create_listing(author)
@@ -139,7 +140,7 @@ def test_jpeg_comes_out_upright_without_any_metadata(api_as, categories):
     assert "photo" not in photo.image.name  # the client's name is never used
 
 
-def test_large_photo_is_bounded_and_thumbnail_is_smaller(api_as, categories):
+def test_large_photo_is_bounded_and_thumbnail_is_smaller(api_as, categories, file_store):
     # given
     author = api_as()
     listing_id = create_listing(author)
@@ -358,7 +359,7 @@ def test_missing_file_or_long_alt_text_is_invalid(api_as, categories):
     assert Photo.objects.count() == 0 and stored_files() == set()
 
 
-def test_when_the_database_write_fails_the_files_are_removed(api_as, categories, monkeypatch):
+def test_when_the_database_write_fails_the_files_are_removed(api_as, categories, file_store, monkeypatch):
     # given
     author = api_as()
     listing_id = create_listing(author)
@@ -404,7 +405,7 @@ def test_without_approval_a_new_photo_keeps_the_listing_published(api_as, catego
 
 
 def test_author_deletes_a_photo_and_its_files_go_after_commit(
-    api_as, categories, django_capture_on_commit_callbacks
+    api_as, categories, django_capture_on_commit_callbacks, file_store
 ):
     # given
     author = api_as()
@@ -497,7 +498,7 @@ def test_the_photo_endpoints_declare_their_errors(client, db):
     assert "204" in paths["/api/v1/listings/{listing_id}/photos/{photo_id}"]["delete"]["responses"]
 
 
-def test_the_listing_admin_shows_photo_previews(api_as, categories, client, make_user):
+def test_the_listing_admin_shows_photo_previews(api_as, categories, file_store, client, make_user):
     # given
     author = api_as()
     listing_id = create_listing(author)
@@ -513,7 +514,7 @@ def test_the_listing_admin_shows_photo_previews(api_as, categories, client, make
 
 
 def test_deleting_the_account_removes_its_photos_and_files(
-    api_as, categories, django_capture_on_commit_callbacks
+    api_as, categories, django_capture_on_commit_callbacks, file_store
 ):
     # given a member with a photo on a listing
     author = api_as(password="pw-123456789")

@@ -12,7 +12,7 @@ from PIL import Image
 
 from barnraise.accounts.services import operator_create, token_create
 from barnraise.commerce.models import Dispute, DisputeEvidence, Transaction
-from barnraise.conftest import ApiClient, after_commit
+from barnraise.conftest import ApiClient, after_commit, fetch
 from barnraise.ledger.models import Payment
 from barnraise.ledger.tests.conftest import CHARGEBACK, book, completed_booking, step
 
@@ -213,9 +213,10 @@ def test_deals_disputed_on_version_1_before_it_kept_records_get_one(customer, pr
 
 
 def test_a_pdf_given_as_evidence_is_shown_by_its_pages_to_the_other_party_and_operators(
-    customer, provider, api_as, listing, make_pdf
+    customer, provider, api_as, listing, make_pdf, file_store
 ):
-    # given an open dispute, and the provider's PDF (which runs a script when opened)
+    # given an open dispute, and the provider's PDF (which runs a script when opened); the files
+    # in memory, or on the object store (where the app redirects to a presigned URL)
     tx = completed_booking(customer, provider, listing())
     url = f"transactions/{tx['id']}/disputes"
     after_commit(lambda: customer.call("POST", url, json={"reason": "The room was dirty"}))
@@ -228,14 +229,18 @@ def test_a_pdf_given_as_evidence_is_shown_by_its_pages_to_the_other_party_and_op
     # then the customer sees its pages as images, and the PDF only as a download
     evidence = customer.call("GET", url).json()["results"][0]["evidence"][0]
     assert [page["number"] for page in evidence["pages"]] == [1, 2]
-    page = customer.call("GET", evidence["pages"][1]["url"])
-    assert page.status_code == 200 and page["Content-Type"] == "image/jpeg"
-    assert Image.open(io.BytesIO(b"".join(page.streaming_content))).format == "JPEG"
-    assert page["Content-Disposition"] == f'inline; filename="evidence-{evidence["id"]}-page-2.jpg"'
-    original = customer.call("GET", evidence["file_url"])
-    assert original["Content-Disposition"] == f'attachment; filename="evidence-{evidence["id"]}.pdf"'
-    assert (original["Content-Type"], original["Cache-Control"]) == ("application/pdf", "private, no-store")
-    assert b"".join(original.streaming_content) == pdf
+    page = fetch(customer.call("GET", evidence["pages"][1]["url"]))
+    assert page.status == 200 and page.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(page.content)).format == "JPEG"
+    assert page.headers["content-disposition"] == f'inline; filename="evidence-{evidence["id"]}-page-2.jpg"'
+    original = fetch(customer.call("GET", evidence["file_url"]))
+    assert original.headers["content-disposition"] == f'attachment; filename="evidence-{evidence["id"]}.pdf"'
+    assert (original.headers["content-type"], original.headers["cache-control"]) == (
+        "application/pdf",
+        "private, no-store",
+    )
+    assert original.content == pdf
+    assert bool(original.redirected) == (file_store is not None)
     # and a member who is not a party gets 404 for both
     stranger = api_as()
     assert stranger.call("GET", evidence["pages"][0]["url"]).status_code == 404
@@ -248,10 +253,11 @@ def test_a_pdf_given_as_evidence_is_shown_by_its_pages_to_the_other_party_and_op
     first = f"/admin/commerce/dispute/evidence/{evidence['id']}/pages/1/"
     assert f'<img src="{first}"' in detail
     assert f'href="/admin/commerce/dispute/evidence/{evidence["id"]}/file/" download' in detail
-    assert admin.get(first)["Content-Type"] == "image/jpeg"
-    downloaded = admin.get(f"/admin/commerce/dispute/evidence/{evidence['id']}/file/")
-    assert downloaded["Content-Disposition"] == original["Content-Disposition"]
-    assert ops.call("GET", evidence["pages"][0]["url"]).status_code == 200
+    assert fetch(admin.get(first)).headers["content-type"] == "image/jpeg"
+    downloaded = fetch(admin.get(f"/admin/commerce/dispute/evidence/{evidence['id']}/file/"))
+    assert downloaded.headers["content-disposition"] == original.headers["content-disposition"]
+    assert downloaded.content == pdf
+    assert fetch(ops.call("GET", evidence["pages"][0]["url"])).status == 200
 
 
 def test_evidence_over_25_megapixels_or_20_pages_is_refused(customer, provider, listing, make_pdf):

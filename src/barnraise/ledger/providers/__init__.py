@@ -63,6 +63,29 @@ class ProviderRefused(ProviderError):
         self.reason = reason
 
 
+class AuthenticationRequired(ProviderRefused):
+    """Final for this attempt: an off-session payment with a saved card that the bank wants the
+    customer to authenticate. Ask the customer to pay on-session (with the same card or another);
+    `details.authorization_id` is the provider's declined attempt, where it has one."""
+
+    def __init__(self, message: str | None = None, *, authorization_id: str = "") -> None:
+        super().__init__(
+            "authentication_required",
+            message or str(_("The bank wants the customer to confirm this payment.")),
+            details={"authorization_id": authorization_id},
+        )
+        self.authorization_id = authorization_id
+
+
+def refusal(reason: str, message: str | None = None, *, details: Any = None) -> ProviderRefused:
+    """The refusal for `reason`: `AuthenticationRequired` for `authentication_required`."""
+    if reason == "authentication_required":
+        return AuthenticationRequired(
+            message, authorization_id=str((details or {}).get("authorization_id", ""))
+        )
+    return ProviderRefused(reason, message, details=details)
+
+
 class CardDeclined(DomainError):
     """A declined first authorization: nothing is written; `details.decline_code` says why."""
 
@@ -278,6 +301,51 @@ class Payout:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SetupStart:
+    """A started setup of a card to save: the customer's page confirms it with `client_secret`."""
+
+    id: str
+    client_secret: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "client_secret": self.client_secret}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SetupStart":
+        return cls(id=data["id"], client_secret=data["client_secret"])
+
+
+@dataclass(frozen=True, slots=True)
+class SavedMethod:
+    """A card saved at the provider for a customer; never its number."""
+
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "brand": self.brand,
+            "last4": self.last4,
+            "exp_month": self.exp_month,
+            "exp_year": self.exp_year,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SavedMethod":
+        return cls(
+            id=data["id"],
+            brand=data["brand"],
+            last4=data["last4"],
+            exp_month=int(data["exp_month"]),
+            exp_year=int(data["exp_year"]),
+        )
+
+
 class PaymentProvider(Protocol):
     """What every payment provider does. All amounts are `Money`; ids are the provider's."""
 
@@ -321,6 +389,32 @@ class PaymentProvider(Protocol):
 
     def payout(self, *, account_id: str, amount: Money, idempotency_key: str) -> Payout:
         """Send `amount` to a ready payout account."""
+        ...
+
+    # Saved payment methods. A member's cards are saved on a customer at the provider.
+
+    def create_customer(self, *, owner_reference: str, idempotency_key: str) -> str:
+        """A customer at the provider for the owner (e.g. "member:<id>"); answers its id."""
+        ...
+
+    def setup_start(self, *, customer_id: str, idempotency_key: str) -> SetupStart:
+        """Start saving a card for later (a SetupIntent): the customer's page confirms it with
+        the client secret, authenticating the card once where the bank asks."""
+        ...
+
+    def saved_methods(self, *, customer_id: str) -> list[SavedMethod]:
+        """The customer's saved cards, newest first."""
+        ...
+
+    def saved_method_remove(self, *, customer_id: str, method_id: str, idempotency_key: str) -> None:
+        """Forget a saved card; `no_such_payment_method` if it is not this customer's."""
+        ...
+
+    def authorize_saved(
+        self, *, amount: Money, customer_id: str, method_id: str, off_session: bool, idempotency_key: str
+    ) -> Authorization:
+        """Hold `amount` on a saved card of the customer. On-session (the customer is there) a
+        bank's challenge is `requires_action`; off-session it raises `AuthenticationRequired`."""
         ...
 
 

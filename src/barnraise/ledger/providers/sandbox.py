@@ -33,8 +33,11 @@ from barnraise.ledger.providers import (
     ProviderRefused,
     Refund,
     RefundStatus,
+    SavedMethod,
+    SetupStart,
     Void,
     money_json,
+    refusal,
 )
 from barnraise.money import Money
 
@@ -60,6 +63,8 @@ class Scenario(StrEnum):
     REQUIRES_ACTION = "requires_action"
     CAPTURE_FAILS = "capture_fails"
     DISPUTED = "disputed"
+    # authenticates every payment; a saved one is refused off-session (authentication_required)
+    AUTHENTICATES_ALWAYS = "authenticates_always"
 
 
 TEST_CARDS: dict[str, Scenario] = {
@@ -68,7 +73,9 @@ TEST_CARDS: dict[str, Scenario] = {
     "4000002500003155": Scenario.REQUIRES_ACTION,
     "4000000000000341": Scenario.CAPTURE_FAILS,
     "4000000000000259": Scenario.DISPUTED,
+    "4000002760003184": Scenario.AUTHENTICATES_ALWAYS,
 }
+CARD_BRANDS = {"4": "visa", "5": "mastercard", "3": "amex"}
 
 
 class Kind(StrEnum):
@@ -80,6 +87,10 @@ class Kind(StrEnum):
     ONBOARDING = "onboarding"
     PAYOUT = "payout"
     AUTHENTICATION = "authentication"
+    CUSTOMER = "customer"
+    SETUP = "setup"
+    SAVED_METHOD = "saved_method"
+    SAVED_METHOD_REMOVAL = "saved_method_removal"
 
 
 def card_digits(payment_method: str) -> str | None:
@@ -123,7 +134,7 @@ def _replay(record: SandboxRecord) -> dict[str, Any]:
     response: dict[str, Any] = record.response
     if "error" in response:
         error = response["error"]
-        raise ProviderRefused(error["reason"], error["message"], details=error.get("details"))
+        raise refusal(error["reason"], error["message"], details=error.get("details"))
     return response
 
 
@@ -222,6 +233,36 @@ def _latest(kind: Kind, parent_id: str) -> dict[str, Any] | None:
     return next((row for row in rows.values_list("response", flat=True) if "error" not in row), None)
 
 
+def _authorization_made(
+    amount: Money, scenario: Scenario | None, decline_code: str, *, authenticated: bool = False
+) -> _Made:
+    """A new authorization: declined with `decline_code`, waiting for the bank's challenge
+    (unless `authenticated`), or held for 7 days."""
+    if decline_code:
+        status, expires_at = AuthorizationStatus.DECLINED, None
+    else:
+        challenge = scenario in (Scenario.REQUIRES_ACTION, Scenario.AUTHENTICATES_ALWAYS)
+        waiting = challenge and not authenticated
+        status = AuthorizationStatus.REQUIRES_ACTION if waiting else AuthorizationStatus.AUTHORIZED
+        expires_at = timezone.now() + HOLD
+    auth_id = _new_id("auth")
+    url = f"{settings.SITE_URL}/sandbox/authenticate/{auth_id}" if status == "requires_action" else ""
+    auth = Authorization(auth_id, status, amount, expires_at, decline_code, url)
+    return _Made(auth.as_json(), auth.id, amount=amount, scenario=str(scenario or ""))
+
+
+def _saved_method(customer_id: str, method_id: str) -> SandboxRecord:
+    """The customer's saved card (locked), unless it was removed: else `no_such_payment_method`."""
+    record = (
+        SandboxRecord.objects.select_for_update()
+        .filter(kind=Kind.SAVED_METHOD, external_id=method_id, parent_id=customer_id)
+        .first()
+    )
+    if record is None or _children(Kind.SAVED_METHOD_REMOVAL, method_id):
+        raise ProviderRefused("no_such_payment_method", f"No such saved card: {method_id!r}.")
+    return record
+
+
 class SandboxProvider:
     name: ClassVar[str] = "sandbox"
 
@@ -232,24 +273,11 @@ class SandboxProvider:
         def make() -> _Made:
             _check_amount(amount)
             scenario = TEST_CARDS.get(digits or "")
-            decline_code = ""
             if digits is None or not luhn_valid(digits) or scenario is None:
-                decline_code = "invalid_number"
-            elif scenario == Scenario.DECLINED:
-                decline_code = "card_declined"
-            if decline_code:
-                status, expires_at = AuthorizationStatus.DECLINED, None
-            else:
-                status = (
-                    AuthorizationStatus.REQUIRES_ACTION
-                    if scenario == Scenario.REQUIRES_ACTION
-                    else AuthorizationStatus.AUTHORIZED
-                )
-                expires_at = timezone.now() + HOLD
-            auth_id = _new_id("auth")
-            url = f"{settings.SITE_URL}/sandbox/authenticate/{auth_id}" if status == "requires_action" else ""
-            auth = Authorization(auth_id, status, amount, expires_at, decline_code, url)
-            return _Made(auth.as_json(), auth.id, amount=amount, scenario=str(scenario or ""))
+                return _authorization_made(amount, None, "invalid_number")
+            return _authorization_made(
+                amount, scenario, "card_declined" if scenario == Scenario.DECLINED else ""
+            )
 
         return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make, reads=False))
 
@@ -404,3 +432,93 @@ class SandboxProvider:
             return _Made(payout.as_json(), payout.id, account_id, amount)
 
         return Payout.from_json(_once(Kind.PAYOUT, idempotency_key, request, make))
+
+    # -- saved cards -----------------------------------------------------------------------
+
+    def create_customer(self, *, owner_reference: str, idempotency_key: str) -> str:
+        request = {"owner_reference": owner_reference}
+
+        def make() -> _Made:
+            customer_id = _new_id("cus")
+            return _Made({"id": customer_id}, customer_id, owner_reference)
+
+        return str(_once(Kind.CUSTOMER, idempotency_key, request, make, reads=False)["id"])
+
+    def setup_start(self, *, customer_id: str, idempotency_key: str) -> SetupStart:
+        request = {"customer_id": customer_id}
+
+        def make() -> _Made:
+            _locked(Kind.CUSTOMER, customer_id, "no_such_customer")
+            setup_id = _new_id("seti")
+            setup = SetupStart(setup_id, f"{setup_id}_secret_{uuid7().hex}")
+            return _Made(setup.as_json(), setup_id, customer_id)
+
+        return SetupStart.from_json(_once(Kind.SETUP, idempotency_key, request, make))
+
+    def setup_confirm(self, *, setup_id: str, client_secret: str, card_number: str) -> SavedMethod:
+        """Sandbox only: what the customer's page does with a started setup and a test card.
+
+        The card is saved on the setup's customer (a card that asks for authentication counts as
+        authenticated here, as the bank's challenge is part of saving it). Once per setup."""
+        digits = card_digits(card_number)
+        request = {"setup_id": setup_id, "client_secret": client_secret, "card": digits or card_number}
+
+        def make() -> _Made:
+            setup = _locked(Kind.SETUP, setup_id, "no_such_setup")
+            if not hmac.compare_digest(setup.response.get("client_secret", ""), client_secret):
+                raise ProviderRefused("no_such_setup", f"No such setup: {setup_id!r}.")
+            scenario = TEST_CARDS.get(digits or "")
+            if digits is None or not luhn_valid(digits) or scenario is None:
+                raise ProviderRefused("invalid_number", "This is not a test card of the sandbox.")
+            if scenario == Scenario.DECLINED:
+                raise ProviderRefused("card_declined", "The card was declined.")
+            year = timezone.now().year + 3
+            method = SavedMethod(_new_id("pm"), CARD_BRANDS.get(digits[0], "card"), digits[-4:], 12, year)
+            return _Made(method.as_json(), method.id, setup.parent_id, scenario=str(scenario))
+
+        key = f"setup-confirm:{setup_id}"
+        return SavedMethod.from_json(_once(Kind.SAVED_METHOD, key, request, make))
+
+    def saved_methods(self, *, customer_id: str) -> list[SavedMethod]:
+        rows = SandboxRecord.objects.filter(kind=Kind.SAVED_METHOD, parent_id=customer_id).order_by("-id")
+        removed = set(
+            SandboxRecord.objects.filter(
+                kind=Kind.SAVED_METHOD_REMOVAL, parent_id__in=[r.external_id for r in rows]
+            ).values_list("parent_id", flat=True)
+        )
+        return [
+            SavedMethod.from_json(row.response)
+            for row in rows
+            if "error" not in row.response and row.external_id not in removed
+        ]
+
+    def saved_method_remove(self, *, customer_id: str, method_id: str, idempotency_key: str) -> None:
+        request = {"customer_id": customer_id, "method_id": method_id}
+
+        def make() -> _Made:
+            _saved_method(customer_id, method_id)
+            return _Made({"removed": method_id}, parent_id=method_id)
+
+        _once(Kind.SAVED_METHOD_REMOVAL, idempotency_key, request, make)
+
+    def authorize_saved(
+        self, *, amount: Money, customer_id: str, method_id: str, off_session: bool, idempotency_key: str
+    ) -> Authorization:
+        request = {
+            "amount": money_json(amount),
+            "customer_id": customer_id,
+            "method_id": method_id,
+            "off_session": off_session,
+        }
+
+        def make() -> _Made:
+            _check_amount(amount)
+            scenario = Scenario(_saved_method(customer_id, method_id).scenario)
+            if off_session and scenario == Scenario.AUTHENTICATES_ALWAYS:
+                raise refusal(
+                    "authentication_required", "The bank wants the customer to confirm this payment."
+                )
+            # a card authenticated when it was saved needs no challenge off-session
+            return _authorization_made(amount, scenario, "", authenticated=off_session)
+
+        return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make))

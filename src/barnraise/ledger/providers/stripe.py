@@ -40,6 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from barnraise.db import write_unit_paused
 from barnraise.ledger.providers import (
+    AuthenticationRequired,
     Authorization,
     AuthorizationStatus,
     Capture,
@@ -51,6 +52,8 @@ from barnraise.ledger.providers import (
     ProviderUnavailable,
     Refund,
     RefundStatus,
+    SavedMethod,
+    SetupStart,
     Void,
 )
 from barnraise.ledger.webhooks import (
@@ -215,6 +218,17 @@ def _authorization(intent: Mapping[str, Any]) -> Authorization:
     if status == "requires_payment_method":
         return _declined(intent, authorized, intent.get("last_payment_error") or {})
     raise ProviderRefused("unexpected_state", f"The PaymentIntent is {status}, not authorized.")
+
+
+def _saved(method: Mapping[str, Any]) -> SavedMethod:
+    card = method.get("card") or {}
+    return SavedMethod(
+        id=str(method["id"]),
+        brand=str(card.get("brand") or "card"),
+        last4=str(card.get("last4") or ""),
+        exp_month=int(card.get("exp_month") or 0),
+        exp_year=int(card.get("exp_year") or 0),
+    )
 
 
 def _ready(account: Mapping[str, Any]) -> bool:
@@ -485,6 +499,91 @@ class StripeProvider:
         status = PayoutStatus.FAILED if paid["status"] in ("failed", "canceled") else PayoutStatus.PAID
         got = money_from_stripe(paid["amount"], paid["currency"])
         return Payout(paid["id"], account_id, status, got, str(paid.get("failure_code") or ""))
+
+    # -- saved cards: a Customer, SetupIntents, its PaymentMethods ---------------------------
+
+    def create_customer(self, *, owner_reference: str, idempotency_key: str) -> str:
+        params: stripe.params.CustomerCreateParams = {"metadata": {"owner_reference": owner_reference}}
+        customer = self._call(
+            lambda c: c.v1.customers.create(params, {"idempotency_key": idempotency_key}),
+            missing="no_such_customer",
+        )
+        return str(customer["id"])
+
+    def setup_start(self, *, customer_id: str, idempotency_key: str) -> SetupStart:
+        """A SetupIntent for off-session use; Stripe.js confirms it with the client secret."""
+        params: stripe.params.SetupIntentCreateParams = {
+            "customer": customer_id,
+            "usage": "off_session",
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        }
+        setup = self._call(
+            lambda c: c.v1.setup_intents.create(params, {"idempotency_key": idempotency_key}),
+            missing="no_such_customer",
+        )
+        return SetupStart(str(setup["id"]), str(setup["client_secret"]))
+
+    def saved_methods(self, *, customer_id: str) -> list[SavedMethod]:
+        params: stripe.params.PaymentMethodListParams = {
+            "customer": customer_id,
+            "type": "card",
+            "limit": 100,
+        }
+        listed = self._call(lambda c: c.v1.payment_methods.list(params), missing="no_such_customer")
+        return [_saved(method) for method in listed.get("data") or []]
+
+    def saved_method_remove(self, *, customer_id: str, method_id: str, idempotency_key: str) -> None:
+        # Stripe detaches any PaymentMethod by id: check first that it is this customer's.
+        if not PAYMENT_METHOD_ID.fullmatch(method_id):
+            raise ProviderRefused("no_such_payment_method", "No such saved card.")
+        method = self._call(
+            lambda c: c.v1.payment_methods.retrieve(method_id), missing="no_such_payment_method"
+        )
+        if method.get("customer") != customer_id:
+            raise ProviderRefused("no_such_payment_method", "No such saved card.")
+        self._call(
+            lambda c: c.v1.payment_methods.detach(method_id, {}, {"idempotency_key": idempotency_key}),
+            missing="no_such_payment_method",
+        )
+
+    def authorize_saved(
+        self, *, amount: Money, customer_id: str, method_id: str, off_session: bool, idempotency_key: str
+    ) -> Authorization:
+        """A manual-capture PaymentIntent on the customer's saved PaymentMethod, confirmed at once.
+
+        Off-session, a card the bank wants authenticated is declined `authentication_required`
+        by Stripe: that raises `AuthenticationRequired` with the declined intent's id."""
+        _positive(amount)
+        if not PAYMENT_METHOD_ID.fullmatch(method_id):
+            raise ProviderRefused("no_such_payment_method", "No such saved card.")
+        params: stripe.params.PaymentIntentCreateParams = {
+            "amount": stripe_amount(amount),
+            "currency": amount.currency.lower(),
+            "customer": customer_id,
+            "payment_method": method_id,
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            "capture_method": "manual",
+            "confirm": True,
+            "expand": ["latest_charge"],
+        }
+        if off_session:
+            params["off_session"] = True
+        try:
+            intent = self._call(
+                lambda c: c.v1.payment_intents.create(params, {"idempotency_key": idempotency_key}),
+                missing="no_such_payment_method",
+            )
+        except stripe.CardError as declined:
+            error = _error_of(declined)
+            declined_intent = error.get("payment_intent") or {}
+            if off_session and "authentication_required" in (error.get("code"), error.get("decline_code")):
+                raise AuthenticationRequired(authorization_id=str(declined_intent.get("id") or "")) from None
+            return _declined(declined_intent, amount, error)
+        except _StripeRefused as refused:
+            if refused.reason == "payment_method_unexpected_state":  # another customer's card
+                raise ProviderRefused("no_such_payment_method", "No such saved card.") from None
+            raise
+        return _authorization(intent)
 
     def webhook_event(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
         """Verify Stripe's `Stripe-Signature` (HMAC-SHA256 of `<t>.<body>`, 5-minute tolerance)."""

@@ -6,10 +6,14 @@ file must then pass unchanged. `stripe` runs against a FAKE of Stripe's API writ
 Stripe's docs (`fixtures/stripe/`), served on 127.0.0.1: no request leaves the machine.
 """
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import count
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import time_machine
@@ -17,15 +21,17 @@ from django.utils import timezone
 
 from barnraise.ledger.providers import (
     IMPLEMENTATIONS,
+    AuthenticationRequired,
     PaymentProvider,
     PayoutAccount,
     ProviderRefused,
+    SetupStart,
     implementations,
     provider,
 )
 from barnraise.ledger.providers.sandbox import SandboxProvider
 from barnraise.ledger.providers.stripe import StripeProvider
-from barnraise.ledger.tests.fixtures.stripe.fake import FakeStripe, fake_stripe
+from barnraise.ledger.tests.fixtures.stripe.fake import PUBLISHABLE_KEY, FakeStripe, fake_stripe
 from barnraise.money import Money
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +62,59 @@ READY_ACCOUNT: dict[str, Callable[[PaymentProvider, PayoutAccount], PayoutAccoun
     "sandbox": _sandbox_ready,
     "stripe": _stripe_ready,
 }
+
+
+def _sandbox_save(payment: PaymentProvider, setup: SetupStart, card: str) -> bool:
+    assert isinstance(payment, SandboxProvider)
+    try:
+        payment.setup_confirm(setup_id=setup.id, client_secret=setup.client_secret, card_number=card)
+    except ProviderRefused as refused:
+        assert refused.reason == "card_declined"
+        return False
+    return True
+
+
+def _stripe_save(payment: PaymentProvider, setup: SetupStart, card: str) -> bool:
+    """What the member's page does with Stripe.js: confirm the SetupIntent with the card, in the
+    browser (publishable key, client secret), then pass the bank's (fake) 3-D Secure page."""
+    base = _running_fake[-1].base
+    form = {
+        "key": PUBLISHABLE_KEY,
+        "client_secret": setup.client_secret,
+        "payment_method_data[type]": "card",
+        "payment_method_data[card][number]": card,
+        "return_url": "http://127.0.0.1:8000/wallet/cards",
+    }
+    request = urllib.request.Request(  # noqa: S310 - the fake on 127.0.0.1
+        f"{base}/v1/setup_intents/{setup.id}/confirm", data=urlencode(form).encode()
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            confirmed = json.loads(answer.read())
+    except urllib.error.HTTPError as failed:
+        assert failed.code == 402
+        return False
+    if confirmed["status"] == "requires_action":
+        page = urlsplit(confirmed["next_action"]["redirect_to_url"]["url"])
+        complete = urllib.request.Request(f"{base}{page.path}/complete?{page.query}", data=b"")  # noqa: S310
+        try:
+            urllib.request.urlopen(complete, timeout=10).close()  # noqa: S310
+        except urllib.error.HTTPError as redirect:  # urllib follows the 303 to the site, not running here
+            assert redirect.url.startswith("http://127.0.0.1:8000/wallet/cards")
+        except urllib.error.URLError:
+            pass  # the same: the return page is not served in this test
+    return True
+
+
+# Save `card` (a test card number) with a started setup, as the member's page does; False if declined.
+SAVE_CARD: dict[str, Callable[[PaymentProvider, SetupStart, str], bool]] = {
+    "sandbox": _sandbox_save,
+    "stripe": _stripe_save,
+}
+SAVED_SUCCEEDS = "4242424242424242"
+SAVED_DECLINED = "4000000000000002"
+AUTHENTICATES_WHEN_SAVED = "4000002500003155"  # asks once, when saved; not off-session after
+AUTHENTICATES_ALWAYS = "4000002760003184"
 
 
 @dataclass(frozen=True)
@@ -127,7 +186,7 @@ def key() -> Callable[[], str]:
 
 
 def test_every_implementation_has_a_ready_account_helper():
-    assert set(IMPLEMENTATIONS) == set(READY_ACCOUNT) == set(METHODS)
+    assert set(IMPLEMENTATIONS) == set(READY_ACCOUNT) == set(METHODS) == set(SAVE_CARD)
 
 
 def test_a_good_card_authorizes_for_seven_days_and_captures(payment, methods, key):
@@ -375,3 +434,108 @@ def test_ids_name_their_provider_and_kind(payment, methods, key):
         assert refund.id.startswith("sbx_re_")
     if payment.name == "stripe":  # a PaymentIntent, its Charge, a Refund
         assert auth.id.startswith("pi_") and capture.id.startswith("ch_") and refund.id.startswith("re_")
+
+
+# -- saved cards -----------------------------------------------------------------------------
+
+
+def _saved(payment: PaymentProvider, customer_id: str, card: str, key: Callable[[], str]) -> str:
+    setup = payment.setup_start(customer_id=customer_id, idempotency_key=key())
+    assert setup.id and setup.client_secret and setup.client_secret != setup.id
+    assert SAVE_CARD[payment.name](payment, setup, card)
+    [method] = [m for m in payment.saved_methods(customer_id=customer_id) if m.last4 == card[-4:]]
+    return method.id
+
+
+def test_a_customer_is_created_once_per_key(payment, key):
+    customer_key = key()
+    first = payment.create_customer(owner_reference="member:7", idempotency_key=customer_key)
+    again = payment.create_customer(owner_reference="member:7", idempotency_key=customer_key)
+    other = payment.create_customer(owner_reference="member:8", idempotency_key=key())
+    assert first == again != other
+    assert payment.saved_methods(customer_id=first) == []
+
+
+def test_a_saved_card_is_listed_charged_off_session_and_removed(payment, key):
+    # given a customer who saved a card
+    customer = payment.create_customer(owner_reference="member:1", idempotency_key=key())
+    method_id = _saved(payment, customer, SAVED_SUCCEEDS, key)
+    [listed] = payment.saved_methods(customer_id=customer)
+    # when it is charged without them (off-session), captured, then removed
+    auth = payment.authorize_saved(
+        amount=EUR_50, customer_id=customer, method_id=method_id, off_session=True, idempotency_key=key()
+    )
+    capture = payment.capture(authorization_id=auth.id, amount=EUR_50, idempotency_key=key())
+    payment.saved_method_remove(customer_id=customer, method_id=method_id, idempotency_key=key())
+    # then
+    assert (listed.id, listed.last4, listed.brand) == (method_id, "4242", "visa")
+    assert listed.exp_year > timezone.now().year and 1 <= listed.exp_month <= 12
+    assert auth.status == "authorized" and auth.expires_at is not None and capture.status == "captured"
+    assert payment.saved_methods(customer_id=customer) == []
+    with pytest.raises(ProviderRefused) as removed_again:
+        payment.saved_method_remove(customer_id=customer, method_id=method_id, idempotency_key=key())
+    with pytest.raises(ProviderRefused) as charged_again:
+        payment.authorize_saved(
+            amount=EUR_50, customer_id=customer, method_id=method_id, off_session=True, idempotency_key=key()
+        )
+    assert removed_again.value.reason == charged_again.value.reason == "no_such_payment_method"
+
+
+def test_a_declined_card_is_not_saved(payment, key):
+    customer = payment.create_customer(owner_reference="member:1", idempotency_key=key())
+    setup = payment.setup_start(customer_id=customer, idempotency_key=key())
+    assert SAVE_CARD[payment.name](payment, setup, SAVED_DECLINED) is False
+    assert payment.saved_methods(customer_id=customer) == []
+
+
+def test_a_card_authenticated_when_saved_is_charged_off_session_without_a_challenge(payment, key):
+    customer = payment.create_customer(owner_reference="member:1", idempotency_key=key())
+    method_id = _saved(payment, customer, AUTHENTICATES_WHEN_SAVED, key)
+    away = payment.authorize_saved(
+        amount=EUR_50, customer_id=customer, method_id=method_id, off_session=True, idempotency_key=key()
+    )
+    present = payment.authorize_saved(
+        amount=EUR_50, customer_id=customer, method_id=method_id, off_session=False, idempotency_key=key()
+    )
+    assert away.status == "authorized"
+    assert present.status == "requires_action" and present.action_url
+
+
+def test_off_session_a_card_the_bank_always_challenges_raises_authentication_required(payment, key):
+    # given a saved card whose bank wants every payment authenticated
+    customer = payment.create_customer(owner_reference="member:1", idempotency_key=key())
+    method_id = _saved(payment, customer, AUTHENTICATES_ALWAYS, key)
+    attempt = key()
+    # when it is charged without the customer, twice with the same key
+    for _try in range(2):
+        with pytest.raises(AuthenticationRequired) as refused:
+            payment.authorize_saved(
+                amount=EUR_50,
+                customer_id=customer,
+                method_id=method_id,
+                off_session=True,
+                idempotency_key=attempt,
+            )
+        # then the caller can tell: ask the customer to pay on-session
+        assert refused.value.reason == "authentication_required"
+        assert refused.value.details["reason"] == "authentication_required"
+    present = payment.authorize_saved(
+        amount=EUR_50, customer_id=customer, method_id=method_id, off_session=False, idempotency_key=key()
+    )
+    assert present.status == "requires_action" and present.action_url
+
+
+def test_another_customers_card_can_be_neither_charged_nor_removed(payment, key):
+    owner = payment.create_customer(owner_reference="member:1", idempotency_key=key())
+    stranger = payment.create_customer(owner_reference="member:2", idempotency_key=key())
+    method_id = _saved(payment, owner, SAVED_SUCCEEDS, key)
+    with pytest.raises(ProviderRefused) as charged:
+        payment.authorize_saved(
+            amount=EUR_50, customer_id=stranger, method_id=method_id, off_session=True, idempotency_key=key()
+        )
+    with pytest.raises(ProviderRefused) as removed:
+        payment.saved_method_remove(customer_id=stranger, method_id=method_id, idempotency_key=key())
+    with pytest.raises(ProviderRefused) as unknown:
+        payment.saved_method_remove(customer_id=owner, method_id="pm_nothing", idempotency_key=key())
+    assert charged.value.reason == removed.value.reason == unknown.value.reason == "no_such_payment_method"
+    assert [m.id for m in payment.saved_methods(customer_id=owner)] == [method_id]

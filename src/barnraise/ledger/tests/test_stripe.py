@@ -2,9 +2,11 @@
 map, and its currencies. Every request goes to the FAKE in fixtures/stripe/fake.py (written from
 Stripe's docs, served on 127.0.0.1), never to Stripe."""
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -296,3 +298,38 @@ def test_stripe_with_both_keys_starts(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "stripe"
+
+
+# -- saved cards --------------------------------------------------------------------------
+
+
+def test_a_saved_card_is_charged_off_session_on_its_customer(fake, stripe_provider):
+    customer = stripe_provider.create_customer(owner_reference="member:1", idempotency_key="cus")
+    # the customer's card, saved at Stripe (here: Stripe's test card attached over HTTP)
+    request = urllib.request.Request(  # noqa: S310 - the fake on 127.0.0.1
+        f"{fake.base}/v1/payment_methods/pm_card_visa/attach",
+        data=f"customer={customer}".encode(),
+        headers={"Authorization": "Bearer sk_test_fake"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        method = json.loads(answer.read())
+    auth = stripe_provider.authorize_saved(
+        amount=EUR_50, customer_id=customer, method_id=method["id"], off_session=True, idempotency_key="k"
+    )
+    [sent] = fake.seen("POST", "/v1/payment_intents")
+    assert auth.status == "authorized"
+    assert sent.params["customer"] == customer and sent.params["payment_method"] == method["id"]
+    assert sent.params["off_session"] == "true" and sent.params["confirm"] == "true"
+    assert sent.params["capture_method"] == "manual" and sent.headers["Idempotency-Key"] == "k"
+
+
+def test_a_saved_card_that_is_not_a_payment_method_id_is_refused_before_any_request(fake, stripe_provider):
+    with pytest.raises(ProviderRefused) as refused:
+        stripe_provider.authorize_saved(
+            amount=EUR_50,
+            customer_id="cus_1",
+            method_id="4242424242424242",
+            off_session=True,
+            idempotency_key="k",
+        )
+    assert refused.value.reason == "no_such_payment_method" and fake.requests == []

@@ -193,7 +193,7 @@ def test_the_fake_stripes_dispute_event_is_received(
             amount=amount, payment_method="pm_card_createDispute", idempotency_key="a"
         )
         capture = stripe_provider.capture(authorization_id=auth.id, amount=amount, idempotency_key="c")
-        [event] = fake.events
+        [event] = [e for e in fake.events if e["type"] == "charge.dispute.created"]
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     body = json.dumps(event).encode()
     # when the event it would send arrives

@@ -92,3 +92,40 @@ def test_the_listing_page_links_to_the_profile_and_shows_its_rating(make_user, c
     html = Client().get(f"/listings/{listing.public_id}/").content.decode()
     # then it links to the provider's profile and shows the listing's score
     assert f"/members/{pat.pk}/" in html and "Rated " in html
+
+
+def test_stars_shown_are_the_plain_average_with_their_count_on_profile_and_listing(
+    make_user, completed_deal, make_listing
+):
+    # given a provider whose bike was reviewed 5 and 4 stars by two customers
+    pat = make_user(name="Pat")
+    bike = make_listing(pat, title="Blue bike")
+    for name, rating in (("Cam", 5), ("Dee", 4)):
+        customer = make_user(name=name)
+        tx = completed_deal(customer, pat, listing=bike)
+        logged_in(customer).post(
+            f"/transactions/{tx.pk}/review/", {"rating": str(rating), "text": f"From {name}"}
+        )
+        logged_in(pat).post(f"/transactions/{tx.pk}/review/", {"rating": "5"})
+    # when a visitor opens the listing
+    listing_page = Client().get(f"/listings/{bike.public_id}/")
+    html = listing_page.content.decode()
+    # then the stars are the plain mean of the two reviews with their count, and the reviews are there
+    assert listing_page.status_code == 200
+    assert_csp_clean(listing_page)
+    assert "★ 4.5 · 2 reviews" in html
+    assert "From Cam" in html and "From Dee" in html
+    # and the profile says the same, shows the member's photo or initial, and their storefront
+    profile = Client().get(f"/members/{pat.pk}/").content.decode()
+    assert "★ 4.5 · 2 reviews" in profile
+    assert 'class="avatar avatar-initials avatar-big"' in profile
+    assert "Listings by Pat" in profile and "Blue bike" in profile
+
+
+def test_a_member_finds_their_public_profile_and_no_stars_show_before_a_review(make_user, make_listing):
+    pat = make_user(name="Pat")
+    bike = make_listing(pat, title="Red bike")
+    mine = logged_in(pat)
+    assert f'href="/members/{pat.pk}/">View my public profile' in mine.get("/account/").content.decode()
+    html = Client().get(f"/listings/{bike.public_id}/").content.decode()
+    assert "No reviews yet" in html and "★" not in html.split("listing-reviews")[0].split("price-card")[-1]

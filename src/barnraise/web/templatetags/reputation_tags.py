@@ -28,6 +28,16 @@ def stars(rating: int | None) -> str:
     return "★" * int(rating) + "☆" * (5 - int(rating))
 
 
+@register.inclusion_tag("web/reputation/_star_summary.html")
+def star_summary(rep: Any) -> dict[str, Any]:
+    """ "★ 4.9 · 37 reviews" from a reputation (a Reputation row or the profile's dict): the plain
+    mean of the public stars and their count, which is what a person checks against the reviews
+    they read. The Bayesian score ranks search results but is never shown as stars."""
+    mean = rep.get("mean") if isinstance(rep, dict) else getattr(rep, "mean", None)
+    count = (rep.get("reviews") if isinstance(rep, dict) else getattr(rep, "reviews", 0)) or 0
+    return {"mean": mean if count else None, "count": count}
+
+
 @register.filter
 def percent(share: float | None) -> str:
     """0.8 as "80%"."""

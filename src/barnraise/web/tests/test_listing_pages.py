@@ -212,6 +212,34 @@ def test_create_each_kind(
         assert listing.deadline.isoformat() == "2099-06-01T21:00:00+00:00"  # 17:00 in New York
 
 
+def test_an_address_without_a_pin_places_the_listing_in_its_town(
+    author_client: Client, cats: dict[str, Category]
+) -> None:
+    # given no pin from the map (no JavaScript) and an address with its town
+    data = form_data(lat="", lng="", address="12 Church St, Burlington, VT")
+    # when the author publishes
+    response = author_client.post("/listings/new/", data)
+    # then the listing stands in Burlington, Vermont (the town's middle, from the gazetteer)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    listing = Listing.objects.get()
+    assert (round(listing.lat, 1), round(listing.lng, 1)) == (44.5, -73.2)
+    assert listing.address == "12 Church St, Burlington, VT"
+
+
+def test_a_pin_from_the_map_wins_and_an_unknown_place_is_said_beside_the_address(
+    author_client: Client, cats: dict[str, Category]
+) -> None:
+    unknown = author_client.post("/listings/new/", form_data(lat="", lng="", address="Qzxqzx"))
+    html = unknown.content.decode()
+    assert unknown.status_code == 422 and 'id="id_address_error"' in html
+    assert "We couldn’t find this place" in html and not Listing.objects.exists()
+    nothing = author_client.post("/listings/new/", form_data(lat="", lng="", address=""))
+    assert "Type the address or the town" in nothing.content.decode()
+    # a pin set on the map is kept, whatever the address says
+    author_client.post("/listings/new/", form_data(lat="50.85", lng="4.35", address="Burlington, VT"))
+    assert (Listing.objects.get().lat, Listing.objects.get().lng) == (50.85, 4.35)
+
+
 def test_validation_errors_sit_beside_their_fields(author_client: Client, cats: dict[str, Category]) -> None:
     # when the author posts a bike with a missing size, too many gears, a bad unit and currency
     data = form_data(attr_frame_size="", attr_gears="99", unit="night", currency="XXQ", title="")

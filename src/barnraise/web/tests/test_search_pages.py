@@ -369,3 +369,36 @@ def test_the_page_shows_the_real_total_not_the_page_size(
     # and past the cap it says so
     monkeypatch.setattr("barnraise.search.selectors.COUNT_CAP", 2)
     assert "2+ listings" in client.get("/search/").content.decode()
+
+
+def test_the_csp_allows_the_tile_server_only_when_one_is_set(client: Client, settings: Any, db: Any) -> None:
+    # with no tile server set, images come from this site only, and the map has no tiles
+    settings.MAP_TILE_URL = ""
+    page = client.get("/search/")
+    img = next(d for d in page["Content-Security-Policy"].split("; ") if d.startswith("img-src"))
+    assert img == "img-src 'self' data: blob:"
+    assert 'data-tile-url=""' in page.content.decode()
+    # with one set, exactly its origin is allowed, and the map is given it and its credit
+    settings.MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = settings.OSM_ATTRIBUTION
+    page = client.get("/search/")
+    img = next(d for d in page["Content-Security-Policy"].split("; ") if d.startswith("img-src"))
+    assert img == "img-src 'self' data: blob: https://tile.openstreetmap.org"
+    html = page.content.decode()
+    assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert "OpenStreetMap</a> contributors" in html.replace("&lt;/a&gt;", "</a>")
+
+
+def test_the_filter_sheet_counts_what_its_button_would_show(client: Client, seller: User) -> None:
+    tools = category_create(slug="tools", name="Tools", kinds=["rental"])
+    for price in (500, 1500, 4000):
+        listing_create(
+            actor=seller, category=tools, kind="rental", unit="day", title=f"Tool at {price}",
+            price_amount_minor=price, currency="USD", lat=44.47, lng=-73.21,
+        )  # fmt: skip
+    assert client.get("/search/count/").content.decode().strip() == "Show 3 listings"
+    assert client.get("/search/count/", {"price_from": "10"}).content.decode().strip() == "Show 2 listings"
+    assert client.get("/search/count/", {"price_from": "100"}).content.decode().strip() == "No listings match"
+    # a field the search would refuse gives the plain label, never an error page
+    answer = client.get("/search/count/", {"price_from": "ten"})
+    assert (answer.status_code, answer.content.decode().strip()) == (200, "Show results")

@@ -25,7 +25,14 @@
     var map = L.map(el, Object.assign({ scrollWheelZoom: false }, options || {}));
     var url = el.dataset.tileUrl;
     if (url) {
-      L.tileLayer(url, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+      // A tile that fails (no network, a tile server down) leaves its square plain: the pins
+      // and the page work the same on a plain ground.
+      L.tileLayer(url, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" })
+        .on("tileerror", function (event) {
+          event.tile.classList.add("map-tile-missing");
+        })
+        .addTo(map);
+      el.classList.add("map-plain");
     } else {
       el.classList.add("map-plain");
     }
@@ -122,9 +129,28 @@
         var lat = parseFloat(card.dataset.lat);
         var lng = parseFloat(card.dataset.lng);
         if (isNaN(lat) || isNaN(lng)) return;
-        L.circleMarker([lat, lng], {
-          radius: 8, color: "#fff", weight: 2, fillColor: ACCENT, fillOpacity: 0.9, bubblingMouseEvents: false,
-        }).bindPopup(popupFor(card)).addTo(markers);
+        // The pin is the price, as on the card; hovering or focusing the card lights its pin.
+        var label = document.createElement("span");
+        label.className = "price-pin-label";
+        label.textContent = card.dataset.pinPrice || card.dataset.price;
+        var marker = L.marker([lat, lng], {
+          icon: L.divIcon({ className: "price-pin", html: label, iconSize: null, iconAnchor: [0, 0] }),
+          title: card.dataset.title,
+          bubblingMouseEvents: false,
+        }).bindPopup(popupFor(card));
+        marker.addTo(markers);
+        function light(on) {
+          var icon = marker.getElement();
+          if (icon) icon.classList.toggle("is-lit", on);
+          if (on) marker.setZIndexOffset(1000);
+          else marker.setZIndexOffset(0);
+        }
+        ["mouseenter", "focusin"].forEach(function (name) {
+          card.addEventListener(name, function () { light(true); });
+        });
+        ["mouseleave", "focusout"].forEach(function (name) {
+          card.addEventListener(name, function () { light(false); });
+        });
       });
     }
 
@@ -156,7 +182,12 @@
     map.on("moveend", function () {
       if (!programmatic) offer("area");
     });
+    // A point from the map or the device replaces a typed place name (which would win).
+    function forgetPlaceName() {
+      if (field("where")) field("where").value = "";
+    }
     map.on("click", function (event) {
+      forgetPlaceName();
       field("lat").value = round(event.latlng.lat);
       field("lng").value = round(((event.latlng.lng + 540) % 360) - 180);
       field("bbox").value = "";
@@ -171,6 +202,7 @@
         return;
       }
       field("bbox").value = bboxOf(map.getBounds());
+      forgetPlaceName();
       field("lat").value = "";
       field("lng").value = "";
       drawPlace();
@@ -193,6 +225,7 @@
     if (nearMe && navigator.geolocation) {
       nearMe.addEventListener("click", function () {
         navigator.geolocation.getCurrentPosition(function (position) {
+          forgetPlaceName();
           field("lat").value = round(position.coords.latitude);
           field("lng").value = round(position.coords.longitude);
           field("bbox").value = "";
@@ -203,11 +236,20 @@
     var clear = document.getElementById("near-clear");
     if (clear) {
       clear.addEventListener("click", function () {
+        forgetPlaceName();
         field("lat").value = "";
         field("lng").value = "";
         drawPlace();
       });
     }
+
+    // A map that was hidden (the phone's List view) measures itself once it is shown.
+    document.addEventListener("barnraise:map-shown", function () {
+      programmatic = true;
+      map.invalidateSize({ animate: false });
+      programmatic = false;
+      fit();
+    });
 
     drawPlace();
     drawMarkers();
@@ -269,6 +311,51 @@
     var start = current();
     map.setView(start || WORLD, start ? 14 : 2, { animate: false });
     show(start);
+
+    // The address (or a town) is looked up and the pin dropped there, to be dragged into place.
+    var note = el.parentElement.querySelector("#place-note");
+    var address = document.getElementById(el.dataset.addressInput);
+    var zone = document.getElementById(el.dataset.timezoneInput);
+    function say(key) {
+      if (note) note.textContent = note.dataset[key + "Text"] || "";
+    }
+    function find() {
+      var text = address ? address.value.trim() : "";
+      if (!text || !el.dataset.locateUrl) return;
+      fetch(el.dataset.locateUrl + "?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+        .then(function (answer) {
+          return answer.ok ? answer.json() : null;
+        })
+        .then(function (found) {
+          if (!found) {
+            say("missing");
+            return;
+          }
+          var latlng = L.latLng(found.location.lat, found.location.lng);
+          write(latlng);
+          show(latlng);
+          map.setView(latlng, found.precision === "address" ? 16 : 13);
+          say(found.precision === "address" ? "address" : "town");
+          // The zone follows the place unless the member chose one (UTC is the form's default).
+          if (zone && found.time_zone && (!zone.value || zone.value === zone.defaultValue)) {
+            zone.value = found.time_zone;
+          }
+        })
+        .catch(function () {
+          say("missing");
+        });
+    }
+    var findButton = el.parentElement.querySelector("#find-place");
+    if (findButton) findButton.addEventListener("click", find);
+    if (address) {
+      address.addEventListener("change", function () {
+        if (!current()) find();
+      });
+    }
+    map.on("click", function () {
+      say("idle");
+    });
+    if (marker) say("idle");
 
     var locate = el.parentElement.querySelector("#locate-me");
     if (locate && navigator.geolocation) {

@@ -27,6 +27,29 @@
         }
       });
     });
+    // On a phone the filters are a sheet over the page: it opens only when asked, or when a
+    // field in it needs fixing.
+    var sheet = document.getElementById("more-filters");
+    if (sheet && sheet.open && !sheet.dataset.hasErrors && window.matchMedia("(max-width: 767.98px)").matches) {
+      sheet.open = false;
+    }
+    // The List / Map switch of a one-column screen.
+    var layout = document.getElementById("search-layout");
+    if (layout) {
+      layout.querySelectorAll(".view-toggle button").forEach(function (button) {
+        button.addEventListener("click", function () {
+          var map = button.dataset.view === "map";
+          layout.classList.toggle("show-map", map);
+          layout.querySelectorAll(".view-toggle button").forEach(function (other) {
+            other.setAttribute("aria-pressed", String(other.dataset.view === button.dataset.view));
+          });
+          var next = layout.querySelector('.view-toggle button[aria-pressed="false"]');
+          if (next) next.focus();
+          window.scrollTo(0, layout.offsetTop);
+          if (map) document.dispatchEvent(new CustomEvent("barnraise:map-shown"));
+        });
+      });
+    }
     if (!zone) return;
     form.elements.namedItem("tz").value = zone;
     var note = document.getElementById("window-zone");

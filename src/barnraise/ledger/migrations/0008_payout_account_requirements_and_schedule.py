@@ -13,7 +13,7 @@ def ready_accounts_enabled(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0006_provider_call_external_id'),
+        ('ledger', '0007_payment_customer'),
     ]
 
     operations = [

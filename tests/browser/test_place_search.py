@@ -1,0 +1,70 @@
+"""Finding by place on a phone: the "Where" box suggests towns, and a listing's pin comes from
+its address, with no latitude or longitude typed."""
+
+from typing import Any
+
+from barnraise.catalog.models import Listing
+from barnraise.catalog.services import category_create, listing_create
+from barnraise.places import gazetteer
+from tests.browser.journey import MARKS, PHONE, Person, member
+
+pytestmark = MARKS
+
+
+def test_a_newcomer_searches_by_town_on_a_phone(live_server: Any, chromium: Any) -> None:
+    # given a ladder for rent in Burlington, Vermont, and one in Boston
+    seller = member("sam@example.com", "Sam Seller")
+    tools = category_create(slug="tools", name="Tools", kinds=["rental"])
+    for title, lat, lng in (("Ladder in Burlington", 44.476, -73.212), ("Ladder in Boston", 42.36, -71.06)):
+        listing_create(
+            actor=seller, category=tools, kind="rental", unit="day", title=title,
+            price_amount_minor=1500, currency="USD", lat=lat, lng=lng,
+        )  # fmt: skip
+    tab = Person(chromium, live_server.url, PHONE)
+    page = tab.go("/")
+    # when a visitor types the start of a town in the home page's "Where" box
+    page.fill("#home-where", "Burl")
+    option = page.locator("#place-options option").first
+    option.wait_for(state="attached")
+    # then the marketplace's own Burlington is suggested first, with its state and country
+    assert option.get_attribute("value") == "Burlington, Vermont, United States"
+    # and searching with it finds the ladder there, not the one in Boston
+    page.fill("#home-where", "Burlington, Vermont, United States")
+    page.locator(".home-search button[type=submit]").click()
+    page.wait_for_url("**/search/?*")
+    results = tab.text("#search-results")
+    assert "Ladder in Burlington" in results and "Ladder in Boston" not in results
+    assert page.input_value("#search-form [name=where]") == "Burlington, Vermont, United States"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    tab.shot("place-search-phone")
+    assert width <= PHONE["width"], f"the search page is {width} px wide"
+    tab.assert_no_csp_violations()
+
+
+def test_a_listing_s_pin_comes_from_its_address(live_server: Any, chromium: Any) -> None:
+    # given a member listing a drill for rent on a phone
+    member("pat@example.com", "Pat Provider")
+    category_create(slug="tools", name="Tools", kinds=["rental"])
+    tab = Person(chromium, live_server.url, PHONE)
+    tab.log_in("pat@example.com")
+    page = tab.go("/listings/new/?kind=rental&category=tools")
+    page.fill("[name=title]", "Cordless drill")
+    page.fill("[name=description]", "18 V, two batteries.")
+    page.fill("[name=price]", "12")
+    page.fill("[name=currency]", "USD")
+    page.select_option("[name=unit]", "day")
+    # when they type the address and ask to find it on the map
+    page.fill("[name=address]", "12 Church St, Burlington, VT")
+    page.locator("#find-place").click()
+    # then the pin is dropped in the town, the page says to drag it, and the zone is filled in
+    page.wait_for_function("document.querySelector('[name=lat]').value !== ''")
+    assert "drag it to your address" in tab.text("#place-note")
+    assert page.input_value("[name=timezone]") == "America/New_York"
+    assert page.locator(".map-picker .leaflet-marker-icon").count() == 1
+    tab.shot("listing-pin-phone")
+    page.locator("button[name=action][value=publish]").click()
+    page.wait_for_url("**/listings/*-*/")
+    listing = Listing.objects.get()
+    town = gazetteer.resolve("Burlington, Vermont")
+    assert town is not None and (listing.lat, listing.lng) == (town.lat, town.lng)
+    tab.assert_no_csp_violations()
