@@ -20,6 +20,8 @@ from tests.conftest import BARNRAISE, run
         ({"SITE_URL": "not a url"}, "SITE_URL"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32"),
         ({"EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
+        ({"PAYOUT_SCHEDULES": "weekly,daily"}, "PAYOUT_SCHEDULES names daily"),
+        ({"PAYOUT_SCHEDULES": "weekly", "PAYOUT_SCHEDULE_DEFAULT": "monthly"}, "PAYOUT_SCHEDULE_DEFAULT"),
     ],
 )
 def test_broken_setting_fails_at_start_with_a_clear_message(tmp_path, env, message):
@@ -53,6 +55,14 @@ def test_secret_key_is_generated_once_into_var(tmp_path):
     assert oct((tmp_path / "var" / "secret_key").stat().st_mode & 0o777) == "0o600"
 
 
+PAYOUT_STATES = (
+    "from barnraise.ledger.models import PayoutAccount as P\n"
+    "for a in P.objects.filter(owner__email__startswith='alice.martin@') | "
+    "P.objects.filter(owner__email__startswith='bob.nguyen@'):\n"
+    "    print(a.owner.email.split('@')[0], 'ready' if a.ready else 'onboarding', a.currently_due)"
+)
+
+
 @pytest.mark.slow
 def test_seed_is_idempotent_and_createoperator_works(tmp_path):
     # given a fresh directory: seeding migrates nothing by itself, so migrate first
@@ -65,6 +75,12 @@ def test_seed_is_idempotent_and_createoperator_works(tmp_path):
     assert "'listings_added': 20" in first.stdout
     assert "'listings_added': 0" in second.stdout
     assert "listings" in first.stderr  # the progress bar
+    # and the demo's customer login has a payout account with the bank account still due, the
+    # provider login one that finished onboarding (the wallet shows both kinds)
+    states = run(["manage", "shell", "-c", PAYOUT_STATES], tmp_path)
+    assert states.returncode == 0, states.stderr
+    assert "alice.martin onboarding ['external_account']" in states.stdout
+    assert "bob.nguyen ready []" in states.stdout
     # and an operator can be created from the command line
     made = run(
         ["createoperator", "--email", "ops@example.com", "--group", "finance", "--password", "x-9-long-pass"],

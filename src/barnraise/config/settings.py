@@ -106,6 +106,25 @@ def _site_url() -> str:
     return url
 
 
+PAYOUT_SCHEDULE_NAMES = ("weekly", "monthly", "on_request")  # ledger.models.PayoutSchedule
+
+
+def _payout_schedules() -> tuple[list[str], str]:
+    """PAYOUT_SCHEDULES (the schedules members may choose, comma-separated) and
+    PAYOUT_SCHEDULE_DEFAULT (one of them: what a member who chose nothing gets)."""
+    offered = [name.strip().lower() for name in os.environ.get("PAYOUT_SCHEDULES", "").split(",")]
+    offered = [name for name in offered if name] or list(PAYOUT_SCHEDULE_NAMES)
+    wrong = [name for name in offered if name not in PAYOUT_SCHEDULE_NAMES]
+    if wrong:
+        raise ImproperlyConfigured(
+            f"PAYOUT_SCHEDULES names {', '.join(wrong)}; use weekly, monthly and/or on_request."
+        )
+    default = os.environ.get("PAYOUT_SCHEDULE_DEFAULT", "").strip().lower() or offered[0]
+    if default not in offered:
+        raise ImproperlyConfigured(f"PAYOUT_SCHEDULE_DEFAULT={default!r} must be one of PAYOUT_SCHEDULES.")
+    return offered, default
+
+
 def _payment_provider() -> str:
     name = os.environ.get("PAYMENT_PROVIDER", "sandbox").strip().lower()
     if name not in ("sandbox", "stripe"):
@@ -510,6 +529,8 @@ STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE = _stripe_settings(PAY
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "").strip()
 if STRIPE_PUBLISHABLE_KEY and not STRIPE_PUBLISHABLE_KEY.startswith("pk_"):
     raise ImproperlyConfigured("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…).")
+# Payout schedules the operator offers members, and the default (docs/money.md, Payouts).
+PAYOUT_SCHEDULES, PAYOUT_SCHEDULE_DEFAULT = _payout_schedules()
 
 # The marketplace's own currency (ISO 4217): what a price filter means when none is given.
 # Empty: the one currency the published listings use, if they use only one.

@@ -46,11 +46,18 @@ def _then(tx: Transaction, steps: list[tuple[str, User | None]]) -> None:
             _provider_calls_now()
 
 
-def seed_payout_accounts(people: list[User]) -> None:
-    """Every demo member can be paid: a sandbox payout account that finished onboarding."""
+def seed_payout_accounts(people: list[User], *, bank_account_due: User | None = None) -> None:
+    """Every demo member can be paid: a sandbox payout account that finished onboarding, but
+    `bank_account_due`'s (the customer login, who provides nothing in the demo's paid deals),
+    which left the bank account for later, so the wallet shows what onboarding still needs."""
     for person in people:
         account = payout_account_open(actor=person)
-        if not account.ready:
+        if person == bank_account_due:
+            if not account.details_submitted:  # once: a member who finished it since stays done
+                sandbox_onboarding_finish(
+                    actor=person, external_id=account.external_id, leave_due=("external_account",)
+                )
+        elif not account.ready:
             sandbox_onboarding_finish(actor=person, external_id=account.external_id)
 
 
@@ -60,7 +67,7 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
     Not one database transaction: each card is authorized before its deal opens, outside any
     transaction, as on the site.
     """
-    seed_payout_accounts(people)
+    seed_payout_accounts(people, bank_account_due=customer)
     if Transaction.objects.filter(customer=customer).exclude(state="initial").exists():
         return 0
     made = 0

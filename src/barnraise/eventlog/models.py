@@ -26,6 +26,9 @@ class EventType(models.TextChoices):
     PAYOUT_REQUESTED = "ledger:payout:requested", _("payout requested")
     PAYOUT_PAID = "ledger:payout:paid", _("payout paid")
     PAYOUT_FAILED = "ledger:payout:failed", _("payout failed")
+    PAYOUT_ACCOUNT_OPENED = "ledger:payout_account:opened", _("payout account opened")
+    PAYOUT_ACCOUNT_UPDATED = "ledger:payout_account:updated", _("payout account updated by the provider")
+    PAYOUT_SCHEDULE_CHOSEN = "ledger:payout_account:schedule_chosen", _("payout schedule chosen")
     PAYOUT_HOLD_PLACED = "ledger:payout_hold:placed", _("payouts held")
     PAYOUT_HOLD_RELEASED = "ledger:payout_hold:released", _("payout hold released")
     PAYMENT_CUSTOMER_CREATED = (

@@ -12,6 +12,7 @@ OPERATOR_READERS: dict[str, tuple[str, ...]] = {
     "listing": (operators.SUPPORT, operators.FINANCE),
     "payout": (operators.FINANCE,),
     "payout_hold": (operators.FINANCE,),
+    "payout_account": (operators.FINANCE,),
 }
 
 

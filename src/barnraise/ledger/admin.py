@@ -173,8 +173,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutAccount)
 class PayoutAccountAdmin(ReadOnlyAdmin):
-    list_display = ("owner", "provider", "external_id", "ready", "created_at")
-    list_filter = ("provider", "ready")
+    list_display = ("owner", "provider", "external_id", "ready", "payouts_enabled", "schedule", "created_at")
+    list_filter = ("provider", "ready", "payouts_enabled", "schedule")
     search_fields = ("=external_id", "=owner__id", "owner__email")
     raw_id_fields = ("owner",)
 

@@ -1,9 +1,9 @@
 """Balances and ledger history for members; the trial balance for finance operators.
 
-Mounted at the API root: /me/balances, /me/ledger, /me/payout-account (and, with the sandbox, its
-onboarding), /me/payouts, /transactions/{id}/payment, and for finance operators
-/ops/trial-balance and /ops/payout-holds. `payment_methods_router` (tag "payment methods"):
-/me/payment-methods, the member's saved cards.
+Mounted at the API root: /me/balances, /me/ledger, /me/payout-account (its onboarding link,
+refresh and schedule; with the sandbox, its onboarding), /me/payouts,
+/transactions/{id}/payment, and for finance operators /ops/trial-balance and /ops/payout-holds.
+`payment_methods_router` (tag "payment methods"): /me/payment-methods, the member's saved cards.
 """
 
 from datetime import datetime
@@ -21,7 +21,7 @@ from barnraise.api.auth import caller
 from barnraise.api.pagination import PageParams, a_row_id, decode_cursor, encode_cursor, page_by_id
 from barnraise.api.schemas import ErrorOut, InputSchema, MoneyOut, Page, StrictInt
 from barnraise.errors import InvalidInput, NotFound, PermissionDenied
-from barnraise.ledger import payouts, saved_cards, selectors
+from barnraise.ledger import onboarding, payouts, saved_cards, selectors
 from barnraise.ledger.models import Payout, PayoutAccount, PayoutHold, Posting
 from barnraise.money import Money
 
@@ -133,17 +133,41 @@ def trial_balance_show(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+class RequirementOut(Schema):
+    code: str = Field(description="The provider's name for what it needs, e.g. `individual.dob.day`.")
+    message: str = Field(description='In plain words: "Stripe needs your date of birth."')
+    overdue: bool = Field(description="Past due: payouts stay off until it is given.")
+
+
 class PayoutAccountOut(Schema):
     provider: str
     ready: bool = Field(description="Payouts can be made; otherwise finish onboarding first.")
-    onboarding_url: str = Field(description="Where to finish onboarding (empty once ready).")
+    state: str = Field(description="ready, action_needed, in_review or disabled.")
+    state_message: str = Field(description="The state in plain words.")
+    requirements: list[RequirementOut] = Field(
+        description="What the provider still needs, one sentence each."
+    )
+    disabled_reason_message: str = Field(description="Why the provider switched the account off, or empty.")
+    charges_enabled: bool
+    payouts_enabled: bool
+    onboarding_url: str = Field(
+        description="Where to continue onboarding (our page, which makes a fresh link at the "
+        "provider); empty once ready."
+    )
+    schedule: str = Field(description="When payouts are made: weekly, monthly or on_request.")
+    schedules_offered: list[str] = Field(description="The schedules this marketplace offers.")
 
 
 def _account_out(account: PayoutAccount) -> dict[str, Any]:
     return {
         "provider": account.provider,
         "ready": account.ready,
-        "onboarding_url": "" if account.ready else account.onboarding_url,
+        **onboarding.account_state(account).as_json(),
+        "charges_enabled": account.charges_enabled,
+        "payouts_enabled": account.payouts_enabled,
+        "onboarding_url": "" if account.ready else payouts.onboarding_page(account),
+        "schedule": payouts.schedule_of(account),
+        "schedules_offered": list(settings.PAYOUT_SCHEDULES),
     }
 
 
@@ -186,6 +210,41 @@ def payout_account_create(request: HttpRequest) -> Status[Any]:
     return Status(200 if existed else 201, _account_out(account))
 
 
+@router.post(
+    "/me/payout-account/refresh",
+    response={200: PayoutAccountOut, 404: ErrorOut},
+    summary="Ask the payment provider how your payout account stands now (after onboarding)",
+)
+def payout_account_refresh(request: HttpRequest) -> dict[str, Any]:
+    return _account_out(payouts.payout_account_fetch(actor=caller(request)))
+
+
+class OnboardingLinkOut(Schema):
+    url: str = Field(description="Open it to continue onboarding at the provider; it expires soon.")
+
+
+@router.post(
+    "/me/payout-account/onboarding-link",
+    response={200: OnboardingLinkOut, 404: ErrorOut},
+    summary="A fresh link to continue onboarding at the payment provider",
+)
+def payout_account_onboarding_link(request: HttpRequest) -> dict[str, Any]:
+    return {"url": payouts.onboarding_link_make(actor=caller(request))}
+
+
+class ScheduleIn(InputSchema):
+    schedule: str = Field(description="weekly, monthly or on_request: one of `schedules_offered`.")
+
+
+@router.put(
+    "/me/payout-account/schedule",
+    response={200: PayoutAccountOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Choose when you are paid out (409 `payout_account_required`, 422 `payout_schedule_not_offered`)",
+)
+def payout_schedule_choose(request: HttpRequest, data: ScheduleIn) -> dict[str, Any]:
+    return _account_out(payouts.payout_schedule_choose(actor=caller(request), schedule=data.schedule))
+
+
 class PayoutIn(InputSchema):
     currency: str = Field(min_length=3, max_length=3)
     amount_minor: StrictInt | None = Field(
@@ -197,7 +256,7 @@ class PayoutOut(Schema):
     id: UUID
     amount: MoneyOut
     status: str = Field(description="pending, paid or failed (a failed payout's money is back).")
-    scheduled: bool = Field(description="Made by the weekly schedule rather than on request.")
+    scheduled: bool = Field(description="Made by the payout schedule rather than on request.")
     failure_code: str
     created_at: datetime
     finished_at: datetime | None
@@ -218,8 +277,8 @@ def _payout_out(payout: Payout) -> dict[str, Any]:
 @router.post(
     "/me/payouts",
     response={201: PayoutOut, 409: ErrorOut},
-    summary="Pay out your available balance (409 `payout_account_required`, `payouts_on_hold`, "
-    "`insufficient_funds`)",
+    summary="Pay out your available balance (409 `payout_account_required`, "
+    "`payout_account_not_ready`, `payouts_on_hold`, `insufficient_funds`)",
 )
 def payout_create(request: HttpRequest, data: PayoutIn) -> Status[Any]:
     payout = payouts.payout_request(

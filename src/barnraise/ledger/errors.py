@@ -56,3 +56,19 @@ class AuthenticationRequired(DomainError):
 class PayoutsOnHold(Conflict):
     code = "payouts_on_hold"
     default_message = _("Payouts for this account are on hold; contact support.")
+
+
+class PayoutAccountNotReady(Conflict):
+    """The payout account's onboarding is not finished: the message says what the provider
+    still needs; `details.requirements` lists it and `details.onboarding_url` is where to go."""
+
+    code = "payout_account_not_ready"
+    default_message = _("Your payout account is not ready yet: finish setting it up.")
+
+
+class PayoutScheduleNotOffered(DomainError):
+    """The marketplace does not offer that payout schedule; `details.offered` lists those it does."""
+
+    code = "payout_schedule_not_offered"
+    status = 422
+    default_message = _("This marketplace does not offer that payout schedule.")

@@ -311,8 +311,20 @@ class Payment(models.Model):
         return f"{self.reference} {self.amount_minor} {self.currency} ({self.status})"
 
 
+class PayoutSchedule(models.TextChoices):
+    """When a member's available balance is paid out; the operator offers some of them
+    (settings.PAYOUT_SCHEDULES) and the member picks one."""
+
+    WEEKLY = "weekly", _("every Monday")
+    MONTHLY = "monthly", _("on the first of each month")
+    ON_REQUEST = "on_request", _("only when I ask")
+
+
 class PayoutAccount(models.Model):
-    """Where a member is paid out, at the payment provider; payouts need it `ready`."""
+    """Where a member is paid out, at the payment provider; payouts need it `ready`.
+
+    The provider's word on it (what it still needs, whether it may be paid out) is copied here
+    by `payouts.payout_account_sync`, from the return page or an `account.updated` webhook."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     owner = models.OneToOneField(
@@ -322,6 +334,20 @@ class PayoutAccount(models.Model):
     external_id = models.CharField(max_length=120, unique=True)
     ready = models.BooleanField(default=False)
     onboarding_url = models.CharField(max_length=500, blank=True)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    currently_due = models.JSONField(
+        default=list, blank=True, help_text=_("The provider's requirement names.")
+    )
+    past_due = models.JSONField(default=list, blank=True, help_text=_("Requirements now overdue."))
+    disabled_reason = models.CharField(max_length=80, blank=True)
+    schedule = models.CharField(
+        max_length=16,
+        choices=PayoutSchedule.choices,
+        blank=True,
+        help_text=_("The member's choice; blank: the operator's default."),
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
 
@@ -362,7 +388,7 @@ class Payout(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    scheduled = models.BooleanField(default=False, help_text=_("Made by the weekly schedule."))
+    scheduled = models.BooleanField(default=False, help_text=_("Made by the payout schedule."))
     failure_code = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(default=now)

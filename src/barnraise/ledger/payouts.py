@@ -1,4 +1,5 @@
-"""Payouts: a member's payout account, payouts on request or every week, and operator holds.
+"""Payouts: a member's payout account and its onboarding, payouts on request or on the schedule
+the member chose (weekly, monthly) among those the operator offers, and operator holds.
 
 A payout takes money out of the member's *available* balance when it is requested (the entry
 `member_available → external_payouts` is posted with the `Payout` row and the provider call, in
@@ -7,10 +8,11 @@ commit. A failed payout is reversed by a correction entry that puts the money ba
 """
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +23,14 @@ from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.eventlog.models import EventType
 from barnraise.eventlog.services import Subject, record
 from barnraise.ids import uuid7
-from barnraise.ledger import journal, payments, selectors, webhooks
-from barnraise.ledger.errors import InsufficientFunds, PayoutAccountRequired, PayoutsOnHold
+from barnraise.ledger import journal, onboarding, payments, selectors, webhooks
+from barnraise.ledger.errors import (
+    InsufficientFunds,
+    PayoutAccountNotReady,
+    PayoutAccountRequired,
+    PayoutScheduleNotOffered,
+    PayoutsOnHold,
+)
 from barnraise.ledger.models import (
     Account,
     AccountKind,
@@ -30,10 +38,12 @@ from barnraise.ledger.models import (
     Payout,
     PayoutAccount,
     PayoutHold,
+    PayoutSchedule,
     ProviderCall,
     ProviderCallStatus,
     ProviderOperation,
 )
+from barnraise.ledger.providers import PayoutAccount as ProviderAccount
 from barnraise.ledger.providers import provider
 from barnraise.money import Money, check_currency
 
@@ -50,39 +60,104 @@ def payout_account_open(*, actor: User) -> PayoutAccount:
     made = provider().create_payout_account(
         owner_reference=f"member:{actor.pk}", idempotency_key=f"payout-account:{actor.pk}"
     )
-    account, _created = PayoutAccount.objects.get_or_create(
-        owner=actor,
-        defaults={
-            "provider": provider().name,
-            "external_id": made.id,
-            "ready": made.ready,
-            "onboarding_url": made.onboarding_url,
-        },
-    )
+    try:
+        with transaction.atomic():
+            account = PayoutAccount.objects.create(
+                owner=actor,
+                provider=provider().name,
+                external_id=made.id,
+                onboarding_url=made.onboarding_url,
+                **_provider_fields(made),
+            )
+            _account_record(account, EventType.PAYOUT_ACCOUNT_OPENED, actor, before="")
+    except IntegrityError:  # a concurrent first call made it
+        return PayoutAccount.objects.get(owner=actor)
     return account
 
 
-def payout_account_mark(*, external_id: str, ready: bool) -> PayoutAccount:
-    """The provider says whether the account may be paid out to (onboarding finished)."""
-    account = PayoutAccount.objects.filter(external_id=external_id).first()
+def _provider_fields(found: ProviderAccount) -> dict[str, Any]:
+    return {
+        "ready": found.ready,
+        "charges_enabled": found.charges_enabled,
+        "payouts_enabled": found.payouts_enabled,
+        "details_submitted": found.details_submitted,
+        "currently_due": sorted(found.currently_due),
+        "past_due": sorted(found.past_due),
+        "disabled_reason": found.disabled_reason[:80],
+    }
+
+
+def _account_state(account: PayoutAccount) -> str:
+    return "ready" if account.ready else "onboarding"
+
+
+def _account_record(account: PayoutAccount, type: EventType, actor: User | None, *, before: str) -> None:
+    """Requirement names are the provider's field names, not the member's data."""
+    payload: dict[str, Any] = {
+        "from": before,
+        "to": _account_state(account),
+        "currently_due": account.currently_due,
+        "past_due": account.past_due,
+        "disabled_reason": account.disabled_reason,
+    }
+    record(Subject("payout_account", str(account.pk), account.owner_id), type, actor=actor, payload=payload)
+
+
+def payout_account_sync(*, external_id: str, found: ProviderAccount, actor: User | None) -> PayoutAccount:
+    """The one door for the provider's word on an account (the return page, a webhook): keep
+    what it still needs and whether it may be paid out; log it when anything changed."""
+    with transaction.atomic():
+        account = PayoutAccount.objects.select_for_update().filter(external_id=external_id).first()
+        if account is None:
+            raise NotFound()
+        before = _account_state(account)
+        fields = _provider_fields(found)
+        changed = [name for name, value in fields.items() if getattr(account, name) != value]
+        if changed:
+            for name in changed:
+                setattr(account, name, fields[name])
+            account.updated_at = timezone.now()
+            account.save(update_fields=[*changed, "updated_at"])
+            _account_record(account, EventType.PAYOUT_ACCOUNT_UPDATED, actor, before=before)
+    return account
+
+
+def payout_account_fetch(*, actor: User) -> PayoutAccount:
+    """Ask the provider how the member's account stands now (after onboarding), and keep it."""
+    account = PayoutAccount.objects.filter(owner=actor).first()
     if account is None:
-        raise NotFound()
-    if account.ready != ready:
-        account.ready = ready
-        account.updated_at = timezone.now()
-        account.save(update_fields=["ready", "updated_at"])
-    return account
+        raise NotFound(_("Set up your payout account first."))
+    found = provider(account.provider).payout_account_get(account_id=account.external_id)
+    return payout_account_sync(external_id=account.external_id, found=found, actor=actor)
 
 
-def sandbox_onboarding_finish(*, actor: User, external_id: str) -> PayoutAccount:
-    """What the owner's visit to the sandbox's onboarding page does."""
+def onboarding_link_make(*, actor: User) -> str:
+    """A fresh link where the member continues onboarding at the provider (links expire)."""
+    account = PayoutAccount.objects.filter(owner=actor).first()
+    if account is None:
+        raise NotFound(_("Set up your payout account first."))
+    return provider(account.provider).onboarding_link(
+        account_id=account.external_id, idempotency_key=f"onboarding-link:{account.external_id}:{uuid7()}"
+    )
+
+
+def onboarding_page(account: PayoutAccount) -> str:
+    """Where a member continues onboarding: our refresh page, which makes a fresh link."""
+    return f"{settings.SITE_URL}/payouts/onboarding/{account.external_id}/refresh"
+
+
+def sandbox_onboarding_finish(
+    *, actor: User, external_id: str, leave_due: tuple[str, ...] = ()
+) -> PayoutAccount:
+    """What the owner's visit to the sandbox's onboarding page does: everything given but
+    `leave_due` (sandbox requirement names)."""
     account = PayoutAccount.objects.filter(owner=actor, external_id=external_id).first()
     if account is None or account.provider != "sandbox":
         raise NotFound()
     from barnraise.ledger.providers.sandbox import SandboxProvider
 
-    finished = SandboxProvider().onboarding_complete(account_id=external_id)
-    return payout_account_mark(external_id=external_id, ready=finished.ready)
+    found = SandboxProvider().onboarding_complete(account_id=external_id, leave_due=leave_due)
+    return payout_account_sync(external_id=external_id, found=found, actor=actor)
 
 
 def sandbox_onboarding_finish_own(*, actor: User) -> PayoutAccount:
@@ -95,6 +170,31 @@ def sandbox_onboarding_finish_own(*, actor: User) -> PayoutAccount:
     if account is None:
         raise NotFound(_("Set up your payout account first."))
     return sandbox_onboarding_finish(actor=actor, external_id=account.external_id)
+
+
+def schedule_of(account: PayoutAccount | None) -> str:
+    """The schedule a member's payouts follow: their choice while the operator offers it,
+    else the operator's default."""
+    chosen = account.schedule if account is not None else ""
+    return chosen if chosen in settings.PAYOUT_SCHEDULES else settings.PAYOUT_SCHEDULE_DEFAULT
+
+
+def payout_schedule_choose(*, actor: User, schedule: str) -> PayoutAccount:
+    """The member picks one of the schedules the operator offers (settings.PAYOUT_SCHEDULES)."""
+    if schedule not in settings.PAYOUT_SCHEDULES:
+        raise PayoutScheduleNotOffered(details={"offered": list(settings.PAYOUT_SCHEDULES)})
+    with transaction.atomic():
+        account = PayoutAccount.objects.select_for_update().filter(owner=actor).first()
+        if account is None:
+            raise PayoutAccountRequired(_("Set up a payout account first."))
+        before = schedule_of(account)
+        if account.schedule != schedule:
+            account.schedule, account.updated_at = schedule, timezone.now()
+            account.save(update_fields=["schedule", "updated_at"])
+            subject = Subject("payout_account", str(account.pk), account.owner_id)
+            payload = {"from": before, "to": schedule}
+            record(subject, EventType.PAYOUT_SCHEDULE_CHOSEN, actor=actor, payload=payload)
+    return account
 
 
 def holds_in_force(owner: User) -> "Any":
@@ -162,14 +262,28 @@ def _payout_record(payout: Payout, before: str, actor: User | None) -> None:
     record(subject, PAYOUT_EVENTS[Payout.Status(payout.status)], actor=actor, payload=payload)
 
 
+def _not_ready(account: PayoutAccount) -> PayoutAccountNotReady:
+    state = onboarding.account_state(account)
+    sentences = [r.message for r in state.requirements] or [state.disabled or state.headline]
+    return PayoutAccountNotReady(
+        " ".join([_("You can't be paid out yet."), *sentences]),
+        details={
+            **state.as_json(),
+            "onboarding_url": onboarding_page(account),
+        },
+    )
+
+
 def payout_request(
     *, actor: User, currency: str, amount_minor: int | None = None, scheduled: bool = False, key: str = ""
 ) -> Payout:
     """Pay out `amount_minor` (default: all that is available) in `currency`."""
     currency = check_currency(currency, "currency")
-    account = PayoutAccount.objects.filter(owner=actor, ready=True).first()
+    account = PayoutAccount.objects.filter(owner=actor).first()
     if account is None:
         raise PayoutAccountRequired(_("Set up a payout account first."))
+    if not account.ready:
+        raise _not_ready(account)
     if holds_in_force(actor).exists():
         raise PayoutsOnHold()
     with transaction.atomic():
@@ -258,38 +372,50 @@ def on_payout(call: ProviderCall) -> None:
         )
 
 
-def payouts_weekly() -> int:
-    """Pay out every available balance of members with a ready account and no hold. Run weekly;
-    one payout per member and currency per ISO week, whatever the retries."""
-    year, week, _day = timezone.now().isocalendar()
+def payouts_due(now: datetime | None = None) -> int:
+    """Make the scheduled payouts due today (run once a day, early): on Mondays for members on
+    the weekly schedule, on the 1st for the monthly one; never for "only when I ask". Pays out
+    every available balance of members with a ready account and no hold, once per member,
+    currency and period, whatever the retries. The day is the UTC day."""
+    today = (now or timezone.now()).astimezone(UTC).date()
+    year, week, weekday = today.isocalendar()
+    periods = {}
+    if weekday == 1:
+        periods[PayoutSchedule.WEEKLY] = f"weekly:{{owner}}:{{currency}}:{year}-W{week:02d}"
+    if today.day == 1:
+        periods[PayoutSchedule.MONTHLY] = f"monthly:{{owner}}:{{currency}}:{today:%Y-%m}"
+    if not periods:
+        return 0
     made = 0
     owners = User.objects.filter(payout_account__ready=True).exclude(
         Q(payout_holds__released_at__isnull=True) & Q(payout_holds__isnull=False)
     )
-    for owner in owners.distinct().iterator():
+    for owner in owners.select_related("payout_account").distinct().iterator():
+        period = periods.get(PayoutSchedule(schedule_of(owner.payout_account)))
+        if period is None:
+            continue
         for balance in selectors.member_balances(member=owner):
             if balance.available.amount_minor <= 0:
                 continue
-            key = f"payout:weekly:{owner.pk}:{balance.currency}:{year}-W{week:02d}"
+            key = "payout:" + period.format(owner=owner.pk, currency=balance.currency)
             if Payout.objects.filter(idempotency_key=key).exists():
                 continue
             try:
                 payout_request(actor=owner, currency=balance.currency, scheduled=True, key=key)
                 made += 1
             except Conflict as refused:  # a hold placed meanwhile, a balance taken by a refund
-                logger.info("weekly payout skipped for %s: %s", owner.pk, refused.code)
+                logger.info("scheduled payout skipped for %s: %s", owner.pk, refused.code)
     return made
 
 
 def on_account_webhook(event: Any) -> None:
-    """The provider's word on a payout account (Stripe's `account.updated`): ready or not."""
+    """The provider's word on a payout account (Stripe's `account.updated`), kept as it says."""
+    from barnraise.ledger.providers.stripe import payout_account_from_stripe
+
     account = (event.payload.get("data") or {}).get("object", {})
-    ready = (
-        bool(account.get("payouts_enabled"))
-        and (account.get("capabilities") or {}).get("transfers") == "active"
-    )
-    if PayoutAccount.objects.filter(external_id=account.get("id", "")).exists():
-        payout_account_mark(external_id=account["id"], ready=ready)
+    if PayoutAccount.objects.filter(external_id=account.get("id") or "").exists():
+        found = payout_account_from_stripe(account)
+        payout_account_sync(external_id=found.id, found=found, actor=None)
 
 
 def register() -> None:

@@ -25,10 +25,11 @@ def provider_calls_sweep() -> None:
     payments.provider_calls_sweep()
 
 
-@db_periodic_task(crontab(day_of_week="1", hour="6", minute="0"))
-def payouts_weekly() -> None:
-    """Monday morning: pay out every available balance (members with a ready account, no hold)."""
-    payouts.payouts_weekly()
+@db_periodic_task(crontab(hour="6", minute="0"))
+def payouts_scheduled() -> None:
+    """Every morning (UTC): the payouts due today by each member's schedule (weekly on
+    Mondays, monthly on the 1st); members with a ready account and no hold."""
+    payouts.payouts_due()
 
 
 @task()

@@ -123,6 +123,17 @@ urlpatterns = [
         name="sandbox_intent_confirm",
     ),
     path("sandbox/v1/3ds/<str:checkout_id>", sandbox_views.challenge, name="sandbox_challenge"),
+    path("wallet/payout-schedule/", wallet_views.payout_schedule, name="wallet_payout_schedule"),
+    path(
+        "payouts/onboarding/<str:account_id>/return",
+        wallet_views.payout_onboarding_return,
+        name="payout_onboarding_return",
+    ),
+    path(
+        "payouts/onboarding/<str:account_id>/refresh",
+        wallet_views.payout_onboarding_refresh,
+        name="payout_onboarding_refresh",
+    ),
     path("sandbox/onboarding/<str:account_id>", wallet_views.sandbox_onboarding, name="sandbox_onboarding"),
     path(
         "sandbox/authenticate/<str:authorization_id>",

@@ -1,16 +1,20 @@
-"""The wallet: balances, payouts and the payout account; the sandbox's onboarding page."""
+"""The wallet: balances, payouts, the payout account and its schedule; the onboarding return and
+refresh pages the provider sends members to; the sandbox's onboarding page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barnraise import errors
-from barnraise.ledger import authorization, payouts, selectors
-from barnraise.ledger.models import Payout, PayoutAccount
+from barnraise.ledger import authorization, onboarding, payouts, selectors
+from barnraise.ledger.models import Payout, PayoutAccount, PayoutSchedule
+from barnraise.ledger.providers import ProviderError
 from barnraise.money import Money
 from barnraise.web.views import member_of
 
@@ -31,9 +35,15 @@ def wallet(request: HttpRequest) -> HttpResponse:
         }
         for posting in postings
     ]
+    account = PayoutAccount.objects.filter(owner=member).first()
     context = {
         "balances": selectors.member_balances(member=member),
-        "account": PayoutAccount.objects.filter(owner=member).first(),
+        "account": account,
+        "state": onboarding.account_state(account) if account else None,
+        "schedule": payouts.schedule_of(account),
+        "schedules": [
+            (value, label) for value, label in PayoutSchedule.choices if value in settings.PAYOUT_SCHEDULES
+        ],
         "on_hold": payouts.holds_in_force(member).exists(),
         "payouts": [
             {"payout": p, "amount": Money(p.amount_minor, p.currency)}
@@ -51,7 +61,54 @@ def payout_account_setup(request: HttpRequest) -> HttpResponse:
     account = payouts.payout_account_open(actor=member_of(request))
     if account.ready:
         return redirect("wallet")
-    return redirect(account.onboarding_url)
+    return redirect("payout_onboarding_refresh", account_id=account.external_id)
+
+
+def _own_account(request: HttpRequest, account_id: str) -> PayoutAccount:
+    account = PayoutAccount.objects.filter(owner=member_of(request), external_id=account_id).first()
+    if account is None:
+        raise Http404(_("No such payout account."))
+    return account
+
+
+@login_required
+@require_GET
+def payout_onboarding_return(request: HttpRequest, account_id: str) -> HttpResponse:
+    """Where the provider sends the member back after onboarding: how the account stands now."""
+    account = _own_account(request, account_id)
+    try:
+        account = payouts.payout_account_fetch(actor=account.owner)
+    except ProviderError:  # the provider is not answering: show what we know, say so
+        messages.warning(
+            request, _("We could not reach the payment provider just now; this may be out of date.")
+        )
+    context = {"account": account, "state": onboarding.account_state(account)}
+    return render(request, "web/wallet/onboarding_return.html", context)
+
+
+@login_required
+@require_GET
+def payout_onboarding_refresh(request: HttpRequest, account_id: str) -> HttpResponse:
+    """Where the provider sends the member when a link expired: a fresh link, at once."""
+    account = _own_account(request, account_id)
+    try:
+        url = payouts.onboarding_link_make(actor=account.owner)
+    except ProviderError:
+        messages.error(request, _("We could not reach the payment provider just now. Try again in a minute."))
+        return redirect("wallet")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def payout_schedule(request: HttpRequest) -> HttpResponse:
+    try:
+        payouts.payout_schedule_choose(actor=member_of(request), schedule=request.POST.get("schedule", ""))
+    except errors.DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your payout schedule is saved."))
+    return redirect(f"{reverse('wallet')}#payout-account")
 
 
 @login_required
@@ -93,7 +150,8 @@ def sandbox_onboarding(request: HttpRequest, account_id: str) -> HttpResponse:
     if account is None:
         raise Http404(_("No such payout account."))
     if request.method == "POST":
-        payouts.sandbox_onboarding_finish(actor=member, external_id=account_id)
-        messages.success(request, _("Your payout account is ready."))
-        return redirect("wallet")
+        leave = ("external_account",) if request.POST.get("leave") == "bank" else ()
+        payouts.sandbox_onboarding_finish(actor=member, external_id=account_id, leave_due=leave)
+        # As a real provider does: back to the marketplace's return page.
+        return redirect("payout_onboarding_return", account_id=account_id)
     return render(request, "web/wallet/sandbox_onboarding.html", {"account": account})

@@ -62,7 +62,9 @@ def test_events_of_every_subject_are_numbered_in_one_gap_free_sequence_after_com
     assert [(e["sequence"], e["type"]) for e in feed] == [
         (1, "catalog:listing:created"),
         (2, "commerce:deal:inquire"),
-        (3, "ledger:payout:requested"),  # paid later: the provider is called after commit
+        (3, "ledger:payout_account:opened"),
+        (4, "ledger:payout_account:updated"),  # onboarded at the sandbox
+        (5, "ledger:payout:requested"),  # paid later: the provider is called after commit
     ]
 
 

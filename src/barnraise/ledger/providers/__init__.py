@@ -246,16 +246,49 @@ class Refund:
 
 @dataclass(frozen=True, slots=True)
 class PayoutAccount:
+    """A payout account as the provider has it. `ready`: payouts may be sent; otherwise the
+    owner finishes onboarding first. `currently_due` and `past_due` are the provider's names of
+    what it still needs (Stripe's requirement names, e.g. `individual.dob.day`,
+    `external_account`); `disabled_reason` says why the account is switched off, if it is."""
+
     id: str
-    ready: bool  # payouts may be sent; otherwise the owner finishes onboarding first
+    ready: bool
     onboarding_url: str = ""
+    currently_due: tuple[str, ...] = ()
+    past_due: tuple[str, ...] = ()
+    disabled_reason: str = ""
+    charges_enabled: bool = False
+    payouts_enabled: bool = False
+    details_submitted: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "ready": self.ready, "onboarding_url": self.onboarding_url}
+        return {
+            "id": self.id,
+            "ready": self.ready,
+            "onboarding_url": self.onboarding_url,
+            "currently_due": list(self.currently_due),
+            "past_due": list(self.past_due),
+            "disabled_reason": self.disabled_reason,
+            "charges_enabled": self.charges_enabled,
+            "payouts_enabled": self.payouts_enabled,
+            "details_submitted": self.details_submitted,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "PayoutAccount":
-        return cls(id=data["id"], ready=bool(data["ready"]), onboarding_url=data.get("onboarding_url", ""))
+        ready = bool(data["ready"])
+        return cls(
+            id=data["id"],
+            ready=ready,
+            onboarding_url=data.get("onboarding_url", ""),
+            currently_due=tuple(data.get("currently_due") or ()),
+            past_due=tuple(data.get("past_due") or ()),
+            disabled_reason=data.get("disabled_reason") or "",
+            # Answers stored before these fields were kept: what `ready` implies.
+            charges_enabled=bool(data.get("charges_enabled", ready)),
+            payouts_enabled=bool(data.get("payouts_enabled", ready)),
+            details_submitted=bool(data.get("details_submitted", ready)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +398,17 @@ class PaymentProvider(Protocol):
 
     def create_payout_account(self, *, owner_reference: str, idempotency_key: str) -> PayoutAccount:
         """An account the owner (e.g. "member:<id>") is paid out to, with its onboarding."""
+        ...
+
+    def payout_account_get(self, *, account_id: str) -> PayoutAccount:
+        """The payout account as the provider has it now (after onboarding), with what it
+        still needs. `onboarding_url` is empty: make a fresh link with `onboarding_link`."""
+        ...
+
+    def onboarding_link(self, *, account_id: str, idempotency_key: str) -> str:
+        """A new link where the owner continues onboarding (links expire: make one per visit).
+        The provider sends the owner back to `/payouts/onboarding/<account_id>/return`, or to
+        `…/refresh` when the link expired."""
         ...
 
     def payout(self, *, account_id: str, amount: Money, idempotency_key: str) -> Payout:

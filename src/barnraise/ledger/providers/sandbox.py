@@ -10,7 +10,7 @@ import hmac
 import json
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -43,6 +43,19 @@ from barnraise.ledger.providers import (
 from barnraise.money import Money
 
 HOLD = timedelta(days=7)
+
+# What a new sandbox payout account still needs, in Stripe's requirement names, so the pages
+# that explain them work the same with either provider.
+ONBOARDING_DUE: tuple[str, ...] = (
+    "individual.first_name",
+    "individual.last_name",
+    "individual.dob.day",
+    "individual.dob.month",
+    "individual.dob.year",
+    "external_account",
+    "tos_acceptance.date",
+    "tos_acceptance.ip",
+)
 
 
 class Scenario(StrEnum):
@@ -232,6 +245,12 @@ def _children(kind: Kind, parent_id: str) -> list[dict[str, Any]]:
     return [row for row in rows if "error" not in row]
 
 
+def _latest(kind: Kind, parent_id: str) -> dict[str, Any] | None:
+    """The newest answered record of `kind` under `parent_id` (errors left out)."""
+    rows = SandboxRecord.objects.filter(kind=kind, parent_id=parent_id).order_by("-pk")
+    return next((row for row in rows.values_list("response", flat=True) if "error" not in row), None)
+
+
 def _authorization_made(
     amount: Money, scenario: Scenario | None, decline_code: str, *, authenticated: bool = False
 ) -> _Made:
@@ -397,21 +416,55 @@ class SandboxProvider:
         def make() -> _Made:
             account_id = _new_id("acct")
             url = f"{settings.SITE_URL}/sandbox/onboarding/{account_id}"
-            return _Made(PayoutAccount(account_id, False, url).as_json(), account_id, owner_reference)
+            account = PayoutAccount(
+                account_id, False, url, currently_due=ONBOARDING_DUE, disabled_reason="requirements.past_due"
+            )
+            return _Made(account.as_json(), account_id, owner_reference)
 
         return PayoutAccount.from_json(
             _once(Kind.PAYOUT_ACCOUNT, idempotency_key, request, make, reads=False)
         )
 
-    def onboarding_complete(self, *, account_id: str) -> PayoutAccount:
-        """Sandbox only: what the owner's visit to the onboarding URL does. Idempotent."""
-        request = {"account_id": account_id}
+    def onboarding_complete(self, *, account_id: str, leave_due: tuple[str, ...] = ()) -> PayoutAccount:
+        """Sandbox only: what the owner's visit to the onboarding page does. Everything is
+        given except the requirements in `leave_due` (names from `ONBOARDING_DUE`); the
+        account is ready when nothing is left. Each visit is kept; the latest one counts."""
+        unknown = sorted(set(leave_due) - set(ONBOARDING_DUE))
+        if unknown:
+            raise ProviderRefused("invalid_request", f"The sandbox asks for no {', '.join(unknown)}.")
+        due = tuple(name for name in ONBOARDING_DUE if name in leave_due)
+        request = {"account_id": account_id, "leave_due": list(due)}
 
         def make() -> _Made:
             _locked(Kind.PAYOUT_ACCOUNT, account_id, "no_such_account")
-            return _Made(PayoutAccount(account_id, True).as_json(), parent_id=account_id)
+            account = PayoutAccount(
+                account_id,
+                not due,
+                currently_due=due,
+                disabled_reason="requirements.past_due" if due else "",
+                charges_enabled=True,
+                payouts_enabled=not due,
+                details_submitted=True,
+            )
+            return _Made(account.as_json(), parent_id=account_id)
 
-        return PayoutAccount.from_json(_once(Kind.ONBOARDING, f"onboarding:{account_id}", request, make))
+        return PayoutAccount.from_json(
+            _once(Kind.ONBOARDING, f"onboarding:{account_id}:{uuid7()}", request, make)
+        )
+
+    def payout_account_get(self, *, account_id: str) -> PayoutAccount:
+        record = SandboxRecord.objects.filter(kind=Kind.PAYOUT_ACCOUNT, external_id=account_id).first()
+        if record is None or "error" in record.response:
+            raise ProviderRefused("no_such_account", f"No such payout account: {account_id!r}.")
+        latest = _latest(Kind.ONBOARDING, account_id)
+        found = PayoutAccount.from_json(latest or record.response)
+        return replace(found, onboarding_url="")
+
+    def onboarding_link(self, *, account_id: str, idempotency_key: str) -> str:
+        """The sandbox's onboarding page, which sends the owner back to the return page."""
+        if not SandboxRecord.objects.filter(kind=Kind.PAYOUT_ACCOUNT, external_id=account_id).exists():
+            raise ProviderRefused("no_such_account", f"No such payout account: {account_id!r}.")
+        return f"{settings.SITE_URL}/sandbox/onboarding/{account_id}"
 
     def payout(self, *, account_id: str, amount: Money, idempotency_key: str) -> Payout:
         request = {"account_id": account_id, "amount": money_json(amount)}
@@ -419,7 +472,8 @@ class SandboxProvider:
         def make() -> _Made:
             _locked(Kind.PAYOUT_ACCOUNT, account_id, "no_such_account")
             _check_amount(amount)
-            ready = bool(_children(Kind.ONBOARDING, account_id))
+            latest = _latest(Kind.ONBOARDING, account_id)
+            ready = bool(latest and latest["ready"])
             status = PayoutStatus.PAID if ready else PayoutStatus.FAILED
             payout = Payout(_new_id("po"), account_id, status, amount, "" if ready else "account_not_ready")
             return _Made(payout.as_json(), payout.id, account_id, amount)

@@ -9,8 +9,10 @@
 - `capture` and `void` capture and cancel that PaymentIntent. The capture's id is the Charge
   (`ch_…`), and `refund` refunds that Charge.
 - `create_payout_account` creates an Express connected account with manual payouts, and an
-  account link for its onboarding. The account is ready once Stripe reports `payouts_enabled`
-  and an active `transfers` capability.
+  account link for its onboarding (`onboarding_link` makes a fresh one: links expire). Stripe
+  sends the owner back to `/payouts/onboarding/<id>/return` (or `…/refresh` for an expired
+  link). The account is ready once Stripe reports `payouts_enabled` and an active `transfers`
+  capability; `payout_account_get` reads it with its requirements.
 - `payout` makes a Transfer from the platform to the connected account, then a Payout on that
   account (`Stripe-Account` header) to its bank. Both are idempotent, with `<key>` and
   `<key>:payout`. If the transfer is made but the payout fails, the error is transient: the
@@ -31,6 +33,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -239,6 +242,21 @@ def _ready(account: Mapping[str, Any]) -> bool:
     return bool(account.get("payouts_enabled")) and capabilities.get("transfers") == "active"
 
 
+def payout_account_from_stripe(account: Mapping[str, Any]) -> PayoutAccount:
+    """A Stripe Account object (from the API or an `account.updated` event) as ours."""
+    requirements = account.get("requirements") or {}
+    return PayoutAccount(
+        id=str(account["id"]),
+        ready=_ready(account),
+        currently_due=tuple(str(name) for name in requirements.get("currently_due") or ()),
+        past_due=tuple(str(name) for name in requirements.get("past_due") or ()),
+        disabled_reason=str(requirements.get("disabled_reason") or ""),
+        charges_enabled=bool(account.get("charges_enabled")),
+        payouts_enabled=bool(account.get("payouts_enabled")),
+        details_submitted=bool(account.get("details_submitted")),
+    )
+
+
 def _positive(amount: Money) -> None:
     if amount.amount_minor <= 0:
         raise ProviderRefused("invalid_amount", "The amount must be positive.")
@@ -444,12 +462,12 @@ class StripeProvider:
             lambda c: c.v1.accounts.create(params, {"idempotency_key": idempotency_key}),
             missing="no_such_account",
         )
-        return PayoutAccount(
-            account["id"], _ready(account), self._onboarding_url(account["id"], idempotency_key)
-        )
+        made = payout_account_from_stripe(account)
+        url = self.onboarding_link(account_id=made.id, idempotency_key=f"{idempotency_key}:link")
+        return replace(made, onboarding_url=url)
 
-    def _onboarding_url(self, account_id: str, idempotency_key: str) -> str:
-        # The pages come with the wiring; Stripe sends the owner back to them.
+    def onboarding_link(self, *, account_id: str, idempotency_key: str) -> str:
+        """An Account Link for Express onboarding; Stripe sends the owner back to our pages."""
         page = f"{settings.SITE_URL}/payouts/onboarding/{account_id}"
         params: stripe.params.AccountLinkCreateParams = {
             "account": account_id,
@@ -458,15 +476,15 @@ class StripeProvider:
             "return_url": f"{page}/return",
         }
         link = self._call(
-            lambda c: c.v1.account_links.create(params, {"idempotency_key": f"{idempotency_key}:link"}),
+            lambda c: c.v1.account_links.create(params, {"idempotency_key": idempotency_key}),
             missing="no_such_account",
         )
         return str(link["url"])
 
-    def payout_account_refresh(self, *, account_id: str) -> PayoutAccount:
-        """Stripe only: the account as Stripe has it now (after onboarding, or `account.updated`)."""
+    def payout_account_get(self, *, account_id: str) -> PayoutAccount:
+        """The account as Stripe has it now (after onboarding, or `account.updated`)."""
         account = self._call(lambda c: c.v1.accounts.retrieve(account_id), missing="no_such_account")
-        return PayoutAccount(account["id"], _ready(account))
+        return payout_account_from_stripe(account)
 
     def payout(self, *, account_id: str, amount: Money, idempotency_key: str) -> Payout:
         _positive(amount)

@@ -5,7 +5,7 @@ room is €30.00, the customer pays €32.00, the provider earns €27.00, the p
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -16,7 +16,7 @@ from barnraise.commerce.models import Booking, Transaction
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit
 from barnraise.ledger import selectors
 from barnraise.ledger.models import Account, AccountKind, Payment, PayoutAccount, SandboxRecord
-from barnraise.ledger.payouts import payouts_weekly
+from barnraise.ledger.payouts import payouts_due
 from barnraise.ledger.tests.conftest import CHARGEBACK, book, completed_booking, step, sweep_at
 from barnraise.ledger.verify import ledger_verify
 
@@ -156,7 +156,9 @@ def test_accepting_needs_a_payout_account(customer, api_as, listing):
     url = created.json()["onboarding_url"]
     page = ApiClient()
     page.force_login(unpaid.user)
-    assert page.post(urlparse(url).path).status_code == 302
+    provider_page = page.get(urlparse(url).path)  # our page sends the member on to a fresh link
+    assert provider_page.status_code == 302
+    assert page.post(urlparse(provider_page["Location"]).path).status_code == 302
     assert unpaid.call("GET", "me/payout-account").json()["ready"] is True
     assert step(unpaid, tx["id"], "accept").status_code == 200
     assert Transaction.objects.get(pk=tx["id"]).state == "accepted"
@@ -308,11 +310,12 @@ def test_payouts_need_an_account_respect_holds_and_the_balance(customer, provide
     assert hold.status_code == 201
     held = provider.call("POST", "me/payouts", json={"currency": "EUR"})
     assert held.status_code == 409 and held.json()["error"]["code"] == "payouts_on_hold"
-    assert after_commit(payouts_weekly) == 0
+    monday = datetime.now(UTC) + timedelta(days=7 - datetime.now(UTC).weekday())
+    assert after_commit(lambda: payouts_due(monday)) == 0
     finance.call("POST", f"ops/payout-holds/{hold.json()['id']}/release")
     # the weekly schedule pays it out, once per week however often it runs
-    assert after_commit(payouts_weekly) == 1
-    assert after_commit(payouts_weekly) == 0
+    assert after_commit(lambda: payouts_due(monday)) == 1
+    assert after_commit(lambda: payouts_due(monday)) == 0
     paid = provider.call("GET", "me/payouts").json()["results"]
     assert [(p["status"], p["scheduled"], p["amount"]["amount_minor"]) for p in paid] == [
         ("paid", True, 2700)

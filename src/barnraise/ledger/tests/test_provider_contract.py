@@ -55,7 +55,7 @@ _running_fake: list[FakeStripe] = []
 def _stripe_ready(payment: PaymentProvider, account: PayoutAccount) -> PayoutAccount:
     assert isinstance(payment, StripeProvider)
     _running_fake[-1].complete_onboarding(account.id)  # the owner finishes onboarding at Stripe
-    return payment.payout_account_refresh(account_id=account.id)
+    return payment.payout_account_get(account_id=account.id)
 
 
 READY_ACCOUNT: dict[str, Callable[[PaymentProvider, PayoutAccount], PayoutAccount]] = {
@@ -382,6 +382,46 @@ def test_a_payout_goes_to_a_ready_account_only(payment, key):
     with pytest.raises(ProviderRefused) as unknown:
         payment.payout(account_id="nope", amount=EUR_50, idempotency_key=key())
     assert unknown.value.reason == "no_such_account"
+
+
+def test_a_payout_account_says_what_it_still_needs_until_onboarding_is_done(payment, key):
+    # given a new payout account
+    account = payment.create_payout_account(owner_reference="member:43", idempotency_key=key())
+    # when it is read back before onboarding, a fresh link is asked for, and onboarding is done
+    before = payment.payout_account_get(account_id=account.id)
+    link = payment.onboarding_link(account_id=account.id, idempotency_key=key())
+    after = READY_ACCOUNT[payment.name](payment, account)
+    # then it needed a bank account (in Stripe's names) and nothing once onboarded
+    assert not before.ready and not before.payouts_enabled and "external_account" in before.currently_due
+    assert before.disabled_reason and before.onboarding_url == ""
+    assert link.startswith("https://") or link.startswith("http://")
+    assert after.ready and after.payouts_enabled and after.currently_due == () == after.past_due
+    assert payment.payout_account_get(account_id=account.id).ready
+    for unknown in (
+        lambda: payment.payout_account_get(account_id="nope"),
+        lambda: payment.onboarding_link(account_id="nope", idempotency_key=key()),
+    ):
+        with pytest.raises(ProviderRefused) as refused:
+            unknown()
+        assert refused.value.reason == "no_such_account"
+
+
+def test_the_sandbox_can_leave_a_requirement_for_later(key):
+    # given a sandbox account
+    sandbox = SandboxProvider()
+    account = sandbox.create_payout_account(owner_reference="member:44", idempotency_key=key())
+    # when onboarding leaves the bank account, then a second visit finishes it
+    partly = sandbox.onboarding_complete(account_id=account.id, leave_due=("external_account",))
+    unpaid = sandbox.payout(account_id=account.id, amount=EUR_50, idempotency_key=key())
+    done = sandbox.onboarding_complete(account_id=account.id)
+    paid = sandbox.payout(account_id=account.id, amount=EUR_50, idempotency_key=key())
+    # then the account was not ready in between, and the latest visit counts
+    assert not partly.ready and partly.currently_due == ("external_account",)
+    assert unpaid.failure_code == "account_not_ready" and paid.status == "paid"
+    assert done.ready and sandbox.payout_account_get(account_id=account.id).ready
+    with pytest.raises(ProviderRefused) as refused:
+        sandbox.onboarding_complete(account_id=account.id, leave_due=("a_kidney",))
+    assert refused.value.reason == "invalid_request"
 
 
 def test_ids_name_their_provider_and_kind(payment, methods, key):

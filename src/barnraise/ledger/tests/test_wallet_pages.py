@@ -35,14 +35,16 @@ def test_a_new_provider_sets_up_payouts_from_the_wallet(api_as):
     assert b"Nothing yet" in wallet.content
     setup = page.post("/wallet/payout-account/")
     account = PayoutAccount.objects.get(owner=member)
-    assert setup.status_code == 302 and setup["Location"].endswith(
-        f"/sandbox/onboarding/{account.external_id}"
-    )
+    refresh = f"/payouts/onboarding/{account.external_id}/refresh"
+    assert setup.status_code == 302 and setup["Location"] == refresh
+    assert page.get(refresh)["Location"].endswith(f"/sandbox/onboarding/{account.external_id}")
     onboarding = page.get(f"/sandbox/onboarding/{account.external_id}")
     assert b"Finish onboarding" in onboarding.content
     assert as_member(api_as().user).get(f"/sandbox/onboarding/{account.external_id}").status_code == 404
-    assert page.post(f"/sandbox/onboarding/{account.external_id}")["Location"] == "/wallet/"
-    assert b"Ready: payouts go to your sandbox account." in page.get("/wallet/").content
+    done = page.post(f"/sandbox/onboarding/{account.external_id}", {"leave": ""})
+    assert done["Location"] == f"/payouts/onboarding/{account.external_id}/return"
+    assert b"Ready: payouts go to your account at the sandbox." in page.get(done["Location"]).content
+    assert b"Ready: payouts go to your account at the sandbox." in page.get("/wallet/").content
 
 
 def test_the_wallet_shows_earnings_and_pays_them_out(customer, provider, listing):
