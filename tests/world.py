@@ -44,6 +44,7 @@ from barnraise.commerce.services import (
 )
 from barnraise.conftest import pdf_with_script
 from barnraise.errors import DomainError
+from barnraise.ledger import saved_cards
 from barnraise.ledger.journal import balances_snapshot
 from barnraise.ledger.models import PayoutAccount
 from barnraise.ledger.payouts import (
@@ -52,6 +53,7 @@ from barnraise.ledger.payouts import (
     payout_request,
     sandbox_onboarding_finish,
 )
+from barnraise.ledger.providers.sandbox import SandboxProvider
 from barnraise.messaging.services import message_send
 from barnraise.notifications.models import Notification
 from barnraise.reputation.models import CategoryAspects
@@ -266,7 +268,18 @@ def _belongings(provider: User, cats: dict[str, Category], test_id: Any, tag: st
         "notification": notification,
         "payout_account": PayoutAccount.objects.get(owner=provider),
         "closed": closed,
+        "saved_card": _saved_card(provider),
     }
+
+
+def _saved_card(member: User) -> str:
+    """A card the member saved (through a setup the sandbox confirms, as its page would)."""
+    setup = saved_cards.setup_begin(member=member)
+    return (
+        SandboxProvider()
+        .setup_confirm(setup_id=setup.id, client_secret=setup.client_secret, card_number="4242424242424242")
+        .id
+    )
 
 
 def _seed_pair(
@@ -330,6 +343,7 @@ def _seed_pair(
         Target("token", {"token_id": str(token.pk)}, ("owner",)),
         Target("notification", {"notification_id": str(notification.pk)}, ("owner",)),
         Target("payout account", {"account_id": payout_account.external_id}, ("owner",)),
+        Target("saved card", {"method_id": own["saved_card"]}, ("owner",)),
         Target("card awaiting the bank", {"authorization_id": authorization}, ("counterparty",)),
         # The sandbox's client side answers its client secret or token only, never a member's session.
         Target("sandbox checkout", {"checkout_id": checkout}, ()),
