@@ -68,12 +68,12 @@ class _Timed:
 _CLASSES: dict[tuple[str, type], type] = {}
 
 
-def connection_class(url: str, client: str) -> type[Connection]:
+def connection_class(url: str, client: str) -> type[Connection | UnixDomainSocketConnection]:
     """The timed connection class for a pool of `url` (redis://, rediss:// or unix://), its
     commands counted under `client`."""
     if client not in CLIENTS:
         raise ValueError(f"client must be one of {CLIENTS}")
-    base: type[Connection] = Connection
+    base: type[Connection | UnixDomainSocketConnection] = Connection
     if url.startswith("rediss://"):
         base = SSLConnection
     elif url.startswith("unix://"):
@@ -95,4 +95,4 @@ def queue_connection(url: str) -> dict[str, Any]:
     URL or parameters, not both) and the timed class."""
     from redis.connection import parse_url
 
-    return {**parse_url(url), "connection_class": connection_class(url, "queue")}
+    return {**parse_url(url), "connection_class": connection_class(url, "queue")}  # type: ignore[no-untyped-call]
