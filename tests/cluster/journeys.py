@@ -1,7 +1,8 @@
 """The cluster test's load: locust users walking a marketplace journey through the public API.
 
 Each user is a pair of seeded members (verified emails; tokens from POST /api/v1/auth/token):
-a provider who lists a thing with a photo, and a customer who searches, buys it with a card
+a provider who lists a thing with a photo (read back from the media bucket on the S3 store,
+where its URL points), and a customer who searches, buys it with a card
 (Stripe's test card, at the fake Stripe), writes to the provider, and once the provider shipped,
 confirms receipt (completion: escrow is released and the settlement timer scheduled) and reviews.
 One journey in six ends with the provider cancelling after payment instead (a full refund).
@@ -31,6 +32,7 @@ WORDS = ("lamp", "chair", "kettle", "bike", "table", "radio", "desk", "mirror")
 
 
 PHOTO = open(os.environ["CLUSTER_PHOTO"], "rb").read()  # noqa: SIM115 - a small JPEG the driver made
+MEDIA_URL = os.environ["CLUSTER_MEDIA_URL"]  # the media bucket on moto's S3 server
 
 
 @events.request.add_listener
@@ -74,6 +76,15 @@ class Journey(HttpUser):
                 raise RuntimeError(f"{step}: {method} {path} answered {status}: {response.text[:300]}")
             time.sleep(1.0 if status != 429 else 3.0)
 
+    def _fetch_photo(self, url: str) -> None:
+        """The uploaded photo, read back from where its URL points: the media bucket (no app
+        process serves media), as a browser would, without credentials."""
+        if not url.startswith(MEDIA_URL):
+            raise RuntimeError(f"photo_fetch: the photo's URL {url} is not in the media bucket {MEDIA_URL}")
+        response = self.client.get(url, name="photo_fetch")
+        if response.status_code != 200 or response.content[:3] != b"\xff\xd8\xff":
+            raise RuntimeError(f"photo_fetch: {url} answered {response.status_code}, not a JPEG")
+
     def _step(self, actor: dict[str, str], tx: str, name: str, step: str, **params: Any) -> Any:
         return self._send(
             "POST",
@@ -105,9 +116,10 @@ class Journey(HttpUser):
         )
         TOLD.write(f"listing {listing['id']}\n")
         files = {"file": ("photo.jpg", PHOTO, "image/jpeg")}
-        self._send(
+        photo = self._send(
             "POST", f"/api/v1/listings/{listing['id']}/photos", "photo", headers=self.provider, files=files
         )
+        self._fetch_photo(photo["url"])
         self._send("GET", f"/api/v1/listings/{listing['id']}", "view", headers=self.customer)
         deal = self._send(
             "POST",

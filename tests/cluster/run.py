@@ -7,7 +7,8 @@ of 127.0.0.1 and with its files in one temporary directory:
 
 - a private PostgreSQL (its own `initdb` data directory), so restarting it touches nothing else;
 - a private Redis (no persistence): the cache and the task queue;
-- moto's S3 server with a bucket (see MEDIA below);
+- moto's S3 server with two buckets, media and private: both stores of the app processes
+  (MEDIA_STORAGE_URL, PRIVATE_STORAGE_URL), so no host keeps an uploaded file;
 - the fake Stripe API (tests/cluster/stripe_server.py) as the payment provider;
 - two `barnraise serve` behind nginx, and two `barnraise worker`.
 
@@ -48,11 +49,7 @@ PY = sys.executable
 TOOLS_PY = os.environ.get("CLUSTER_TOOLS_PYTHON", str(REPO / ".venv-cluster" / "bin" / "python"))
 GRACE = 30.0  # seconds after a fault (once recovered) in which errors are allowed
 
-# MEDIA: where uploaded photos go. Until S3 storage (MEDIA_STORAGE_URL, django-storages) is in
-# main, both app processes share a local directory of the temporary dir; moto runs anyway, with
-# its bucket. Once it lands, set CLUSTER_MEDIA=s3 (or make it the default here) to point
-# MEDIA_STORAGE_URL and PRIVATE_STORAGE_URL at moto.
-MEDIA = os.environ.get("CLUSTER_MEDIA", "local")
+BUCKETS = {"MEDIA_STORAGE_URL": "barnraise-media", "PRIVATE_STORAGE_URL": "barnraise-private"}
 
 
 @dataclass
@@ -254,9 +251,10 @@ class Cluster:
         port = self.ports["stripe"] = free_port()
         stripe_env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}:{REPO}")
         self.spawn("stripe", [PY, "-m", "tests.cluster.stripe_server", str(port)], env=stripe_env)
-        wait_http(f"http://127.0.0.1:{self.ports['s3']}/", 60)
-        bucket = urllib.request.Request(f"http://127.0.0.1:{self.ports['s3']}/barnraise-media", method="PUT")
-        urllib.request.urlopen(bucket, timeout=10).read()
+        s3 = f"http://127.0.0.1:{self.ports['s3']}"
+        wait_http(f"{s3}/", 60)
+        for bucket in BUCKETS.values():
+            urllib.request.urlopen(urllib.request.Request(f"{s3}/{bucket}", method="PUT"), timeout=10).read()
         wait_http(f"http://127.0.0.1:{self.ports['stripe']}/__cluster__/state", 30)
         self.ports["lb"] = free_port()
         self.ports["app1"], self.ports["app2"] = free_port(), free_port()
@@ -274,6 +272,15 @@ class Cluster:
             LOG_LEVEL="INFO",
             EMAIL_URL="memory://",
             BARNRAISE_VAR_DIR=str(var),
+            # Uploaded files on moto's S3 server (with moto's stock credentials); the local
+            # directories must stay empty, which `verdict` checks.
+            # moto keeps ACLs: the media are written public-read, as on a store with ACLs.
+            MEDIA_STORAGE_URL=f"s3://{BUCKETS['MEDIA_STORAGE_URL']}?endpoint={s3}&acl=public-read",
+            PRIVATE_STORAGE_URL=f"s3://{BUCKETS['PRIVATE_STORAGE_URL']}?endpoint={s3}",
+            # Metrics on, as in production: the Redis commands and the statements are timed.
+            METRICS_TOKEN="cluster-metrics-token-" + "m" * 24,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
             MEDIA_ROOT=str(self.root / "media"),
             PRIVATE_MEDIA_ROOT=str(self.root / "private"),
             PAYMENT_PROVIDER="stripe",
@@ -281,13 +288,6 @@ class Cluster:
             STRIPE_WEBHOOK_SECRET="whsec_cluster",
             STRIPE_API_BASE=f"http://127.0.0.1:{self.ports['stripe']}",
         )
-        if MEDIA == "s3":
-            endpoint = f"http://127.0.0.1:{self.ports['s3']}"
-            self.env["MEDIA_STORAGE_URL"] = f"s3://barnraise-media?endpoint={endpoint}"
-            self.env["PRIVATE_STORAGE_URL"] = f"s3://barnraise-private?endpoint={endpoint}"
-            self.env["AWS_ACCESS_KEY_ID"] = self.env["AWS_SECRET_ACCESS_KEY"] = "cluster"
-            private = urllib.request.Request(f"{endpoint}/barnraise-private", method="PUT")
-            urllib.request.urlopen(private, timeout=10).read()
 
     def prepare_database(self) -> None:
         p = self.profile
@@ -463,6 +463,8 @@ http {{
             CLUSTER_REQUEST_LOG=str(self.root / "requests.jsonl"),
             CLUSTER_TOLD=str(self.root / "told.txt"),
             CLUSTER_PHOTO=str(self.root / "photo.jpg"),
+            # where the photos' URLs must point: the media bucket, not the app processes
+            CLUSTER_MEDIA_URL=f"http://127.0.0.1:{self.ports['s3']}/{BUCKETS['MEDIA_STORAGE_URL']}/",
         )
         from PIL import Image
 
@@ -610,6 +612,17 @@ def verdict(cluster: Cluster, load: dict[str, Any], cutoff: float) -> dict[str, 
             f"{GRACE:.0f}s after a fault, e.g. {load['errors_outside_fault_windows'][:3]}"
         )
     problems += [f"fault not injected: {f.kind}" for f in cluster.faults if f.note in ("error", "skipped")]
+    problems += redis_timed(cluster)
+    kept = [
+        str(path.relative_to(cluster.root))
+        for folder in ("media", "private")
+        for path in (cluster.root / folder).rglob("*")
+        if path.is_file()
+    ]
+    if kept:
+        problems.append(f"uploaded files were kept on the local disk, not the store: {kept[:5]}")
+    if not load["steps"].get("photo_fetch", {}).get("requests"):
+        problems.append("no photo was fetched back from the media bucket")
     if not load["deals"] or not load["reviews"]:
         problems.append("no journey reached its end: the load did nothing")
     return {
@@ -619,6 +632,23 @@ def verdict(cluster: Cluster, load: dict[str, Any], cutoff: float) -> dict[str, 
         "stripe_requests": stripe["requests"],
         "ledger_verify": verify.stdout.strip(),
     }
+
+
+def redis_timed(cluster: Cluster) -> list[str]:
+    """The app processes timed their Redis commands: /metrics (read with the token through the
+    balancer) counts the cache's commands."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{cluster.ports['lb']}/metrics",
+        headers={"Authorization": f"Bearer {cluster.env['METRICS_TOKEN']}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        text = answer.read().decode()
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith('barnraise_redis_command_duration_seconds_count{client="cache"')
+    )
+    return [] if counted > 0 else ["/metrics counts no Redis command of the cache"]
 
 
 def render(load: dict[str, Any]) -> str:

@@ -280,16 +280,39 @@ if _replica_url := os.environ.get("DATABASE_REPLICA_URL", "").strip():
 # Reads go to the primary unless code opts in with barnraise.replica.replica_reads().
 DATABASE_ROUTERS = ["barnraise.replica.ReplicaRouter"]
 
+# Metrics (docs/deployment.md): `/metrics` answers only a scraper sending
+# `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint does not exist and nothing is
+# counted. METRICS_DIR holds the per-process files of `barnraise serve` and `worker`.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters long.")
+METRICS_DIR = Path(os.environ.get("METRICS_DIR", VAR_DIR / "metrics")).resolve()
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss://.")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # With metrics on, every command of the cache and the queue is timed by the class of their
+    # connections (barnraise.observability.redis_timing); huey takes the URL's parts for that.
+    _cache_pool: dict[str, Any] = {}
+    _queue_connection: dict[str, Any] = {"url": REDIS_URL}
+    if METRICS_TOKEN:
+        from barnraise.observability import redis_timing
+
+        _cache_pool = redis_timing.cache_options(REDIS_URL)
+        _queue_connection = redis_timing.queue_connection(REDIS_URL)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _cache_pool,
+        }
+    }
     HUEY = {
         "huey_class": "barnraise.observability.queue.RedisHuey",
         "name": "barnraise",
-        "url": REDIS_URL,
+        "connection": _queue_connection,
         "immediate": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
@@ -567,11 +590,3 @@ if LOG_FORMAT not in logs.FORMATS:
     raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not a log format; use json or console.")
 logs.configure(LOG_FORMAT)
 LOGGING = logs.logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
-
-# Metrics (docs/deployment.md): `/metrics` answers only a scraper sending
-# `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint does not exist and nothing is
-# counted. METRICS_DIR holds the per-process files of `barnraise serve` and `worker`.
-METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
-if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
-    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters long.")
-METRICS_DIR = Path(os.environ.get("METRICS_DIR", VAR_DIR / "metrics")).resolve()
