@@ -23,6 +23,7 @@ from barnraise.catalog.cancellation_policies import policy_view
 from barnraise.catalog.models import Category, Kind, Listing
 from barnraise.catalog.selectors import availability_of, categories_all, listing_visible, listings_by_author
 from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
+from barnraise.commerce.services import booking_quote
 from barnraise.markup import render_markdown
 from barnraise.reputation import selectors as reputation_selectors
 from barnraise.web.availability_forms import (
@@ -33,7 +34,6 @@ from barnraise.web.availability_forms import (
     plan_parse,
     weekday_choices,
 )
-from barnraise.commerce.services import booking_quote
 from barnraise.web.deal_forms import Parsed, add_domain_error, parse_params
 from barnraise.web.deal_presenters import Panel, deal_panel, line_rows, money
 from barnraise.web.listing_forms import (
