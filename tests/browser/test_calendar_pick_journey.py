@@ -78,7 +78,9 @@ def test_a_visitor_picks_two_days_sees_the_price_then_books_with_them(
     beyond = next_month_day(22)
     expect(page.get_by_role("button", name=f"Choose {named(beyond)} as check-in")).to_be_enabled()
     expect(page.get_by_role("button", name=f"Choose {named(beyond)} as check-out")).to_have_count(0)
-    expect(page.get_by_role("button", name=f"Choose {named(next_month_day(20))} as check-out")).to_be_enabled()
+    expect(
+        page.get_by_role("button", name=f"Choose {named(next_month_day(20))} as check-out")
+    ).to_be_enabled()
     expect(page.locator(f'button.free-day-pick[data-date="{check_in.isoformat()}"]')).to_have_attribute(
         "aria-pressed", "true"
     )

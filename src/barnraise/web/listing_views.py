@@ -95,6 +95,8 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
         # and fill the booking form with them.
         quote = quote_of(listing, request.GET)
         extra.setdefault("deal", Parsed(values=dict(quote["parsed"].values)))
+        if quote["ready"] and viewer is not None:  # the booking form's preview, at once
+            extra.setdefault("preview", {"lines": quote["lines"], "total": quote["total"]})
     context = {
         "listing": listing,
         "is_author": is_author,

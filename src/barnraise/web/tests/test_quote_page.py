@@ -108,6 +108,7 @@ def test_logged_in_the_booking_form_has_the_dates_from_the_address(
     assert f'id="deal-start" name="start" value="{window["start"]}"' in html
     assert f'id="deal-end" name="end" value="{window["end"]}"' in html
     assert 'id="quote-form"' not in html
+    assert "€131.25" in html and "Cancellation:" in html  # the booking form's preview, at once
 
 
 @pytest.mark.parametrize(
