@@ -109,5 +109,12 @@ def test_a_visitor_picks_two_days_sees_the_price_then_books_with_them(
     # then the booking form has the dates she picked, and the price of them
     assert page.locator("#deal-start").input_value() == check_in.isoformat()
     assert page.locator("#deal-end").input_value() == check_out.isoformat()
+    expect(page.locator("#deal-preview .deal-total")).to_have_text("$284.00")
+
+    # and tapping two other days there prices them in the booking form
+    page.get_by_role("button", name=f"Choose {named(next_month_day(15))} as check-in").click()
+    page.get_by_role("button", name=f"Choose {named(next_month_day(17))} as check-out").click()
+    expect(page.locator("#deal-preview")).to_contain_text("2 × $90.00")
+    assert page.locator("#deal-end").input_value() == next_month_day(17).isoformat()
     assert not visitor.problems, visitor.problems
     visitor.assert_no_csp_violations()

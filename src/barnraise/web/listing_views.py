@@ -122,7 +122,9 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
 
 def _calendar_of(request: HttpRequest, listing: Listing) -> MonthCalendar:
     today = timezone.now().astimezone(ZoneInfo(listing.timezone)).date()
-    return month_calendar(listing, month_asked(request.GET.get("month"), today), today)
+    # Chosen dates open on their month (back from logging in with ?start=…).
+    asked = request.GET.get("month") or request.GET.get("start", "")[:7] or None
+    return month_calendar(listing, month_asked(asked, today), today)
 
 
 @require_GET
