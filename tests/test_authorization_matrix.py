@@ -52,6 +52,7 @@ PUBLIC: dict[str, tuple[str, str, frozenset[str] | None]] = {
     ),
     "GET page listing_detail": ("anyone", "A published listing's page.", LISTED),
     "GET page listing_calendar": ("anyone", "A published listing's calendar of free seats.", LISTED),
+    "GET page listing_quote": ("anyone", "The price of chosen dates on a published listing.", LISTED),
     "POST page deal_start": ("members", "Starting a deal on a published listing.", LISTED),
     "POST page listing_checkout": (
         "members",

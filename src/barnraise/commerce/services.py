@@ -5,12 +5,13 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.db import transaction as db
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog.models import Listing
-from barnraise.commerce import engine, processes, registry, selectors
+from barnraise.commerce import cancellation, engine, processes, registry, selectors
 from barnraise.commerce.actions import quote
 from barnraise.commerce.models import OPEN_OFFER_STATES, Transaction
 from barnraise.commerce.processes.definitions import Process
@@ -155,6 +156,50 @@ def transaction_create(
             if idempotency_key is None or earlier is None:
                 raise
             return engine.Outcome(earlier, None, replayed=True)
+
+
+# What a quote runs of a booking's first step: its pricing and its check of free seats, both
+# of which write nothing in a dry run. The step's other actions (payment, acceptance) are left out.
+QUOTE_ACTIONS = ("set_line_items", "reserve_booking")
+
+
+def booking_quote(*, listing_id: Any, params: dict[str, Any]) -> Transaction:
+    """What a booking of `params` (start, end, seats) would cost, for anyone, signed in or not:
+    an unsaved transaction priced by the booking step's own actions (`set_line_items`, then
+    `reserve_booking` without a hold), so the quote is the price the booking is charged.
+
+    InvalidInput naming the field for a bad window, NotAvailable when the seats are taken,
+    NotFound for a listing that is not published or takes no bookings. Writes nothing.
+    """
+    listing = _published(listing_id)
+    chosen = next((p for p in allowed_processes(listing) if p.name == "booking"), None)
+    if chosen is None:
+        raise NotFound(_("This listing takes no bookings."))
+    step = chosen.transition(_first_step(chosen, listing, None))
+    assert step is not None  # noqa: S101 - shipped with the code
+    tx = Transaction(
+        process=chosen.name,
+        process_version=chosen.version,
+        state="initial",
+        listing=listing,
+        provider=listing.author,
+        currency=listing.currency,
+        cancellation_policy=cancellation.snapshot(listing.cancellation_policy),
+    )
+    ctx = registry.Context(
+        tx=tx,
+        process=chosen,
+        transition=step,
+        actor=None,
+        role="customer",
+        params=params,
+        now=timezone.now(),
+        dry_run=True,
+    )
+    for name in step.actions:
+        if name in QUOTE_ACTIONS:
+            registry.action(name)(ctx)
+    return tx
 
 
 def offer_create(

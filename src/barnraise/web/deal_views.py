@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from barnraise import errors
+from barnraise.catalog.cancellation_policies import policy_view
 from barnraise.catalog.models import Listing
 from barnraise.commerce import processes, selectors, services
 from barnraise.commerce.engine import Outcome
@@ -120,7 +121,14 @@ def _preview(
     if _is_htmx(request):  # htmx swaps 2xx answers only; the fragment carries the errors
         # The payment element keeps its own error slot: a price preview never says a card is wrong.
         slots = [(name, parsed.errors.get(name, [])) for name in fields if name != "payment_method"]
-        context = {"deal": parsed, "preview": preview, "listing": listing, "oob": True, "slots": slots}
+        context = {
+            "deal": parsed,
+            "preview": preview,
+            "listing": listing,
+            "oob": True,
+            "slots": slots,
+            "cancellation": policy_view(listing.cancellation_policy),
+        }
         return render(request, "web/deals/_preview.html", context)
     return listing_page(request, listing, status=status, deal=parsed, preview=preview)
 

@@ -23,6 +23,7 @@ from barnraise.catalog.cancellation_policies import policy_view
 from barnraise.catalog.models import Category, Kind, Listing
 from barnraise.catalog.selectors import availability_of, categories_all, listing_visible, listings_by_author
 from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
+from barnraise.commerce.services import booking_quote
 from barnraise.markup import render_markdown
 from barnraise.reputation import selectors as reputation_selectors
 from barnraise.web.availability_forms import (
@@ -33,7 +34,8 @@ from barnraise.web.availability_forms import (
     plan_parse,
     weekday_choices,
 )
-from barnraise.web.deal_presenters import deal_panel
+from barnraise.web.deal_forms import Parsed, add_domain_error, parse_params
+from barnraise.web.deal_presenters import Panel, deal_panel, line_rows, money
 from barnraise.web.listing_forms import (
     BOOKABLE,
     COMMON_CURRENCIES,
@@ -86,10 +88,20 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
     viewer = viewer_of(request)
     is_author = viewer is not None and listing.author_id == viewer.pk
     bookable = listing.kind in BOOKABLE
+    panel = None if is_author else deal_panel(listing)
+    quote = None
+    if panel is not None and panel.mode == "booking" and ("start" in request.GET or "end" in request.GET):
+        # Dates chosen without JavaScript (the quote form, or back from logging in): price them,
+        # and fill the booking form with them.
+        quote = quote_of(listing, request.GET)
+        extra.setdefault("deal", Parsed(values=dict(quote["parsed"].values)))
+        if quote["ready"] and viewer is not None:  # the booking form's preview, at once
+            extra.setdefault("preview", {"lines": quote["lines"], "total": quote["total"]})
     context = {
         "listing": listing,
         "is_author": is_author,
-        "panel": None if is_author else deal_panel(listing),
+        "panel": panel,
+        "quote": quote,
         "deal_key": uuid4(),
         # Sanitized by render_markdown (nh3): the one place the page trusts HTML.
         "description_html": mark_safe(render_markdown(listing.description)),  # noqa: S308
@@ -99,6 +111,7 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
         "weekly": weekly_summary(availability_of(listing)) if bookable else None,
         "cancellation": policy_view(listing.cancellation_policy) if bookable else None,
         "calendar": _calendar_of(request, listing) if bookable else None,
+        "pick": _pickable(listing, panel),
         "listing_reputation": reputation_selectors.reputation_of_listing(listing_id=listing.pk),
         "author_reputation": reputation_selectors.reputations_of(user_id=listing.author_id)["provider"],
         "listing_reviews": reputation_selectors.reviews_of_listing(listing_id=listing.pk),
@@ -109,7 +122,9 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
 
 def _calendar_of(request: HttpRequest, listing: Listing) -> MonthCalendar:
     today = timezone.now().astimezone(ZoneInfo(listing.timezone)).date()
-    return month_calendar(listing, month_asked(request.GET.get("month"), today), today)
+    # Chosen dates open on their month (back from logging in with ?start=…).
+    asked = request.GET.get("month") or request.GET.get("start", "")[:7] or None
+    return month_calendar(listing, month_asked(asked, today), today)
 
 
 @require_GET
@@ -122,8 +137,68 @@ def listing_calendar(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if not request.headers.get("HX-Request"):
         month = urlencode({"month": request.GET.get("month", "")})
         return redirect(f"{reverse('listing_detail', args=[listing.public_id])}?{month}#free-dates")
-    context = {"listing": listing, "calendar": _calendar_of(request, listing)}
+    viewer = viewer_of(request)
+    panel = None if viewer is not None and listing.author_id == viewer.pk else deal_panel(listing)
+    context = {
+        "listing": listing,
+        "calendar": _calendar_of(request, listing),
+        "pick": _pickable(listing, panel),
+    }
     return render(request, "web/listings/_calendar.html", context)
+
+
+def _pickable(listing: Listing, panel: Panel | None) -> bool:
+    """Dates are picked on the calendar for bookings by the day or night (by the hour or job,
+    the form's date and time fields choose)."""
+    return panel is not None and panel.mode == "booking" and panel.date_input == "date"
+
+
+QUOTE_FIELDS = ("start", "end", "seats")
+
+
+def quote_of(listing: Listing, data: Any) -> dict[str, Any]:
+    """The price of a booking of the chosen window, priced by the booking's own step
+    (`commerce.services.booking_quote`): its lines as the customer sees them, the total and the
+    cancellation policy; or the errors in human sentences."""
+    parsed = parse_params(QUOTE_FIELDS, data, listing=listing, currency=listing.currency)
+    quote: dict[str, Any] = {"parsed": parsed, "lines": [], "total": "", "ready": False}
+    if not (parsed.values.get("start") and parsed.values.get("end")):
+        return quote  # half chosen: a hint, not an error
+    if not parsed.errors:
+        try:
+            tx = booking_quote(listing_id=listing.public_id, params=parsed.params)
+        except errors.NotAvailable:
+            parsed.top_error = _("Those dates are not free. Choose other dates on the calendar.")
+        except errors.DomainError as error:
+            add_domain_error(parsed, error, QUOTE_FIELDS)
+        else:
+            quote.update(
+                ready=True,
+                lines=line_rows(tx.line_items),
+                total=money(tx.total_amount_minor, tx.currency),
+                total_minor=tx.total_amount_minor,
+            )
+    quote["problems"] = [m for name in QUOTE_FIELDS for m in parsed.errors.get(name, [])]
+    return quote
+
+
+@require_GET
+@lag_tolerant(visitors_only=True)
+def listing_quote(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The price of the chosen dates, for anyone: the fragment for htmx, else the listing page
+    with it."""
+    listing = _visible(request, public_id)
+    if listing.kind not in BOOKABLE:
+        raise Http404(_("Only rentals and services can be booked."))
+    if not request.headers.get("HX-Request"):
+        asked = urlencode({k: request.GET.get(k, "") for k in QUOTE_FIELDS if k in request.GET})
+        return redirect(f"{reverse('listing_detail', args=[listing.public_id])}?{asked}#quote")
+    context = {
+        "listing": listing,
+        "quote": quote_of(listing, request.GET),
+        "cancellation": policy_view(listing.cancellation_policy),
+    }
+    return render(request, "web/listings/_quote.html", context)
 
 
 def _form_page(
