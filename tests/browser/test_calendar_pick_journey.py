@@ -16,6 +16,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from barnraise.catalog.services import availability_set, category_create, listing_create
+from barnraise.commerce.services import booking_quote
+from barnraise.money import Money
 from tests.browser.journey import DESKTOP, MARKS, Person, member
 
 pytestmark = MARKS
@@ -91,6 +93,11 @@ def test_a_visitor_picks_two_days_sees_the_price_then_books_with_them(
     expect(quote.locator(".quote-total")).to_be_visible()
     text = quote.inner_text()
     assert "3 × $90.00" in text and "Service fee" in text and "Total" in text
+    # (the total is what a booking of those nights is charged: the booking step's own pricing)
+    charged = booking_quote(
+        listing_id=cabin.public_id, params={"start": check_in.isoformat(), "end": check_out.isoformat()}
+    )
+    assert Money(charged.total_amount_minor, "USD").format() in quote.locator(".quote-total").inner_text()
     assert re.search(r"Cancellation:\s*\S+", text) and "refund" in text.lower()
     assert page.locator("#quote-start").input_value() == check_in.isoformat()
     assert page.locator("#quote-end").input_value() == check_out.isoformat()
