@@ -30,6 +30,19 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Each journey starts with an empty cache: the live server shares this process's, and a
+    value an earlier journey left there (the marketplace's currency or area, read at most every
+    few minutes) would answer for this one's data."""
+    from django.core.cache import cache
+
+    from barnraise import copies
+
+    cache.clear()
+    copies.clear_all()
+
+
+@pytest.fixture(autouse=True)
 def media_on_disk(settings: Any) -> Iterator[None]:
     """Photos written under MEDIA_ROOT, where the live server serves them from (the test
     settings keep media in memory, which no server can show), as under `barnraise demo`."""

@@ -100,9 +100,11 @@ def check(context: Any, base: str, pages: list[tuple[str, str]], viewport: str) 
 
 
 def test_every_page_passes_axe_and_fits_a_phone(
-    live_server: Any, chromium: Any, make_user: Callable[..., Any]
+    live_server: Any, chromium: Any, make_user: Callable[..., Any], settings: Any
 ) -> None:
-    # given the seeded site (members, listings, deals, messages, notifications...) and its pages
+    # given the seeded site (members, listings, deals, messages, notifications...) and its pages,
+    # on a live server that is the site's address (the sandbox's onboarding link is built from it)
+    settings.SITE_URL = live_server.url
     world = seed_world(make_user)
     alice, operator = world["members"][0], world["members"][3]
     pages = every_page(world["values"])

@@ -3,6 +3,8 @@ its address, with no latitude or longitude typed."""
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create, listing_create
 from barnraise.places import gazetteer
@@ -57,7 +59,7 @@ def test_a_listing_s_pin_comes_from_its_address(live_server: Any, chromium: Any)
     page.fill("[name=address]", "12 Church St, Burlington, VT")
     page.locator("#find-place").click()
     # then the pin is dropped in the town, the page says to drag it, and the zone is filled in
-    page.wait_for_function("document.querySelector('[name=lat]').value !== ''")
+    expect(page.locator("[name=lat]")).not_to_have_value("")
     assert "drag it to your address" in tab.text("#place-note")
     assert page.input_value("[name=timezone]") == "America/New_York"
     assert page.locator(".map-picker .leaflet-marker-icon").count() == 1
