@@ -59,7 +59,10 @@
       else if (day === end) label = words(section, "data-pick-chosen-end", name);
       else if (!enabled) label = button.getAttribute("data-label");
       else label = words(section, canEnd ? "data-pick-end" : "data-pick-start", name);
-      button.setAttribute("aria-label", label);
+      // The name is the button's own hidden words (the day and seat count it shows are hidden
+      // from screen readers), not an aria-label that would not contain the visible text.
+      var spoken = button.querySelector(".visually-hidden");
+      if (spoken) spoken.textContent = label;
     }
   }
 
