@@ -3,8 +3,8 @@
 `python -m tests.cluster.world setup M N OUT.json`: M members seeded as `barnraise seed` makes
 them (verified emails, the demo password); the first N become providers
 whose payout accounts are opened at the fake Stripe and onboarded there (what the owner does at
-Stripe's page, then Stripe's `account.updated` webhook tells us: here the same door,
-`payout_account_mark`); a category for the journey's goods; the dispute window set to 0 days,
+Stripe's page, then the return page asks Stripe how it stands: here the same door,
+`payout_account_fetch`); a category for the journey's goods; the dispute window set to 0 days,
 so a completed deal's settlement timer is due at once and the worker settles it during the run.
 
 `python -m tests.cluster.world check TOLD.json OUT.json`: the end-of-run invariants that need
@@ -46,7 +46,7 @@ def setup(members: int, providers: int, out: Path) -> None:
         request = urllib.request.Request(f"{base}/__cluster__/onboard/{account.external_id}", method="POST")
         with urllib.request.urlopen(request, timeout=10) as answer:
             answer.read()
-        payouts.payout_account_mark(external_id=account.external_id, ready=True)
+        payouts.payout_account_fetch(actor=member)  # what the onboarding return page does
     world = {
         "providers": [m.email for m in members_made[:providers]],
         "customers": [m.email for m in members_made[providers:]],
