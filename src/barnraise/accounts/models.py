@@ -33,6 +33,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
     location = models.CharField(_("location"), max_length=120, blank=True)
+    # Paperwork (docs/taxes.md): the name and tax number printed on receipts and invoices. A
+    # customer with a tax number buys as a business (reverse charge where the tax table says so).
+    business_name = models.CharField(_("business name"), max_length=200, blank=True)
+    tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
