@@ -43,6 +43,8 @@ def test_bench_pages_times_every_main_page_and_writes_json(tmp_path: Path) -> No
     assert all(row["ms"]["n"] == 2 and row["ms"]["p95"] > 0 for row in payload["results"])
     # (a whole page is more than a kilobyte; htmx's fragments, such as search/count, are less)
     assert all(row["bytes"] > 1000 for row in payload["results"] if row["page"] in pages_seen)
+    fragments = {row["page"] for row in payload["results"] if row["fragment"]}
+    assert "search/count" in fragments and not fragments & set(pages_seen)
     queries = {row["page"]: row["queries"] for row in payload["results"]}
     assert queries["dashboard"] > 0 and queries["processes"] == 0  # the processes are code, not rows
     assert payload["demo"]["seeded"]["deals_added"] > 0

@@ -2,6 +2,7 @@
 and manage."""
 
 import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -618,6 +619,7 @@ def bench_pages(
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SERVE_MEDIA", "1")  # the demo's photos, for the paint
     _django()
+    logging.getLogger("barnraise.requests").setLevel(logging.WARNING)  # a line per request: noise here
     options = pages_bench.Options(
         requests=requests,
         members=members,
