@@ -372,7 +372,7 @@ class ResolveForm(forms.Form):
     key = forms.CharField(max_length=64)
 
 
-@operator_page(operators.SUPPORT)
+@operator_page(operators.SUPPORT, operators.FINANCE)
 @require_POST
 def deal_resolve(request: HttpRequest, deal_id: Any) -> HttpResponse:
     """The open dispute resolved by the deal's `resolve` step (the engine's operator), with the

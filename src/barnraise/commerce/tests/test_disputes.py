@@ -19,8 +19,11 @@ from barnraise.ledger.tests.conftest import CHARGEBACK, book, completed_booking,
 pytestmark = pytest.mark.django_db
 
 
-def support():
-    user = operator_create(email="ops@example.com", name="Ops", password="pw-123456789", groups=["support"])
+def support(*groups: str):
+    """An operator (support by default; a refund needs finance) and their API client."""
+    user = operator_create(
+        email="ops@example.com", name="Ops", password="pw-123456789", groups=list(groups or ["support"])
+    )
     return user, ApiClient(token=token_create(user=user, name="t")[1])
 
 
@@ -64,7 +67,7 @@ def test_a_party_opens_a_dispute_adds_evidence_and_the_operator_resolves_it(
     assert customer.call("GET", file_url)["Content-Type"] == "image/jpeg"
     assert api_as().call("GET", file_url).status_code == 404
     # then the operator resolves it with a partial refund, and both see the outcome
-    _, ops = support()
+    _, ops = support("support", "finance")
     after_commit(
         lambda: ops.call(
             "POST",
@@ -123,7 +126,7 @@ def test_a_chargeback_is_a_dispute_the_operator_sees(customer, provider, listing
 def test_the_operator_resolves_from_the_deal_page(customer, provider, listing):
     tx = completed_booking(customer, provider, listing())
     after_commit(lambda: customer.call("POST", f"transactions/{tx['id']}/disputes", json={"reason": "Noisy"}))
-    operator, _ = support()
+    operator, _ = support("finance")
     page = Client()
     page.force_login(operator)
     html = page.get(f"/transactions/{tx['id']}/").content.decode()

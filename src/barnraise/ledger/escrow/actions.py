@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from barnraise.errors import Conflict, InvalidInput
+from barnraise.accounts import operators
+from barnraise.errors import Conflict, InvalidInput, PermissionDenied
 from barnraise.ledger import deals, journal, payments
 from barnraise.ledger.authorization import abandon, authorize, prepare
 from barnraise.ledger.errors import PayoutAccountRequired
@@ -172,6 +173,10 @@ def resolve_dispute(ctx: deals.Step) -> None:
                 ]
             }
         )
+    if refund["amount_minor"] > 0 and not operators.operator_in(ctx.actor, operators.FINANCE):
+        # Money actions need finance (docs/safety.md): support resolves with no refund, or
+        # leaves the dispute to a finance operator.
+        raise PermissionDenied(_("Only a finance operator can resolve a dispute with a refund."))
     if ctx.dry_run or payment is None:
         return
     key = f"{payment.reference}:resolve"

@@ -236,11 +236,17 @@ def test_a_dispute_freezes_the_payout_and_the_operator_splits_it(customer, provi
     # the dispute window passes, but the provider's share stays pending
     sweep_at(datetime.fromisoformat(tx["end"]) + timedelta(days=9))
     assert balances(provider) == {"EUR": (2700, 0)}
-    support = operator("support")
-    too_much = step(support, tx["id"], "resolve", refund={"amount_minor": 3201, "currency": "EUR"})
+    finance = operator("finance")
+    too_much = step(finance, tx["id"], "resolve", refund={"amount_minor": 3201, "currency": "EUR"})
     assert too_much.status_code == 422 and "params.refund" in too_much.json()["error"]["details"]
+    # money needs finance: support may resolve, but not with a refund
+    by_support = step(
+        operator("support"), tx["id"], "resolve", refund={"amount_minor": 1000, "currency": "EUR"}
+    )
+    assert by_support.status_code == 403 and by_support.json()["error"]["code"] == "permission_denied"
+    assert Transaction.objects.get(pk=tx["id"]).state == "disputed"
     resolved = step(
-        support, tx["id"], "resolve", refund={"amount_minor": 1000, "currency": "EUR"}, outcome="Split"
+        finance, tx["id"], "resolve", refund={"amount_minor": 1000, "currency": "EUR"}, outcome="Split"
     )
     assert resolved.json()["state"] == "resolved"
     # the customer gets €10.00; the provider gives back their share of it, the platform its fees
@@ -258,7 +264,7 @@ def test_a_chargeback_opens_a_dispute_and_the_operator_decides_who_bears_it(cust
     assert disputed.state == "disputed"
     assert platform(AccountKind.CHARGEBACKS) == 3200
     # the operator finds for the customer: the deal's escrow makes good the platform
-    step(operator("support"), tx["id"], "resolve", refund={"amount_minor": 3200, "currency": "EUR"})
+    step(operator("finance"), tx["id"], "resolve", refund={"amount_minor": 3200, "currency": "EUR"})
     assert platform(AccountKind.CHARGEBACKS) == 0
     assert SandboxRecord.objects.filter(kind="refund").count() == 0  # the issuer refunded already
     assert balances(provider).get("EUR", (0, 0)) == (0, 0)
@@ -277,7 +283,7 @@ def test_a_chargeback_after_a_payout_leaves_a_receivable_that_later_earnings_set
     assert balances(provider) == {"EUR": (0, 0)}
     # the card issuer reverses the first deal (as the provider's webhook reports it)
     engine.transition(Transaction.objects.get(pk=first["id"]), "chargeback", actor=None)
-    step(operator("support"), first["id"], "resolve", refund={"amount_minor": 3200, "currency": "EUR"})
+    step(operator("finance"), first["id"], "resolve", refund={"amount_minor": 3200, "currency": "EUR"})
     receivable = Account.objects.get(kind=AccountKind.PROVIDER_RECEIVABLE, owner=provider.user)
     assert selectors.balance_of(receivable).amount_minor == 2700
     assert balances(provider) == {"EUR": (0, 0)}  # available never goes below zero
@@ -431,7 +437,7 @@ def test_settlements_due_together_post_as_one_batch_and_pay_a_receivable_off_onc
     sweep_at(datetime.fromisoformat(first["end"]) + timedelta(days=9))
     after_commit(lambda: provider.call("POST", "me/payouts", json={"currency": "EUR"}))
     engine.transition(Transaction.objects.get(pk=first["id"]), "chargeback", actor=None)
-    step(operator("support"), first["id"], "resolve", refund={"amount_minor": 3200, "currency": "EUR"})
+    step(operator("finance"), first["id"], "resolve", refund={"amount_minor": 3200, "currency": "EUR"})
     receivable = Account.objects.get(kind=AccountKind.PROVIDER_RECEIVABLE, owner=provider.user)
     assert selectors.balance_of(receivable).amount_minor == 2700
     # and three more finished bookings, whose dispute windows close on the same day

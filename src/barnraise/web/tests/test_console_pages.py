@@ -436,9 +436,18 @@ def test_a_dispute_waits_in_the_queue_and_is_resolved_on_the_deals_page(complete
     assert "The deal completed" in history and "No heating." in history
     url = f"/console/deals/{completed.pk}/"
     assert "Resolve the dispute" in support.get(url).content.decode()
-    # when support resolves it with a €20 refund
+    # when support tries to resolve it with a €20 refund
+    refused = support.post(
+        f"{url}resolve/", {"outcome": "Half a night back.", "refund": "20", "key": "r0"}, follow=True
+    )
+    # then money needs finance: nothing changed, and support reads why
+    assert "Only a finance operator can resolve a dispute with a refund." in refused.content.decode()
+    completed.refresh_from_db()
+    assert completed.state == "disputed"
+    # when finance resolves it with the €20 refund
+    finance = as_user(operator("finance", "fin"))
     after_commit(
-        lambda: support.post(f"{url}resolve/", {"outcome": "Half a night back.", "refund": "20", "key": "r1"})
+        lambda: finance.post(f"{url}resolve/", {"outcome": "Half a night back.", "refund": "20", "key": "r1"})
     )
     # then the deal is resolved, €20 went back to the customer, and the queue is empty
     completed.refresh_from_db()
