@@ -41,6 +41,7 @@ class EventType(models.TextChoices):
     LISTING_APPROVAL_SWITCHED = "catalog:policy:approval_switched", _("listing approval switched")
     CASE_TAKEN = "casework:case:taken", _("taken by an operator")
     CASE_RELEASED = "casework:case:released", _("given back to the queue")
+    DEAL_EMAIL_TEXT_SAVED = "commerce:deal_email:saved", _("a deal email's wording saved")
 
 
 class Event(models.Model):
