@@ -104,9 +104,24 @@ class Deal:
         )
 
 
-def sample_deal() -> Deal:
-    """The preview's deal: two nights in a garden room, a fortnight from now."""
+def sample_deal(process: Process) -> Deal:
+    """The preview's deal: two nights in a garden room a fortnight from now, or (a process
+    that sells things) two of an item."""
     start = (timezone.now() + timedelta(days=14)).replace(hour=14, minute=0, second=0, microsecond=0)
+    if not {"rental", "service"} & set(process.kinds):
+        return Deal(
+            customer="Bruno Booker",
+            provider="Alice Maker",
+            listing=str(_("Oak stool")),
+            start=None,
+            end=None,
+            zone="Europe/Paris",
+            day_based=False,
+            quantity=2,
+            total=Money(9200, "EUR"),
+            payout=Money(8000, "EUR"),
+            path="/transactions/00000000-0000-0000-0000-000000000000/",
+        )
     return Deal(
         customer="Bruno Booker",
         provider="Alice Host",
@@ -251,9 +266,17 @@ def wording(process: str, step: Transition, audience: str) -> tuple[str, str, De
 
 
 def render(
-    *, process: Process, step: Transition, audience: str, deal: Deal, actor_name: str
+    *,
+    process: Process,
+    step: Transition,
+    audience: str,
+    deal: Deal,
+    actor_name: str,
+    draft: tuple[str, str] | None = None,
 ) -> Email:
     subject, text, _override = wording(process.name, step, audience)
+    if draft is not None:
+        subject, text = draft[0] or default_subject(step), draft[1] or default_text(audience)
     values = values_for(process=process, step=step, audience=audience, deal=deal, actor_name=actor_name)
     return Email(
         subject=" ".join(fill(subject, values).split()), text=fill(text, values), link=values["deal_link"]
@@ -266,12 +289,20 @@ def actor_name_of(step: Transition, actor: User | None) -> str:
     return actor.name
 
 
-def preview(process_name: str, version: int, transition: str, audience: str) -> Email:
-    """The email a step sends `audience`, filled for the sample deal (the console's preview)."""
+def preview(
+    process_name: str,
+    version: int,
+    transition: str,
+    audience: str,
+    *,
+    draft: tuple[str, str] | None = None,
+) -> Email:
+    """The email a step sends `audience`, filled for the sample deal (the console's preview):
+    with the wording in force, or with a `draft` (subject, text) not yet saved."""
     process, step = step_of(process_name, version, transition, audience)
-    deal = sample_deal()
+    deal = sample_deal(process)
     actor = {"customer": deal.customer, "provider": deal.provider}.get(step.actor, _("Our team"))
-    return render(process=process, step=step, audience=audience, deal=deal, actor_name=actor)
+    return render(process=process, step=step, audience=audience, deal=deal, actor_name=actor, draft=draft)
 
 
 def step_of(process_name: str, version: int, transition: str, audience: str) -> tuple[Process, Transition]:
