@@ -179,6 +179,9 @@ def default_text(audience: str) -> str:
 def _what(step: Transition, actor_name: str, listing: str) -> str:
     if step.actor == "system":
         return _("%(what)s (“%(listing)s”).") % {"what": step.done.capitalize(), "listing": listing}
+    if step.actor == "operator":  # the timeline's "cancelled (operator)": the reader knows who
+        done = re.sub(r"\s*\([^)]*\)$", "", step.done)
+        return _("%(who)s %(what)s (“%(listing)s”).") % {"who": actor_name, "what": done, "listing": listing}
     return _("%(who)s %(what)s (“%(listing)s”).") % {"who": actor_name, "what": step.done, "listing": listing}
 
 
