@@ -20,9 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from barnraise.accounts import operators
 from barnraise.commerce import processes
@@ -253,7 +252,7 @@ def values_for(
 
 def pairs() -> list[tuple[Process, Transition, str]]:
     """Every (process version, step, party told) that sends an email, from the process data."""
-    found = []
+    found: list[tuple[Process, Transition, str]] = []
     for process in processes.PROCESSES.values():
         for step in process.transitions:
             found += [(process, step, party) for party in (step.say.notify if step.say else ())]

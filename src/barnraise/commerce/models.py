@@ -369,9 +369,7 @@ class DealEmailText(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["process", "transition", "audience"], name="deal_email_text_once"
-            )
+            models.UniqueConstraint(fields=["process", "transition", "audience"], name="deal_email_text_once")
         ]
 
     def __str__(self) -> str:

@@ -101,7 +101,12 @@ def email_edit(request: HttpRequest, process: str, step: str, audience: str) -> 
         action = request.POST.get("action", "save")
         if action == "default":
             emails.email_text_save(
-                actor=_operator(request), process=process, transition=step, audience=audience, subject="", text=""
+                actor=_operator(request),
+                process=process,
+                transition=step,
+                audience=audience,
+                subject="",
+                text="",
             )
             messages.success(request, _("The default wording is back."))
             return redirect(here)

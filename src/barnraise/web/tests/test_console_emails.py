@@ -43,7 +43,14 @@ def test_the_list_names_every_step_in_words_and_opens_its_editor() -> None:
     assert response.status_code == 200
     assert_csp_clean(response)
     html = response.content.decode()
-    for words in ("Booking", "Purchase", "Request", "Book now", "To the provider", "New booking of “{listing}”"):
+    for words in (
+        "Booking",
+        "Purchase",
+        "Request",
+        "Book now",
+        "To the provider",
+        "New booking of “{listing}”",
+    ):
         assert words in html
     assert f'href="{EDIT}"' in html
     # and the editor opens with the default wording and its preview
@@ -55,7 +62,9 @@ def test_the_list_names_every_step_in_words_and_opens_its_editor() -> None:
 
 def test_support_and_finance_do_not_see_the_emails() -> None:
     for group in ("support", "finance"):
-        client = as_user(operator_create(email=f"{group}@example.com", name=group, password="", groups=[group]))
+        client = as_user(
+            operator_create(email=f"{group}@example.com", name=group, password="", groups=[group])
+        )
         assert client.get("/console/emails/").status_code == 404
         assert client.post(EDIT, {"subject": "x", "text": "y", "action": "save"}).status_code == 404
     assert not DealEmailText.objects.exists()
@@ -65,9 +74,7 @@ def test_a_bad_placeholder_is_refused_by_name_and_nothing_is_saved() -> None:
     # given an admin in the editor
     client = admin()
     # when they save a subject with a misspelt placeholder and a text with a stray brace
-    response = client.post(
-        EDIT, {"subject": "Hi {lisitng}", "text": "{customer} asked {", "action": "save"}
-    )
+    response = client.post(EDIT, {"subject": "Hi {lisitng}", "text": "{customer} asked {", "action": "save"})
     # then the form says which, and nothing is saved or logged
     assert response.status_code == 200
     html = response.content.decode()
@@ -113,7 +120,13 @@ def test_saved_wording_is_logged_previewed_and_used_by_the_next_email(
     rooms = category_create(slug="rooms", name="Rooms", kinds=["rental"])
     place = {"lat": 50.85, "lng": 4.35, "timezone": "Europe/Brussels", "currency": "EUR"}
     room = listing_create(
-        actor=host, category=rooms, kind="rental", unit="night", title="Attic", price_amount_minor=5000, **place
+        actor=host,
+        category=rooms,
+        kind="rental",
+        unit="night",
+        title="Attic",
+        price_amount_minor=5000,
+        **place,
     )
     guest = api_as(name="Gus Guest")
     day = timezone.localdate() + timedelta(days=6)
