@@ -336,6 +336,8 @@ def email_text_save(
     }
     if len(subject) > 200:
         errors["subject"] = [*errors.get("subject", []), _("Keep the subject under 200 characters.")]
+    if len(text) > 5000:
+        errors["text"] = [*errors.get("text", []), _("Keep the text under 5,000 characters.")]
     if errors:
         raise InvalidInput(details=errors)
     with transaction.atomic(durable=True):
@@ -343,7 +345,10 @@ def email_text_save(
             process=process, transition=transition, audience=audience
         )
         row.subject, row.text, row.updated_by, row.updated_at = subject, text, actor, timezone.now()
-        row.save(update_fields=["subject", "text", "updated_by", "updated_at"])
+        if subject or text:
+            row.save(update_fields=["subject", "text", "updated_by", "updated_at"])
+        else:  # both empty: back to the default wording
+            row.delete()
         record(
             Subject("deal_email", f"{process}.{transition}.{audience}"),
             EventType.DEAL_EMAIL_TEXT_SAVED,

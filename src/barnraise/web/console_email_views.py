@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 
 from barnraise.accounts import operators
 from barnraise.commerce import emails, processes
-from barnraise.commerce.models import DealEmailText
 from barnraise.commerce.processes.definitions import Process, Transition
 from barnraise.errors import DomainError
 from barnraise.web.console_views import _operator, operator_page
@@ -47,7 +46,6 @@ def _latest_pairs() -> list[tuple[Process, Transition, str]]:
 @operator_page(operators.ADMIN)
 @require_http_methods(["GET"])
 def email_list(request: HttpRequest) -> HttpResponse:
-    edited = {(r.process, r.transition, r.audience): r for r in DealEmailText.objects.all()}
     groups: dict[str, list[Row]] = {}
     for process, step, audience in _latest_pairs():
         subject, _text, override = emails.wording(process.name, step, audience)
@@ -59,7 +57,7 @@ def email_list(request: HttpRequest) -> HttpResponse:
                 label=str(step.button),
                 to=str(AUDIENCES[audience]),
                 subject=subject,
-                edited=(process.name, step.name, audience) in edited and override is not None,
+                edited=override is not None,
             )
         )
     return render(request, "web/console/emails.html", {"groups": sorted(groups.items()), "is_admin": True})

@@ -153,4 +153,5 @@ def test_saved_wording_is_logged_previewed_and_used_by_the_next_email(
     # and going back to the default is a save too
     client.post(EDIT, {"action": "default"})
     assert Event.objects.filter(type=EventType.DEAL_EMAIL_TEXT_SAVED).count() == 2
+    assert not DealEmailText.objects.exists()
     assert "New request for “Garden room”" in client.get(EDIT).content.decode()
