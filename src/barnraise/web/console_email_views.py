@@ -60,7 +60,7 @@ def email_list(request: HttpRequest) -> HttpResponse:
                 edited=override is not None,
             )
         )
-    return render(request, "web/console/emails.html", {"groups": sorted(groups.items()), "is_admin": True})
+    return render(request, "web/console/emails.html", {"groups": sorted(groups.items())})
 
 
 class EmailTextForm(forms.Form):
@@ -147,7 +147,6 @@ def email_edit(request: HttpRequest, process: str, step: str, audience: str) -> 
         "placeholders": [(name, str(what)) for name, what in emails.PLACEHOLDERS.items()],
         "default_subject": emails.default_subject(transition),
         "default_text": emails.default_text(audience),
-        "is_admin": True,
     }
     return render(request, "web/console/email.html", context)
 

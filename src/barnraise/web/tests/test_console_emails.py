@@ -35,8 +35,9 @@ def admin() -> Client:
 
 
 def test_the_list_names_every_step_in_words_and_opens_its_editor() -> None:
-    # given an admin operator
+    # given an admin operator, whose console menu offers the deal emails
     client = admin()
+    assert 'href="/console/emails/"' in client.get("/console/").content.decode()
     # when they open the deal emails
     response = client.get("/console/emails/")
     # then every process is there, each step by its button's words and whom it tells
@@ -66,6 +67,7 @@ def test_support_and_finance_do_not_see_the_emails() -> None:
             operator_create(email=f"{group}@example.com", name=group, password="", groups=[group])
         )
         assert client.get("/console/emails/").status_code == 404
+        assert 'href="/console/emails/"' not in client.get("/console/").content.decode()
         assert client.post(EDIT, {"subject": "x", "text": "y", "action": "save"}).status_code == 404
     assert not DealEmailText.objects.exists()
 
