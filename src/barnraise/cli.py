@@ -256,7 +256,8 @@ def demo(host: str, port: int, members: int, listings: int) -> None:
     click.secho(f"Barnraise demo: http://{host}:{port}/", bold=True)
     for login in seed.DEMO_LOGINS:
         click.echo(f"  {login.role:<9} {login.email}  password: {seed.DEMO_PASSWORD}")
-    click.echo(f"  operator  {seed.OPERATOR_EMAIL}  password: {seed.DEMO_PASSWORD}  (/admin/)")
+    click.echo(f"  operator  {seed.OPERATOR_EMAIL}  password: {seed.DEMO_PASSWORD}  (/console/, /admin/)")
+    click.echo("Deal emails, their wording and previews: /console/emails/ (the operator).")
     click.echo("Emails are printed by the worker below. Ctrl-C (or `kill` of this process) stops all.\n")
     _run_together([_gunicorn_args(host, port, 2), _worker_args(1)])
 

@@ -350,3 +350,27 @@ class EvidencePage(models.Model):
 
     def __str__(self) -> str:
         return f"page {self.number} of {self.evidence_id}"
+
+
+class DealEmailText(models.Model):
+    """An operator's wording for the email one step of a process sends to one party, in place
+    of the default (`barnraise.commerce.emails`). Empty fields keep the default. Saved only
+    through `emails.email_text_save`, which checks the placeholders and writes an event."""
+
+    process = models.CharField(max_length=40)
+    transition = models.CharField(max_length=40)
+    audience = models.CharField(max_length=10, help_text=_("customer or provider: who reads it."))
+    subject = models.CharField(max_length=200, blank=True)
+    text = models.TextField(max_length=5000, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["process", "transition", "audience"], name="deal_email_text_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.process}.{self.transition} → {self.audience}"

@@ -1,11 +1,11 @@
 """Tell the parties about a transition: an event-log consumer, run after commit.
 
-Who is told, and the notification's title, are the step's own (`Transition.say`).
+Who is told is the step's own (`Transition.say.notify`); what they read, in the app and by
+email, is the step's email for that party (`barnraise.commerce.emails`): its default wording
+or the operator's.
 """
 
-from django.utils.translation import gettext as _
-
-from barnraise.commerce import processes
+from barnraise.commerce import emails, processes
 from barnraise.commerce.models import TransactionEvent
 from barnraise.notifications.services import notification_send
 
@@ -17,18 +17,19 @@ def on_event(event: TransactionEvent) -> None:
     if step is None or step.say is None or not step.say.notify:
         return
     parties = {"customer": tx.customer, "provider": tx.provider}
-    awaits = process.awaiting(event.to_state)
-    headline = str(step.say.headline or _("Update on “%(listing)s”")) % {"listing": tx.listing.title}
+    deal = emails.Deal.of(tx)
+    actor = emails.actor_name_of(step, event.actor)
     for party in step.say.notify:
+        email = emails.render(process=process, step=step, audience=party, deal=deal, actor_name=actor)
         notification_send(
             recipient=parties[party],
             kind="transaction_update",
             context={
                 "event": event.name,
                 "listing": tx.listing.title,
-                "what": f"{event.actor.name} {step.done}" if event.actor else step.done.capitalize(),
-                "awaits": awaits.what if awaits else "",
-                "headline": headline,
+                "headline": email.subject,
+                "text": email.text,
+                "deal_link": email.link,
             },
-            url=f"/transactions/{tx.id}/",
+            url=deal.path,
         )

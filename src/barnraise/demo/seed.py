@@ -16,7 +16,7 @@ from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import availability_set, category_create, listing_create
-from barnraise.demo import conversations, credentials, data, deals, pictures, reviews, safety
+from barnraise.demo import conversations, credentials, data, deals, emails, pictures, reviews, safety
 
 DEMO_PASSWORD = "barnraise-demo"  # noqa: S105 - the demo logins are printed on purpose
 DEMO_DOMAIN = "demo.barnraise.example"
@@ -147,6 +147,7 @@ def run(
             password=DEMO_PASSWORD,
             groups=["support", "finance", "admin"],
         )
+    emails.seed_email_texts(User.objects.get(email=OPERATOR_EMAIL))
     added = seed_listings(listings, people, categories, rng, progress)
     made = deals.seed_deals(people[0], people[1], people, rng) if len(people) > 2 else 0
     reviewed = reviews.seed_reviews(people, rng)

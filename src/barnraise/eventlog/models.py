@@ -43,6 +43,7 @@ class EventType(models.TextChoices):
     DOCUMENT_REJECTED = "accounts:document:rejected", _("document rejected")
     CASE_TAKEN = "casework:case:taken", _("taken by an operator")
     CASE_RELEASED = "casework:case:released", _("given back to the queue")
+    DEAL_EMAIL_TEXT_SAVED = "commerce:deal_email:saved", _("a deal email's wording saved")
 
 
 class Event(models.Model):

@@ -46,4 +46,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         context["is_operator"] = SimpleLazyObject(
             lambda: operators.operator_in(user, operators.SUPPORT, operators.FINANCE)
         )
+        context["is_admin_operator"] = SimpleLazyObject(lambda: operators.operator_in(user, operators.ADMIN))
     return context

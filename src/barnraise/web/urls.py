@@ -2,6 +2,7 @@ from django.urls import path
 
 from barnraise.web import (
     account_views,
+    console_email_views,
     console_views,
     credentials_views,
     dashboard_views,
@@ -21,6 +22,17 @@ from barnraise.web import (
 
 urlpatterns = [
     path("console/", console_views.queue, name="console_queue"),
+    path("console/emails/", console_email_views.email_list, name="console_emails"),
+    path(
+        "console/emails/<str:process>/<str:step>/<str:audience>/",
+        console_email_views.email_edit,
+        name="console_email",
+    ),
+    path(
+        "console/emails/<str:process>/<str:step>/<str:audience>/html/",
+        console_email_views.email_html,
+        name="console_email_html",
+    ),
     path("console/approval/", console_views.approval_switch, name="console_approval_switch"),
     path("console/items/<str:kind>/<str:item_id>/", console_views.item_detail, name="console_item"),
     path("console/items/<str:kind>/<str:item_id>/take/", console_views.item_take, name="console_item_take"),

@@ -71,7 +71,7 @@ def test_deal_notices_say_who_did_what_in_words_not_state_names(
     # then each party's notice says who did what, and what the deal waits for, in sentences
     bodies = {n.recipient_id: n.body for n in Notification.objects.filter(kind="transaction_update")}
     assert "Cam Customer sent a request (“Garden room”)." in bodies[provider.user.pk]
-    assert "Now waiting for the provider's answer." in bodies[provider.user.pk]
+    assert "It's your move: the deal waits for the provider's answer." in bodies[provider.user.pk]
     assert "Pat Provider accepted (“Garden room”)." in bodies[customer.user.pk]
     sent = "\n".join(m.body for m in mailoutbox)
     for text in [*bodies.values(), sent]:

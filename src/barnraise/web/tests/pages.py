@@ -143,6 +143,9 @@ def seed_world(make_user: Callable[..., User]) -> dict[str, Any]:
         "saved_search_id": [str(s.pk) for s in SavedSearch.objects.all()],
         "item_id": [str(i.pk) for i in PortfolioItem.objects.all()],
         "name": ["booking", "purchase"],
+        "process": ["booking"],  # the console's deal emails: one step's email to one party
+        "step": ["book"],
+        "audience": ["provider"],
         "path": ["nothing.png"],
     }
     return {

@@ -15,8 +15,7 @@ from django.http import HttpResponse
 from django.test import Client
 
 from barnraise.accounts.models import PhoneNumber, User
-from barnraise.commerce import processes
-from barnraise.commerce.processes import words
+from barnraise.commerce.tests.process_codes import codes_shown
 from barnraise.web.tests.pages import pages_of, seed_world, site_routes
 
 MENU = re.compile(r'class="dropdown account-menu">\s*<summary>(.*?)</summary>', re.DOTALL)
@@ -71,29 +70,6 @@ def leaks(
         if shadowed:
             found.append(f"the view's context hides {sorted(shadowed)} of the context processors")
     return found
-
-
-def _process_codes() -> list[str]:
-    """Every state and step name of the process data that is a code rather than a word
-    (`payment_pending`, `accept_offer`), as the code and as a careless page would print it,
-    unless the process data's own words for it read the same ("Confirm receipt")."""
-    names, words_used = set(), {str(w).casefold() for w in words.STATES.values()}
-    for process in processes.PROCESSES.values():
-        names |= {*process.states, *(t.name for t in process.transitions)}
-        words_used |= {str(t.button).casefold() for t in process.transitions}
-    codes = sorted(n for n in names if "_" in n)
-    spoken = [c.replace("_", " ") for c in codes if c.replace("_", " ").casefold() not in words_used]
-    return codes + spoken
-
-
-CODES = re.compile(r"\b(" + "|".join(re.escape(c) for c in _process_codes()) + r")\b", re.IGNORECASE)
-TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-
-
-def codes_shown(html: str) -> list[str]:
-    """The process data's codes in what a person reads on the page (its text, not its markup:
-    a form's hidden value may carry a step's name)."""
-    return sorted({m.group(0) for m in CODES.finditer(TAGS.sub(" ", html))})
 
 
 def visit_all(world: dict[str, Any], viewer: User | None) -> tuple[dict[str, list[str]], int, int]:

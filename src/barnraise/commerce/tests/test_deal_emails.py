@@ -1,0 +1,138 @@
+"""Every step's email to every party it tells, found from the process registry: filled in, in
+words, in HTML and plain text; and a deal's step sends one through the real path (issue #20)."""
+
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from barnraise.commerce import emails, processes
+from barnraise.commerce.models import DealEmailText
+from barnraise.commerce.tests.conftest import book, step
+from barnraise.commerce.tests.process_codes import codes_shown
+
+pytestmark = pytest.mark.django_db
+
+
+def problems_in(part: str) -> list[str]:
+    """What must not be in an email: a placeholder left unfilled (or a brace), a Python format
+    left over, or a state or step code of the process data."""
+    found = [f"the code {code!r}" for code in codes_shown(part)]
+    if "{" in part or "}" in part:
+        found.append("a brace: a placeholder left unfilled")
+    if "%(" in part:
+        found.append("a %(…)s left unfilled")
+    return found
+
+
+def problems_in_every_email() -> dict[str, list[str]]:
+    problems = {}
+    for process, transition, audience in emails.pairs():
+        email = emails.preview(process.name, process.version, transition.name, audience)
+        for kind, part in (("subject", email.subject), ("text", email.plain()), ("html", email.html())):
+            found = problems_in(part)
+            if not part.strip():
+                found.append("empty")
+            if found:
+                problems[f"{process.name} v{process.version} {transition.name} → {audience} ({kind})"] = found
+    return problems
+
+
+def test_the_pairs_are_every_step_and_party_the_process_data_tells() -> None:
+    # given the process registry
+    expected = {
+        (p.name, p.version, t.name, party)
+        for p in processes.PROCESSES.values()
+        for t in p.transitions
+        for party in (t.say.notify if t.say else ())
+    }
+    # when the emails' pairs are listed
+    found = {(p.name, p.version, t.name, party) for p, t, party in emails.pairs()}
+    # then they are the same, across every process and version
+    assert found == expected
+    assert len(found) > 50
+    assert {name for name, *_rest in found} == set(processes.names())
+
+
+def test_every_email_is_filled_in_and_in_words() -> None:
+    # given every (process, version, step, party told) of the registry, with the default wording
+    # when each email is rendered for the sample deal, as subject, plain text and HTML
+    problems = problems_in_every_email()
+    # then none has a placeholder left, a format left, or a code of the process data
+    assert problems == {}
+
+
+def test_the_check_fails_on_an_email_with_a_code_or_a_placeholder_left() -> None:
+    # given an operator's wording with a state code and a placeholder nobody fills (stored
+    # directly, past the door that would refuse the placeholder)
+    DealEmailText.objects.create(
+        process="booking", transition="accept", audience="customer", text="Now payment_pending. {nope}"
+    )
+    # when every email is checked
+    problems = problems_in_every_email()
+    # then that pair is named, for both faults, in both parts, and every version of the step
+    assert set(problems) == {
+        "booking v1 accept → customer (text)",
+        "booking v1 accept → customer (html)",
+        "booking v2 accept → customer (text)",
+        "booking v2 accept → customer (html)",
+    }
+    assert problems["booking v2 accept → customer (text)"] == [
+        "the code 'payment_pending'",
+        "a brace: a placeholder left unfilled",
+    ]
+    assert problems_in("Status: Payment pending") == ["the code 'Payment pending'"]
+    assert problems_in("Hello %(name)s") == ["a %(…)s left unfilled"]
+
+
+def test_a_booking_request_emails_the_provider_what_happened_what_next_and_the_money(
+    customer: Any, provider: Any, listing: Any, no_fees: None, settings: Any
+) -> None:
+    # given a room by the hour at €15.00, in Brussels, and a site at its public address
+    settings.SITE_URL = "https://market.example"
+    room = listing(title="Garden room", timezone="Europe/Brussels")
+    mail.outbox.clear()
+    # when the customer asks for two hours through the API (tasks run on commit)
+    tx = book(customer, room, seats=1).json()
+    # then the provider gets one email, in plain text and HTML
+    [message] = [m for m in mail.outbox if m.to == [provider.user.email]]
+    assert message.subject == "New request for “Garden room”"
+    text = message.body
+    assert "Hello Pat Provider," in text
+    assert "Cam Customer sent a request (“Garden room”)." in text
+    assert "(local time, Europe/Brussels)" in text
+    assert "You'll be paid €30.00 once the deal is complete." in text
+    assert "It's your move: the deal waits for the provider's answer." in text
+    link = f"https://market.example/transactions/{tx['id']}/"
+    assert text.endswith(link)
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert f'href="{link}"' in html and "You&#x27;ll be paid €30.00" in html
+    for part in (message.subject, text, html):
+        assert problems_in(part) == []
+
+
+def test_the_customer_hears_of_the_answer_with_their_total(
+    customer: Any, provider: Any, listing: Any, no_fees: None
+) -> None:
+    # given a request the provider accepts
+    room = listing(title="Garden room")
+    tx = book(customer, room, seats=1).json()
+    mail.outbox.clear()
+    # when the provider accepts through the API
+    step(provider, tx["id"], "accept")
+    # then the customer's email says who accepted, the total, and that nothing waits on them
+    # while the payment is taken
+    [message] = [m for m in mail.outbox if m.to == [customer.user.email]]
+    assert message.subject == "Accepted: “Garden room”"
+    assert "Pat Provider accepted (“Garden room”)." in message.body
+    assert "Your total: €30.00." in message.body
+    assert "Nothing is needed from you for now; we'll email you when something changes." in message.body
+    assert problems_in(message.body) == []
+
+
+def test_placeholders_are_checked_by_name() -> None:
+    assert emails.placeholder_errors("Hi {customer}, {listing} on {dates}") == []
+    assert emails.placeholder_errors("Hi {custmer}") == ["“{custmer}” is not a placeholder."]
+    assert emails.placeholder_errors("Hi {customer") == ["A “{” or “}” opens or closes no placeholder."]
+    assert emails.placeholder_errors("Hi } there") == ["A “{” or “}” opens or closes no placeholder."]
