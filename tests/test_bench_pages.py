@@ -33,6 +33,7 @@ def test_bench_pages_times_every_main_page_and_writes_json(tmp_path: Path) -> No
         "console/deals/<uuid:deal_id>": "operator",
         "console/items/<str:kind>/<str:item_id>": "operator",
         "skills-tests": "anonymous",
+        "console/emails/<str:process>/<str:step>/<str:audience>": "operator",
     }
     for page, who in pages_seen.items():
         assert pages[page] == who, page

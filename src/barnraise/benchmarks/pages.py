@@ -146,6 +146,10 @@ def _values() -> dict[str, str]:
         "user_id": str(provider.pk),
         "member_id": str(provider.pk),
         "name": "booking",
+        # the console's editor of one deal email: a booking's acceptance, as its customer reads it
+        "process": "booking",
+        "step": "accept",
+        "audience": "customer",
     }
     optional: dict[str, Any] = {
         "notification_id": Notification.objects.filter(recipient=provider).order_by("id").first(),
