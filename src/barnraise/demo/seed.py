@@ -59,6 +59,7 @@ def seed_categories() -> dict[str, Category]:
                 kinds=kinds,
                 attribute_schema=schema,
                 position=position,
+                listing_defaults=data.CATEGORY_DEFAULTS.get(slug),
             )
     return by_slug
 
