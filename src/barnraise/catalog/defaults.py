@@ -55,7 +55,9 @@ def defaults_check(defaults: Any) -> dict[str, Any]:
             try:
                 time.fromisoformat(value)
             except ValueError:
-                raise InvalidInput(details={"listing_defaults": [_("%s is a time, e.g. 15:00.") % name]}) from None
+                raise InvalidInput(
+                    details={"listing_defaults": [_("%s is a time, e.g. 15:00.") % name]}
+                ) from None
         if name == "unit" and value not in Unit.values:
             raise InvalidInput(details={"listing_defaults": [_("Unknown unit: %s.") % value]})
         if name == "hours" and value not in HOURS:
@@ -89,6 +91,4 @@ def listing_defaults(kind: str, category: Category) -> dict[str, Any]:
 
 def weekly_plan(hours: str, seats: int) -> list[dict[str, Any]]:
     """The weekly slots of a named plan, as availability_set takes them."""
-    return [
-        {"weekday": day, "start": start, "end": end, "seats": seats} for day, start, end in HOURS[hours]
-    ]
+    return [{"weekday": day, "start": start, "end": end, "seats": seats} for day, start, end in HOURS[hours]]
