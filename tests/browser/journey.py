@@ -44,7 +44,9 @@ class Person:
         javascript: bool = True,
         touch: bool = False,
     ) -> None:
-        self.context = chromium.new_context(viewport=viewport, java_script_enabled=javascript, has_touch=touch)
+        self.context = chromium.new_context(
+            viewport=viewport, java_script_enabled=javascript, has_touch=touch
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.base = base

@@ -78,6 +78,7 @@ def test_a_provider_lists_each_kind_with_several_photos(
     else:  # the last photo dragged by its handle to the top
         rows.nth(2).locator("[data-drag-handle]").drag_to(rows.nth(0), target_position={"x": 10, "y": 5})
     expect(rows.nth(0)).to_have_attribute("data-photo-id", third)
+    expect(rows.nth(1)).to_have_attribute("data-photo-id", first)
     pia.shot(f"wizard-photos-{kind}-{viewport}")
     # and removes the middle one
     choose(page, "button:has-text('Remove photo 2')", phone)
