@@ -53,7 +53,7 @@ def defaults_check(defaults: Any) -> dict[str, Any]:
             raise InvalidInput(details={"listing_defaults": [_("Wrong type for %s.") % name]})
         if name in ("check_in", "check_out"):
             try:
-                time.fromisoformat(value)
+                time.fromisoformat(str(value))
             except ValueError:
                 raise InvalidInput(
                     details={"listing_defaults": [_("%s is a time, e.g. 15:00.") % name]}

@@ -89,6 +89,7 @@ urlpatterns = [
     path("list/", wizard_views.wizard_kind, name="wizard_kind"),
     path("list/category/", wizard_views.wizard_category, name="wizard_category"),
     path("list/details/", wizard_views.wizard_new_details, name="wizard_new_details"),
+    path("listings/<uuid:public_id>/steps/", wizard_views.wizard_resume, name="wizard_resume"),
     path("listings/<uuid:public_id>/steps/details/", wizard_views.wizard_details, name="wizard_details"),
     path("listings/<uuid:public_id>/steps/photos/", wizard_photo_views.wizard_photos, name="wizard_photos"),
     path(

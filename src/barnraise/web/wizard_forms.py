@@ -62,7 +62,7 @@ class StepForm(ListingForm):
     def __init__(self, *args: Any, step: str, unit: str = "", **kwargs: Any) -> None:
         super().__init__(*args, editing=True, **kwargs)
         self.step = step
-        keep = DETAILS_FIELDS if step == "details" else PRICE_FIELDS
+        keep: tuple[str, ...] = DETAILS_FIELDS if step == "details" else PRICE_FIELDS
         if step == "price" and unit not in (Unit.HOUR, Unit.JOB):
             keep = tuple(name for name in keep if name not in TIMED_RULES)
         if step == "price" and unit not in (Unit.NIGHT, Unit.DAY):

@@ -116,7 +116,11 @@ def wizard_category(request: HttpRequest) -> HttpResponse:
     if kind is None:
         return redirect("wizard_kind")
     categories = _categories_for(kind)
-    context = {"kind": kind, "kind_label": Kind(kind).label, "categories": category_choices(categories)[1:]}
+    context: dict[str, Any] = {
+        "kind": kind,
+        "kind_label": Kind(kind).label,
+        "categories": category_choices(categories)[1:],
+    }
     if request.method == "GET":
         return _step_page(request, "category", "category", chosen=data.get("category", ""), **context)
     slug = data.get("category", "")
@@ -230,7 +234,11 @@ def next_step(listing: Listing, step: str) -> str:
 def wizard_details(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Step 3 again, for a listing that exists."""
     listing = _editable(request, public_id)
-    shape = {"kind": listing.kind, "category": listing.category, "categories": [listing.category]}
+    shape: dict[str, Any] = {
+        "kind": listing.kind,
+        "category": listing.category,
+        "categories": [listing.category],
+    }
     if request.method == "GET":
         return _details_page(
             request, StepForm(initial=listing_initial(listing), step="details", **shape), listing=listing
@@ -242,6 +250,16 @@ def wizard_details(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if isinstance(saved, dict):
         return _details_page(request, form, listing=listing, **saved)
     return redirect(f"wizard_{next_step(listing, 'details')}", public_id=listing.public_id)
+
+
+@login_required
+@require_http_methods(["GET"])
+def wizard_resume(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Back to a draft: the step after the last one saved (from "My listings" or the listing)."""
+    listing = _editable(request, public_id)
+    done = STEPS[(listing.wizard_steps or len(STEPS)) - 1]
+    step = "preview" if done == "preview" else next_step(listing, done)
+    return redirect(f"wizard_{step}", public_id=listing.public_id)
 
 
 def _price_page(
@@ -264,7 +282,11 @@ def _price_page(
 def wizard_price(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Step 5: the price and its unit, and the booking rules in sentences."""
     listing = _editable(request, public_id)
-    shape = {"kind": listing.kind, "category": listing.category, "categories": [listing.category]}
+    shape: dict[str, Any] = {
+        "kind": listing.kind,
+        "category": listing.category,
+        "categories": [listing.category],
+    }
     data = request.POST
     unit = str(data.get("unit") or listing.unit) if request.method == "POST" else listing.unit
     if request.method == "GET" or data.get("action") == "refresh":

@@ -217,6 +217,12 @@ def test_each_step_refuses_bad_input_with_a_clear_message(
     assert bad.status_code == 422 and b"Ensure this value is greater than or equal to 0." in bad.content
     bike.refresh_from_db()
     assert (bike.price_amount_minor, bike.wizard_steps) == (0, 3)
+    # (and a member who comes back is taken to the step after the last one saved)
+    assert author_client.get(f"/listings/{bike.public_id}/steps/")["Location"] == steps(bike, "photos")
+    assert (
+        f'href="/listings/{bike.public_id}/steps/"'
+        in author_client.get("/account/listings/").content.decode()
+    )
     # and someone else's draft is not found
     other = Client()
     other.force_login(make_user(email="bo@example.com"))
