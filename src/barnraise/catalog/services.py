@@ -107,7 +107,7 @@ def category_create(
     listing_defaults: dict[str, Any] | None = None,
 ) -> Category:
     category = Category(
-        listing_defaults=defaults_check(listing_defaults or {}),
+        listing_defaults=defaults_check({} if listing_defaults is None else listing_defaults),
         slug=slug,
         name=name,
         parent=parent,
