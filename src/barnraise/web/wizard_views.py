@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -152,7 +153,7 @@ def _details_page(
 def _refused(request: HttpRequest, form: StepForm, error: errors.DomainError) -> dict[str, Any]:
     """A service's refusal beside the fields: 403 for an unconfirmed email, else 422."""
     if isinstance(error, errors.PermissionDenied) and not isinstance(error, errors.EmailUnverified):
-        raise Http404(error.message) from error
+        raise PermissionDenied(error.message) from error
     listing_form_add_error(form, error)
     unverified = isinstance(error, errors.EmailUnverified)
     return {"status": 403 if unverified else 422, "email_unverified": unverified}

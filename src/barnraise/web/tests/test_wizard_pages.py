@@ -234,3 +234,16 @@ def test_each_step_refuses_bad_input_with_a_clear_message(
 def test_the_list_something_links_go_to_the_wizard(author_client: Client) -> None:
     html = author_client.get("/account/listings/").content.decode()
     assert 'href="/list/"' in html and 'href="/listings/new/"' not in html
+
+
+def test_a_member_whose_email_is_unconfirmed_is_told_why_and_no_draft_is_made(
+    client: Client, categories: Any, make_user: Callable[..., User]
+) -> None:
+    # given a member who has not confirmed their email address
+    client.force_login(make_user(email="new@example.com", verified=False))
+    # when they save the details step
+    data = {"kind": "sale", "category": "bikes", "title": "Bike", **PLACE}
+    response = client.post("/list/details/", data)
+    # then the page says why, with the button that sends the link again, and nothing is made
+    assert response.status_code == 403 and b"Send the link again" in response.content
+    assert not Listing.objects.exists()
