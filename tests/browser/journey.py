@@ -36,9 +36,17 @@ class Person:
     """One member's browser tab, with the console problems it saw."""
 
     def __init__(
-        self, chromium: Any, base: str, viewport: dict[str, int], *, javascript: bool = True
+        self,
+        chromium: Any,
+        base: str,
+        viewport: dict[str, int],
+        *,
+        javascript: bool = True,
+        touch: bool = False,
     ) -> None:
-        self.context = chromium.new_context(viewport=viewport, java_script_enabled=javascript)
+        self.context = chromium.new_context(
+            viewport=viewport, java_script_enabled=javascript, has_touch=touch
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.base = base

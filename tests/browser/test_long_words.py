@@ -59,5 +59,5 @@ def test_list_something_and_the_deals_badge_are_reachable_on_a_phone(live_server
     link = page.locator(".account-menu .menu-new a")
     assert link.is_visible() and link.inner_text() == "List something"
     link.click()
-    page.wait_for_url("**/listings/new/**")
+    page.wait_for_url("**/list/")
     tab.assert_no_csp_violations()

@@ -1,6 +1,7 @@
 from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.forms import BaseInlineFormSet, ModelForm
@@ -9,13 +10,41 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from barnraise.catalog.defaults import defaults_check
 from barnraise.catalog.models import Category, Listing, Photo
 from barnraise.catalog.services import category_path
+from barnraise.errors import InvalidInput
 from barnraise.money import Money
+
+
+class CategoryForm(forms.ModelForm[Category]):
+    class Meta:
+        model = Category
+        fields = (
+            "parent",
+            "slug",
+            "name",
+            "kinds",
+            "processes",
+            "attribute_schema",
+            "listing_defaults",
+            "position",
+        )
+
+    def clean_listing_defaults(self) -> Any:
+        """The defaults a new listing starts with, checked as category_create checks them."""
+        try:
+            return defaults_check(self.cleaned_data["listing_defaults"])
+        except InvalidInput as error:
+            details = error.details if isinstance(error.details, dict) else {}
+            raise forms.ValidationError(
+                [str(m) for messages in details.values() for m in messages] or error.message
+            ) from None
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin[Category]):
+    form = CategoryForm
     list_display = ("name", "path", "position")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

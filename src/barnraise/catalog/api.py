@@ -50,6 +50,8 @@ def listing_out(listing: Listing, viewer: User | None, distance_km: float | None
         "min_notice_hours": listing.min_notice_hours,
         "max_advance_days": listing.max_advance_days,
         "instant_booking": listing.instant_booking,
+        "check_in": listing.check_in,
+        "check_out": listing.check_out,
         "cancellation_policy": cancellation_policies.policy_view(listing.cancellation_policy),
         "deadline": listing.deadline,
         "status": listing.status,

@@ -57,6 +57,14 @@ class Category(models.Model):
         ),
     )
     attribute_schema = models.JSONField(default=list, blank=True)
+    listing_defaults = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            'What a new listing here starts with, e.g. {"unit": "night", "check_in": "15:00", '
+            '"check_out": "11:00"}; the rest comes from its kind (catalog/defaults.py).'
+        ),
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -138,6 +146,9 @@ class Listing(models.Model):
     min_notice_hours = models.PositiveSmallIntegerField(default=0)
     max_advance_days = models.PositiveSmallIntegerField(default=365)
     instant_booking = models.BooleanField(default=False)
+    # Stays (priced per night or day): when the guest may arrive and must leave, local time.
+    check_in = models.TimeField(null=True, blank=True)
+    check_out = models.TimeField(null=True, blank=True)
     cancellation_policy = models.CharField(
         max_length=40, default="moderate", help_text=_("A cancellation policy's slug; copied onto each deal.")
     )
@@ -149,6 +160,9 @@ class Listing(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
     published_at = models.DateTimeField(null=True, blank=True)
+    # A draft made step by step in the listing wizard: the steps saved so far (web/wizard);
+    # null for a listing made in one go (the API, the one-page form), which has every field.
+    wizard_steps = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes: ClassVar = [

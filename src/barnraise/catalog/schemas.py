@@ -31,6 +31,8 @@ class RulesFields(InputSchema):
     min_notice_hours: StrictInt | None = Field(None, ge=0, le=8760)
     max_advance_days: StrictInt | None = Field(None, ge=1, le=730)
     instant_booking: StrictBool | None = None
+    check_in: time | None = Field(None, description="Stays: guests arrive from this local time, e.g. 15:00.")
+    check_out: time | None = Field(None, description="Stays: guests leave by this local time, e.g. 11:00.")
     cancellation_policy: str | None = Field(
         None,
         max_length=40,
@@ -121,6 +123,8 @@ class ListingOut(Schema):
     min_notice_hours: int
     max_advance_days: int
     instant_booking: bool
+    check_in: time | None = None
+    check_out: time | None = None
     cancellation_policy: CancellationPolicyOut = Field(
         description="Bookings are refunded by it when the customer cancels."
     )

@@ -16,6 +16,7 @@ from barnraise.accounts import operators, standing
 from barnraise.accounts.models import User
 from barnraise.accounts.services import user_require_verified_email
 from barnraise.catalog import attributes, cancellation_policies
+from barnraise.catalog.defaults import defaults_check
 from barnraise.catalog.models import (
     KIND_UNITS,
     AvailabilityException,
@@ -58,6 +59,8 @@ EDITABLE_FIELDS = (
     "min_notice_hours",
     "max_advance_days",
     "instant_booking",
+    "check_in",
+    "check_out",
     "deadline",
     "cancellation_policy",
 )
@@ -101,8 +104,10 @@ def category_create(
     attribute_schema: list[dict[str, Any]] | None = None,
     position: int = 0,
     processes: list[str] | None = None,
+    listing_defaults: dict[str, Any] | None = None,
 ) -> Category:
     category = Category(
+        listing_defaults=defaults_check({} if listing_defaults is None else listing_defaults),
         slug=slug,
         name=name,
         parent=parent,
@@ -211,6 +216,8 @@ LISTING_DEFAULTS: dict[str, Any] = {
     "min_notice_hours": 0,
     "max_advance_days": 365,
     "instant_booking": False,
+    "check_in": None,
+    "check_out": None,
     "deadline": None,
     "cancellation_policy": "moderate",
 }
@@ -260,8 +267,11 @@ def _own_listing_for_update(actor: User, public_id: Any) -> Listing:
     return listing
 
 
-def listing_update(*, actor: User, public_id: Any, changes: dict[str, Any]) -> Listing:
-    """Apply the author's changes. Status may move draft ⇄ published (through approval)."""
+def listing_update(
+    *, actor: User, public_id: Any, changes: dict[str, Any], wizard_steps: int | None = None
+) -> Listing:
+    """Apply the author's changes. Status may move draft ⇄ published (through approval).
+    `wizard_steps` records how far the listing wizard has come with a draft (never lowered)."""
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"status"}
     if unknown:
         raise InvalidInput(details={name: [_("This field cannot be changed.")] for name in unknown})
@@ -285,6 +295,8 @@ def listing_update(*, actor: User, public_id: Any, changes: dict[str, Any]) -> L
             listing.public_lat, listing.public_lng = fuzz_point(merged["lat"], merged["lng"])
         for name, value in merged.items():
             setattr(listing, name, value)
+        if wizard_steps is not None and listing.wizard_steps is not None:
+            listing.wizard_steps = max(listing.wizard_steps, wizard_steps)
         to, reason = _status_asked(actor, listing, status, reviewed_change)
         listing.updated_at = timezone.now()
         listing.save()

@@ -205,6 +205,15 @@ CATEGORIES = [
     ("errands", "Tasks and errands", "services", ["request", "service"], []),
 ]
 
+# What a new listing starts with in these categories (the listing wizard's defaults; the
+# rest comes from the kind: catalog/defaults.py).
+CATEGORY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "rooms": {"unit": "night", "check_in": "15:00", "check_out": "11:00"},
+    "desks": {"unit": "day", "hours": "business"},
+    "vehicles": {"unit": "day"},
+    "equipment": {"unit": "day"},
+}
+
 # category slug -> (kind, unit, price range in cents, titles, attribute choices)
 ListingIdea = tuple[str, str, tuple[int, int], list[str], dict[str, list[Any]]]
 LISTING_IDEAS: dict[str, ListingIdea] = {

@@ -13,10 +13,12 @@ from tqdm import tqdm
 
 from barnraise.accounts.models import User
 from barnraise.accounts.services import operator_create
+from barnraise.catalog.defaults import listing_defaults
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import availability_set, category_create, listing_create
 from barnraise.demo import conversations, credentials, data, deals, emails, pictures, reviews, safety
+from barnraise.web.wizard_forms import step_number
 
 DEMO_PASSWORD = "barnraise-demo"  # noqa: S105 - the demo logins are printed on purpose
 DEMO_DOMAIN = "demo.barnraise.example"
@@ -59,6 +61,7 @@ def seed_categories() -> dict[str, Category]:
                 kinds=kinds,
                 attribute_schema=schema,
                 position=position,
+                listing_defaults=data.CATEGORY_DEFAULTS.get(slug),
             )
     return by_slug
 
@@ -131,7 +134,32 @@ def seed_listings(
     plan += [(rng.choice(others) if others else bob, rng.choice(slugs)) for _ in range(missing - len(plan))]
     for author, slug in tqdm(plan, desc="listings", unit="listing", disable=not progress):
         _add_listing(author, slug, categories, rng)
+    if have == 0:
+        _add_wizard_draft(bob, categories["rooms"])
     return missing
+
+
+def _add_wizard_draft(author: User, rooms: Category) -> Listing:
+    """A stay Bob began in the listing wizard and left after its details: "My listings" offers
+    to continue it at the photos, with a stay's defaults (per night, check-in and check-out)."""
+    defaults = listing_defaults("rental", rooms)
+    defaults.pop("hours", None)
+    return listing_create(
+        actor=author,
+        publish=False,
+        kind="rental",
+        category=rooms,
+        title="Studio flat above the bakery",
+        description="Half written: photos and the price still to come.",
+        attributes={"bedrooms": 1, "wifi": True},
+        price_amount_minor=0,
+        currency=data.CURRENCY,
+        lat=data.CITY_LAT,
+        lng=data.CITY_LNG,
+        timezone=data.CITY_TIMEZONE,
+        wizard_steps=step_number("details"),
+        **defaults,
+    )
 
 
 def run(

@@ -148,6 +148,18 @@ class ListingForm(forms.Form):
     min_notice_hours = forms.IntegerField(label=_("Notice needed, in hours"), min_value=0, initial=0)
     max_advance_days = forms.IntegerField(label=_("Bookable up to, in days ahead"), min_value=0, initial=365)
     instant_booking = forms.BooleanField(label=_("Accept bookings without asking me"), required=False)
+    check_in = forms.TimeField(
+        label=_("Check-in from"),
+        required=False,
+        help_text=_("Stays: the time guests may arrive, local time."),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    check_out = forms.TimeField(
+        label=_("Check-out by"),
+        required=False,
+        help_text=_("Stays: the time guests leave, local time."),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
     cancellation_policy = forms.ChoiceField(
         label=_("Cancellation policy"),
         initial="moderate",
@@ -182,7 +194,7 @@ class ListingForm(forms.Form):
         else:
             self.fields["stock"].required = True
         if kind != Kind.RENTAL:
-            del self.fields["seats"]
+            del self.fields["seats"], self.fields["check_in"], self.fields["check_out"]
         if kind not in BOOKABLE:
             for name in ("slot_minutes", "min_units", "max_units", "buffer_minutes", "min_notice_hours"):
                 del self.fields[name]

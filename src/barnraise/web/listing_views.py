@@ -41,7 +41,6 @@ from barnraise.web.listing_forms import (
     COMMON_CURRENCIES,
     COMMON_ZONES,
     ListingForm,
-    category_choices,
     listing_form_add_error,
     listing_initial,
 )
@@ -256,9 +255,11 @@ def listing_new(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     kind, category = _chosen(data)
     if kind is None or category is None:
-        context = {"kinds": Kind.choices, "categories": category_choices(categories_all()), "chosen": data}
-        status = 422 if request.method == "POST" else 200
-        return render(request, "web/listings/choose.html", context, status=status)
+        # Kind and category are chosen in the listing wizard (wizard_views.py), which goes on
+        # step by step; this one-page form serves links that name both, and editing.
+        if kind is None:
+            return redirect("wizard_kind")
+        return redirect(f"{reverse('wizard_category')}?{urlencode({'kind': kind})}")
     categories = _categories_for(kind, category)
     if request.method == "GET" or data.get("action") == "refresh":
         initial = _refreshed(data)

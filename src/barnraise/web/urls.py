@@ -18,6 +18,8 @@ from barnraise.web import (
     search_views,
     views,
     wallet_views,
+    wizard_photo_views,
+    wizard_views,
 )
 
 urlpatterns = [
@@ -95,6 +97,36 @@ urlpatterns = [
     path("search/count/", search_views.search_count, name="search_count"),
     path("search/save/", search_views.saved_search_save, name="saved_search_save"),
     path("listings/new/", listing_views.listing_new, name="listing_new"),
+    # The listing wizard (wizard_views.py): a new listing's first steps, then its draft's.
+    path("list/", wizard_views.wizard_kind, name="wizard_kind"),
+    path("list/category/", wizard_views.wizard_category, name="wizard_category"),
+    path("list/details/", wizard_views.wizard_new_details, name="wizard_new_details"),
+    path("listings/<uuid:public_id>/steps/", wizard_views.wizard_resume, name="wizard_resume"),
+    path("listings/<uuid:public_id>/steps/details/", wizard_views.wizard_details, name="wizard_details"),
+    path("listings/<uuid:public_id>/steps/photos/", wizard_photo_views.wizard_photos, name="wizard_photos"),
+    path(
+        "listings/<uuid:public_id>/steps/photos/add/",
+        wizard_photo_views.wizard_photos_add,
+        name="wizard_photos_add",
+    ),
+    path(
+        "listings/<uuid:public_id>/steps/photos/order/",
+        wizard_photo_views.wizard_photos_order,
+        name="wizard_photos_order",
+    ),
+    path(
+        "listings/<uuid:public_id>/steps/photos/<uuid:photo_id>/remove/",
+        wizard_photo_views.wizard_photo_remove,
+        name="wizard_photo_remove",
+    ),
+    path("listings/<uuid:public_id>/steps/price/", wizard_views.wizard_price, name="wizard_price"),
+    path(
+        "listings/<uuid:public_id>/steps/availability/",
+        wizard_views.wizard_availability,
+        name="wizard_availability",
+    ),
+    path("listings/<uuid:public_id>/steps/preview/", wizard_views.wizard_preview, name="wizard_preview"),
+    path("listings/<uuid:public_id>/steps/publish/", wizard_views.wizard_publish, name="wizard_publish"),
     path("listings/<uuid:public_id>/", listing_views.listing_detail, name="listing_detail"),
     path("listings/<uuid:public_id>/edit/", listing_views.listing_edit, name="listing_edit"),
     path("listings/<uuid:public_id>/close/", listing_views.listing_close_confirm, name="listing_close"),

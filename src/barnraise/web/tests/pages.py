@@ -40,6 +40,12 @@ SKIPPED_PREFIXES = {
 # no member reaches them without that email, and with a made-up key they only say it is invalid.
 SKIPPED_WITH_TOKEN = {"key", "uidb36"}
 
+# Pages that need a query to be a page of their own (without it they send the member back a step).
+QUERIES = {
+    "list/category/": "?kind=rental",
+    "list/details/": "?kind=rental&category=rooms",
+}
+
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -62,7 +68,7 @@ def pages_of(route: str, values: dict[str, list[str]]) -> list[str]:
     names = [m["name"] for m in PARAMETER.finditer(route)]
     if route.startswith("^") or SKIPPED_WITH_TOKEN & set(names):
         return []  # a regex route of allauth's (its token pages); see SKIPPED_WITH_TOKEN
-    paths = ["/" + route]
+    paths = ["/" + route + QUERIES.get(route, "")]
     for name in names:
         choices = values.get(name, [str(uuid.uuid4())])
         paths = [PARAMETER.sub(lambda _m, v=v: v, path, count=1) for path in paths for v in choices]

@@ -1,0 +1,115 @@
+"""The listing wizard's photo step: several photos uploaded at once, put in order (dragged on
+a desktop, moved with buttons or by touch on a phone), one made the cover, some removed.
+
+Without JavaScript every button works on its own: each "move" or "cover" button posts the whole
+new order, worked out when the page was drawn (as on the photo manager, photo_views.py). The
+script (static/web/photo-order.js) lets the rows be dragged and then posts the order it shows.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from barnraise import errors
+from barnraise.catalog.models import Listing, Photo
+from barnraise.catalog.photos import ALT_TEXT_MAX, photo_add, photo_delete, photos_reorder
+from barnraise.catalog.services import listing_update, policy
+from barnraise.web.photo_views import _rows, _said
+from barnraise.web.views import member_of
+from barnraise.web.wizard_forms import step_number
+from barnraise.web.wizard_views import _editable, _step_page, next_step
+
+
+def _cover_orders(photos: list[Photo]) -> list[str]:
+    """For each photo, the order that makes it the cover (the others keep theirs)."""
+    ids = [str(p.id) for p in photos]
+    return [",".join([pid, *(other for other in ids if other != pid)]) for pid in ids]
+
+
+def _page(request: HttpRequest, listing: Listing, *, status: int = 200, **extra: Any) -> HttpResponse:
+    photos = list(listing.photos.all())
+    rows = list(zip(_rows(photos), _cover_orders(photos), strict=True))
+    context = {
+        "rows": rows,
+        "order": ",".join(str(p.id) for p in photos),
+        "alt_max": ALT_TEXT_MAX,
+        "max_photos": policy().max_photos,
+        "problems": [],
+        **extra,
+    }
+    return _step_page(request, "photos", "photos", listing=listing, status=status, **context)
+
+
+@login_required
+@require_GET
+def wizard_photos(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _page(request, _editable(request, public_id))
+
+
+@login_required
+@require_POST
+def wizard_photos_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Each chosen file is checked and added in turn; the ones refused are named with why."""
+    listing = _editable(request, public_id)
+    uploads = request.FILES.getlist("images")
+    if not uploads:
+        return _page(request, listing, status=422, problems=[_("Choose one or more photos to upload.")])
+    added, problems, status = 0, [], 200
+    for upload in uploads:
+        try:
+            photo_add(actor=member_of(request), public_id=listing.public_id, upload=upload)
+        except errors.DomainError as error:
+            problems.append(f"{upload.name}: {_said(error)}")
+            status = error.status
+        else:
+            added += 1
+    if problems:
+        if added:
+            problems.insert(0, ngettext("%d photo is added.", "%d photos are added.", added) % added)
+        return _page(request, listing, status=status, problems=problems)
+    messages.success(request, ngettext("%d photo is added.", "%d photos are added.", added) % added)
+    return redirect("wizard_photos", public_id=listing.public_id)
+
+
+@login_required
+@require_POST
+def wizard_photos_order(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """A new order (from a move or cover button, or a drag), or "continue" to the next step."""
+    listing = _editable(request, public_id)
+    if request.POST.get("action") == "continue":
+        try:
+            listing_update(
+                actor=member_of(request),
+                public_id=listing.public_id,
+                changes={},
+                wizard_steps=step_number("photos"),
+            )
+        except errors.DomainError as error:
+            return _page(request, listing, status=error.status, problems=[error.message])
+        return redirect(f"wizard_{next_step(listing, 'photos')}", public_id=listing.public_id)
+    order = [part.strip() for part in request.POST.get("order", "").split(",") if part.strip()]
+    try:
+        photos_reorder(actor=member_of(request), public_id=listing.public_id, photo_ids=order)
+    except errors.DomainError as error:
+        return _page(request, listing, status=error.status, problems=[_said(error)])
+    messages.success(request, _("The order is saved. The first photo is the cover."))
+    return redirect("wizard_photos", public_id=listing.public_id)
+
+
+@login_required
+@require_POST
+def wizard_photo_remove(request: HttpRequest, public_id: UUID, photo_id: UUID) -> HttpResponse:
+    listing = _editable(request, public_id)
+    try:
+        photo_delete(actor=member_of(request), public_id=listing.public_id, photo_id=photo_id)
+    except errors.DomainError as error:
+        return _page(request, listing, status=error.status, problems=[_said(error)])
+    messages.success(request, _("The photo is removed."))
+    return redirect("wizard_photos", public_id=listing.public_id)
