@@ -347,7 +347,7 @@ class SandboxProvider:
         found = Authorization.from_json(record.response)
         if found.status == AuthorizationStatus.REQUIRES_ACTION:
             if _children(Kind.AUTHENTICATION, authorization_id):
-                return Authorization(found.id, AuthorizationStatus.AUTHORIZED, found.amount, found.expires_at)
+                return replace(found, status=AuthorizationStatus.AUTHORIZED, action_url="")
             if _children(Kind.AUTHENTICATION_FAILED, authorization_id):
                 return Authorization(
                     found.id, AuthorizationStatus.DECLINED, found.amount, None, "authentication_failed"

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from barnraise.ledger.models import SandboxRecord
 from barnraise.ledger.providers import Authorization, AuthorizationStatus, CaptureStatus, money_json
 from barnraise.ledger.providers.sandbox import (
+    CARD_BRANDS,
     HOLD,
     Kind,
     SandboxProvider,
@@ -150,7 +151,8 @@ def checkout_confirm(
         status = AuthorizationStatus.REQUIRES_ACTION if requires_action else AuthorizationStatus.AUTHORIZED
         expires_at = timezone.now() + HOLD
     url = challenge_url(checkout_id) if status == AuthorizationStatus.REQUIRES_ACTION else ""
-    held = Authorization(checkout_id, status, amount, expires_at, decline_code, url)
+    brand, last4 = (CARD_BRANDS.get(digits[0], "card"), digits[-4:]) if digits else ("", "")
+    held = Authorization(checkout_id, status, amount, expires_at, decline_code, url, brand, last4)
     made = _Made(held.as_json(), checkout_id, amount=amount, scenario=str(scenario or ""))
     fingerprint = _fingerprint("checkout_confirm", {"checkout": checkout_id, "amount": money_json(amount)})
     try:
