@@ -24,7 +24,13 @@ from barnraise.db import exists, insert
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.ledger import payments
 from barnraise.ledger.errors import AuthenticationRequired
-from barnraise.ledger.models import Payment, ProviderCall, ProviderCallStatus, ProviderOperation
+from barnraise.ledger.models import (
+    Payment,
+    PaymentCustomer,
+    ProviderCall,
+    ProviderCallStatus,
+    ProviderOperation,
+)
 from barnraise.ledger.providers import (
     Authorization,
     AuthorizationStatus,
@@ -102,7 +108,11 @@ def prepare(*, amount: Money, payer_id: Any, reference: str, idempotency_key: st
     """
     if amount.amount_minor <= 0:
         raise InvalidInput(details={"payment_method": [_("There is nothing to pay.")]})
-    checkout = provider().checkout_create(amount=amount, idempotency_key=idempotency_key)
+    # The payer's customer at the provider, if they have one: their saved cards may pay it.
+    customer = PaymentCustomer.objects.filter(member_id=payer_id, provider=provider().name).first()
+    checkout = provider().checkout_create(
+        amount=amount, idempotency_key=idempotency_key, customer_id=customer.external_id if customer else ""
+    )
     finished = timezone.now()
     try:
         insert(

@@ -390,9 +390,10 @@ class PaymentProvider(Protocol):
         (yet) is `declined` with decline code `requires_payment_method`."""
         ...
 
-    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+    def checkout_create(self, *, amount: Money, idempotency_key: str, customer_id: str = "") -> Checkout:
         """A payment of `amount` with manual capture, for the customer to confirm in the browser
-        with the provider's client-side script (Stripe.js, or Barnraise's shim of it)."""
+        with the provider's client-side script (Stripe.js, or Barnraise's shim of it). With the
+        payer's `customer_id` (`create_customer`) the page may confirm it with a saved card."""
         ...
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:

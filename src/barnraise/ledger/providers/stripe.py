@@ -358,7 +358,7 @@ class StripeProvider:
         )
         return _authorization(intent)
 
-    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+    def checkout_create(self, *, amount: Money, idempotency_key: str, customer_id: str = "") -> Checkout:
         """A PaymentIntent with manual capture, unconfirmed: Stripe.js confirms it in the page
         with its client secret (the Payment Element), 3-D Secure included."""
         _positive(amount)
@@ -368,6 +368,8 @@ class StripeProvider:
             "capture_method": "manual",
             "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
         }
+        if customer_id:  # the customer's saved cards may pay it (Stripe refuses another's)
+            params["customer"] = customer_id
         intent = self._call(
             lambda c: c.v1.payment_intents.create(params, {"idempotency_key": idempotency_key}),
             missing="no_such_payment_intent",
