@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from barnraise.catalog.services import category_create, listing_create
 from barnraise.commerce.models import Transaction
@@ -223,10 +224,11 @@ def test_the_stripe_path_against_the_fake_stripe_api(live_server, chromium, stri
     page = alice.go("/wallet/cards/")
     assert "No saved cards yet." in alice.text()
     year = time.gmtime().tm_year + 3  # the fake's test cards expire in three years
-    for number in ("4242 4242 4242 4242", MASTERCARD):
+    for count, number in enumerate(("4242 4242 4242 4242", MASTERCARD), start=1):
         pay_with_card(page, "#card-form", card=number)
         page.get_by_role("button", name="Save card").click()
-        page.get_by_text("Your card is saved.").wait_for()
+        expect(page.locator(".saved-card-list li")).to_have_count(count)
+        assert "Your card is saved. You can choose it when you pay." in alice.text("body")
     cards = alice.text(".saved-card-list")
     assert f"Visa ending 4242, expires December {year}" in cards
     assert f"Mastercard ending 4444, expires December {year}" in cards
@@ -235,7 +237,8 @@ def test_the_stripe_path_against_the_fake_stripe_api(live_server, chromium, stri
     page.get_by_role("button", name=re.compile("Remove Mastercard ending 4444")).click()
     assert "Mastercard ending 4444" in alice.text()
     page.get_by_role("button", name="Remove card").click()
-    page.get_by_text("Mastercard ending 4444, expires December").first.wait_for()  # in the message
+    expect(page.locator(".saved-card-list li")).to_have_count(1)
+    assert f"Mastercard ending 4444, expires December {year} is removed." in alice.text("body")
     assert "Mastercard" not in alice.text(".saved-card-list")
     assert "Visa ending 4242" in alice.text(".saved-card-list")
 
