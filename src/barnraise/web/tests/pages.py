@@ -129,8 +129,8 @@ def seed_world(make_user: Callable[..., User]) -> dict[str, Any]:
         saved_search_create(actor=member, name="Rooms", params={"q": "room"})
         token_create(user=member, name="phone")
         portfolio_item_create(actor=member, title=f"{member.name}'s work")
-    # Bruno keeps a card at the sandbox (his saved-cards page lists it, with a remove page)
-    setup = setup_begin(member=bruno)
+    # Alice keeps a card at the sandbox (her saved-cards page lists it, with a remove page)
+    setup = setup_begin(member=alice)
     card = SandboxProvider().setup_confirm(
         setup_id=setup.id, client_secret=setup.client_secret, card_number=TEST_CARD
     )
