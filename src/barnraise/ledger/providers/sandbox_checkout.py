@@ -167,6 +167,7 @@ def checkout_confirm(
     answers 402 with the intent inside the error, as Stripe does)."""
     checkout = _checkout(checkout_id, secret)
     digits = card_digits(card_number)
+    scenario: Scenario | None
     if method_id:
         try:
             saved, brand, last4 = _saved_card(checkout, method_id)
