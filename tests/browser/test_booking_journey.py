@@ -123,6 +123,6 @@ def test_customer_books_a_room_and_pays_and_the_provider_accepts(live_server, br
     assert "12 Pine St" in alice.content()
     # and the money sits in the deal's escrow: the customer paid the price and the service fee
     payment, deal = Payment.objects.get(), Transaction.objects.get()
-    assert (payment.status, payment.payment_method) == ("captured", "payment element")
+    assert (payment.status, payment.payment_method) == ("captured", "visa:…4242")
     assert payment.amount_minor == deal.total_amount_minor >= 4000
     assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -1,12 +1,14 @@
 """Serve the fake Stripe API (ledger/tests/fixtures/stripe/fake.py) in a process of its own.
 
-`python -m tests.cluster.stripe_server PORT` serves one FakeStripe, with a thread per request,
-on 127.0.0.1:PORT until killed. Two paths of this runner's own (not Stripe's, not the fake's)
+`python -m tests.cluster.stripe_server PORT [WEBHOOK_URL WEBHOOK_SECRET]` serves one FakeStripe,
+with a thread per request, on 127.0.0.1:PORT until killed; with a webhook URL and secret it POSTs
+its events there, signed (the browser journey of tests/browser/test_stripe_journey.py). Two paths of this runner's own (not Stripe's, not the fake's)
 let the cluster driver act as Stripe's dashboard and read the fake's state:
 
 - `POST /__cluster__/onboard/<acct>`: the owner finished onboarding at Stripe;
 - `GET /__cluster__/state`: every object, and per PaymentIntent the captures and refunds the
-  fake carried out (an idempotent replay, answered from the stored first answer, is not counted).
+  fake carried out (an idempotent replay, answered from the stored first answer, is not counted),
+  the events it sent and their deliveries, and any answer of the wrong shape.
 """
 
 import json
@@ -27,8 +29,8 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 class ClusterStripe:
     """The fake, plus the counts a double capture or refund would show."""
 
-    def __init__(self) -> None:
-        self.fake = FakeStripe()
+    def __init__(self, webhook_url: str = "", webhook_secret: str = "") -> None:
+        self.fake = FakeStripe(webhook_url=webhook_url, webhook_secret=webhook_secret)
         self.executed: Counter[tuple[str, str]] = Counter()  # (operation, PaymentIntent or charge id)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -66,14 +68,17 @@ class ClusterStripe:
                     "objects": self.fake.objects,
                     "executed": [[op, obj, n] for (op, obj), n in sorted(self.executed.items())],
                     "requests": len(self.fake.requests),
+                    "events": [[e["id"], e["type"]] for e in self.fake.events],
+                    "deliveries": [list(d) for d in self.fake.deliveries],
+                    "shape_failures": list(self.fake.shape_failures),
                 }
             payload = json.dumps(data).encode()
         start_response(status, [("Content-Type", "application/json")])
         return [payload]
 
 
-def main(port: int) -> None:
-    app = ClusterStripe()
+def main(port: int, webhook_url: str = "", webhook_secret: str = "") -> None:
+    app = ClusterStripe(webhook_url, webhook_secret)
     server = make_server("127.0.0.1", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
     app.fake.base = f"http://127.0.0.1:{port}"
     print(f"fake Stripe serving on {app.fake.base}", flush=True)
@@ -81,4 +86,4 @@ def main(port: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), *sys.argv[2:4])

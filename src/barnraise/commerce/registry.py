@@ -147,6 +147,9 @@ class PaymentHooks:
     # A checkout for the browser to confirm (the payment element): its id, client secret and
     # amount; the id is then the `payment_method` the paying step takes.
     prepare: Callable[..., dict[str, Any]] | None = None
+    # A payment method the paying step will not use after all (the deal could not open, or
+    # its price moved): a checkout the customer confirmed is voided. Never raises.
+    release: Callable[..., None] | None = None
 
 
 _payment_hooks: list[PaymentHooks] = []
@@ -157,8 +160,9 @@ def register_payment_hooks(
     authorize: Callable[..., dict[str, Any]],
     abandon: Callable[[dict[str, Any]], None],
     prepare: Callable[..., dict[str, Any]] | None = None,
+    release: Callable[..., None] | None = None,
 ) -> None:
-    _payment_hooks[:] = [PaymentHooks(authorize=authorize, abandon=abandon, prepare=prepare)]
+    _payment_hooks[:] = [PaymentHooks(authorize=authorize, abandon=abandon, prepare=prepare, release=release)]
 
 
 def payment_hooks() -> PaymentHooks:

@@ -53,22 +53,30 @@ def _takes_payment(process: Process, name: str) -> bool:
 def _paid(
     *,
     payment_method: Any,
-    amount: Money,
+    price: Callable[[], Money],
     tx_id: Any,
     step: str,
     payer_id: Any,
     run: Callable[[dict[str, Any]], engine.Outcome],
 ) -> engine.Outcome:
-    """Authorize the payment first, outside any transaction and lock, then run the transition
-    with it; if the transition fails, the authorization is voided. A decline writes nothing."""
+    """Price the step (a dry run), authorize the payment, outside any transaction and lock,
+    then run the transition with it; if the transition fails, the authorization is voided. A
+    decline writes nothing. A checkout the customer confirmed in the browser for a deal that
+    then cannot open (the dry run or the authorization refuses it) is voided too."""
     hooks = registry.payment_hooks()
-    notes = hooks.authorize(
-        amount=amount,
-        payment_method=payment_method,
-        reference=f"transaction:{tx_id}",
-        idempotency_key=f"transaction:{tx_id}:{step}:{uuid7().hex}",
-        payer_id=payer_id,
-    )
+    reference = f"transaction:{tx_id}"
+    try:
+        notes = hooks.authorize(
+            amount=price(),
+            payment_method=payment_method,
+            reference=reference,
+            idempotency_key=f"transaction:{tx_id}:{step}:{uuid7().hex}",
+            payer_id=payer_id,
+        )
+    except BaseException:
+        if hooks.release is not None:
+            hooks.release(payment_method=payment_method, payer_id=payer_id, reference=reference)
+        raise
     try:
         return run(notes)
     except BaseException:
@@ -139,16 +147,23 @@ def transaction_create(
         try:
             if dry_run or not _takes_payment(chosen, name):
                 return open_deal(dry=dry_run)
-            priced = open_deal(dry=True).tx
             tx_id = uuid7()
+            priced: list[Transaction] = []
+
+            def price() -> Money:
+                priced.append(open_deal(dry=True).tx)
+                return Money(priced[0].total_amount_minor, priced[0].currency)
+
             return _paid(
                 payment_method=payment_method,
-                amount=Money(priced.total_amount_minor, priced.currency),
+                price=price,
                 tx_id=tx_id,
                 step=name,
                 payer_id=actor.pk,
                 # The deal opens at the price the card was authorized for: not priced again.
-                run=lambda notes: open_deal(dry=False, notes={**notes, "quote": quote(priced)}, tx_id=tx_id),
+                run=lambda notes: open_deal(
+                    dry=False, notes={**notes, "quote": quote(priced[0])}, tx_id=tx_id
+                ),
             )
         except IntegrityError:
             # Two requests with one key raced; the loser replays the winner's deal.
@@ -297,11 +312,15 @@ def transaction_transition(
         return run()
     if idempotency_key and tx.events.filter(idempotency_key=idempotency_key).exists():
         return run()  # a replay: the engine returns the first outcome, nothing is charged again
-    # Checks the actor, the state and the guards, and prices the step, before the card is touched.
-    priced = run(dry=True).tx
+
+    def price() -> Money:
+        # Checks the actor, the state and the guards, and prices the step, before the card is touched.
+        priced = run(dry=True).tx
+        return Money(priced.total_amount_minor, priced.currency)
+
     return _paid(
         payment_method=payment_method,
-        amount=Money(priced.total_amount_minor, priced.currency),
+        price=price,
         tx_id=tx.pk,
         step=name,
         payer_id=tx.customer_id,

@@ -15,6 +15,9 @@ from barnraise.errors import DomainError
 from barnraise.ledger.models import ProviderCall, ProviderCallStatus
 from barnraise.ledger.payments import provider_call_make
 from barnraise.ledger.payouts import payout_account_open, sandbox_onboarding_finish
+from barnraise.ledger.providers import provider as payment_provider
+from barnraise.ledger.providers.sandbox import SandboxProvider
+from barnraise.ledger.saved_cards import saved_list, setup_begin
 
 TEST_CARD = "4242424242424242"  # the sandbox card that always succeeds
 
@@ -61,6 +64,17 @@ def seed_payout_accounts(people: list[User], *, bank_account_due: User | None = 
             sandbox_onboarding_finish(actor=person, external_id=account.external_id)
 
 
+def seed_saved_card(member: User) -> None:
+    """The customer login keeps a card at the sandbox (the saved-cards page lists it and the
+    payment element offers it), saved as its page saves one. Once; only with the sandbox."""
+    if payment_provider().name != "sandbox" or saved_list(member=member):
+        return
+    setup = setup_begin(member=member)
+    SandboxProvider().setup_confirm(
+        setup_id=setup.id, client_secret=setup.client_secret, card_number=TEST_CARD
+    )
+
+
 def seed_deals(customer: User, provider: User, people: list[User], rng: random.Random) -> int:
     """A handful of deals per demo login, in different states. Skipped when any exist.
 
@@ -68,6 +82,7 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
     transaction, as on the site.
     """
     seed_payout_accounts(people, bank_account_due=customer)
+    seed_saved_card(customer)
     if Transaction.objects.filter(customer=customer).exclude(state="initial").exists():
         return 0
     made = 0

@@ -12,6 +12,7 @@ the shim of it in the sandbox); the checkout's id is then sent as the payment me
 `authorize` asks the provider whether the money is held before the deal's step runs.
 """
 
+import logging
 from typing import Any
 
 from django.db import IntegrityError
@@ -23,7 +24,13 @@ from barnraise.db import exists, insert
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.ledger import payments
 from barnraise.ledger.errors import AuthenticationRequired
-from barnraise.ledger.models import Payment, ProviderCall, ProviderCallStatus, ProviderOperation
+from barnraise.ledger.models import (
+    Payment,
+    PaymentCustomer,
+    ProviderCall,
+    ProviderCallStatus,
+    ProviderOperation,
+)
 from barnraise.ledger.providers import (
     Authorization,
     AuthorizationStatus,
@@ -34,6 +41,8 @@ from barnraise.ledger.providers import (
 )
 from barnraise.ledger.providers.sandbox import SandboxProvider, card_digits
 from barnraise.money import Money
+
+logger = logging.getLogger(__name__)
 
 
 def _awaiting(authorization_id: str, payer_id: Any) -> ProviderCall | None:
@@ -67,7 +76,8 @@ def authorize(
     awaiting = _awaiting(payment_method.strip(), payer_id)
     if awaiting is not None:
         authorization = _confirmed(awaiting, amount)
-        masked = awaiting.payload.get("payment_method", "")
+        # the card the customer confirmed it with, as the provider tells it (brand, last 4)
+        masked = authorization.card_label() or awaiting.payload.get("payment_method", "")
     else:
         authorization = payments.authorize_now(
             amount=amount,
@@ -98,7 +108,11 @@ def prepare(*, amount: Money, payer_id: Any, reference: str, idempotency_key: st
     """
     if amount.amount_minor <= 0:
         raise InvalidInput(details={"payment_method": [_("There is nothing to pay.")]})
-    checkout = provider().checkout_create(amount=amount, idempotency_key=idempotency_key)
+    # The payer's customer at the provider, if they have one: their saved cards may pay it.
+    customer = PaymentCustomer.objects.filter(member_id=payer_id, provider=provider().name).first()
+    checkout = provider().checkout_create(
+        amount=amount, idempotency_key=idempotency_key, customer_id=customer.external_id if customer else ""
+    )
     finished = timezone.now()
     try:
         insert(
@@ -163,6 +177,36 @@ def _confirmed(awaiting: ProviderCall, amount: Money) -> Authorization:
     if authorization.status == AuthorizationStatus.DECLINED:
         raise CardDeclined(details={"decline_code": authorization.decline_code})
     return authorization
+
+
+def release(*, payment_method: Any, payer_id: Any, reference: str) -> None:
+    """The deal this payment method was for could not open (its dry run or the authorization
+    refused it): a checkout the payer confirmed in the browser holds money nothing will
+    capture, so it is voided through the provider calls (recorded, retried by the sweeper).
+
+    Anything else is left alone: a card number or token (nothing was held), a checkout never
+    confirmed or declined, one another payer made, and one a payment already uses (a second
+    send of a form whose deal opened). Never raises: the deal's own refusal is what the caller
+    reports; a provider that cannot be asked now leaves the hold to lapse at the bank."""
+    if not isinstance(payment_method, str) or not payment_method.strip():
+        return
+    awaiting = _awaiting(payment_method.strip(), payer_id)
+    if awaiting is None or awaiting.result.get("status") != "checkout":
+        return
+    checkout_id = awaiting.result["id"]
+    if Payment.objects.filter(authorization_id=checkout_id).exists():
+        return
+    try:
+        held = provider().authorization_get(authorization_id=checkout_id)
+        if held.status != AuthorizationStatus.AUTHORIZED:
+            return
+        payments.authorization_abandon(
+            authorization_id=checkout_id,
+            reference=reference,
+            idempotency_key=f"checkout:{checkout_id}:release",
+        )
+    except Exception:
+        logger.warning("could not void the unused checkout %s", checkout_id, exc_info=True)
 
 
 def abandon(notes: dict[str, Any]) -> None:

@@ -11,6 +11,9 @@ from django.http import HttpRequest, HttpResponse
 STRIPE_SCRIPT = "https://js.stripe.com"
 STRIPE_FRAMES = ("https://js.stripe.com", "https://hooks.stripe.com")
 STRIPE_API = "https://api.stripe.com"
+# Connect's hosted onboarding: the account links Stripe answers are https://connect.stripe.com/…,
+# reached by a redirect after the wallet's "Set up payouts" form, which form-action governs.
+STRIPE_CONNECT = "https://connect.stripe.com"
 
 
 def _payment_origins() -> tuple[list[str], list[str], list[str]]:
@@ -52,7 +55,8 @@ def _policy(
         "frame-src": ["'self'", *frame],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # a form whose answer redirects to Stripe's onboarding (the wallet's "Set up payouts")
+        "form-action": ["'self'", *([STRIPE_CONNECT] if provider == "stripe" else [])],
         "frame-ancestors": [frame_ancestors],
     }
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())

@@ -1,7 +1,8 @@
 """The sandbox's client-side API, in Stripe's shapes, for the Stripe.js shim (docs/money.md).
 
 `/sandbox/v1/payment_intents/<id>` (GET) and `/confirm` (POST, form-encoded as Stripe.js
-sends it) take the publishable key and the client secret, as Stripe's do; the challenge page
+sends it, with a card or a saved card's `payment_method`), and `/sandbox/v1/setup_intents/<id>/confirm`
+(saving a card) take the publishable key and the client secret, as Stripe's do; the challenge page
 `/sandbox/v1/3ds/<id>` stands in for the bank's 3-D Secure step, shown in the shim's modal
 (so it may be framed by this site, and by no other). Only while the sandbox is the provider.
 """
@@ -24,6 +25,7 @@ from barnraise.ledger.providers.sandbox_checkout import (
     checkout_authenticate,
     checkout_confirm,
     checkout_get,
+    setup_confirm,
 )
 from barnraise.web.middleware import policy
 
@@ -73,6 +75,22 @@ def payment_intent_confirm(request: HttpRequest, checkout_id: str) -> JsonRespon
             card_number=request.POST.get("payment_method_data[card][number]", "")[:40],
             return_url=request.POST.get("return_url", "")[:2000],
             site=_site(request),
+            method_id=request.POST.get("payment_method", "")[:255],
+        ),
+    )
+
+
+@csrf_exempt
+@require_POST
+def setup_intent_confirm(request: HttpRequest, setup_id: str) -> JsonResponse:
+    """Saving a card (the saved-cards page): the sandbox's SetupIntent confirmation."""
+    _sandbox_only()
+    return _answer(
+        request,
+        lambda: setup_confirm(
+            setup_id=setup_id,
+            secret=request.POST.get("client_secret", ""),
+            card_number=request.POST.get("payment_method_data[card][number]", "")[:40],
         ),
     )
 

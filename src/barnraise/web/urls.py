@@ -167,7 +167,15 @@ urlpatterns = [
         sandbox_views.payment_intent_confirm,
         name="sandbox_intent_confirm",
     ),
+    path(
+        "sandbox/v1/setup_intents/<str:setup_id>/confirm",
+        sandbox_views.setup_intent_confirm,
+        name="sandbox_setup_confirm",
+    ),
     path("sandbox/v1/3ds/<str:checkout_id>", sandbox_views.challenge, name="sandbox_challenge"),
+    path("wallet/cards/", wallet_views.saved_cards, name="wallet_cards"),
+    path("wallet/cards/setup", wallet_views.saved_card_setup, name="wallet_card_setup"),
+    path("wallet/cards/<str:method_id>/remove", wallet_views.saved_card_remove, name="wallet_card_remove"),
     path("wallet/payout-schedule/", wallet_views.payout_schedule, name="wallet_payout_schedule"),
     path(
         "payouts/onboarding/<str:account_id>/return",

@@ -1,11 +1,13 @@
 """The wallet: balances, payouts, the payout account and its schedule; the onboarding return and
-refresh pages the provider sends members to; the sandbox's onboarding page."""
+refresh pages the provider sends members to; the sandbox's onboarding page; saved cards."""
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,9 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from barnraise import errors
 from barnraise.ledger import authorization, onboarding, payouts, selectors
+from barnraise.ledger import saved_cards as cards_at_provider
 from barnraise.ledger.models import Payout, PayoutAccount, PayoutSchedule
 from barnraise.ledger.providers import ProviderError
 from barnraise.money import Money
+from barnraise.web.templatetags.payment_tags import card_words
 from barnraise.web.views import member_of
 
 PER_PAGE = 25
@@ -155,3 +159,66 @@ def sandbox_onboarding(request: HttpRequest, account_id: str) -> HttpResponse:
         # As a real provider does: back to the marketplace's return page.
         return redirect("payout_onboarding_return", account_id=account_id)
     return render(request, "web/wallet/sandbox_onboarding.html", {"account": account})
+
+
+def _cards_in_words(member: Any) -> list[dict[str, str]]:
+    return [
+        {"id": card.id, "words": card_words(card)} for card in cards_at_provider.saved_list(member=member)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_cards(request: HttpRequest) -> HttpResponse:
+    """The member's saved cards (kept at the payment provider, never here): listed in words,
+    one added through the payment element (a setup the page confirms), one removed. A POST is
+    the element's form once the provider confirmed the setup."""
+    member = member_of(request)
+    if request.method == "POST":
+        if request.POST.get("setup_intent"):
+            messages.success(request, _("Your card is saved. You can choose it when you pay."))
+        return redirect("wallet_cards")
+    try:
+        cards = _cards_in_words(member)
+        unreachable = False
+    except ProviderError:
+        cards, unreachable = [], True
+    return render(request, "web/wallet/saved_cards.html", {"cards": cards, "unreachable": unreachable})
+
+
+@login_required
+@require_POST
+def saved_card_setup(request: HttpRequest) -> JsonResponse:
+    """The payment element asks, on "Save card": a setup at the provider for its client secret."""
+    try:
+        started = cards_at_provider.setup_begin(member=member_of(request))
+    except errors.DomainError as error:
+        return JsonResponse(
+            {"error": {"code": error.code, "message": str(error.message)}}, status=error.status
+        )
+    return JsonResponse({"setup_id": started.id, "client_secret": started.client_secret}, status=201)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_card_remove(request: HttpRequest, method_id: str) -> HttpResponse:
+    """Ask first ("Remove Visa ending 4242?"), then forget the card at the provider."""
+    member = member_of(request)
+    try:
+        card = next((c for c in _cards_in_words(member) if c["id"] == method_id), None)
+    except ProviderError:
+        messages.error(request, _("We could not reach the payment provider just now. Try again in a minute."))
+        return redirect("wallet_cards")
+    if card is None:
+        raise Http404(_("No such saved card."))
+    if request.method == "POST":
+        try:
+            cards_at_provider.saved_remove(member=member, method_id=method_id)
+        except errors.NotFound as error:
+            raise Http404(error.message) from error
+        except errors.DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(card)s is removed.") % {"card": card["words"]})
+        return redirect("wallet_cards")
+    return render(request, "web/wallet/saved_card_remove.html", {"card": card})

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from barnraise.accounts import operators
 from barnraise.errors import Conflict, InvalidInput, PermissionDenied
 from barnraise.ledger import deals, journal, payments
-from barnraise.ledger.authorization import abandon, authorize, prepare
+from barnraise.ledger.authorization import abandon, authorize, prepare, release
 from barnraise.ledger.errors import PayoutAccountRequired
 from barnraise.ledger.escrow.settlement import (
     account,
@@ -234,4 +234,5 @@ def register() -> None:
         authorize=authorize,
         abandon=abandon,
         prepare=prepare,
+        release=release,
     )

@@ -133,6 +133,9 @@ class Authorization:
     decline_code: str = ""
     # requires_action: where the customer completes the bank's challenge, when it is a page
     action_url: str = ""
+    # the card the provider charged, when it says (its brand, e.g. "visa", and last 4 digits)
+    card_brand: str = ""
+    card_last4: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -142,7 +145,13 @@ class Authorization:
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "decline_code": self.decline_code,
             "action_url": self.action_url,
+            "card_brand": self.card_brand,
+            "card_last4": self.card_last4,
         }
+
+    def card_label(self) -> str:
+        """The card as a payment records it ("visa:…4242"), or "" when the provider did not say."""
+        return f"{self.card_brand or 'card'}:…{self.card_last4}" if self.card_last4 else ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Authorization":
@@ -154,6 +163,8 @@ class Authorization:
             expires_at=datetime.fromisoformat(expires) if expires else None,
             decline_code=data.get("decline_code", ""),
             action_url=data.get("action_url", ""),
+            card_brand=data.get("card_brand", ""),
+            card_last4=data.get("card_last4", ""),
         )
 
 
@@ -379,9 +390,10 @@ class PaymentProvider(Protocol):
         (yet) is `declined` with decline code `requires_payment_method`."""
         ...
 
-    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+    def checkout_create(self, *, amount: Money, idempotency_key: str, customer_id: str = "") -> Checkout:
         """A payment of `amount` with manual capture, for the customer to confirm in the browser
-        with the provider's client-side script (Stripe.js, or Barnraise's shim of it)."""
+        with the provider's client-side script (Stripe.js, or Barnraise's shim of it). With the
+        payer's `customer_id` (`create_customer`) the page may confirm it with a saved card."""
         ...
 
     def capture(self, *, authorization_id: str, amount: Money, idempotency_key: str) -> Capture:

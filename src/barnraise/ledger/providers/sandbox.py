@@ -299,16 +299,19 @@ class SandboxProvider:
 
         return Authorization.from_json(_once(Kind.AUTHORIZATION, idempotency_key, request, make, reads=False))
 
-    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+    def checkout_create(self, *, amount: Money, idempotency_key: str, customer_id: str = "") -> Checkout:
         """A payment the customer confirms with a test card in the browser, through the
-        Stripe-shaped endpoints of `sandbox_checkout` (served under /sandbox/v1/)."""
-        request = {"amount": money_json(amount)}
+        Stripe-shaped endpoints of `sandbox_checkout` (served under /sandbox/v1/); with a
+        customer, also with one of their saved cards."""
+        request = {"amount": money_json(amount), **({"customer_id": customer_id} if customer_id else {})}
 
         def make() -> _Made:
             _check_amount(amount)
+            if customer_id:
+                _locked(Kind.CUSTOMER, customer_id, "no_such_customer")
             checkout_id = _new_id("pi")
             made = Checkout(checkout_id, client_secret(checkout_id), amount)
-            return _Made(made.as_json(), checkout_id, amount=amount)
+            return _Made(made.as_json(), checkout_id, customer_id, amount=amount)
 
         return Checkout.from_json(_once(Kind.CHECKOUT, idempotency_key, request, make, reads=False))
 
@@ -347,7 +350,7 @@ class SandboxProvider:
         found = Authorization.from_json(record.response)
         if found.status == AuthorizationStatus.REQUIRES_ACTION:
             if _children(Kind.AUTHENTICATION, authorization_id):
-                return Authorization(found.id, AuthorizationStatus.AUTHORIZED, found.amount, found.expires_at)
+                return replace(found, status=AuthorizationStatus.AUTHORIZED, action_url="")
             if _children(Kind.AUTHENTICATION_FAILED, authorization_id):
                 return Authorization(
                     found.id, AuthorizationStatus.DECLINED, found.amount, None, "authentication_failed"

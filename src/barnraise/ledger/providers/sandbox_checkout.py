@@ -25,8 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.ledger.models import SandboxRecord
-from barnraise.ledger.providers import Authorization, AuthorizationStatus, CaptureStatus, money_json
+from barnraise.ledger.providers import (
+    Authorization,
+    AuthorizationStatus,
+    CaptureStatus,
+    ProviderRefused,
+    SavedMethod,
+    money_json,
+)
 from barnraise.ledger.providers.sandbox import (
+    CARD_BRANDS,
     HOLD,
     Kind,
     SandboxProvider,
@@ -36,6 +44,7 @@ from barnraise.ledger.providers.sandbox import (
     _Made,
     _record,
     _record_money,
+    _saved_method,
     card_digits,
     card_outcome,
     client_secret,
@@ -134,14 +143,40 @@ def checkout_get(*, checkout_id: str, secret: str, site: str = "") -> dict[str, 
     return intent_json(_checkout(checkout_id, secret), site=site)
 
 
+def _saved_card(checkout: SandboxRecord, method_id: str) -> tuple[Scenario, str, str]:
+    """The scenario, brand and last 4 of a card saved for the checkout's customer (a saved card
+    of another customer, or of none, is no such card, as at Stripe)."""
+    with transaction.atomic():
+        found = _saved_method(checkout.parent_id, method_id) if checkout.parent_id else None
+    if found is None:
+        raise _invalid(400, "resource_missing", _("No such saved card: %s.") % method_id)
+    return Scenario(found.scenario), found.response["brand"], found.response["last4"]
+
+
 def checkout_confirm(
-    *, checkout_id: str, secret: str, card_number: str, return_url: str = "", site: str = ""
+    *,
+    checkout_id: str,
+    secret: str,
+    card_number: str,
+    return_url: str = "",
+    site: str = "",
+    method_id: str = "",
 ) -> dict[str, Any]:
-    """Confirm the checkout with a test card: the intent, or a `CheckoutRefused` (a decline
+    """Confirm the checkout with a test card, or with one of the customer's saved cards
+    (`method_id`, Stripe's `payment_method`): the intent, or a `CheckoutRefused` (a decline
     answers 402 with the intent inside the error, as Stripe does)."""
     checkout = _checkout(checkout_id, secret)
     digits = card_digits(card_number)
-    scenario, decline_code = card_outcome(digits)
+    scenario: Scenario | None
+    if method_id:
+        try:
+            saved, brand, last4 = _saved_card(checkout, method_id)
+        except ProviderRefused:
+            raise _invalid(400, "resource_missing", _("No such saved card: %s.") % method_id) from None
+        scenario, decline_code = saved, "card_declined" if saved == Scenario.DECLINED else ""
+    else:
+        scenario, decline_code = card_outcome(digits)
+        brand, last4 = (CARD_BRANDS.get(digits[0], "card"), digits[-4:]) if digits else ("", "")
     amount = _record_money(checkout)
     if decline_code:
         status, expires_at = AuthorizationStatus.DECLINED, None
@@ -150,7 +185,7 @@ def checkout_confirm(
         status = AuthorizationStatus.REQUIRES_ACTION if requires_action else AuthorizationStatus.AUTHORIZED
         expires_at = timezone.now() + HOLD
     url = challenge_url(checkout_id) if status == AuthorizationStatus.REQUIRES_ACTION else ""
-    held = Authorization(checkout_id, status, amount, expires_at, decline_code, url)
+    held = Authorization(checkout_id, status, amount, expires_at, decline_code, url, brand, last4)
     made = _Made(held.as_json(), checkout_id, amount=amount, scenario=str(scenario or ""))
     fingerprint = _fingerprint("checkout_confirm", {"checkout": checkout_id, "amount": money_json(amount)})
     try:
@@ -164,6 +199,32 @@ def checkout_confirm(
     if decline_code:
         raise CheckoutRefused(402, {**_error("card_declined", decline_code), "payment_intent": intent})
     return intent
+
+
+def setup_confirm(*, setup_id: str, secret: str, card_number: str) -> dict[str, Any]:
+    """`POST /v1/setup_intents/:id/confirm` as Stripe.js sends it: the card is saved for the
+    setup's customer; the answer is the SetupIntent, `succeeded`, with its `payment_method`
+    (a declined or unknown card: a 402 card error, as Stripe answers it)."""
+    try:
+        saved: SavedMethod = SandboxProvider().setup_confirm(
+            setup_id=setup_id, client_secret=secret, card_number=card_number
+        )
+    except ProviderRefused as refused:
+        if refused.reason == "no_such_setup":
+            raise _invalid(404, "resource_missing", _("No such setup: %s.") % setup_id) from None
+        code = "card_declined" if refused.reason == "card_declined" else "invalid_number"
+        raise CheckoutRefused(402, _error("card_declined", code)) from None
+    return {
+        "id": setup_id,
+        "object": "setup_intent",
+        "client_secret": secret,
+        "livemode": False,
+        "next_action": None,
+        "last_setup_error": None,
+        "payment_method": saved.id,
+        "status": "succeeded",
+        "usage": "off_session",
+    }
 
 
 def checkout_authenticate(*, checkout_id: str, token: str, succeed: bool) -> dict[str, Any]:

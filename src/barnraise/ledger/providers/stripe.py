@@ -203,13 +203,34 @@ def _expires_at(intent: Mapping[str, Any]) -> datetime:
     return datetime.fromtimestamp(int(intent["created"]), tz=UTC) + HOLD
 
 
+def _card(intent: Mapping[str, Any]) -> tuple[str, str]:
+    """The brand and last 4 digits of the card charged: the expanded charge's
+    `payment_method_details.card`, else the expanded PaymentMethod's `card`; ("", "") unsaid."""
+    charge = intent.get("latest_charge")
+    card: Mapping[str, Any] = {}
+    if isinstance(charge, Mapping):
+        card = (charge.get("payment_method_details") or {}).get("card") or {}
+    method = intent.get("payment_method")
+    if not card.get("last4") and isinstance(method, Mapping):
+        card = method.get("card") or {}
+    return str(card.get("brand") or ""), str(card.get("last4") or "")
+
+
 def _authorization(intent: Mapping[str, Any]) -> Authorization:
     """A PaymentIntent as an authorization: `requires_capture` is authorized; a challenge
     (`next_action`) requires action, with its page when Stripe gives one."""
     authorized = money_from_stripe(intent["amount"], intent["currency"])
     status = intent["status"]
     if status == "requires_capture":
-        return Authorization(intent["id"], AuthorizationStatus.AUTHORIZED, authorized, _expires_at(intent))
+        brand, last4 = _card(intent)
+        return Authorization(
+            intent["id"],
+            AuthorizationStatus.AUTHORIZED,
+            authorized,
+            _expires_at(intent),
+            card_brand=brand,
+            card_last4=last4,
+        )
     if status in ("requires_action", "requires_confirmation") or intent.get("next_action"):
         redirect = (intent.get("next_action") or {}).get("redirect_to_url") or {}
         return Authorization(
@@ -337,7 +358,7 @@ class StripeProvider:
         )
         return _authorization(intent)
 
-    def checkout_create(self, *, amount: Money, idempotency_key: str) -> Checkout:
+    def checkout_create(self, *, amount: Money, idempotency_key: str, customer_id: str = "") -> Checkout:
         """A PaymentIntent with manual capture, unconfirmed: Stripe.js confirms it in the page
         with its client secret (the Payment Element), 3-D Secure included."""
         _positive(amount)
@@ -347,6 +368,8 @@ class StripeProvider:
             "capture_method": "manual",
             "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
         }
+        if customer_id:  # the customer's saved cards may pay it (Stripe refuses another's)
+            params["customer"] = customer_id
         intent = self._call(
             lambda c: c.v1.payment_intents.create(params, {"idempotency_key": idempotency_key}),
             missing="no_such_payment_intent",

@@ -26,6 +26,8 @@ from barnraise.catalog.services import category_create, listing_create
 from barnraise.commerce.models import Transaction
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
 from barnraise.ledger.models import PayoutAccount
+from barnraise.ledger.providers.sandbox import SandboxProvider
+from barnraise.ledger.saved_cards import setup_begin
 from barnraise.messaging.services import message_send
 from barnraise.notifications.models import Notification
 from barnraise.search.models import SavedSearch
@@ -133,6 +135,11 @@ def seed_world(make_user: Callable[..., User]) -> dict[str, Any]:
         saved_search_create(actor=member, name="Rooms", params={"q": "room"})
         token_create(user=member, name="phone")
         portfolio_item_create(actor=member, title=f"{member.name}'s work")
+    # Alice keeps a card at the sandbox (her saved-cards page lists it, with a remove page)
+    setup = setup_begin(member=alice)
+    card = SandboxProvider().setup_confirm(
+        setup_id=setup.id, client_secret=setup.client_secret, card_number=TEST_CARD
+    )
     # Bruno has not confirmed his address: the banner that asks for it is shown to him.
     EmailAddress.objects.filter(user=bruno).update(verified=False)
     values = {
@@ -153,6 +160,7 @@ def seed_world(make_user: Callable[..., User]) -> dict[str, Any]:
         "step": ["book"],
         "audience": ["provider"],
         "path": ["nothing.png"],
+        "method_id": [card.id],
     }
     return {
         "members": [alice, bruno, carol, operator],

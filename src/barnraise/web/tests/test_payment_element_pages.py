@@ -76,7 +76,13 @@ def test_with_stripe_the_page_loads_stripe_js_and_the_csp_allows_stripe_s_docume
         assert found[name] == origins, (name, found[name])
     # no other origin anywhere but the map tiles' images
     others = {o for name, values in found.items() if name != "img-src" for o in values if "://" in o}
-    assert others == {"https://js.stripe.com", "https://hooks.stripe.com", "https://api.stripe.com"}
+    assert others == {
+        "https://js.stripe.com",
+        "https://hooks.stripe.com",
+        "https://api.stripe.com",
+        "https://connect.stripe.com",  # form-action only: the redirect to Connect's onboarding
+    }
+    assert found["form-action"] == {"'self'", "https://connect.stripe.com"}
     html = page.content.decode()
     assert '<script src="https://js.stripe.com/v3/" defer>' in html and "stripe-shim.js" not in html
     assert 'data-publishable-key="pk_test_page"' in html and "data-api-base" not in html

@@ -12,6 +12,10 @@
  * scrolled into view and focused. A form the server refuses to price (dates missing) is sent
  * as it is, so the server shows its errors beside its fields.
  *
+ * A member with saved cards chooses one in the element's "Pay with" list (the card form is
+ * hidden then); the checkout is confirmed with that card (`confirmParams.payment_method`).
+ * With `data-setup-url` instead of `data-checkout-url` the element saves a card (setupCard).
+ *
  * The sticky bar (`[data-pay-bar]`, shown on phones) follows the price the preview shows.
  */
 (function () {
@@ -34,7 +38,19 @@
     slot.scrollIntoView({ block: "center" });
   }
 
+  /* The saved card chosen in the element's "Pay with" list, or "" for a new card. */
+  function savedChoice(box) {
+    var chosen = box.querySelector("[data-saved-cards] input[type=radio]:checked");
+    return chosen ? chosen.value : "";
+  }
+
+  function followChoice(box) {
+    var mount = box.querySelector("[data-payment-mount]");
+    mount.hidden = !!savedChoice(box);
+  }
+
   function setup(box) {
+    if (box.dataset.setupUrl) return setupCard(box);
     var form = box.closest("form");
     var hidden = form.querySelector("input[name=payment_method]");
     var options = box.dataset.apiBase ? { apiBase: box.dataset.apiBase } : undefined;
@@ -48,6 +64,10 @@
     var element = elements.create("payment");
     element.mount(box.querySelector("[data-payment-mount]"));
     var passThrough = false;
+    box.querySelectorAll("[data-saved-cards] input[type=radio]").forEach(function (radio) {
+      radio.addEventListener("change", function () { followChoice(box); showError(box, element, ""); });
+    });
+    followChoice(box);
 
     function send(submitter) {
       passThrough = true;
@@ -61,11 +81,14 @@
       event.preventDefault();
       showError(box, element, "");
       busy(form, true);
-      elements.submit().then(function (checked) {
+      var saved = savedChoice(box);
+      (saved ? Promise.resolve({}) : elements.submit()).then(function (checked) {
         if (checked.error) throw checked.error;
+        var data = new FormData(form);
+        data.delete("saved_card");
         return fetch(box.dataset.checkoutUrl, {
           method: "POST",
-          body: new FormData(form),
+          body: data,
           credentials: "same-origin",
           headers: { Accept: "application/json" },
         });
@@ -82,16 +105,63 @@
       }).then(function (checkout) {
         if (!checkout) return null;
         elements.update({ amount: checkout.amount.amount_minor });
-        return stripe.confirmPayment({
-          elements: elements,
-          clientSecret: checkout.client_secret,
-          confirmParams: { return_url: window.location.href },
-          redirect: "if_required",
-        }).then(function (result) {
+        var confirming = saved
+          ? { clientSecret: checkout.client_secret, confirmParams: { payment_method: saved, return_url: window.location.href } }
+          : { elements: elements, clientSecret: checkout.client_secret, confirmParams: { return_url: window.location.href } };
+        confirming.redirect = "if_required";
+        return stripe.confirmPayment(confirming).then(function (result) {
           if (result.error) throw result.error;
           hidden.value = result.paymentIntent.id;
           send(submitter);
         });
+      }).catch(function (error) {
+        busy(form, false);
+        showError(box, element, (error && error.message) || box.dataset.failed);
+      });
+    });
+  }
+
+  /* Saving a card (the saved-cards page): the server starts a setup at the provider, Stripe.js
+   * (or the shim) confirms it with the card, 3-D Secure in this tab, and the form is sent with
+   * the setup's id, for the page to say the card is saved. The card goes only to the provider. */
+  function setupCard(box) {
+    var form = box.closest("form");
+    var options = box.dataset.apiBase ? { apiBase: box.dataset.apiBase } : undefined;
+    var stripe = window.Stripe(box.dataset.publishableKey, options);
+    var elements = stripe.elements({ mode: "setup", currency: (box.dataset.currency || "usd").toLowerCase() });
+    var element = elements.create("payment");
+    element.mount(box.querySelector("[data-payment-mount]"));
+    var passThrough = false;
+    form.addEventListener("submit", function (event) {
+      if (passThrough) return;
+      event.preventDefault();
+      showError(box, element, "");
+      busy(form, true);
+      elements.submit().then(function (checked) {
+        if (checked.error) throw checked.error;
+        return fetch(box.dataset.setupUrl, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        });
+      }).then(function (response) {
+        if (!response.ok) {
+          return response.json().catch(function () { return {}; }).then(function (body) { throw body.error || {}; });
+        }
+        return response.json();
+      }).then(function (started) {
+        return stripe.confirmSetup({
+          elements: elements,
+          clientSecret: started.client_secret,
+          confirmParams: { return_url: window.location.href },
+          redirect: "if_required",
+        });
+      }).then(function (result) {
+        if (result.error) throw result.error;
+        form.querySelector("input[name=setup_intent]").value = result.setupIntent.id;
+        passThrough = true;
+        form.submit();
       }).catch(function (error) {
         busy(form, false);
         showError(box, element, (error && error.message) || box.dataset.failed);

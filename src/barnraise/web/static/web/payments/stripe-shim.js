@@ -8,6 +8,8 @@
  *   elements.submit() -> {error?}; elements.update({amount});
  *   stripe.confirmPayment({elements, clientSecret?, confirmParams: {return_url}, redirect: "if_required"})
  *     -> {paymentIntent} or {error}; stripe.confirmSetup(…) -> {setupIntent} or {error};
+ *   stripe.confirmPayment({clientSecret, confirmParams: {payment_method: "pm_…", return_url}, …}):
+ *     a saved card of the intent's customer, without the card form;
  *   stripe.retrievePaymentIntent(clientSecret) -> {paymentIntent} or {error}.
  *
  * The card form (number, expiry, CVC, each with its label) is rendered by the element; its
@@ -92,27 +94,36 @@
     var elements = options.elements;
     var secret = options.clientSecret || (elements && elements._clientSecret);
     var params = (options.confirmParams) || {};
-    if (!elements || !elements._element) {
-      return Promise.resolve({ error: { type: "validation_error", message: "confirm: pass the elements with a mounted payment element." } });
+    var saved = typeof params.payment_method === "string" ? params.payment_method : "";
+    var element = elements && elements._element;
+    if (!saved && !element) {
+      return Promise.resolve({ error: { type: "validation_error", message: "confirm: pass the elements with a mounted payment element, or confirmParams.payment_method." } });
     }
     if (!secret) {
       return Promise.resolve({ error: { type: "validation_error", message: "confirm: a client secret is required." } });
     }
-    var invalid = elements._element._validate();
-    if (invalid) return Promise.resolve({ error: invalid });
-    var card = elements._element._card();
     var path = "/v1/" + resource + "/" + encodeURIComponent(intentId(secret));
-    var body = {
-      client_secret: secret,
-      return_url: params.return_url,
-      "payment_method_data[type]": "card",
-      "payment_method_data[card][number]": card.number,
-      "payment_method_data[card][exp_month]": card.expMonth,
-      "payment_method_data[card][exp_year]": card.expYear,
-      "payment_method_data[card][cvc]": card.cvc,
-    };
+    // With redirect "if_required" a card's 3-D Secure is answered in this page's modal, as
+    // Stripe.js does: the bank's page is not sent back to return_url (it would load this site
+    // inside the modal's frame), so return_url is left out.
+    var body = { client_secret: secret, return_url: options.redirect === "if_required" ? undefined : params.return_url };
+    if (saved) {
+      body.payment_method = saved;  // a card saved for the intent's customer: no card form
+      element = null;
+    } else {
+      var invalid = element._validate();
+      if (invalid) return Promise.resolve({ error: invalid });
+      var card = element._card();
+      Object.assign(body, {
+        "payment_method_data[type]": "card",
+        "payment_method_data[card][number]": card.number,
+        "payment_method_data[card][exp_month]": card.expMonth,
+        "payment_method_data[card][exp_year]": card.expYear,
+        "payment_method_data[card][cvc]": card.cvc,
+      });
+    }
     if (params.setup_future_usage) body.setup_future_usage = params.setup_future_usage;
-    elements._element._busy(true);
+    if (element) element._busy(true);
     return self._request("POST", path + "/confirm", body).then(function (answer) {
       if (answer.error) return { error: answer.error };
       if (answer.status === "requires_action" && answer.next_action && answer.next_action.redirect_to_url) {
@@ -120,7 +131,7 @@
       }
       return self._outcome(answer, field, done);
     }).then(function (result) {
-      elements._element._busy(false);
+      if (element) element._busy(false);
       var settled = result[field];
       if (settled && options.redirect !== "if_required" && params.return_url) {
         var sep = params.return_url.indexOf("?") < 0 ? "?" : "&";
