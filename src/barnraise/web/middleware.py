@@ -95,10 +95,10 @@ def viewer_zone_name(request: HttpRequest) -> str:
     else the marketplace's (docs/architecture.md, "Time zones")."""
     user = getattr(request, "user", None)
     chosen = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
-    if chosen in moments.time_zones():
+    if chosen and moments.time_zone_known(str(chosen)):
         return str(chosen)
     browser = request.COOKIES.get(TIME_ZONE_COOKIE, "")
-    if browser in moments.time_zones():
+    if browser and moments.time_zone_known(browser):
         return browser
     return str(settings.MARKETPLACE_TIME_ZONE)
 

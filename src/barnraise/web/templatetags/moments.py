@@ -35,7 +35,7 @@ CLOCK = "H:i"
 
 def _zone(name: Any) -> ZoneInfo | None:
     text = str(name or "")
-    return ZoneInfo(text) if text in moments.time_zones() else None
+    return ZoneInfo(text) if text and moments.time_zone_known(text) else None
 
 
 def place_zone(place: Any) -> ZoneInfo:
