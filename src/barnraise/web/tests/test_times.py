@@ -1,6 +1,7 @@
 """Times on the pages: the viewer's zone (setting, browser cookie, marketplace default), the
 labels, and the start times of a listing booked by the hour (GET /listings/<id>/times/)."""
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -166,3 +167,48 @@ def test_without_a_setting_the_browser_zone_then_the_marketplaces(client: Client
     # a cookie that names no zone is ignored
     client.cookies["tz"] = "<script>"
     assert "Times are shown in Europe/Berlin now." in client.get("/account/").content.decode()
+
+
+def test_a_booking_shows_in_the_places_zone_and_its_timeline_in_the_viewers(
+    tutor: Listing, make_user: Callable[..., User]
+) -> None:
+    # given a customer who reads times in Tokyo, booking 10:00 to 12:00 in New York
+    customer = make_user(email="yu@example.com", name="Yu")
+    customer.time_zone = "Asia/Tokyo"
+    customer.save(update_fields=["time_zone"])
+    cam = Client()
+    cam.force_login(customer)
+    day = a_week_on()
+    window = {"start": f"{day}T10:00", "end": f"{day}T12:00", "seats": "1", "message": "Hello!"}
+    answer = after_commit(
+        lambda: cam.post(f"/listings/{tutor.public_id}/deal/", {**window, "payment_method": TEST_CARD})
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+
+    # when they open the deal
+    html = cam.get(answer["Location"]).content.decode()
+
+    # then the booking is in New York's time, labelled; the timeline in Tokyo's
+    start = datetime.combine(day, time(10), tzinfo=ZONE)
+    new_york = start.tzname()
+    assert f"{start:%a} {day.day} {start:%b}" in html
+    assert f"10:00–12:00 {new_york}" in html
+    assert re.search(r'<ol class="timeline">.*? \d\d:\d\d JST</time>', html, re.S)
+    assert "America/New_York" in html
+
+
+def test_the_filters_emails_use_label_every_time(make_user: Callable[..., User]) -> None:
+    from django.template import Context, Template
+
+    # given a member who reads times in Dubai (a zone named by its offset only) and a window
+    # across midnight in Paris, rendered as an email would, with no request
+    member = make_user(email="fa@example.com", name="Fa")
+    member.time_zone = "Asia/Dubai"
+    at = datetime(2031, 3, 4, 22, 30, tzinfo=ZoneInfo("UTC"))
+    window = type("Window", (), {"start": at, "end": at + timedelta(hours=3), "timezone": "Europe/Paris"})()
+    text = Template(
+        "{% load moments %}{{ at|viewer_time:member }}|{{ window|place_span }}|{{ at|place_date:'Europe/Paris' }}"
+    ).render(Context({"at": at, "member": member, "window": window}))
+
+    # then the member's time carries the city's name, the window both days and one label
+    assert text == "Wed 5 Mar 2031, 02:30 Dubai time|Tue 4 Mar 2031, 23:30 – Wed 5 Mar 2031, 02:30 CET|Tue 4 Mar 2031"
