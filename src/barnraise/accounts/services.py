@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise import moments
 from barnraise.accounts import lifecycle, operators, selectors, standing
 from barnraise.accounts.models import ApiToken, User, token_digest
 from barnraise.errors import (
@@ -28,7 +29,6 @@ from barnraise.errors import (
     NotFound,
     RateLimited,
 )
-from barnraise import moments
 from barnraise.images import Size, Upload, image_ingest
 from barnraise.ratelimits import rate_limit
 

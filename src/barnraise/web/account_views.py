@@ -25,7 +25,12 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> 
     user = member_of(request)
     context = {
         "profile_form": ProfileForm(
-            initial={"name": user.name, "bio": user.bio, "location": user.location, "time_zone": user.time_zone}
+            initial={
+                "name": user.name,
+                "bio": user.bio,
+                "location": user.location,
+                "time_zone": user.time_zone,
+            }
         ),
         "token_form": TokenCreateForm(),
         "delete_form": AccountDeleteForm(),

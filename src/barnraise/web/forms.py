@@ -1,5 +1,7 @@
 """Forms for the site's pages. They parse input only; the services hold the rules."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +9,7 @@ from barnraise import moments
 from barnraise.errors import DomainError, InvalidInput
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list[tuple[str, Any]]:
     """Every IANA zone the server knows, by name, after "follow my browser"."""
     zones = sorted(z for z in moments.time_zones() if "/" in z or z == "UTC")
     return [("", _("The one my browser uses")), *((z, z.replace("_", " ")) for z in zones)]

@@ -196,7 +196,9 @@ def listing_times(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "listing": listing,
         "day": day,
         "times": times,
-        "hours": range(min((t.hours[0] for t in found), default=1), max((t.hours[-1] for t in found), default=0) + 1),
+        "hours": range(
+            min((t.hours[0] for t in found), default=1), max((t.hours[-1] for t in found), default=0) + 1
+        ),
         "zone_label": moments_tags.zone_label(found[0].start) if found else "",
     }
     return render(request, "web/listings/_times.html", context, status=200 if day else 400)

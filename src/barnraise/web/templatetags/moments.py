@@ -41,7 +41,11 @@ def _zone(name: Any) -> ZoneInfo | None:
 def place_zone(place: Any) -> ZoneInfo:
     """A place's zone: an IANA name, or anything with a `timezone` (a listing) or a `listing`
     (a deal). UTC when nothing says."""
-    for candidate in (place, getattr(place, "timezone", None), getattr(getattr(place, "listing", None), "timezone", None)):
+    for candidate in (
+        place,
+        getattr(place, "timezone", None),
+        getattr(getattr(place, "listing", None), "timezone", None),
+    ):
         zone = _zone(candidate) if isinstance(candidate, str) else None
         if zone is not None:
             return zone
@@ -74,7 +78,7 @@ def _day(local: datetime | date, zone: ZoneInfo) -> str:
 
 
 def format_time(value: datetime, zone: ZoneInfo) -> str:
-    """"Tue 3 Mar, 15:00 EST": the day, the clock and the zone's label."""
+    """The day, the clock and the zone's label: "Tue 3 Mar, 15:00 EST"."""
     local = value.astimezone(zone)
     return f"{_day(local, zone)}, {dateformat.format(local, CLOCK)} {zone_label(local)}"
 
@@ -120,9 +124,9 @@ def viewer_date(value: datetime | date | None, who: Any = None) -> str:
 
 
 def format_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    """"Tue 3 Mar, 15:00–17:00 EST"; across midnight both days: "Tue 3 Mar, 22:00 – Wed 4 Mar,
-    01:00 EST"; labelled once, or at both ends when the label changes between them (a clock
-    change)."""
+    """A window: "Tue 3 Mar, 15:00–17:00 EST"; across midnight both days, "Tue 3 Mar, 22:00 –
+    Wed 4 Mar, 01:00 EST"; labelled once, or at both ends when the label changes between them
+    (a clock change)."""
     first, last = start.astimezone(zone), end.astimezone(zone)
     label, last_label = zone_label(first), zone_label(last)
     begin = f"{_day(first, zone)}, {dateformat.format(first, CLOCK)}"

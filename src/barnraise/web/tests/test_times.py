@@ -52,7 +52,9 @@ def a_week_on() -> date:
     return timezone.now().astimezone(ZONE).date() + timedelta(days=7)
 
 
-def test_a_visitor_sees_a_days_start_times_in_the_listings_zone_labelled(client: Client, tutor: Listing) -> None:
+def test_a_visitor_sees_a_days_start_times_in_the_listings_zone_labelled(
+    client: Client, tutor: Listing
+) -> None:
     # when a visitor asks for a day's start times
     day = a_week_on()
     response = client.get(f"/listings/{tutor.public_id}/times/", {"day": day.isoformat()}, headers=HTMX)
@@ -88,7 +90,9 @@ def test_a_booked_hour_is_not_a_start_and_shortens_the_ones_before(
     assert answer.status_code == 201, answer.content
 
     # when a visitor asks for that day's start times
-    html = client.get(f"/listings/{tutor.public_id}/times/", {"day": day.isoformat()}, headers=HTMX).content.decode()
+    html = client.get(
+        f"/listings/{tutor.public_id}/times/", {"day": day.isoformat()}, headers=HTMX
+    ).content.decode()
 
     # then 11:00 is gone and 10:00 can last one hour only
     assert f"{day.isoformat()}T11:00" not in html
@@ -157,7 +161,9 @@ def test_the_settings_form_saves_the_zone_and_pages_show_times_in_it(
 
 
 @override_settings(MARKETPLACE_TIME_ZONE="Europe/Berlin")
-def test_without_a_setting_the_browser_zone_then_the_marketplaces(client: Client, make_user: Callable[..., User]) -> None:
+def test_without_a_setting_the_browser_zone_then_the_marketplaces(
+    client: Client, make_user: Callable[..., User]
+) -> None:
     client.force_login(make_user(email="ed@example.com", name="Ed"))
     # with nothing said: the marketplace's
     assert "Times are shown in Europe/Berlin now." in client.get("/account/").content.decode()
@@ -211,4 +217,7 @@ def test_the_filters_emails_use_label_every_time(make_user: Callable[..., User])
     ).render(Context({"at": at, "member": member, "window": window}))
 
     # then the member's time carries the city's name, the window both days and one label
-    assert text == "Wed 5 Mar 2031, 02:30 Dubai time|Tue 4 Mar 2031, 23:30 – Wed 5 Mar 2031, 02:30 CET|Tue 4 Mar 2031"
+    assert (
+        text
+        == "Wed 5 Mar 2031, 02:30 Dubai time|Tue 4 Mar 2031, 23:30 – Wed 5 Mar 2031, 02:30 CET|Tue 4 Mar 2031"
+    )
