@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from barnraise.catalog.services import availability_set, category_create, listing_create
+from barnraise.commerce.models import Transaction
 from barnraise.conftest import payout_ready
 from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, member, pay_with_card
 
@@ -105,5 +106,9 @@ def test_a_visitor_picks_a_day_a_start_and_a_length_sees_the_price_and_books(
 
     # then the deal shows the hours in New York's time, labelled
     expect(page.locator("main")).to_contain_text(f"14:00–16:00 {label}")
+    # (and the booking holds those two hours of New York's day)
+    deal = Transaction.objects.get(listing=tutor)
+    assert deal.start == datetime.combine(day, time(14), tzinfo=ZONE)
+    assert deal.end == datetime.combine(day, time(16), tzinfo=ZONE)
     assert not visitor.problems, visitor.problems
     visitor.assert_no_csp_violations()
