@@ -134,6 +134,18 @@ class NaiveDatetime(DomainError):
         self.field = field
 
 
+class UnknownTimeZone(DomainError):
+    """A time zone that is not an IANA name the server knows (`Europe/Paris`, `UTC`)."""
+
+    code = "unknown_time_zone"
+    status = 400
+    default_message = _("Use an IANA time zone such as Europe/Paris or America/New_York.")
+
+    def __init__(self, field: str) -> None:
+        super().__init__(details={field: [str(self.default_message)]})
+        self.field = field
+
+
 class FileTooLarge(DomainError):
     """An uploaded file over its limit; `details.limit` is the limit in bytes."""
 

@@ -7,13 +7,15 @@ with, in the listing's own time zone; a date-time there is refused too, so a tim
 silently widened to a whole day.
 """
 
+import functools
 import re
+import zoneinfo
 from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from barnraise.errors import InvalidInput, NaiveDatetime
+from barnraise.errors import InvalidInput, NaiveDatetime, UnknownTimeZone
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -23,6 +25,37 @@ def _parsed(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA names the system knows (listing them opens every file of the zone database, so
+    once per process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
+
+
+@functools.lru_cache(maxsize=1024)
+def time_zone_known(name: str) -> bool:
+    """Is `name` an IANA zone this server has? One file read per new name (not the whole list):
+    the pages ask it of every visitor's cookie."""
+    if len(name) > 64 or not _ZONE_NAME.fullmatch(name):
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def time_zone(value: Any, field: str) -> str:
+    """An IANA time zone name (`Europe/Paris`); 400 `unknown_time_zone` naming the field otherwise."""
+    text = str(value).strip() if value is not None else ""
+    if not time_zone_known(text):
+        raise UnknownTimeZone(field)
+    return text
 
 
 def moment(value: Any, field: str, *, message: str | None = None) -> datetime:

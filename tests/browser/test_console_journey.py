@@ -94,6 +94,14 @@ def test_the_operator_approves_a_listing_and_suspends_a_member(
     expect(page.get_by_text("The member is suspended and told why.")).to_be_visible()
     no_sideways_scroll(olga)
     olga.shot(f"console-member-{'phone' if viewport == PHONE else 'desktop'}")
+    # and the header's site name and the operator's menu do not overlap (a long name gives way)
+    olga.go("/console/")
+    brand = olga.page.locator(".site-header .brand strong").bounding_box()
+    first_link = olga.page.locator(".site-header nav > ul:last-child a:visible").first.bounding_box()
+    assert brand is not None and first_link is not None
+    assert brand["x"] + brand["width"] <= first_link["x"], (brand, first_link)
+    no_sideways_scroll(olga)
+    olga.shot(f"console-queue-{'phone' if viewport == PHONE else 'desktop'}")
     # then he is suspended, told why, and his listing left search
     assert Suspension.objects.filter(member=max_, ended_at=None).exists()
     assert (

@@ -29,6 +29,7 @@ class UserOut(UserBrief):
     email_verified: bool
     bio: str
     location: str
+    time_zone: str = Field(description="IANA name the member reads times in; empty: the browser's.")
     avatar_url: str | None
     date_joined: datetime
 
@@ -41,6 +42,7 @@ def user_out(user: User) -> dict[str, Any]:
         "email_verified": selectors.user_email_verified(user=user),
         "bio": user.bio,
         "location": user.location,
+        "time_zone": user.time_zone,
         "avatar_url": user.avatar.url if user.avatar else None,
         "date_joined": user.date_joined,
     }
@@ -138,6 +140,9 @@ class ProfileIn(InputSchema):
     name: str | None = Field(None, max_length=200)
     bio: str | None = Field(None, max_length=4000)
     location: str | None = Field(None, max_length=400)
+    time_zone: str | None = Field(
+        None, max_length=64, description="An IANA name (Europe/Paris), or empty to follow the browser."
+    )
 
 
 @me_router.patch("", response=UserOut, summary="Update the caller's profile")

@@ -33,6 +33,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
     location = models.CharField(_("location"), max_length=120, blank=True)
+    # The zone the member reads times in (IANA name); empty: their browser's, else the
+    # marketplace's (docs/architecture.md, "Time zones").
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     # Paperwork (docs/taxes.md): the name and tax number printed on receipts and invoices. A
     # customer with a tax number buys as a business (reverse charge where the tax table says so).
     business_name = models.CharField(_("business name"), max_length=200, blank=True)

@@ -60,6 +60,7 @@ def user_export(*, user: User) -> dict[str, Any]:
             "name": user.name,
             "bio": user.bio,
             "location": user.location,
+            "time_zone": user.time_zone,
             "avatar": user.avatar.url if user.avatar else None,
             "date_joined": user.date_joined.isoformat(),
         },

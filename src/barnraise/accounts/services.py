@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from barnraise import moments
 from barnraise.accounts import lifecycle, operators, selectors, standing
 from barnraise.accounts.models import ApiToken, User, token_digest
 from barnraise.errors import (
@@ -170,8 +171,13 @@ def token_revoke(*, actor: User, token_id: Any) -> ApiToken:
 
 
 def user_profile_update(*, actor: User, **fields: Any) -> User:
-    """Change the actor's own profile: any of name, bio, location."""
+    """Change the actor's own profile: any of name, bio, location, time_zone (an IANA name,
+    or "" to follow the browser; 400 `unknown_time_zone` otherwise)."""
     changed = []
+    if fields.get("time_zone") is not None:
+        zone = fields["time_zone"].strip()
+        actor.time_zone = moments.time_zone(zone, "time_zone") if zone else ""
+        changed.append("time_zone")
     if fields.get("name") is not None:
         actor.name = _clean_name(fields["name"])
         changed.append("name")
@@ -210,6 +216,7 @@ def user_delete(*, actor: User, password: str) -> None:
         user.name = _("Deleted member")
         user.bio = ""
         user.location = ""
+        user.time_zone = ""
         user.avatar = ""
         user.is_active = False
         user.is_staff = False

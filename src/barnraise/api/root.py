@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 # Every operation may answer with these; declared once here rather than on each endpoint.
 STANDARD_ERRORS: dict[str, str] = {
-    "400": "Malformed request (code `bad_request`).",
+    "400": "Malformed request (code `bad_request`; `unknown_time_zone` for a time zone that is not "
+    "an IANA name).",
     "401": "Missing or invalid bearer token (code `not_authenticated`).",
     "403": "Not allowed (codes `permission_denied`, `email_unverified`, `member_suspended`).",
     "404": "Not found, or not visible to the caller, or a malformed id in the path (code `not_found`).",

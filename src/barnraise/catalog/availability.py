@@ -172,3 +172,38 @@ def day_seats(
                 best = low
                 break
     return best
+
+
+def day_starts(
+    *,
+    slots: Sequence[Slot],
+    exceptions: Sequence[Span],
+    zone: ZoneInfo,
+    day: date,
+    taken: Sequence[Span] = (),
+    step: timedelta = timedelta(hours=1),
+    earliest: datetime | None = None,
+    longest: timedelta = timedelta(hours=24),
+) -> list[tuple[datetime, timedelta]]:
+    """The times on the local `day`, every `step` from midnight, at which a booking of one seat
+    can start, each with how long it can last from there (at most `longest`, in whole steps):
+    what a customer picks an hourly booking from."""
+    day_start, day_end = local_date_range(day, day + timedelta(days=1), zone)
+    reach = day_end + longest
+    pieces = _pieces(day_start, reach, plan_spans(slots, zone, day_start, reach), exceptions, taken)
+    starts = []
+    begin = day_start
+    while begin < day_end:
+        if earliest is None or begin >= earliest:
+            free_until = begin
+            for piece_start, piece_end, seats in pieces:
+                if piece_end <= free_until:
+                    continue
+                if piece_start > free_until or seats < 1:
+                    break
+                free_until = piece_end
+            steps = min(free_until - begin, longest) // step
+            if steps >= 1:
+                starts.append((begin.astimezone(zone), step * steps))
+        begin += step
+    return starts

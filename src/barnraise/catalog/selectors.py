@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise.accounts.models import User
-from barnraise.catalog.availability import Slot, Span, day_seats, local_date_range, taken_for
+from barnraise.catalog.availability import Slot, Span, day_seats, day_starts, local_date_range, taken_for
 from barnraise.catalog.models import Category, Listing
 from barnraise.copies import LocalCopy
 from barnraise.db import Statement, aware, batch, db_time, marks
@@ -236,6 +236,47 @@ def listing_free_days(
         days.append(FreeDay(day, state, seats))
         day += timedelta(days=1)
     return days
+
+
+@dataclass(frozen=True)
+class StartTime:
+    """A time an hourly booking can start at (in the listing's zone), and the lengths it can
+    have from there, in hours."""
+
+    start: datetime
+    hours: tuple[int, ...]
+
+
+def listing_start_times(*, listing: Listing, day: date, now: datetime | None = None) -> list[StartTime]:
+    """The times on the local `day` a booking by the hour can start, each with the lengths
+    (whole hours, within the listing's fewest and most units) free from there: from the weekly
+    plan, the exceptions and the bookings held, by the listing's notice and reach."""
+    zone = ZoneInfo(listing.timezone)
+    now = now or timezone.now()
+    earliest = now + timedelta(hours=listing.min_notice_hours)
+    if datetime.combine(day, time(0), tzinfo=zone) > now + timedelta(days=listing.max_advance_days):
+        return []
+    most = listing.max_units or 24
+    start, end = local_date_range(day, day + timedelta(days=2), zone)
+    exceptions = [
+        Span(e.start, e.end, e.seats) for e in listing.exceptions.filter(start__lt=end, end__gt=start)
+    ]
+    found = day_starts(
+        slots=[Slot(s.weekday, s.start, s.end, s.seats) for s in listing.weekly_slots.all()],
+        exceptions=exceptions,
+        zone=zone,
+        day=day,
+        taken=taken_for([listing.calendar_id], start, end).get(listing.calendar_id, []),
+        step=timedelta(minutes=max(listing.slot_minutes, 15)),
+        earliest=earliest,
+        longest=timedelta(hours=most),
+    )
+    times = []
+    for begin, length in found:
+        hours = tuple(range(max(listing.min_units, 1), int(length / timedelta(hours=1)) + 1))
+        if hours:
+            times.append(StartTime(begin, hours))
+    return times
 
 
 # Local time is at most 14 hours from UTC either way: the local days a window can touch.

@@ -7,6 +7,7 @@ raises ImproperlyConfigured here, at start-up, with a message that names the var
 
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -420,6 +421,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "barnraise.web.middleware.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -563,6 +565,13 @@ MARKETPLACE_CURRENCY = os.environ.get("MARKETPLACE_CURRENCY", "").strip().upper(
 # addresses fall back to the town they name, from the embedded gazetteer. MARKETPLACE_AREA
 # ("lat,lng") is where place names are ranked toward; empty: the middle of the listings.
 GEOCODER_URL = _local_or_https_url("GEOCODER_URL")
+
+# The marketplace's own time zone (IANA): the zone times are shown in to a visitor whose browser
+# has not said its own and who has chosen none in their settings (docs/architecture.md, "Time
+# zones"). Times tied to a place are shown in that place's zone whatever this says.
+MARKETPLACE_TIME_ZONE = os.environ.get("MARKETPLACE_TIME_ZONE", "UTC").strip() or "UTC"
+if MARKETPLACE_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(f"MARKETPLACE_TIME_ZONE={MARKETPLACE_TIME_ZONE!r} is not an IANA time zone.")
 MARKETPLACE_AREA = _point("MARKETPLACE_AREA")
 
 # Map tiles for Leaflet (docs/web.md); empty means the map draws without a base layer. The

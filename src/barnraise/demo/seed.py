@@ -84,6 +84,8 @@ def seed_members(count: int, rng: random.Random) -> list[User]:
                     password=password_hash,
                     bio=rng.choice(data.BIOS),
                     location=data.CITY_NAME,
+                    # Some chose the town's zone in their settings; the rest follow their browser.
+                    time_zone=data.CITY_TIMEZONE if index % 3 == 0 else "",
                 )
                 EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         members.append(user)

@@ -44,6 +44,7 @@ class Entry:
     status: str
     state: str
     all_day: bool
+    timezone: str  # the listing's, which its times are shown in (web/templatetags/moments.py)
 
 
 @dataclass
@@ -84,6 +85,7 @@ def _entry(booking: Booking) -> Entry:
         status=booking.status,
         state=str(state_label(tx.state)),
         all_day=tx.listing.unit in ("day", "night"),
+        timezone=tx.listing.timezone,
     )
 
 

@@ -1,9 +1,18 @@
 """Forms for the site's pages. They parse input only; the services hold the rules."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from barnraise import moments
 from barnraise.errors import DomainError, InvalidInput
+
+
+def time_zone_choices() -> list[tuple[str, Any]]:
+    """Every IANA zone the server knows, by name, after "follow my browser"."""
+    zones = sorted(z for z in moments.time_zones() if "/" in z or z == "UTC")
+    return [("", _("The one my browser uses")), *((z, z.replace("_", " ")) for z in zones)]
 
 
 class ProfileForm(forms.Form):
@@ -25,6 +34,15 @@ class ProfileForm(forms.Form):
         max_length=120,
         help_text=_("A town or neighbourhood; never your street address."),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=time_zone_choices,
+        help_text=_(
+            "Times of messages and notifications are shown in it. Bookings keep the time of the "
+            "place they happen in, labelled."
+        ),
     )
 
 

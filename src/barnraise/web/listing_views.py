@@ -1,6 +1,7 @@
 """Listing pages: the listing and its calendar of free dates, its create/edit form, closing it,
 its availability, "My listings"."""
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID, uuid4
@@ -21,7 +22,13 @@ from barnraise import errors
 from barnraise.accounts.models import User
 from barnraise.catalog.cancellation_policies import policy_view
 from barnraise.catalog.models import Category, Kind, Listing
-from barnraise.catalog.selectors import availability_of, categories_all, listing_visible, listings_by_author
+from barnraise.catalog.selectors import (
+    availability_of,
+    categories_all,
+    listing_start_times,
+    listing_visible,
+    listings_by_author,
+)
 from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
 from barnraise.commerce.services import booking_quote
 from barnraise.markup import render_markdown
@@ -52,6 +59,7 @@ from barnraise.web.listing_presenters import (
     month_calendar,
     weekly_summary,
 )
+from barnraise.web.templatetags import moments as moments_tags
 from barnraise.web.views import lag_tolerant, member_of
 
 GET_POST = ["GET", "POST"]
@@ -146,10 +154,53 @@ def listing_calendar(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "web/listings/_calendar.html", context)
 
 
-def _pickable(listing: Listing, panel: Panel | None) -> bool:
-    """Dates are picked on the calendar for bookings by the day or night (by the hour or job,
-    the form's date and time fields choose)."""
-    return panel is not None and panel.mode == "booking" and panel.date_input == "date"
+def _pickable(listing: Listing, panel: Panel | None) -> str:
+    """How the calendar picks: "days" for bookings by the day or night (a first and a last
+    date), "hours" for bookings by the hour (a day, then a start time and a length); "" where
+    it does not (by the job, the form's date and time fields choose)."""
+    if panel is None or panel.mode != "booking":
+        return ""
+    if panel.date_input == "date":
+        return "days"
+    return "hours" if listing.unit == "hour" else ""
+
+
+@require_GET
+@lag_tolerant(visitors_only=True)
+def listing_times(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The start times and lengths free on one day (?day=YYYY-MM-DD) of a listing booked by the
+    hour, in the listing's zone: the fragment for htmx, else the listing page at that day."""
+    listing = _visible(request, public_id)
+    if listing.kind not in BOOKABLE or listing.unit != "hour":
+        raise Http404(_("Only listings booked by the hour have start times."))
+    raw = request.GET.get("day", "")
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if not request.headers.get("HX-Request"):
+        month = urlencode({"month": raw[:7]} if day else {})
+        return redirect(f"{reverse('listing_detail', args=[listing.public_id])}?{month}#free-dates")
+    found = listing_start_times(listing=listing, day=day) if day else []
+    times = [
+        {
+            "value": t.start.strftime("%Y-%m-%dT%H:%M"),
+            "clock": t.start.strftime("%H:%M"),
+            "hours": ",".join(str(h) for h in t.hours),
+            "summary": moments_tags.format_time(t.start, ZoneInfo(listing.timezone)),
+        }
+        for t in found
+    ]
+    context = {
+        "listing": listing,
+        "day": day,
+        "times": times,
+        "hours": range(
+            min((t.hours[0] for t in found), default=1), max((t.hours[-1] for t in found), default=0) + 1
+        ),
+        "zone_label": moments_tags.zone_label(found[0].start) if found else "",
+    }
+    return render(request, "web/listings/_times.html", context, status=200 if day else 400)
 
 
 QUOTE_FIELDS = ("start", "end", "seats")

@@ -1,9 +1,13 @@
 import functools
+import zoneinfo
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from barnraise import moments
 
 # Stripe's documented origins for Stripe.js (docs.stripe.com/security/guide, "Content
 # Security Policy"): the script and its frames from js.stripe.com, 3-D Secure frames from
@@ -84,3 +88,39 @@ class ContentSecurityPolicyMiddleware:
         response.setdefault("Content-Security-Policy", policy())
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         return response
+
+
+# The cookie web/static/web/time-zone.js sets to the browser's own zone (an IANA name).
+TIME_ZONE_COOKIE = "tz"
+
+
+def viewer_zone_name(request: HttpRequest) -> str:
+    """The zone a visitor reads times in: their own setting, else their browser's (the cookie),
+    else the marketplace's (docs/architecture.md, "Time zones")."""
+    user = getattr(request, "user", None)
+    chosen = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+    if chosen and moments.time_zone_known(str(chosen)):
+        return str(chosen)
+    browser = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    if browser and moments.time_zone_known(browser):
+        return browser
+    return str(settings.MARKETPLACE_TIME_ZONE)
+
+
+class ViewerTimeZoneMiddleware:
+    """Activates the viewer's zone for the pages (`viewer_time` and Django's own date filters
+    then show times in it). The API is left in UTC: it answers times with their offsets."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        zone = viewer_zone_name(request)
+        request.viewer_zone = zone  # type: ignore[attr-defined]  # read by the settings page
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

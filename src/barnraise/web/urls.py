@@ -137,6 +137,7 @@ urlpatterns = [
     ),
     path("listings/<uuid:public_id>/calendar/", listing_views.listing_calendar, name="listing_calendar"),
     path("listings/<uuid:public_id>/quote/", listing_views.listing_quote, name="listing_quote"),
+    path("listings/<uuid:public_id>/times/", listing_views.listing_times, name="listing_times"),
     path("listings/<uuid:public_id>/deal/", deal_views.deal_start, name="deal_start"),
     path("listings/<uuid:public_id>/checkout/", deal_views.listing_checkout, name="listing_checkout"),
     path("listings/<uuid:public_id>/offer/", deal_views.offer_make, name="offer_make"),

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from barnraise.messaging.models import Participant
 from barnraise.messaging.tests.conftest import deal_fixture, make_deal_fixture  # noqa: F401 - shared fixtures
@@ -58,8 +59,11 @@ def test_the_timeline_tells_each_message_in_order_with_the_steps_cut_short_and_m
     long = "Call me on 0123 456 789 " + "and bring boots " * 20
     customer.post(f"/transactions/{deal.tx_id}/messages/", {"body": long})
 
-    # when the provider opens the deal
-    html = browser(deal.provider.user).get(f"/transactions/{deal.tx_id}/").content.decode()
+    # when the provider, who reads times in Tokyo, opens the deal
+    provider = deal.provider.user
+    provider.time_zone = "Asia/Tokyo"
+    provider.save(update_fields=["time_zone"])
+    html = browser(provider).get(f"/transactions/{deal.tx_id}/").content.decode()
 
     # then the timeline has both messages after the opening step, linked to the conversation
     timeline = html[html.index('id="timeline-title"') :]
@@ -69,10 +73,12 @@ def test_the_timeline_tells_each_message_in_order_with_the_steps_cut_short_and_m
     assert 'href="#message-' in timeline
     # and the long one is cut short, with no number in it
     assert "…" in timeline[second:] and "0123" not in html
-    # and the conversation and the timeline tell each message's time alike, in the listing's zone
+    # and the conversation and the timeline tell each message's time alike, in the viewer's zone
+    # (a message is not tied to the listing's place), labelled
     message = Message.objects.filter(body="Is the garden shared?").get()
-    local = message.created_at.astimezone(ZoneInfo("America/New_York"))
-    shown = f"{local.day} {local:%b %Y, %H:%M}"
+    local = message.created_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    year = "" if local.year == timezone.now().astimezone(local.tzinfo).year else f" {local.year}"
+    shown = f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M} JST"
     assert html[: html.index('id="timeline-title"')].count(shown) >= 1
     assert timeline.count(shown) >= 1
 
