@@ -12,6 +12,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from barnraise.commerce import pricing
@@ -175,3 +176,40 @@ def test_a_payment_that_fails_and_rolls_back_leaves_no_gap(customer, provider, l
         after_commit(provider_calls_sweep)
     assert numbers() == [1, 2, 3]
     assert {p["transaction_id"] for p in papers(customer)} == {first, second, third}
+
+
+def test_the_pages_show_and_print_the_documents_to_their_parties_only(customer, provider, listing, api_as):
+    bike = listing("sale", stock=2)
+    tx = buy(customer, bike)
+    step(provider, tx["id"], "accept")
+    (receipt,) = papers(customer)
+    page = Client()
+    page.force_login(customer.user)
+    # the deal page and the wallet list the receipt, with its PDF
+    for url in (f"/transactions/{tx['id']}/", "/wallet/"):
+        shown = page.get(url).content.decode()
+        assert receipt["number"] in shown and f"/paperwork/{receipt['id']}/pdf/" in shown, url
+    # its page shows the parties, the lines and the total, printable
+    detail = page.get(receipt["html_url"])
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    for shown in (
+        receipt["number"],
+        "€210.50",
+        "Service fee",
+        "Cam Customer",
+        "Pat Provider",
+        "paperwork.css",
+    ):
+        assert shown in text, shown
+    pdf = page.get(f"/paperwork/{receipt['id']}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and receipt["number"] in pdf_text(pdf.content)
+    # the seller sees the deal, but not the customer's receipt; a stranger sees nothing
+    seller = Client()
+    seller.force_login(provider.user)
+    assert receipt["number"] not in seller.get(f"/transactions/{tx['id']}/").content.decode()
+    stranger = Client()
+    stranger.force_login(api_as(name="Sam Stranger").user)
+    for client in (seller, stranger):
+        assert client.get(receipt["html_url"]).status_code == 404
+        assert client.get(f"/paperwork/{receipt['id']}/pdf/").status_code == 404
