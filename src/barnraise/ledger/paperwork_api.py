@@ -20,7 +20,7 @@ from barnraise.ledger.paperwork_render import document_facts, pdf_response
 router = Router(tags=["paperwork"])
 
 
-class PartyOut(Schema):
+class PaperPartyOut(Schema):
     role: str = Field(description="From, To or Provided by, in words.")
     name: str
     person: str = Field(description="The person behind a business name, if any.")
@@ -43,7 +43,7 @@ class PaperOut(Schema):
     issued_at: datetime
     transaction_id: UUID
     title: str
-    parties: list[PartyOut]
+    parties: list[PaperPartyOut]
     lines: list[PaperLineOut]
     subtotal: MoneyOut
     taxes: MoneyOut
