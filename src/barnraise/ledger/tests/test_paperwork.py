@@ -5,9 +5,11 @@ taxes land; see `vat`): the customer pays €200.00 + €40.00 VAT + €10.50 se
 the seller's commission is €20.00.
 """
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from unittest.mock import ANY
 
 import pypdfium2 as pdfium
 import pytest
@@ -21,7 +23,7 @@ from barnraise.eventlog.models import Event
 from barnraise.ledger import paperwork
 from barnraise.ledger.models import Document, DocumentCounter, PaperworkPolicy
 from barnraise.ledger.payments import provider_calls_sweep
-from barnraise.ledger.tests.conftest import book, step
+from barnraise.ledger.tests.conftest import book, step, sweep_at
 from barnraise.money import Money
 from barnraise.notifications.models import Notification
 
@@ -213,3 +215,43 @@ def test_the_pages_show_and_print_the_documents_to_their_parties_only(customer, 
     for client in (seller, stranger):
         assert client.get(receipt["html_url"]).status_code == 404
         assert client.get(f"/paperwork/{receipt['id']}/pdf/").status_code == 404
+
+
+def test_the_data_export_has_the_deals_the_money_the_papers_and_the_reviews_received(
+    customer, provider, listing
+):
+    bike = listing("sale", stock=2)
+    sold = buy(customer, bike)
+    step(provider, sold["id"], "accept")
+    step(provider, sold["id"], "mark_shipped", tracking="BE1")
+    step(customer, sold["id"], "confirm_receipt")
+    review = {"rating": 5, "text": "Smooth and friendly."}
+    for client in (customer, provider):
+        url = f"transactions/{sold['id']}/reviews"
+        assert after_commit(lambda c=client, u=url: c.call("POST", u, json=review)).status_code == 201
+    room = book(customer, listing()).json()
+    step(provider, room["id"], "accept")
+    step(provider, room["id"], "cancel_by_provider", reason="Double-booked")
+    sweep_at(timezone.now() + timedelta(days=9))  # the sale's dispute window closed
+    assert (
+        after_commit(lambda: provider.call("POST", "me/payouts", json={"currency": "EUR"})).status_code == 201
+    )
+    # the customer's export, through the API and the page alike
+    body = customer.call("GET", "me/export").json()
+    page = Client()
+    page.force_login(customer.user)
+    assert json.loads(page.get("/account/export/").content) == body
+    assert {d["id"] for d in body["deals"]} == {sold["id"], room["id"]}
+    assert body["deals"][0]["total"] == Money(21050, "EUR").as_json()
+    assert {p["transaction"] for p in body["payments"]} == {sold["id"], room["id"]}
+    assert body["refunds"] == [
+        {"transaction": room["id"], "amount": Money(3200, "EUR").as_json(), "created_at": ANY}
+    ]
+    kinds = sorted(p["kind"] for p in body["receipts_and_invoices"])
+    assert kinds == ["receipt", "receipt", "refund_receipt"]
+    assert [r["rating"] for r in body["reviews_received"]] == [5]
+    # the provider's: their payout and their fee invoice
+    mine = provider.call("GET", "me/export").json()
+    assert [p["amount"] for p in mine["payouts"]] == [Money(18000, "EUR").as_json()]
+    assert [p["kind"] for p in mine["receipts_and_invoices"]] == ["fee_invoice"]
+    assert mine["receipts_and_invoices"][0]["total"] == Money(2000, "EUR").as_json()
