@@ -29,6 +29,8 @@ class UserOut(UserBrief):
     email_verified: bool
     bio: str
     location: str
+    business_name: str = Field(description="On your receipts and invoices; shown nowhere else.")
+    tax_number: str = Field(description="On your receipts and invoices; shown nowhere else.")
     avatar_url: str | None
     date_joined: datetime
 
@@ -41,6 +43,8 @@ def user_out(user: User) -> dict[str, Any]:
         "email_verified": selectors.user_email_verified(user=user),
         "bio": user.bio,
         "location": user.location,
+        "business_name": user.business_name,
+        "tax_number": user.tax_number,
         "avatar_url": user.avatar.url if user.avatar else None,
         "date_joined": user.date_joined,
     }
@@ -138,6 +142,8 @@ class ProfileIn(InputSchema):
     name: str | None = Field(None, max_length=200)
     bio: str | None = Field(None, max_length=4000)
     location: str | None = Field(None, max_length=400)
+    business_name: str | None = Field(None, max_length=200)
+    tax_number: str | None = Field(None, max_length=40)
 
 
 @me_router.patch("", response=UserOut, summary="Update the caller's profile")

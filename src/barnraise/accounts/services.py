@@ -170,12 +170,13 @@ def token_revoke(*, actor: User, token_id: Any) -> ApiToken:
 
 
 def user_profile_update(*, actor: User, **fields: Any) -> User:
-    """Change the actor's own profile: any of name, bio, location."""
+    """Change the actor's own profile: any of name, bio, location, and the business name and
+    tax number their receipts and invoices show (private: only on those documents)."""
     changed = []
     if fields.get("name") is not None:
         actor.name = _clean_name(fields["name"])
         changed.append("name")
-    for field, limit in (("bio", 2000), ("location", 120)):
+    for field, limit in (("bio", 2000), ("location", 120), ("business_name", 200), ("tax_number", 40)):
         value = fields.get(field)
         if value is None:
             continue

@@ -72,7 +72,7 @@ def number_next(*, series: str, year: int) -> int:
 
 def _party(user: User) -> dict[str, str]:
     return {
-        "name": user.business_name or user.name or user.email,
+        "name": user.business_name or user.name,
         "person": user.name if user.business_name else "",
         "tax_number": user.tax_number,
     }
