@@ -143,6 +143,19 @@ OPERATORS: dict[str, tuple[dict[str, str], str, frozenset[str] | None]] = {
     "POST page review_submit": (_groups(sees=ALL), "Only a party reviews; operators see the deal.", None),
     "POST page message_post": (_groups(sees=ALL), "Only the parties write; operators read.", None),
     "GET page account_document_file": (_groups(("support", "admin")), "accounts.view_document.", None),
+    **dict.fromkeys(
+        (
+            "GET /api/v1/paperwork/{paper_id}",
+            "GET /api/v1/paperwork/{paper_id}/pdf",
+            "GET page paper_detail",
+            "GET page paper_pdf",
+        ),
+        (
+            _groups(("finance", "admin")),
+            "ledger.paperwork.document_visible: receipts and invoices are money papers, finance's.",
+            None,
+        ),
+    ),
 }
 
 # Bodies where the smallest valid one would be refused for its content before its sender.

@@ -46,7 +46,7 @@ from barnraise.conftest import pdf_with_script
 from barnraise.errors import DomainError
 from barnraise.ledger import saved_cards
 from barnraise.ledger.journal import balances_snapshot
-from barnraise.ledger.models import PayoutAccount
+from barnraise.ledger.models import Document, PayoutAccount
 from barnraise.ledger.payouts import (
     payout_account_open,
     payout_hold_place,
@@ -337,6 +337,7 @@ def _seed_pair(
             {"transaction_id": str(disputed.pk), "evidence_id": str(evidence.pk), "number": "1"},
             parties,
         ),
+        *_paperwork_targets(deals["purchase"]),
         Target("portfolio piece", {"item_id": str(piece.pk)}, ("owner",)),
         Target("skills attempt", {"attempt_id": str(attempt.pk)}, ("owner",)),
         Target("saved search", {"saved_search_id": str(search.pk)}, ("owner",)),
@@ -347,6 +348,18 @@ def _seed_pair(
         Target("card awaiting the bank", {"authorization_id": authorization}, ("counterparty",)),
         # The sandbox's client side answers its client secret or token only, never a member's session.
         Target("sandbox checkout", {"checkout_id": checkout}, ()),
+    ]
+
+
+def _paperwork_targets(purchase: Transaction) -> list[Target]:
+    """The completed purchase's receipt (the customer's) and fee invoice (the provider's)."""
+    papers = {
+        document.kind: document
+        for document in Document.objects.filter(reference=f"transaction:{purchase.pk}")
+    }
+    return [
+        Target("receipt", {"paper_id": str(papers["receipt"].pk)}, ("counterparty",)),
+        Target("fee invoice", {"paper_id": str(papers["fee_invoice"].pk)}, ("owner",)),
     ]
 
 

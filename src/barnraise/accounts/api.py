@@ -30,6 +30,8 @@ class UserOut(UserBrief):
     bio: str
     location: str
     time_zone: str = Field(description="IANA name the member reads times in; empty: the browser's.")
+    business_name: str = Field(description="On your receipts and invoices; shown nowhere else.")
+    tax_number: str = Field(description="On your receipts and invoices; shown nowhere else.")
     avatar_url: str | None
     date_joined: datetime
 
@@ -43,6 +45,8 @@ def user_out(user: User) -> dict[str, Any]:
         "bio": user.bio,
         "location": user.location,
         "time_zone": user.time_zone,
+        "business_name": user.business_name,
+        "tax_number": user.tax_number,
         "avatar_url": user.avatar.url if user.avatar else None,
         "date_joined": user.date_joined,
     }
@@ -143,6 +147,8 @@ class ProfileIn(InputSchema):
     time_zone: str | None = Field(
         None, max_length=64, description="An IANA name (Europe/Paris), or empty to follow the browser."
     )
+    business_name: str | None = Field(None, max_length=200)
+    tax_number: str | None = Field(None, max_length=40)
 
 
 @me_router.patch("", response=UserOut, summary="Update the caller's profile")

@@ -101,6 +101,9 @@ GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "payout": ("view",),
             "payouthold": ("view", "add", "change"),
             "providerwebhookevent": ("view",),
+            "document": ("view",),
+            "documentcounter": ("view",),
+            "paperworkpolicy": ("view", "change"),
         },
     },
 }

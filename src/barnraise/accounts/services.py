@@ -172,7 +172,8 @@ def token_revoke(*, actor: User, token_id: Any) -> ApiToken:
 
 def user_profile_update(*, actor: User, **fields: Any) -> User:
     """Change the actor's own profile: any of name, bio, location, time_zone (an IANA name,
-    or "" to follow the browser; 400 `unknown_time_zone` otherwise)."""
+    or "" to follow the browser; 400 `unknown_time_zone` otherwise), and the business name and
+    tax number their receipts and invoices show (private: only on those documents)."""
     changed = []
     if fields.get("time_zone") is not None:
         zone = fields["time_zone"].strip()
@@ -181,7 +182,7 @@ def user_profile_update(*, actor: User, **fields: Any) -> User:
     if fields.get("name") is not None:
         actor.name = _clean_name(fields["name"])
         changed.append("name")
-    for field, limit in (("bio", 2000), ("location", 120)):
+    for field, limit in (("bio", 2000), ("location", 120), ("business_name", 200), ("tax_number", 40)):
         value = fields.get(field)
         if value is None:
             continue

@@ -8,6 +8,7 @@ class CommerceConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from barnraise.accounts import lifecycle
         from barnraise.catalog import availability, cancellation_policies
         from barnraise.catalog.models import Category
         from barnraise.commerce import (
@@ -18,6 +19,7 @@ class CommerceConfig(AppConfig):
             notify,
             pricing,
             registry,
+            selectors,
         )
         from barnraise.commerce import (
             checks as process_checks,
@@ -39,5 +41,6 @@ class CommerceConfig(AppConfig):
         sequencer.register_consumer("notifications", notify.on_event, source=TransactionEvent)
         availability.register_taken_provider(bookings.taken_on)
         cancellation_policies.register_policy_source(cancellation.listing_choices)
+        lifecycle.register_export("deals", selectors.deals_export_for)
         # Every process version names only registered steps and keeps its released behaviour.
         checks.register(process_checks.check_processes, "barnraise")

@@ -10,6 +10,7 @@ from barnraise.accounts.operators import FINANCE, SUPPORT, operator_in
 from barnraise.commerce import processes
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.errors import NotFound
+from barnraise.money import Money
 
 
 def transaction_visible(*, actor: User, transaction_id: Any) -> Transaction:
@@ -84,3 +85,45 @@ def events_after(*, actor: User, after: int, limit: int) -> list[TransactionEven
     if not operator_in(actor, SUPPORT, FINANCE):
         rows = rows.filter(Q(transaction__customer=actor) | Q(transaction__provider=actor))
     return list(rows.order_by("sequence")[:limit])
+
+
+def deals_export_for(user: User) -> list[dict[str, Any]]:
+    """The member's deals, either side, for their data export: money in the money shape."""
+
+    def money(amount_minor: int, currency: str) -> dict[str, Any]:
+        return Money(amount_minor, currency).as_json()
+
+    deals = (
+        Transaction.objects.filter(Q(customer=user) | Q(provider=user))
+        .select_related("listing")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "id": str(tx.pk),
+            "role": "customer" if tx.customer_id == user.pk else "provider",
+            "listing": {"id": str(tx.listing.public_id), "title": tx.listing.title},
+            "process": tx.process,
+            "state": tx.state,
+            "quantity": tx.quantity,
+            "seats": tx.seats,
+            "start": tx.start.isoformat() if tx.start else None,
+            "end": tx.end.isoformat() if tx.end else None,
+            "line_items": [
+                {
+                    "label": item.get("label", ""),
+                    "units": item.get("units", ""),
+                    "amount": money(
+                        int(item.get("amount_minor") or 0), str(item.get("currency") or tx.currency)
+                    ),
+                    "paid_by": item.get("paid_by", "customer"),
+                }
+                for item in tx.line_items or []
+            ],
+            "total": money(tx.total_amount_minor, tx.currency),
+            "provider_payout": money(tx.provider_payout_minor, tx.currency),
+            "platform_fee": money(tx.platform_fee_minor, tx.currency),
+            "created_at": tx.created_at.isoformat(),
+        }
+        for tx in deals
+    ]

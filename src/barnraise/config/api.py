@@ -24,6 +24,7 @@ from barnraise.commerce.checkout_api import router as checkout_router
 from barnraise.commerce.disputes_api import router as disputes_router
 from barnraise.ledger.api import payment_methods_router
 from barnraise.ledger.api import router as ledger_router
+from barnraise.ledger.paperwork_api import router as paperwork_router
 from barnraise.ledger.webhooks_api import router as webhooks_router
 from barnraise.messaging.api import inbox_router
 from barnraise.messaging.api import router as messages_router
@@ -63,6 +64,7 @@ api.add_router("/appeals", appeals_router)
 api.add_router("/me", standing_router)
 api.add_router("", ledger_router)
 api.add_router("", payment_methods_router)
+api.add_router("", paperwork_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/transactions", reviews_router)
 api.add_router("/reviews", replies_router)

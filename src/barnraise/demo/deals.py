@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from barnraise.accounts.models import User
+from barnraise.accounts.services import user_profile_update
 from barnraise.catalog.models import Listing
 from barnraise.commerce import engine
 from barnraise.commerce.models import Transaction
@@ -83,6 +84,8 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
     """
     seed_payout_accounts(people, bank_account_due=customer)
     seed_saved_card(customer)
+    # The provider deals as a business: their name and tax number are on their papers.
+    user_profile_update(actor=provider, business_name=f"{provider.name} Rentals", tax_number="BE0403170701")
     if Transaction.objects.filter(customer=customer).exclude(state="initial").exists():
         return 0
     made = 0
@@ -93,9 +96,11 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
     plans: list[list[tuple[str, User | None]]] = [
         [],  # requested: waits for the provider (Bob's inbox)
         [("accept", provider)],
-        [("accept", provider), ("complete", None)],
+        [("accept", provider), ("complete", None)],  # a fee invoice for the provider
         [("decline", provider)],
         [("cancel_by_customer", customer)],
+        # taken, then refunded in full: a receipt and a refund receipt in the customer's wallet
+        [("accept", provider), ("cancel_by_provider", provider)],
     ]
     for days, (listing, steps) in enumerate(zip(bookable, plans, strict=False), start=3):
         # The first free window from `days` ahead: a listing may be closed on that weekday.

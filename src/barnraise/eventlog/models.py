@@ -37,6 +37,7 @@ class EventType(models.TextChoices):
     )
     SAVED_CARD_REMOVED = "ledger:saved_card:removed", _("saved card removed")
     PAYMENT_REFUNDED = "ledger:payment:refunded", _("refund given by an operator")
+    DOCUMENT_ISSUED = "ledger:document:issued", _("receipt or invoice issued")
     REVIEW_HIDDEN = "reputation:review:hidden", _("review hidden")
     LISTING_APPROVAL_SWITCHED = "catalog:policy:approval_switched", _("listing approval switched")
     DOCUMENT_APPROVED = "accounts:document:approved", _("document approved")

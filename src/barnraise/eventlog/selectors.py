@@ -7,12 +7,13 @@ from barnraise.accounts.models import User
 from barnraise.eventlog.models import Event
 
 # Which operator groups read which subjects' events in the feed (besides the member each
-# event concerns). Payouts and holds are money: finance only.
+# event concerns). Payouts, holds and receipts and invoices are money: finance only.
 OPERATOR_READERS: dict[str, tuple[str, ...]] = {
     "listing": (operators.SUPPORT, operators.FINANCE),
     "payout": (operators.FINANCE,),
     "payout_hold": (operators.FINANCE,),
     "payout_account": (operators.FINANCE,),
+    "document": (operators.FINANCE,),
 }
 
 

@@ -14,7 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from barnraise.ledger.models import (
     Account,
     BalanceSnapshot,
+    Document,
+    DocumentCounter,
     JournalEntry,
+    PaperworkPolicy,
     Payment,
     Payout,
     PayoutAccount,
@@ -225,3 +228,35 @@ class PayoutHoldAdmin(admin.ModelAdmin[PayoutHold]):
     def release_holds(self, request: HttpRequest, queryset: Any) -> None:
         for hold in queryset:
             payout_hold_release(actor=request.user, hold=hold)  # type: ignore[arg-type]  # staff-only page: a User
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    """Receipts and invoices: issued by the money steps, never changed (docs/paperwork.md)."""
+
+    list_display = ("number", "kind", "issued_at", "recipient", "issuer", "total")
+    money_fields = ("total_minor", "taxes_minor")
+    list_filter = ("kind", "year", "currency")
+    search_fields = ("=number", "=id", "=reference", "recipient__email", "issuer__email")
+    list_select_related = ("recipient", "issuer")
+
+    @admin.display(description=_("total"))
+    def total(self, document: Document) -> str:
+        return _shown(document.total_minor, document.currency)
+
+    @admin.display(description=_("taxes"))
+    def taxes(self, document: Document) -> str:
+        return _shown(document.taxes_minor, document.currency)
+
+
+@admin.register(DocumentCounter)
+class DocumentCounterAdmin(ReadOnlyAdmin):
+    list_display = ("series", "year", "last")
+    list_filter = ("year",)
+
+
+@admin.register(PaperworkPolicy)
+class PaperworkPolicyAdmin(admin.ModelAdmin[PaperworkPolicy]):
+    """Who the marketplace is on its documents, and whether providers invoice themselves."""
+
+    list_display = ("__str__", "issuer_name", "issuer_tax_number", "providers_issue_invoices")

@@ -7,7 +7,8 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
-        from barnraise.ledger import escrow, payouts
+        from barnraise.ledger import escrow, exports, payouts
 
         escrow.register()
         payouts.register()
+        exports.register()

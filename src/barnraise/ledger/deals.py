@@ -11,6 +11,7 @@ imports commerce at all.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -84,6 +85,25 @@ def deal_move(*, reference: str, transition: str, idempotency_key: str, notes: d
         return False
     engine.transition(tx, transition, actor=None, idempotency_key=idempotency_key, notes=notes)
     return True
+
+
+@dataclass(frozen=True)
+class DealPaper:
+    """What a receipt or an invoice shows of a deal: its line items as priced (each a dict with
+    `code`, `label`, `units`, `unit_price`, `amount_minor`, `paid_by` and, for a tax, `kind`
+    "tax") and what was dealt in (the listing's title)."""
+
+    deal_id: UUID
+    title: str
+    line_items: list[dict[str, Any]]
+
+
+def deal_paper(reference: str) -> DealPaper | None:
+    """The deal `reference` names, as its paperwork shows it; None if there is no such deal."""
+    tx = selectors.transaction_by_reference(reference)
+    if tx is None:
+        return None
+    return DealPaper(deal_id=tx.pk, title=tx.listing.title, line_items=list(tx.line_items or []))
 
 
 def refund_percent(deal: Deal, *, cancelled_at: datetime) -> Decimal:

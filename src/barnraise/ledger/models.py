@@ -443,3 +443,99 @@ class ProviderWebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.type} {self.event_id}"
+
+
+class PaperworkPolicy(models.Model):
+    """The marketplace's paperwork, edited by operators in the admin. One row.
+
+    The marketplace issues the receipts and its fee invoices in one series; with
+    `providers_issue_invoices` each provider also issues the customer an invoice for their part
+    of a deal, numbered in a series of their own (docs/paperwork.md).
+    """
+
+    issuer_name = models.CharField(max_length=200, default="Barnraise", help_text=_("On every document."))
+    issuer_tax_number = models.CharField(max_length=40, blank=True)
+    issuer_address = models.CharField(max_length=300, blank=True)
+    number_prefix = models.CharField(
+        max_length=8, default="BR", help_text=_("Before the year in the marketplace's numbers.")
+    )
+    providers_issue_invoices = models.BooleanField(
+        default=False,
+        help_text=_("Providers invoice their customers themselves, in a series of their own."),
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("paperwork policy")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class DocumentKind(models.TextChoices):
+    RECEIPT = "receipt", _("receipt")
+    REFUND_RECEIPT = "refund_receipt", _("refund receipt")
+    FEE_INVOICE = "fee_invoice", _("fee invoice")
+    PROVIDER_INVOICE = "provider_invoice", _("invoice")
+
+
+class DocumentCounter(models.Model):
+    """The last number given in a series and year: locked and bumped in the transaction of the
+    document it numbers, so a rollback gives the number back and the series has no gaps."""
+
+    id = models.BigAutoField(primary_key=True)
+    series = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["series", "year"], name="ledger_document_counter_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last}"
+
+
+class Document(models.Model):
+    """A receipt or an invoice, issued with the money movement it documents and never changed.
+
+    Unlike the ledger's other rows it keeps the parties' names and tax numbers as they were at
+    issue (`parties`): a legal document must show them, and must not change afterwards.
+    `lines` are the deal's line items it covers, each `{label, units, unit_price_minor,
+    amount_minor, kind}`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    series = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=40)
+    issued_at = models.DateTimeField(default=now)
+    reference = models.CharField(max_length=80, help_text=_('The deal: "transaction:<uuid>".'))
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="documents")
+    # Who issued it (none: the marketplace) and to whom; both may read it.
+    issuer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    parties = models.JSONField(default=dict)
+    title = models.CharField(max_length=300, blank=True)
+    currency = models.CharField(max_length=3)
+    lines = models.JSONField(default=list)
+    taxes_minor = models.BigIntegerField(default=0)
+    total_minor = models.BigIntegerField()
+    idempotency_key = models.CharField(max_length=255, unique=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["series", "year", "sequence"], name="ledger_document_number_once")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["recipient", "-issued_at"]),
+            models.Index(fields=["issuer", "-issued_at"]),
+            models.Index(fields=["reference"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"

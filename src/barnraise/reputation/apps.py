@@ -16,4 +16,5 @@ class ReputationConfig(AppConfig):
         timers.register_handler(services.REVEAL_HANDLER, services.reviews_reveal_due)
         sequencer.register_consumer("reputation", services.on_event, source=TransactionEvent)
         lifecycle.register_export("reviews_written", selectors.export_for)
+        lifecycle.register_export("reviews_received", selectors.received_export_for)
         portfolio.register_work_verifier(selectors.work_is_verified)

@@ -152,6 +152,26 @@ def export_for(user: Any) -> list[dict[str, Any]]:
     ]
 
 
+def received_export_for(user: Any) -> list[dict[str, Any]]:
+    """The published reviews others wrote about a member, for their data export (the author's
+    private score stays the author's)."""
+    return [
+        {
+            "transaction": str(r.transaction_id),
+            "author": r.author.name,
+            "role": r.subject_role,
+            "rating": r.rating,
+            "sub_ratings": r.sub_ratings,
+            "text": r.text,
+            "published_at": r.published_at.isoformat() if r.published_at else None,
+            "reply": r.reply,
+        }
+        for r in Review.objects.filter(subject=user, published_at__isnull=False, hidden_at__isnull=True)
+        .select_related("author")
+        .order_by("published_at", "id")
+    ]
+
+
 def work_is_verified(user: Any, transaction_id: Any) -> bool:
     """Portfolio hook: is this a completed deal that `user` provided?"""
     return Transaction.objects.filter(pk=transaction_id, provider_id=user.pk, state="completed").exists()

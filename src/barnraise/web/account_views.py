@@ -30,6 +30,8 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> 
                 "bio": user.bio,
                 "location": user.location,
                 "time_zone": user.time_zone,
+                "business_name": user.business_name,
+                "tax_number": user.tax_number,
             }
         ),
         "token_form": TokenCreateForm(),

@@ -22,6 +22,7 @@ from barnraise.catalog.models import Listing
 from barnraise.commerce import processes, selectors, services
 from barnraise.commerce.engine import Outcome
 from barnraise.commerce.models import Transaction
+from barnraise.ledger import paperwork
 from barnraise.messaging.selectors import messages_of
 from barnraise.web.deal_forms import Parsed, add_domain_error, day_based, parse_params
 from barnraise.web.deal_presenters import (
@@ -40,6 +41,7 @@ from barnraise.web.deal_presenters import (
     waiting_for,
 )
 from barnraise.web.listing_views import _visible, listing_page
+from barnraise.web.paperwork_views import paper_rows
 from barnraise.web.views import member_of, redirect_back
 
 DEAL_FIELDS = {
@@ -246,6 +248,7 @@ def _tx_page(
             tx, selectors.events_of(tx), messages_of(actor=viewer, transaction_id=tx.pk).order_by("id")
         ),
         "steps": steps,
+        "papers": paper_rows(paperwork.documents_of_deal(actor=viewer, deal_id=tx.pk)),
         "step_key": uuid4(),
         "top_error": failed.top_error if failed is not None and not failed_step else "",
     }

@@ -44,6 +44,19 @@ class ProfileForm(forms.Form):
             "place they happen in, labelled."
         ),
     )
+    business_name = forms.CharField(
+        label=_("Business name"),
+        required=False,
+        max_length=200,
+        help_text=_("If you deal as a business: shown on your receipts and invoices, nowhere else."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    tax_number = forms.CharField(
+        label=_("Tax number"),
+        required=False,
+        max_length=40,
+        help_text=_("Your VAT or tax number, for your receipts and invoices."),
+    )
 
 
 class TokenCreateForm(forms.Form):

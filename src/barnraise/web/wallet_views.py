@@ -14,15 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barnraise import errors
-from barnraise.ledger import authorization, onboarding, payouts, selectors
+from barnraise.ledger import authorization, onboarding, paperwork, payouts, selectors
 from barnraise.ledger import saved_cards as cards_at_provider
 from barnraise.ledger.models import Payout, PayoutAccount, PayoutSchedule
 from barnraise.ledger.providers import ProviderError
 from barnraise.money import Money
+from barnraise.web.paperwork_views import paper_rows
 from barnraise.web.templatetags.payment_tags import card_words
 from barnraise.web.views import member_of
 
 PER_PAGE = 25
+PAPERS_SHOWN = 50  # the newest; the API lists them all (GET /api/v1/me/paperwork)
 
 
 @login_required
@@ -55,6 +57,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         ],
         "history": history,
         "page": postings,
+        "papers": paper_rows(paperwork.documents_of(member)[:PAPERS_SHOWN]),
     }
     return render(request, "web/wallet/wallet.html", context)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts import operators
 from barnraise.errors import Conflict, InvalidInput, PermissionDenied
-from barnraise.ledger import deals, journal, payments
+from barnraise.ledger import deals, journal, paperwork, payments
 from barnraise.ledger.authorization import abandon, authorize, prepare, release
 from barnraise.ledger.errors import PayoutAccountRequired
 from barnraise.ledger.escrow.settlement import (
@@ -105,6 +105,7 @@ def record_capture(ctx: deals.Step) -> None:
         idempotency_key=f"{payment.reference}:capture",
     )
     payment_save(payment, ctx.now, status=PaymentStatus.CAPTURED, capture_id=ctx.notes.get("capture_id", ""))
+    paperwork.payment_receipts_issue(payment, now=ctx.now)
 
 
 def void_payment(ctx: deals.Step) -> None:

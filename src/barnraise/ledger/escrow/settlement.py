@@ -12,7 +12,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from barnraise.accounts.models import User
-from barnraise.ledger import deals, journal, payments, selectors
+from barnraise.ledger import deals, journal, paperwork, payments, selectors
 from barnraise.ledger.models import Account, AccountKind, EntryKind, Payment, PaymentStatus, ProviderOperation
 from barnraise.money import Money, round_minor
 from barnraise.timers import services as timers
@@ -100,6 +100,8 @@ def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
     )
     if provider > 0:
         _schedule_settle(payment, now)
+    paperwork.refund_receipt_issue(payment, refund_minor=refund_minor, now=now, key=key)
+    paperwork.fee_invoice_issue(payment, kept_minor=held - refund_minor, now=now, key=key)
 
 
 def claw_back(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> None:
@@ -140,6 +142,7 @@ def claw_back(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
         refunded_minor=payment.refunded_minor + refund_minor,
         pending_minor=payment.pending_minor - from_pending,
     )
+    paperwork.refund_receipt_issue(payment, refund_minor=refund_minor, now=now, key=key)
 
 
 def _schedule_settle(payment: Payment, now: datetime) -> None:

@@ -25,7 +25,7 @@ from barnraise.accounts.skills import skill_attempt_start, skill_test_create
 from barnraise.catalog.services import category_create, listing_create
 from barnraise.commerce.models import Transaction
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
-from barnraise.ledger.models import PayoutAccount
+from barnraise.ledger.models import Document, PayoutAccount
 from barnraise.ledger.providers.sandbox import SandboxProvider
 from barnraise.ledger.saved_cards import setup_begin
 from barnraise.messaging.services import message_send
@@ -155,6 +155,7 @@ def seed_world(make_user: Callable[..., User]) -> dict[str, Any]:
         "token_id": [str(t.pk) for t in ApiToken.objects.all()],
         "saved_search_id": [str(s.pk) for s in SavedSearch.objects.all()],
         "item_id": [str(i.pk) for i in PortfolioItem.objects.all()],
+        "paper_id": [str(d.pk) for d in Document.objects.all()],
         "name": ["booking", "purchase"],
         "process": ["booking"],  # the console's deal emails: one step's email to one party
         "step": ["book"],
