@@ -69,9 +69,9 @@ def _refund_account(payment: Payment) -> Account:
     return account(kind, payment.currency)
 
 
-def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> None:
+def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> int:
     """Empty the deal's escrow: `refund_minor` back to the customer, the rest shared between
-    the provider's pending balance and the platform's revenue."""
+    the provider's pending balance and the platform's revenue. Returns the provider's part."""
     escrow = account(AccountKind.ESCROW, payment.currency, reference=payment.reference)
     held = payment.amount_minor - payment.refunded_minor
     provider, platform = shares(payment, kept_minor=held - refund_minor)
@@ -100,6 +100,7 @@ def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
     )
     if provider > 0:
         _schedule_settle(payment, now)
+    return provider
 
 
 def claw_back(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> None:

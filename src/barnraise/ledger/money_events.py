@@ -1,0 +1,55 @@
+"""The events of a deal's money, written by the escrow steps in the transaction that moves it:
+what the customer paid, what came back, and what the provider earned. The deal page's timeline
+and the money notifications (`ledger.money_notify`) read them; an operator's refund outside a
+dispute writes its own `ledger:payment:refunded` (barnraise.ledger.refunds).
+"""
+
+from barnraise.eventlog.models import Event, EventType
+from barnraise.eventlog.services import Subject, record
+from barnraise.ledger.models import Payment
+
+# The event types that tell of a deal's money, for the readers.
+MONEY_TYPES = (
+    EventType.PAYMENT_CAPTURED,
+    EventType.PAYMENT_HOLD_RELEASED,
+    EventType.PAYMENT_RETURNED,
+    EventType.PAYMENT_REFUNDED,
+    EventType.PAYMENT_EARNED,
+)
+
+
+def deal_id_of(payment: Payment) -> str:
+    return payment.reference.removeprefix("transaction:")
+
+
+def _record(payment: Payment, type: EventType, amount_minor: int, *, to_provider: bool) -> Event | None:
+    if amount_minor <= 0:
+        return None
+    member_id = payment.payee_id if to_provider else payment.payer_id
+    return record(
+        Subject("payment", str(payment.pk), member_id=member_id),
+        type,
+        actor=None,  # the deal's step moved it; the step's own event names who took it
+        payload={"deal": deal_id_of(payment), "amount_minor": amount_minor, "currency": payment.currency},
+    )
+
+
+def captured(payment: Payment) -> None:
+    """The customer's card was charged; the money waits in the deal's escrow."""
+    _record(payment, EventType.PAYMENT_CAPTURED, payment.amount_minor, to_provider=False)
+
+
+def hold_released(payment: Payment) -> None:
+    """Nothing was taken: the hold on the customer's card was let go."""
+    _record(payment, EventType.PAYMENT_HOLD_RELEASED, payment.amount_minor, to_provider=False)
+
+
+def returned(payment: Payment, amount_minor: int) -> None:
+    """`amount_minor` went back to the customer by the deal's terms (a cancellation's policy,
+    a dispute's resolution)."""
+    _record(payment, EventType.PAYMENT_RETURNED, amount_minor, to_provider=False)
+
+
+def earned(payment: Payment, amount_minor: int) -> None:
+    """The provider's share of the deal was credited to their balance."""
+    _record(payment, EventType.PAYMENT_EARNED, amount_minor, to_provider=True)
