@@ -84,3 +84,9 @@ def events_after(*, actor: User, after: int, limit: int) -> list[TransactionEven
     if not operator_in(actor, SUPPORT, FINANCE):
         rows = rows.filter(Q(transaction__customer=actor) | Q(transaction__provider=actor))
     return list(rows.order_by("sequence")[:limit])
+
+
+def listing_titles(transaction_ids: list[UUID]) -> list[tuple[UUID, str]]:
+    """Each transaction's id with its listing's title (other contexts' lists of deals)."""
+    rows = Transaction.objects.filter(pk__in=transaction_ids).values_list("pk", "listing__title")
+    return [(pk, str(title)) for pk, title in rows]

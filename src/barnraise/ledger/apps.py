@@ -7,7 +7,10 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
-        from barnraise.ledger import escrow, payouts
+        from barnraise.eventlog import sequencer
+        from barnraise.eventlog.models import Event
+        from barnraise.ledger import escrow, money_notify, payouts
 
         escrow.register()
         payouts.register()
+        sequencer.register_consumer("money_notifications", money_notify.on_event, source=Event)

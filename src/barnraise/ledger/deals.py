@@ -86,6 +86,26 @@ def deal_move(*, reference: str, transition: str, idempotency_key: str, notes: d
     return True
 
 
+def deal_title(reference: str) -> str | None:
+    """What the deal `reference` names is about (its listing's title), for the ledger's words;
+    None if there is no such deal."""
+    tx = selectors.transaction_by_reference(reference)
+    return None if tx is None else str(tx.listing.title)
+
+
+def deal_titles(references: list[str]) -> dict[str, str]:
+    """`deal_title` for many deals, in one query: reference → title, for those that exist."""
+    ids = {}
+    for reference in references:
+        prefix, _sep, value = reference.partition(":")
+        if prefix == "transaction":
+            try:
+                ids[UUID(value)] = reference
+            except ValueError:
+                continue
+    return {ids[pk]: title for pk, title in selectors.listing_titles(list(ids))}
+
+
 def refund_percent(deal: Deal, *, cancelled_at: datetime) -> Decimal:
     """The share of the price the deal's snapshotted cancellation policy gives back."""
     return cancellation.refund_percent(deal.cancellation_policy, deal.start, cancelled_at)

@@ -8,15 +8,6 @@ from barnraise.eventlog.models import Event, EventType
 from barnraise.eventlog.services import Subject, record
 from barnraise.ledger.models import Payment
 
-# The event types that tell of a deal's money, for the readers.
-MONEY_TYPES = (
-    EventType.PAYMENT_CAPTURED,
-    EventType.PAYMENT_HOLD_RELEASED,
-    EventType.PAYMENT_RETURNED,
-    EventType.PAYMENT_REFUNDED,
-    EventType.PAYMENT_EARNED,
-)
-
 
 def deal_id_of(payment: Payment) -> str:
     return payment.reference.removeprefix("transaction:")

@@ -51,6 +51,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         ],
         "history": history,
         "page": postings,
+        "paid": selectors.paid_rows(member=member),
     }
     return render(request, "web/wallet/wallet.html", context)
 
