@@ -183,7 +183,7 @@ def test_a_member_opens_a_dispute_and_an_operator_resolves_it(
     page.locator("details.step-more summary", has_text="Open a dispute").click()
     page.fill("#dispute-reason", "The heating failed both nights.")
     page.get_by_role("button", name="Confirm: Open a dispute").click()
-    expect(page.locator(".page-head")).to_contain_text("Disputed")
+    expect(page.locator(".page-head")).to_contain_text("In dispute")
     no_sideways_scroll(customer)
 
     # when the operator finds it in the console's queue and resolves it with €20 back
@@ -200,7 +200,7 @@ def test_a_member_opens_a_dispute_and_an_operator_resolves_it(
 
     # then the customer sees the decision and the €20 on the deal, is told, and her wallet counts it
     page = customer.go(f"/transactions/{tx.id}/")
-    expect(page.locator(".page-head")).to_contain_text("Resolved")
+    expect(page.locator(".page-head")).to_contain_text("Dispute settled")
     expect(page.locator(".timeline")).to_contain_text("Twenty euros back for the cold nights.")
     expect(page.locator(".timeline")).to_contain_text("refunded €20.00 to the customer")
     page = customer.go("/notifications/")
