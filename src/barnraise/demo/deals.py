@@ -80,7 +80,9 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
         [("accept", provider)],
         [("accept", provider), ("complete", None)],
         [("decline", provider)],
-        [("cancel_by_customer", customer)],
+        # paid, then cancelled a week ahead: the cancellation policy gives it all back, which the
+        # deal's timeline, the notifications and the wallet's "What I paid, what came back" show
+        [("accept", provider), ("cancel_by_customer", customer)],
     ]
     for days, (listing, steps) in enumerate(zip(bookable, plans, strict=False), start=3):
         # The first free window from `days` ahead: a listing may be closed on that weekday.

@@ -21,7 +21,11 @@ def _record(payment: Payment, type: EventType, amount_minor: int, *, to_provider
         Subject("payment", str(payment.pk), member_id=member_id),
         type,
         actor=None,  # the deal's step moved it; the step's own event names who took it
-        payload={"deal": deal_id_of(payment), "amount_minor": amount_minor, "currency": payment.currency},
+        # the amount as {amount_minor, currency}: the events feed answers it in the money shape
+        payload={
+            "deal": deal_id_of(payment),
+            "amount": {"amount_minor": amount_minor, "currency": payment.currency},
+        },
     )
 
 

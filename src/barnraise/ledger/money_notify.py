@@ -8,8 +8,7 @@ provider's share credited). An operator's refund is told by `ledger.refunds` its
 
 from barnraise.accounts.models import User
 from barnraise.eventlog.models import Event, EventType
-from barnraise.ledger import deals
-from barnraise.money import Money
+from barnraise.ledger import deals, selectors
 from barnraise.notifications.services import notification_send
 
 KINDS = {
@@ -28,7 +27,7 @@ def on_event(event: Event) -> None:
     title = deals.deal_title(f"transaction:{deal}")
     if title is None:
         return
-    amount = Money(int(event.payload["amount_minor"]), str(event.payload["currency"]))
+    amount = selectors.event_amount(event)
     notification_send(
         recipient=User.objects.get(pk=event.member_id),
         kind=kind,

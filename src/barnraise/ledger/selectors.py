@@ -214,6 +214,13 @@ MONEY_EVENT_TYPES = (
 )
 
 
+def event_amount(event: Event) -> Money:
+    """The amount a money event tells: `amount` ({amount_minor, currency}), or an operator's
+    refund's `amount_minor` and `currency` beside each other."""
+    amount = event.payload.get("amount") or event.payload
+    return Money(int(amount["amount_minor"]), str(amount["currency"]))
+
+
 def deal_money_events(*, deal_id: UUID) -> list[Event]:
     """The money events of one deal's payment, oldest first (none if it took no payment).
     Who may read them is the caller's check: the deal page shows them to its parties."""

@@ -18,6 +18,7 @@ from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import Transition
 from barnraise.commerce.services import allowed_processes
 from barnraise.eventlog.models import Event, EventType
+from barnraise.ledger.selectors import event_amount
 from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
@@ -242,7 +243,8 @@ def money_rows(tx: Transaction, events: Iterable[Event], viewer: User) -> list[E
         words = MONEY_WORDS.get(event.type)
         if words is None or (event.type == EventType.PAYMENT_EARNED and viewer.pk != tx.provider_id):
             continue
-        amount = money(int(event.payload["amount_minor"]), str(event.payload["currency"]))
+        told = event_amount(event)
+        amount = money(told.amount_minor, told.currency)
         who = _("An operator") if event.type == EventType.PAYMENT_REFUNDED else _("Barnraise")
         rows.append(EventRow(str(who), str(words % {"amount": amount}), event.created_at, []))
     return rows

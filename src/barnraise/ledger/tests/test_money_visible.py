@@ -103,3 +103,24 @@ def test_the_money_section_is_the_members_own(customer, provider, listing, api_a
     assert tx["id"] not in stranger.get("/wallet/").content.decode()
     assert "Nothing yet. When you pay for a deal" in text(stranger.get("/wallet/"))
     assert tx["id"] not in page_of(provider.user).get("/wallet/").content.decode().split('id="balances"')[0]
+
+
+def test_the_events_feed_gives_each_party_their_money_events_in_the_money_shape(customer, provider, listing):
+    tx = book(customer, listing(title="Garden room"), days=2).json()
+    step(provider, tx["id"], "accept")
+    step(customer, tx["id"], "cancel_by_customer")
+
+    def money_events(client):
+        rows = client.call("GET", "events").json()["results"]
+        return [
+            (r["type"], r["params"]["amount"]["formatted"]) for r in rows if r["subject_type"] == "payment"
+        ]
+
+    assert money_events(customer) == [
+        ("ledger:payment:captured", "€32.00"),
+        ("ledger:payment:returned", "€16.00"),
+    ]
+    assert money_events(provider) == [("ledger:payment:earned", "€13.50")]
+    returned = next(r for r in customer.call("GET", "events").json()["results"] if r["name"] == "returned")
+    assert returned["params"]["amount"] == {"amount_minor": 1600, "currency": "EUR", "formatted": "€16.00"}
+    assert returned["params"]["deal"] == tx["id"] and returned["actor_role"] == "system"
