@@ -142,7 +142,7 @@ class DealFields(Schema):
     available_transitions: list[str]
     events: list[EventOut]
     contact: ContactOut | None = Field(None, description="Once accepted: how to reach each other.")
-    refund: RefundOut | None = Field(
+    refund_preview: RefundOut | None = Field(
         None,
         description="A dry run of a step that gives money back (a cancellation): what the customer "
         "would get back now, computed by the step itself. Null otherwise.",
@@ -210,7 +210,7 @@ def tx_out(
         "available_transitions": engine.available_transitions(tx, viewer),
         "events": [event_out(e) for e in events],
         "contact": contact,
-        "refund": refund,
+        "refund_preview": refund,
         "dry_run": dry_run,
     }
 

@@ -39,7 +39,7 @@ def test_the_preview_is_the_refund_the_cancellation_then_makes(
         # when the customer asks what cancelling now would give back
         shown = preview(customer, tx["id"])
         assert shown.status_code == 200, shown.content
-        refund = shown.json()["refund"]
+        refund = shown.json()["refund_preview"]
         assert refund["amount"]["amount_minor"] == back_minor
         assert refund["of"] == {"amount_minor": 3200, "currency": "EUR", "formatted": "€32.00"}
         assert refund["summary"].startswith(f"You'll get back {refund['amount']['formatted']} of €32.00.")
@@ -56,7 +56,7 @@ def test_the_preview_is_the_refund_the_cancellation_then_makes(
 
 def test_before_the_capture_the_preview_says_the_hold_is_released(customer, provider, listing):
     tx = book(customer, listing()).json()  # requested: the card is only held
-    refund = preview(customer, tx["id"]).json()["refund"]
+    refund = preview(customer, tx["id"]).json()["refund_preview"]
     assert refund["hold_released"] is True
     assert refund["amount"]["amount_minor"] == refund["of"]["amount_minor"] == 3200
     assert "hold of €32.00 is released" in refund["summary"]
@@ -67,7 +67,7 @@ def test_before_the_capture_the_preview_says_the_hold_is_released(customer, prov
 def test_the_provider_sees_the_customer_refunded_in_full_when_they_cancel(customer, provider, listing):
     tx = book(customer, listing(), days=2).json()  # under 5 days: a customer would get half
     step(provider, tx["id"], "accept")
-    refund = preview(provider, tx["id"], "cancel_by_provider").json()["refund"]
+    refund = preview(provider, tx["id"], "cancel_by_provider").json()["refund_preview"]
     assert refund["summary"] == "The customer gets back €32.00 of €32.00."
     step(provider, tx["id"], "cancel_by_provider", reason="Double-booked")
     assert Payment.objects.get().refunded_minor == refund["amount"]["amount_minor"] == 3200
@@ -76,5 +76,5 @@ def test_the_provider_sees_the_customer_refunded_in_full_when_they_cancel(custom
 def test_a_step_that_moves_no_money_previews_no_refund(customer, provider, listing):
     tx = book(customer, listing()).json()
     shown = preview(provider, tx["id"], "accept")
-    assert shown.status_code == 200 and shown.json()["refund"] is None
+    assert shown.status_code == 200 and shown.json()["refund_preview"] is None
     assert not Event.objects.filter(subject_type="payment").exists()
