@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from barnraise import pdfs
-from barnraise.accounts import operators, sms
+from barnraise.accounts import operators, signals, sms
 from barnraise.accounts.models import (
     Document,
     DocumentPage,
@@ -200,6 +200,7 @@ def document_review(*, actor: User, document_id: Any, approve: bool, reason: str
         document.reviewed_by = actor
         document.reviewed_at = timezone.now()
         document.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
+        signals.document_reviewed.send(Document, document=document, actor=actor, approved=approve)
         badges_refresh(user=document.user)
         notification_send(
             recipient=document.user,

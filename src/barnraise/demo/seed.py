@@ -16,7 +16,7 @@ from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import availability_set, category_create, listing_create
-from barnraise.demo import conversations, credentials, data, deals, pictures, reviews
+from barnraise.demo import conversations, credentials, data, deals, pictures, reviews, safety
 
 DEMO_PASSWORD = "barnraise-demo"  # noqa: S105 - the demo logins are printed on purpose
 DEMO_DOMAIN = "demo.barnraise.example"
@@ -152,6 +152,7 @@ def run(
     reviewed = reviews.seed_reviews(people, rng)
     tests = credentials.seed_skill_tests(User.objects.get(email=OPERATOR_EMAIL), categories, people, rng)
     talked = conversations.seed_conversations(people[0]) if made else 0
+    reported = safety.seed_reports(people, rng)
     return {
         "members": len(people),
         "categories": len(categories),
@@ -160,4 +161,5 @@ def run(
         "reviews_added": reviewed,
         "skills_tests_added": tests,
         "messages_added": talked,
+        "reports_added": reported,
     }

@@ -7,7 +7,12 @@ class EventlogConfig(AppConfig):
     verbose_name = "Event log"
 
     def ready(self) -> None:
-        from barnraise.eventlog import sequencer
+        from barnraise.accounts import signals as accounts_signals
+        from barnraise.eventlog import hooks, sequencer
         from barnraise.eventlog.models import Event
 
         sequencer.register_source(Event)
+        # Doors of apps below the log tell it their changes in their transactions.
+        accounts_signals.document_reviewed.connect(
+            hooks.on_document_reviewed, dispatch_uid="eventlog-document"
+        )

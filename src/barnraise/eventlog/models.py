@@ -39,6 +39,8 @@ class EventType(models.TextChoices):
     PAYMENT_REFUNDED = "ledger:payment:refunded", _("refund given by an operator")
     REVIEW_HIDDEN = "reputation:review:hidden", _("review hidden")
     LISTING_APPROVAL_SWITCHED = "catalog:policy:approval_switched", _("listing approval switched")
+    DOCUMENT_APPROVED = "accounts:document:approved", _("document approved")
+    DOCUMENT_REJECTED = "accounts:document:rejected", _("document rejected")
     CASE_TAKEN = "casework:case:taken", _("taken by an operator")
     CASE_RELEASED = "casework:case:released", _("given back to the queue")
     PAYMENT_CAPTURED = "ledger:payment:captured", _("payment taken")

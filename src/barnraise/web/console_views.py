@@ -168,7 +168,7 @@ def item_detail(request: HttpRequest, kind: str, item_id: str) -> HttpResponse:
         "assignee": selectors.assignee_of(kind=kind, item_id=item_id),
         "is_open": selectors.item_open(kind=kind, item_id=item_id),
         "history": [
-            (e.at, e.actor, event_text(e.deal, e.transition) if e.transition else e.what)
+            (e.at, e.actor, event_text(e.deal, e.transition) if e.transition else e.what, e.note)
             for e in selectors.item_history(kind=kind, item_id=item_id)
         ],
         "form": ReasonForm(),

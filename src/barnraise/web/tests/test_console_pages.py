@@ -5,16 +5,19 @@ a refund outside a dispute, a hidden review, and who may open what."""
 import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from PIL import Image
 
-from barnraise.accounts.models import User
+from barnraise.accounts.models import Document, User
 from barnraise.accounts.services import operator_create
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create, listing_approval_switch, listing_create
@@ -207,6 +210,42 @@ def test_a_rejection_needs_a_reason_and_the_author_reads_it(
     assert listing.status == Listing.Status.DRAFT
     told = Notification.objects.get(recipient=author, kind="listing_rejected")
     assert "Photos of another place." in told.body
+
+
+def test_a_document_s_review_is_in_the_event_log_and_the_item_s_history(
+    make_user: Callable[..., User],
+) -> None:
+    # given a member who sent a photo of their identity document from their account page
+    member = make_user(name="Ida Ident")
+    picture = BytesIO()
+    Image.new("RGB", (300, 200), (10, 120, 200)).save(picture, "JPEG")
+    as_user(member).post(
+        "/account/documents/",
+        {
+            "kind": "identity",
+            "title": "",
+            "issuer": "",
+            "file": SimpleUploadedFile("id.jpg", picture.getvalue()),
+        },
+    )
+    document = Document.objects.get(user=member)
+    support_op = operator("support")
+    support = as_user(support_op)
+    item = f"/console/items/document/{document.pk}/"
+    # when support rejects it from the console, with a reason
+    after_commit(lambda: support.post(f"{item}reject/", {"reason": "The photo is blurred."}))
+    # then the decision is an event of the document, in the member's feed, by the operator
+    document.refresh_from_db()
+    assert document.status == Document.Status.REJECTED
+    event = Event.objects.get(subject_type="document", subject_id=str(document.pk))
+    assert event.type == EventType.DOCUMENT_REJECTED and event.actor == support_op
+    assert event.member_id == member.pk and event.payload == {
+        "kind": "identity",
+        "reason": "The photo is blurred.",
+    }
+    # and the item's page tells its history in words, with the reason
+    history = support.get(item).content.decode()
+    assert "Document rejected · Support" in history and "<q>The photo is blurred.</q>" in history
 
 
 def test_the_htmx_filter_answers_the_list_alone(make_user: Callable[..., User]) -> None:
