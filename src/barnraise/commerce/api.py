@@ -109,6 +109,13 @@ class ContactOut(Schema):
     address: str
 
 
+class RefundOut(Schema):
+    amount: MoneyOut = Field(description="What goes back to the customer.")
+    of: MoneyOut = Field(description="What the customer paid (less anything already refunded).")
+    hold_released: bool = Field(description="Nothing was taken yet: the card's hold is released in full.")
+    summary: str = Field(description="The same, in words, with the cancellation policy that decides it.")
+
+
 class DealFields(Schema):
     process: str
     process_version: int
@@ -135,6 +142,11 @@ class DealFields(Schema):
     available_transitions: list[str]
     events: list[EventOut]
     contact: ContactOut | None = Field(None, description="Once accepted: how to reach each other.")
+    refund_preview: RefundOut | None = Field(
+        None,
+        description="A dry run of a step that gives money back (a cancellation): what the customer "
+        "would get back now, computed by the step itself. Null otherwise.",
+    )
     dry_run: bool = False
 
 
@@ -163,6 +175,9 @@ def tx_out(
         events = [outcome_or_tx.event]
     elif not dry_run:
         events = selectors.events_of(tx)
+    refund = None
+    if dry_run and isinstance(outcome_or_tx, engine.Outcome) and "refund" in outcome_or_tx.effects:
+        refund = refund_out(outcome_or_tx.effects["refund"], tx, viewer)
     contact = None
     if tx.contact_revealed_at is not None:
         contact = {
@@ -195,7 +210,20 @@ def tx_out(
         "available_transitions": engine.available_transitions(tx, viewer),
         "events": [event_out(e) for e in events],
         "contact": contact,
+        "refund_preview": refund,
         "dry_run": dry_run,
+    }
+
+
+def refund_out(refund: dict[str, Any], tx: Transaction, viewer: User) -> dict[str, Any]:
+    currency = str(refund["currency"])
+    return {
+        "amount": Money(int(refund["amount_minor"]), currency).as_json(),
+        "of": Money(int(refund["paid_minor"]), currency).as_json(),
+        "hold_released": bool(refund["hold_released"]),
+        "summary": cancellation.refund_words(
+            refund, tx.cancellation_policy, to_customer=viewer.pk != tx.provider_id
+        ),
     }
 
 
@@ -342,7 +370,11 @@ def transaction_transition(
         if query.dry_run
         else selectors.transaction_visible(actor=user, transaction_id=transaction_id)
     )
-    return tx_out(engine.Outcome(tx, outcome.event) if query.dry_run else tx, user, dry_run=query.dry_run)
+    return tx_out(
+        engine.Outcome(tx, outcome.event, effects=outcome.effects) if query.dry_run else tx,
+        user,
+        dry_run=query.dry_run,
+    )
 
 
 class TransitionDef(Schema):

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from barnraise.commerce.models import CancellationPolicy
 from barnraise.copies import LocalCopy
+from barnraise.money import Money
 
 # Shipped defaults, also created by a data migration: (slug, name, schedule).
 # A schedule lists {hours_before, refund_percent}: cancelling at least that many hours before
@@ -113,3 +114,29 @@ def listing_choices() -> dict[str, dict[str, str]]:
         policy = json.loads(text)
         found[slug] = {"slug": slug, "name": str(policy["name"]), "summary": describe(policy)}
     return found
+
+
+def refund_words(refund: dict[str, Any], policy: dict[str, Any], *, to_customer: bool) -> str:
+    """What a step that gives money back (its dry run's `refund` effect) does, in words, for the
+    customer (`to_customer`) or the provider: "You'll get back $45.00 of $90.00. The host's
+    policy: full refund until 5 days before the start, half after."
+    """
+    currency = str(refund["currency"])
+    back = Money(int(refund["amount_minor"]), currency).format()
+    paid = Money(int(refund["paid_minor"]), currency).format()
+    if refund.get("hold_released"):
+        if to_customer:
+            return _("Nothing was taken from your card yet: the hold of %(paid)s is released in full.") % {
+                "paid": paid
+            }
+        return _("Nothing was taken from the customer's card yet: the hold of %(paid)s is released.") % {
+            "paid": paid
+        }
+    if to_customer:
+        said = _("You'll get back %(back)s of %(paid)s.") % {"back": back, "paid": paid}
+    else:
+        said = _("The customer gets back %(back)s of %(paid)s.") % {"back": back, "paid": paid}
+    if refund.get("by_policy") and policy:
+        terms = describe(policy)
+        said += " " + _("The host's policy: %(terms)s") % {"terms": terms[:1].lower() + terms[1:]}
+    return said

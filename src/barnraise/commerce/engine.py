@@ -9,7 +9,7 @@ effects (notifications, webhooks) happen after commit, from the event log (event
 
 import copy
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +48,8 @@ class Outcome:
     tx: Transaction
     event: TransactionEvent | None
     replayed: bool = False
+    # What the actions did or, in a dry run, would do (registry.Context.effects).
+    effects: dict[str, Any] = field(default_factory=dict)
 
 
 def role_of(tx: Transaction, actor: User | None) -> str | None:
@@ -247,7 +249,7 @@ def _apply(
             tx.save(update_fields=_changed(tx, before))
         rows += [*ctx.new_rows, event, *_reschedule(tx, process, now, is_new=from_state == INITIAL)]
         insert_all(rows)  # one round trip on PostgreSQL
-    return Outcome(tx, event)
+    return Outcome(tx, event, effects=ctx.effects)
 
 
 def _fields_of(tx: Transaction) -> dict[str, Any]:

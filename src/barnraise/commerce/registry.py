@@ -52,6 +52,9 @@ class Context:
     dry_run: bool = False
     notes: dict[str, Any] = field(default_factory=dict)
     new_rows: list["Model"] = field(default_factory=list)
+    # What the step's actions did (or, in a dry run, would do) beyond the deal's own fields,
+    # for the caller to show: the ledger's give-back steps put the refund here (`refund`).
+    effects: dict[str, Any] = field(default_factory=dict)
 
     def insert(self, row: "Model") -> None:
         """Insert `row` with the step's event (see the module's docstring)."""

@@ -127,3 +127,9 @@ def deals_export_for(user: User) -> list[dict[str, Any]]:
         }
         for tx in deals
     ]
+
+
+def listing_titles(transaction_ids: list[UUID]) -> list[tuple[UUID, str]]:
+    """Each transaction's id with its listing's title (other contexts' lists of deals)."""
+    rows = Transaction.objects.filter(pk__in=transaction_ids).values_list("pk", "listing__title")
+    return [(pk, str(title)) for pk, title in rows]

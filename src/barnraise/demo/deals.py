@@ -98,7 +98,9 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
         [("accept", provider)],
         [("accept", provider), ("complete", None)],  # a fee invoice for the provider
         [("decline", provider)],
-        [("cancel_by_customer", customer)],
+        # paid, then cancelled a week ahead: the cancellation policy gives it all back, which the
+        # deal's timeline, the notifications and the wallet's "What I paid, what came back" show
+        [("accept", provider), ("cancel_by_customer", customer)],
         # taken, then refunded in full: a receipt and a refund receipt in the customer's wallet
         [("accept", provider), ("cancel_by_provider", provider)],
     ]

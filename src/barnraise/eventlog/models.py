@@ -45,6 +45,10 @@ class EventType(models.TextChoices):
     CASE_TAKEN = "casework:case:taken", _("taken by an operator")
     CASE_RELEASED = "casework:case:released", _("given back to the queue")
     DEAL_EMAIL_TEXT_SAVED = "commerce:deal_email:saved", _("a deal email's wording saved")
+    PAYMENT_CAPTURED = "ledger:payment:captured", _("payment taken")
+    PAYMENT_HOLD_RELEASED = "ledger:payment:hold_released", _("hold on the card released")
+    PAYMENT_RETURNED = "ledger:payment:returned", _("refund given by the deal's terms")
+    PAYMENT_EARNED = "ledger:payment:earned", _("provider's share credited")
 
 
 class Event(models.Model):

@@ -7,8 +7,11 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
-        from barnraise.ledger import escrow, exports, payouts
+        from barnraise.eventlog import sequencer
+        from barnraise.eventlog.models import Event
+        from barnraise.ledger import escrow, exports, money_notify, payouts
 
         escrow.register()
         payouts.register()
         exports.register()
+        sequencer.register_consumer("money_notifications", money_notify.on_event, source=Event)

@@ -61,6 +61,8 @@ class Step(Protocol):
     def now(self) -> datetime: ...
     @property
     def dry_run(self) -> bool: ...
+    @property
+    def effects(self) -> dict[str, Any]: ...
     def insert(self, row: Model) -> None: ...
 
 
@@ -104,6 +106,26 @@ def deal_paper(reference: str) -> DealPaper | None:
     if tx is None:
         return None
     return DealPaper(deal_id=tx.pk, title=tx.listing.title, line_items=list(tx.line_items or []))
+
+
+def deal_title(reference: str) -> str | None:
+    """What the deal `reference` names is about (its listing's title), for the ledger's words;
+    None if there is no such deal."""
+    tx = selectors.transaction_by_reference(reference)
+    return None if tx is None else str(tx.listing.title)
+
+
+def deal_titles(references: list[str]) -> dict[str, str]:
+    """`deal_title` for many deals, in one query: reference → title, for those that exist."""
+    ids = {}
+    for reference in references:
+        prefix, _sep, value = reference.partition(":")
+        if prefix == "transaction":
+            try:
+                ids[UUID(value)] = reference
+            except ValueError:
+                continue
+    return {ids[pk]: title for pk, title in selectors.listing_titles(list(ids))}
 
 
 def refund_percent(deal: Deal, *, cancelled_at: datetime) -> Decimal:

@@ -6,6 +6,7 @@ no account has a running-balance row that every entry must update.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum
@@ -13,6 +14,8 @@ from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, S
 from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.errors import NotFound
+from barnraise.eventlog.models import Event, EventType
+from barnraise.eventlog.selectors import events_of
 from barnraise.ledger import deals
 from barnraise.ledger.models import (
     Account,
@@ -21,6 +24,7 @@ from barnraise.ledger.models import (
     EntryStatus,
     JournalEntry,
     Payment,
+    PaymentStatus,
     Posting,
     SnapshotTotal,
 )
@@ -198,3 +202,75 @@ def payment_visible(*, actor: User, deal_id: UUID) -> Payment:
 def may_see_ledger(user: User) -> bool:
     """Finance operators (and the admin group, superusers)."""
     return operators.operator_in(user, operators.FINANCE)
+
+
+# The event types that tell of a deal's money (`ledger.money_events`, `ledger.refunds`).
+MONEY_EVENT_TYPES = (
+    EventType.PAYMENT_CAPTURED,
+    EventType.PAYMENT_HOLD_RELEASED,
+    EventType.PAYMENT_RETURNED,
+    EventType.PAYMENT_REFUNDED,
+    EventType.PAYMENT_EARNED,
+)
+
+
+def event_amount(event: Event) -> Money:
+    """The amount a money event tells: `amount` ({amount_minor, currency}), or an operator's
+    refund's `amount_minor` and `currency` beside each other."""
+    amount = event.payload.get("amount") or event.payload
+    return Money(int(amount["amount_minor"]), str(amount["currency"]))
+
+
+def deal_money_events(*, deal_id: UUID) -> list[Event]:
+    """The money events of one deal's payment, oldest first (none if it took no payment).
+    Who may read them is the caller's check: the deal page shows them to its parties."""
+    payment_id = (
+        Payment.objects.filter(reference=f"transaction:{deal_id}").values_list("pk", flat=True).first()
+    )
+    if payment_id is None:
+        return []
+    return [
+        event
+        for event in events_of(subject_type="payment", subject_id=str(payment_id))
+        if event.type in MONEY_EVENT_TYPES
+    ]
+
+
+@dataclass
+class PaidRow:
+    """One deal a member paid for: what was paid, what came back, and what it cost in the end."""
+
+    deal_id: str
+    title: str
+    created_at: datetime
+    held: bool  # the card is only held: nothing is taken yet
+    paid: Money
+    back: Money
+    net: Money
+
+
+TAKEN = (PaymentStatus.CAPTURED, PaymentStatus.RELEASED, PaymentStatus.REFUNDED)
+HELD = (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURE_PENDING)
+
+
+def paid_rows(*, member: User, limit: int = 50) -> list[PaidRow]:
+    """The member's payments as a customer, newest first: a held card counts as nothing paid
+    yet, a hold let go as nothing at all; after a chargeback the bank gave it all back."""
+    payments = list(Payment.objects.filter(payer=member).order_by("-created_at")[:limit])
+    titles = deals.deal_titles([p.reference for p in payments])
+    rows = []
+    for payment in payments:
+        paid = payment.amount_minor if payment.status in TAKEN else 0
+        back = paid if payment.chargeback_minor else min(payment.refunded_minor, paid)
+        rows.append(
+            PaidRow(
+                deal_id=payment.reference.removeprefix("transaction:"),
+                title=titles.get(payment.reference, ""),
+                created_at=payment.created_at,
+                held=payment.status in HELD,
+                paid=Money(paid, payment.currency),
+                back=Money(back, payment.currency),
+                net=Money(paid - back, payment.currency),
+            )
+        )
+    return rows

@@ -17,6 +17,8 @@ from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import Transition
 from barnraise.commerce.services import allowed_processes
+from barnraise.eventlog.models import Event, EventType
+from barnraise.ledger.selectors import event_amount
 from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
@@ -151,6 +153,7 @@ class Step:
     fields: list[StepField]
     error: str = ""
     action_url: str = ""  # where the customer confirms a card the bank wants to authenticate
+    refund: str = ""  # a step that gives money back: what comes back if it is taken now
 
 
 def _input_for(name: str, listing: Listing) -> str:
@@ -221,15 +224,45 @@ def _excerpt(body: str) -> str:
     return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
 
 
+MONEY_WORDS: dict[str, Any] = {
+    EventType.PAYMENT_CAPTURED: _("took the payment of %(amount)s from the customer's card"),
+    EventType.PAYMENT_HOLD_RELEASED: _(
+        "released the hold of %(amount)s on the customer's card: nothing was charged"
+    ),
+    EventType.PAYMENT_RETURNED: _("refunded %(amount)s to the customer"),
+    EventType.PAYMENT_REFUNDED: _("refunded %(amount)s to the customer"),
+    EventType.PAYMENT_EARNED: _("credited %(amount)s to the provider's balance"),
+}
+
+
+def money_rows(tx: Transaction, events: Iterable[Event], viewer: User) -> list[EventRow]:
+    """The deal's money in words (captures, refunds, the provider's earnings): what the
+    provider earns is shown to the provider only, as the price breakdown is."""
+    rows = []
+    for event in events:
+        words = MONEY_WORDS.get(event.type)
+        if words is None or (event.type == EventType.PAYMENT_EARNED and viewer.pk != tx.provider_id):
+            continue
+        told = event_amount(event)
+        amount = money(told.amount_minor, told.currency)
+        who = _("An operator") if event.type == EventType.PAYMENT_REFUNDED else _("Barnraise")
+        rows.append(EventRow(str(who), str(words % {"amount": amount}), event.created_at, []))
+    return rows
+
+
 def timeline(
-    tx: Transaction, events: list[TransactionEvent], messages: Iterable[Message] = ()
+    tx: Transaction,
+    events: list[TransactionEvent],
+    messages: Iterable[Message] = (),
+    money_events: Iterable[EventRow] = (),
 ) -> list[EventRow]:
-    """The deal's steps and its messages, oldest first: each message as its sender wrote it,
-    masked as the reader sees it, cut short (the conversation above has it whole)."""
+    """The deal's steps, its money and its messages, oldest first: each message as its sender
+    wrote it, masked as the reader sees it, cut short (the conversation above has it whole)."""
     rows = [
         EventRow(_who(e, tx), event_text(tx, e.name), e.created_at, _notes(e.params or {}, tx.currency))
         for e in events
     ]
+    rows += money_events
     for m in messages:
         if m.removed_at is None:
             notes = [(str(_("Message")), _excerpt(m.body))]

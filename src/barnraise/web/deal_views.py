@@ -19,19 +19,22 @@ from django.views.decorators.http import require_GET, require_POST
 from barnraise import errors
 from barnraise.catalog.cancellation_policies import policy_view
 from barnraise.catalog.models import Listing
-from barnraise.commerce import processes, selectors, services
+from barnraise.commerce import cancellation, processes, selectors, services
 from barnraise.commerce.engine import Outcome
 from barnraise.commerce.models import Transaction
 from barnraise.ledger import paperwork
+from barnraise.ledger import selectors as ledger_selectors
 from barnraise.messaging.selectors import messages_of
 from barnraise.web.deal_forms import Parsed, add_domain_error, day_based, parse_params
 from barnraise.web.deal_presenters import (
     FORM_PARAMS,
+    Step,
     contact_of,
     deal_panel,
     inbox_rows,
     line_rows,
     money,
+    money_rows,
     other_party,
     state_choices,
     state_label,
@@ -216,6 +219,25 @@ def _party_tx(request: HttpRequest, transaction_id: UUID) -> Transaction:
         raise Http404(error.message) from error
 
 
+def _refund_previews(tx: Transaction, viewer: Any, steps: list[Step]) -> None:
+    """Each cautionary step (a cancellation) that would give money back says how much, from
+    its own dry run: the same step, the same arithmetic, nothing written."""
+    for step in steps:
+        if not step.danger:
+            continue
+        try:
+            outcome = services.transaction_transition(
+                actor=viewer, transaction_id=tx.pk, name=step.name, params={}, dry_run=True
+            )
+        except errors.DomainError:
+            continue  # it needs input first (a dispute's reason): nothing to say yet
+        refund = outcome.effects.get("refund")
+        if refund:
+            step.refund = cancellation.refund_words(
+                refund, tx.cancellation_policy, to_customer=viewer.pk != tx.provider_id
+            )
+
+
 def _tx_page(
     request: HttpRequest,
     tx: Transaction,
@@ -226,6 +248,7 @@ def _tx_page(
 ) -> HttpResponse:
     viewer = member_of(request)
     steps = steps_for(tx, viewer)
+    _refund_previews(tx, viewer, steps)
     for step in steps:
         if failed is not None and step.name == failed_step:
             step.error = failed.top_error
@@ -245,7 +268,10 @@ def _tx_page(
         "contact": contact_of(tx, viewer),
         "day_based": day_based(tx.listing),
         "events": timeline(
-            tx, selectors.events_of(tx), messages_of(actor=viewer, transaction_id=tx.pk).order_by("id")
+            tx,
+            selectors.events_of(tx),
+            messages_of(actor=viewer, transaction_id=tx.pk).order_by("id"),
+            money_rows(tx, ledger_selectors.deal_money_events(deal_id=tx.pk), viewer),
         ),
         "steps": steps,
         "papers": paper_rows(paperwork.documents_of_deal(actor=viewer, deal_id=tx.pk)),

@@ -58,6 +58,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         "history": history,
         "page": postings,
         "papers": paper_rows(paperwork.documents_of(member)[:PAPERS_SHOWN]),
+        "paid": selectors.paid_rows(member=member),
     }
     return render(request, "web/wallet/wallet.html", context)
 

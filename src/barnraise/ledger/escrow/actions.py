@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from barnraise.accounts import operators
 from barnraise.errors import Conflict, InvalidInput, PermissionDenied
-from barnraise.ledger import deals, journal, paperwork, payments
+from barnraise.ledger import deals, journal, money_events, paperwork, payments
 from barnraise.ledger.authorization import abandon, authorize, prepare, release
 from barnraise.ledger.errors import PayoutAccountRequired
 from barnraise.ledger.escrow.settlement import (
@@ -106,16 +106,17 @@ def record_capture(ctx: deals.Step) -> None:
     )
     payment_save(payment, ctx.now, status=PaymentStatus.CAPTURED, capture_id=ctx.notes.get("capture_id", ""))
     paperwork.payment_receipts_issue(payment, now=ctx.now)
+    money_events.captured(payment)
 
 
 def void_payment(ctx: deals.Step) -> None:
     """Give the customer everything back: release a hold, or refund a capture in full."""
-    _give_back(ctx, Decimal(100))
+    _give_back(ctx, Decimal(100), by_policy=False)
 
 
 def refund_by_policy(ctx: deals.Step) -> None:
     """The customer cancels: refund the share the snapshotted cancellation policy gives."""
-    _give_back(ctx, deals.refund_percent(ctx.tx, cancelled_at=ctx.now))
+    _give_back(ctx, deals.refund_percent(ctx.tx, cancelled_at=ctx.now), by_policy=True)
 
 
 def release_to_provider(ctx: deals.Step) -> None:
@@ -123,7 +124,9 @@ def release_to_provider(ctx: deals.Step) -> None:
     payment = payment_of(ctx.tx)
     if ctx.dry_run or payment is None or payment.status != PaymentStatus.CAPTURED:
         return
-    close_out(payment, refund_minor=0, now=ctx.now, key=f"{payment.reference}:release")
+    money_events.earned(
+        payment, close_out(payment, refund_minor=0, now=ctx.now, key=f"{payment.reference}:release")
+    )
 
 
 def freeze_payout(ctx: deals.Step) -> None:
@@ -182,24 +185,48 @@ def resolve_dispute(ctx: deals.Step) -> None:
         return
     key = f"{payment.reference}:resolve"
     if payment.status == PaymentStatus.CAPTURED:  # still in escrow (a chargeback before completion)
-        close_out(payment, refund_minor=refund["amount_minor"], now=ctx.now, key=key)
+        money_events.earned(
+            payment, close_out(payment, refund_minor=refund["amount_minor"], now=ctx.now, key=key)
+        )
     else:
         claw_back(payment, refund_minor=refund["amount_minor"], now=ctx.now, key=key)
+    money_events.returned(payment, refund["amount_minor"])
     payment.refresh_from_db()
     payment_save(payment, ctx.now, frozen=False)
     settle(payment, now=ctx.now)
 
 
-def _give_back(ctx: deals.Step, percent: Decimal) -> None:
-    payment = payment_of(ctx.tx)
-    if ctx.dry_run or payment is None:
-        return
+def give_back_plan(payment: Payment, percent: Decimal) -> tuple[bool, int]:
+    """What giving back `percent` of the payment does, as the give-back steps then do it (and
+    their dry runs preview it): (True, the hold) when nothing was taken yet, so the whole hold
+    is released whatever the policy says; (False, the refund) of a capture still in escrow;
+    (False, 0) when nothing is left to give back here."""
     if payment.status in (
         PaymentStatus.AUTHORIZED,
         PaymentStatus.CAPTURE_PENDING,
         PaymentStatus.CAPTURE_FAILED,
     ):
-        # Nothing was taken: the whole hold is released whatever the policy says.
+        return True, payment.amount_minor
+    if payment.status == PaymentStatus.CAPTURED:
+        return False, money(payment, payment.amount_minor).percent(percent).amount_minor
+    return False, 0
+
+
+def _give_back(ctx: deals.Step, percent: Decimal, *, by_policy: bool) -> None:
+    payment = payment_of(ctx.tx)
+    if payment is None:
+        return
+    voids, amount_minor = give_back_plan(payment, percent)
+    ctx.effects["refund"] = {
+        "amount_minor": amount_minor,
+        "paid_minor": payment.amount_minor - payment.refunded_minor,
+        "currency": payment.currency,
+        "hold_released": voids,
+        "by_policy": by_policy and not voids,
+    }
+    if ctx.dry_run:
+        return
+    if voids:
         payments.provider_call_create(
             operation=ProviderOperation.VOID,
             reference=payment.reference,
@@ -207,9 +234,13 @@ def _give_back(ctx: deals.Step, percent: Decimal) -> None:
             authorization_id=payment.authorization_id,
         )
         payment_save(payment, ctx.now, status=PaymentStatus.VOIDED)
+        money_events.hold_released(payment)
     elif payment.status == PaymentStatus.CAPTURED:
-        refund = money(payment, payment.amount_minor).percent(percent).amount_minor
-        close_out(payment, refund_minor=refund, now=ctx.now, key=f"{payment.reference}:cancel")
+        provider = close_out(
+            payment, refund_minor=amount_minor, now=ctx.now, key=f"{payment.reference}:cancel"
+        )
+        money_events.returned(payment, amount_minor)
+        money_events.earned(payment, provider)
 
 
 def register() -> None:

@@ -69,9 +69,9 @@ def _refund_account(payment: Payment) -> Account:
     return account(kind, payment.currency)
 
 
-def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> None:
+def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> int:
     """Empty the deal's escrow: `refund_minor` back to the customer, the rest shared between
-    the provider's pending balance and the platform's revenue."""
+    the provider's pending balance and the platform's revenue. Returns the provider's part."""
     escrow = account(AccountKind.ESCROW, payment.currency, reference=payment.reference)
     held = payment.amount_minor - payment.refunded_minor
     provider, platform = shares(payment, kept_minor=held - refund_minor)
@@ -102,6 +102,7 @@ def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
         _schedule_settle(payment, now)
     paperwork.refund_receipt_issue(payment, refund_minor=refund_minor, now=now, key=key)
     paperwork.fee_invoice_issue(payment, kept_minor=held - refund_minor, now=now, key=key)
+    return provider
 
 
 def claw_back(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> None:
