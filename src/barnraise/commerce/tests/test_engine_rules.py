@@ -169,11 +169,13 @@ def test_operators_follow_the_gap_free_event_log(
     ]
     assert ops.call("GET", f"events?after={base + 1}").json()["results"][0]["name"] == "accept"
     # a party follows their own deal's events (the listing is the provider's, not theirs)
-    # and the events of what concerns them: the payment the capture took from their card
+    # and the events of what concerns them: the payment the capture took from their card, and
+    # its receipt
     mine = customer.call("GET", "events").json()["results"]
-    assert [e["sequence"] for e in mine] == [base + 1, base + 2, base + 3, base + 4]
+    assert [e["sequence"] for e in mine] == [base + 1, base + 2, base + 3, base + 4, base + 5]
     assert {e["transaction_id"] for e in mine[:3]} == {tx["id"]}
-    assert (mine[3]["type"], mine[3]["params"]["deal"]) == ("ledger:payment:captured", tx["id"])
+    assert {e["type"] for e in mine[3:]} == {"ledger:document:issued", "ledger:payment:captured"}
+    assert [e["params"]["deal"] for e in mine[3:] if e["type"] == "ledger:payment:captured"] == [tx["id"]]
 
 
 def test_a_new_version_never_changes_running_transactions(customer, provider, listing, monkeypatch):
