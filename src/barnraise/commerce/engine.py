@@ -155,6 +155,7 @@ def _due(tx: Transaction, at: tuple[At, ...], now: datetime) -> datetime | None:
         "entered_state": now,
         "booking_start": tx.start,
         "booking_end": tx.end,
+        "payment_due": _payment_due(tx),
     }
     due: list[datetime] = []
     for point in at:
@@ -162,6 +163,14 @@ def _due(tx: Transaction, at: tuple[At, ...], now: datetime) -> datetime | None:
         if base is not None:
             due.append(base + point.offset)
     return min(due) if due else None
+
+
+def _payment_due(tx: Transaction) -> datetime | None:
+    """When a deal paid with a saved card is authorized: its start less the provider's lead."""
+    if tx.start is None:
+        return None
+    lead = registry.payment_hooks().authorization_lead
+    return tx.start - lead() if lead is not None else tx.start
 
 
 def _reschedule(tx: Transaction, process: Process, now: datetime, *, is_new: bool) -> list[Timer]:

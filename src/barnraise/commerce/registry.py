@@ -26,7 +26,7 @@ the rows handed over so far are inserted, unless it was registered with `sees_ne
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -147,6 +147,13 @@ class PaymentHooks:
     # A checkout for the browser to confirm (the payment element): its id, client secret and
     # amount; the id is then the `payment_method` the paying step takes.
     prepare: Callable[..., dict[str, Any]] | None = None
+    # A deal that starts beyond the provider's authorization window: `defer` answers the notes
+    # of a saved card to authorize nearer the date (a step's `ahead` runs with them), or None
+    # when the payment method is not one of the payer's saved cards (the step authorizes now).
+    defer: Callable[..., dict[str, Any] | None] | None = None
+    # How long before the start a deferred payment is authorized (the window less a margin):
+    # the `payment_due` timepoint.
+    authorization_lead: Callable[[], timedelta] | None = None
 
 
 _payment_hooks: list[PaymentHooks] = []
@@ -157,8 +164,18 @@ def register_payment_hooks(
     authorize: Callable[..., dict[str, Any]],
     abandon: Callable[[dict[str, Any]], None],
     prepare: Callable[..., dict[str, Any]] | None = None,
+    defer: Callable[..., dict[str, Any] | None] | None = None,
+    authorization_lead: Callable[[], timedelta] | None = None,
 ) -> None:
-    _payment_hooks[:] = [PaymentHooks(authorize=authorize, abandon=abandon, prepare=prepare)]
+    _payment_hooks[:] = [
+        PaymentHooks(
+            authorize=authorize,
+            abandon=abandon,
+            prepare=prepare,
+            defer=defer,
+            authorization_lead=authorization_lead,
+        )
+    ]
 
 
 def payment_hooks() -> PaymentHooks:

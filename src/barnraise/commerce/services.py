@@ -76,6 +76,25 @@ def _paid(
         raise
 
 
+def _ahead(
+    process: Process, name: str, priced: Transaction, payment_method: Any, payer: User
+) -> tuple[str, dict[str, Any]] | None:
+    """The step's `ahead` alternative and its notes, when the deal starts beyond the payment
+    provider's authorization window and is paid with one of the payer's saved cards (the
+    ledger's `defer` hook decides): the card is kept and authorized nearer the date."""
+    step = process.transition(name)
+    defer = registry.payment_hooks().defer
+    if step is None or not step.ahead or defer is None:
+        return None
+    notes = defer(
+        amount=Money(priced.total_amount_minor, priced.currency),
+        payment_method=payment_method,
+        payer_id=payer.pk,
+        start=priced.start,
+    )
+    return None if notes is None else (step.ahead, notes)
+
+
 def _opening(
     *, actor: User, listing_id: Any, process: str | None, transition: str | None
 ) -> tuple[Listing, Process, str]:
@@ -120,13 +139,15 @@ def transaction_create(
             if earlier is not None:
                 return engine.Outcome(earlier, None, replayed=True)
 
-        def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
+        def open_deal(
+            *, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None, step: str = name
+        ) -> engine.Outcome:
             return engine.start(
                 listing=listing,
                 customer=actor,
                 provider=listing.author,
                 process=chosen,
-                name=name,
+                name=step,
                 params=params,
                 actor=actor,
                 idempotency_key=idempotency_key,
@@ -141,6 +162,10 @@ def transaction_create(
                 return open_deal(dry=dry_run)
             priced = open_deal(dry=True).tx
             tx_id = uuid7()
+            ahead = _ahead(chosen, name, priced, payment_method, actor)
+            if ahead is not None:  # beyond the authorization window, with a saved card
+                step, notes = ahead
+                return open_deal(dry=False, notes={**notes, "quote": quote(priced)}, tx_id=tx_id, step=step)
             return _paid(
                 payment_method=payment_method,
                 amount=Money(priced.total_amount_minor, priced.currency),

@@ -14,6 +14,7 @@ from barnraise.errors import Conflict, InvalidInput
 from barnraise.ledger import deals, journal, payments
 from barnraise.ledger.authorization import abandon, authorize, prepare
 from barnraise.ledger.errors import PayoutAccountRequired
+from barnraise.ledger.escrow import scheduled
 from barnraise.ledger.escrow.settlement import (
     account,
     claw_back,
@@ -188,7 +189,9 @@ def _give_back(ctx: deals.Step, percent: Decimal) -> None:
     payment = payment_of(ctx.tx)
     if ctx.dry_run or payment is None:
         return
-    if payment.status in (
+    if payment.status == PaymentStatus.SCHEDULED:  # a saved card, never charged: nothing to give back
+        payment_save(payment, ctx.now, status=PaymentStatus.VOIDED)
+    elif payment.status in (
         PaymentStatus.AUTHORIZED,
         PaymentStatus.CAPTURE_PENDING,
         PaymentStatus.CAPTURE_FAILED,
@@ -207,8 +210,10 @@ def _give_back(ctx: deals.Step, percent: Decimal) -> None:
 
 
 def register() -> None:
-    """Called by LedgerConfig.ready(): the actions, the guard and the payment hooks."""
+    """Called by LedgerConfig.ready(): the actions, the guards and the payment hooks."""
+    ahead = scheduled.register()
     actions: dict[str, deals.StepFn] = {
+        **ahead["actions"],
         "hold_payment": hold_payment,
         "request_capture": request_capture,
         "record_capture": record_capture,
@@ -223,10 +228,12 @@ def register() -> None:
     deals.register_with_commerce(
         actions=actions,
         # hold_payment only hands its row to the engine: it need not wait for the booking's
-        hand_over_only={"hold_payment"},
-        records_payment={"hold_payment"},
-        guards={"provider_can_be_paid": guard_provider_can_be_paid},
+        hand_over_only={"hold_payment", "schedule_payment"},
+        records_payment={"hold_payment", "hold_scheduled_payment"},
+        guards={"provider_can_be_paid": guard_provider_can_be_paid, **ahead["guards"]},
         authorize=authorize,
         abandon=abandon,
         prepare=prepare,
+        defer=scheduled.defer,
+        authorization_lead=scheduled.authorization_lead,
     )
