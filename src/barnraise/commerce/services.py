@@ -76,6 +76,10 @@ def _paid(
         raise
 
 
+def _is_ahead(process: Process, name: str) -> bool:
+    return any(t.ahead == name for t in process.transitions)
+
+
 def _ahead(
     process: Process, name: str, priced: Transaction, payment_method: Any, payer: User
 ) -> tuple[str, dict[str, Any]] | None:
@@ -83,8 +87,9 @@ def _ahead(
     provider's authorization window and is paid with one of the payer's saved cards (the
     ledger's `defer` hook decides): the card is kept and authorized nearer the date."""
     step = process.transition(name)
+    named = _is_ahead(process, name)  # the client named the ahead step itself
     defer = registry.payment_hooks().defer
-    if step is None or not step.ahead or defer is None:
+    if step is None or not (step.ahead or named) or defer is None:
         return None
     notes = defer(
         amount=Money(priced.total_amount_minor, priced.currency),
@@ -92,7 +97,15 @@ def _ahead(
         payer_id=payer.pk,
         start=priced.start,
     )
-    return None if notes is None else (step.ahead, notes)
+    if notes is None and named:
+        raise InvalidInput(
+            details={
+                "payment_method": [
+                    _("This step is for a booking beyond the card's authorization window, paid with a saved card.")
+                ]
+            }
+        )
+    return None if notes is None else (step.ahead or name, notes)
 
 
 def _opening(
@@ -158,7 +171,7 @@ def transaction_create(
             )
 
         try:
-            if dry_run or not _takes_payment(chosen, name):
+            if dry_run or not (_takes_payment(chosen, name) or _is_ahead(chosen, name)):
                 return open_deal(dry=dry_run)
             priced = open_deal(dry=True).tx
             tx_id = uuid7()
