@@ -83,8 +83,10 @@ def steps_available(tx: Transaction, actor: User | None) -> dict[str, list[str]]
     process = processes.get(tx.process, tx.process_version)
     now = timezone.now()
     found: dict[str, list[str]] = {}
+    # a step's `ahead` alternative is taken for it by the service (a saved card, far ahead)
+    ahead = {t.ahead for t in process.transitions if t.ahead}
     for step in process.from_state(tx.state):
-        if step.actor != role or step.at:
+        if step.actor != role or step.at or step.name in ahead:
             continue
         ctx = registry.Context(
             tx=tx,

@@ -319,11 +319,11 @@ def transaction_transition(
     params = dict(params)
     payment_method = params.pop("payment_method", None)
 
-    def run(notes: dict[str, Any] | None = None, dry: bool = dry_run) -> engine.Outcome:
+    def run(notes: dict[str, Any] | None = None, dry: bool = dry_run, taken: str = name) -> engine.Outcome:
         with db.atomic(durable=not dry):
             return engine.transition(
                 tx,
-                name,
+                taken,
                 actor=actor,
                 params=params,
                 idempotency_key=idempotency_key,
@@ -331,12 +331,15 @@ def transaction_transition(
                 notes=notes,
             )
 
-    if dry_run or step is None or not step.takes_payment:
+    if dry_run or step is None or not (step.takes_payment or _is_ahead(process, name)):
         return run()
     if idempotency_key and tx.events.filter(idempotency_key=idempotency_key).exists():
         return run()  # a replay: the engine returns the first outcome, nothing is charged again
     # Checks the actor, the state and the guards, and prices the step, before the card is touched.
     priced = run(dry=True).tx
+    ahead = _ahead(process, name, priced, payment_method, tx.customer)
+    if ahead is not None:  # beyond the authorization window, with a saved card (from an inquiry)
+        return run(ahead[1], dry=False, taken=ahead[0])
     return _paid(
         payment_method=payment_method,
         amount=Money(priced.total_amount_minor, priced.currency),
