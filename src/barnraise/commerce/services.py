@@ -101,7 +101,7 @@ def _ahead(
         raise InvalidInput(
             details={
                 "payment_method": [
-                    _("This step is for a booking beyond the card's authorization window, paid with a saved card.")
+                    _("This step is for a booking beyond the authorization window, paid with a saved card.")
                 ]
             }
         )

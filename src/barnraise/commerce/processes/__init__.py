@@ -9,7 +9,14 @@ from barnraise.commerce.processes.request import REQUEST_V1, REQUEST_V2
 PROCESSES: dict[tuple[str, int], Process] = {
     (p.name, p.version): p
     for p in (
-        INQUIRY_V1, PURCHASE_V1, BOOKING_V1, REQUEST_V1, PURCHASE_V2, BOOKING_V2, REQUEST_V2, BOOKING_V3
+        INQUIRY_V1,
+        PURCHASE_V1,
+        BOOKING_V1,
+        REQUEST_V1,
+        PURCHASE_V2,
+        BOOKING_V2,
+        REQUEST_V2,
+        BOOKING_V3,
     )
 }
 

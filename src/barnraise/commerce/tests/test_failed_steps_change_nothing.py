@@ -87,7 +87,10 @@ def _ahead(process: Process, step: Transition) -> bool:
 
 def _usable(step: Transition, instant: bool, ahead: bool = False) -> bool:
     wrong = "listing_requires_acceptance" if instant else "listing_books_instantly"
-    return wrong not in step.guards and ("payment_not_scheduled" if ahead else "payment_scheduled") not in step.guards
+    return (
+        wrong not in step.guards
+        and ("payment_not_scheduled" if ahead else "payment_scheduled") not in step.guards
+    )
 
 
 def _path(
@@ -140,9 +143,13 @@ class World:
         self.ahead = _ahead(self.process, step)
         if self.ahead:
             setup = saved_cards.setup_begin(member=self.people["customer"])
-            self.saved_card = SandboxProvider().setup_confirm(
-                setup_id=setup.id, client_secret=setup.client_secret, card_number=ALWAYS_AUTHENTICATES
-            ).id
+            self.saved_card = (
+                SandboxProvider()
+                .setup_confirm(
+                    setup_id=setup.id, client_secret=setup.client_secret, card_number=ALWAYS_AUTHENTICATES
+                )
+                .id
+            )
 
     def card(self) -> str:
         return self.saved_card if self.ahead else TEST_CARD
@@ -152,7 +159,9 @@ class World:
         latest): a paid first step's card is authorized first, and voided if the step fails."""
         customer, provider = self.people["customer"], self.people["provider"]
 
-        def open_deal(notes: dict[str, Any] | None = None, tx_id: Any = None, dry: bool = False) -> Transaction:
+        def open_deal(
+            notes: dict[str, Any] | None = None, tx_id: Any = None, dry: bool = False
+        ) -> Transaction:
             return engine.start(
                 listing=self.listing,
                 customer=customer,

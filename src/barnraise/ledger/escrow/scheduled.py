@@ -53,7 +53,9 @@ def _customer_of(payer_id: Any) -> PaymentCustomer | None:
     return PaymentCustomer.objects.filter(member_id=payer_id, provider=provider().name).first()
 
 
-def defer(*, amount: Money, payment_method: Any, payer_id: Any, start: datetime | None) -> dict[str, Any] | None:
+def defer(
+    *, amount: Money, payment_method: Any, payer_id: Any, start: datetime | None
+) -> dict[str, Any] | None:
     """The payment hook for a step with an `ahead` alternative: the notes of a saved card to
     authorize nearer the date, when the deal starts beyond the lead and `payment_method` is one
     of the payer's saved cards; else None (the step authorizes now, as before). Outside any

@@ -75,7 +75,13 @@ def test_a_request_far_ahead_keeps_the_saved_card_and_is_paid_nearer_the_date(cu
     call = ProviderCall.objects.get(operation=ProviderOperation.AUTHORIZE_SAVED)
     assert call.payload["method_id"] == card and call.status == "succeeded"
     names = [e["name"] for e in customer.call("GET", f"transactions/{tx['id']}").json()["events"]]
-    assert names == ["request_ahead", "accept_ahead", "take_payment", "payment_authorized", "payment_captured"]
+    assert names == [
+        "request_ahead",
+        "accept_ahead",
+        "take_payment",
+        "payment_authorized",
+        "payment_captured",
+    ]
     assert Payment.objects.get().status == "captured"
     assert_books_balance()
 
@@ -128,7 +134,9 @@ def test_when_the_bank_asks_off_session_the_customer_is_told_and_confirms_on_the
     assert Payment.objects.get().status == "scheduled"
     told = Notification.objects.get(recipient=customer.user, title__startswith="Confirm your payment")
     assert "Garden room" in told.title and told.url.endswith(f"/{tx['id']}/")
-    assert OutgoingEmail.objects.filter(to=customer.user.email, subject__contains="Confirm your payment").exists()
+    assert OutgoingEmail.objects.filter(
+        to=customer.user.email, subject__contains="Confirm your payment"
+    ).exists()
     shown = customer.call("GET", f"transactions/{tx['id']}").json()
     assert shown["available_transitions"] == ["confirm_payment", "cancel_by_customer"]
     # and the deal page offers the step with a payment method, in words

@@ -309,7 +309,8 @@ class MoneyMachine(RuleBasedStateMachine):
             setup = self.call("customer", "POST", "me/payment-methods/setup").json()
             with self.at_clock():
                 save_in_sandbox(setup, card)
-            self.saved_cards[card] = self.call("customer", "GET", "me/payment-methods").json()["results"][0]["id"]
+            listed = self.call("customer", "GET", "me/payment-methods").json()["results"]
+            self.saved_cards[card] = listed[0]["id"]
         return self.saved_cards[card]
 
     @rule(
