@@ -16,8 +16,7 @@ from barnraise.commerce.models import Booking, Transaction
 from barnraise.conftest import TEST_CARD, ApiClient
 from barnraise.ledger import selectors
 from barnraise.ledger.models import Account, AccountKind, Payment, ProviderCall, ProviderOperation
-from barnraise.ledger.tests.conftest import book, step, sweep_at
-from barnraise.ledger.tests.test_saved_cards_api import save_in_sandbox
+from barnraise.ledger.tests.conftest import book, save_in_sandbox, step, sweep_at
 from barnraise.ledger.verify import ledger_verify
 from barnraise.notifications.models import Notification, OutgoingEmail
 

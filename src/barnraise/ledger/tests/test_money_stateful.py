@@ -303,7 +303,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     def saved_card(self, card: str) -> str:
         """The customer's saved card of this test number (saved once per example)."""
-        from barnraise.ledger.tests.test_saved_cards_api import save_in_sandbox
+        from barnraise.ledger.tests.conftest import save_in_sandbox
 
         if card not in self.saved_cards:
             setup = self.call("customer", "POST", "me/payment-methods/setup").json()
@@ -338,16 +338,23 @@ class MoneyMachine(RuleBasedStateMachine):
         assert ledger_state() == before
         self.deals.append(tx["id"])
 
-    @precondition(lambda self: Transaction.objects.filter(pk__in=self.deals, state="requested").exists())
+    @precondition(
+        lambda self: Transaction.objects.filter(
+            pk__in=self.deals, state="requested", process="booking"
+        ).exists()
+    )
     @rule(pick=st.integers(0, 1000))
     def provider_accepts_a_request_paid_later(self, pick: int) -> None:
-        tx = self.deal(pick, lambda tx: tx.state == "requested")
+        """Only a request whose card is kept for later is accepted so; a held one is refused."""
+        tx = self.deal(pick, lambda tx: tx.state == "requested" and tx.process == "booking")
         assert tx is not None
         response = self.call(
             "provider", "POST", f"transactions/{tx.pk}/transitions", {"name": "accept_ahead", "params": {}}
         )
         scheduled = Payment.objects.filter(reference=f"transaction:{tx.pk}", status="scheduled").exists()
         assert response.status_code == (200 if scheduled else 409), response.content
+        tx.refresh_from_db()
+        assert tx.state == ("scheduled" if scheduled else "requested")
 
     @precondition(
         lambda self: Transaction.objects.filter(pk__in=self.deals, state="payment_action_needed").exists()
