@@ -85,8 +85,10 @@ def steps_available(tx: Transaction, actor: User | None) -> dict[str, list[str]]
     process = processes.get(tx.process, tx.process_version)
     now = timezone.now()
     found: dict[str, list[str]] = {}
+    # a step's `ahead` alternative is taken for it by the service (a saved card, far ahead)
+    ahead = {t.ahead for t in process.transitions if t.ahead}
     for step in process.from_state(tx.state):
-        if step.actor != role or step.at:
+        if step.actor != role or step.at or step.name in ahead:
             continue
         ctx = registry.Context(
             tx=tx,
@@ -157,6 +159,7 @@ def _due(tx: Transaction, at: tuple[At, ...], now: datetime) -> datetime | None:
         "entered_state": now,
         "booking_start": tx.start,
         "booking_end": tx.end,
+        "payment_due": _payment_due(tx),
     }
     due: list[datetime] = []
     for point in at:
@@ -164,6 +167,14 @@ def _due(tx: Transaction, at: tuple[At, ...], now: datetime) -> datetime | None:
         if base is not None:
             due.append(base + point.offset)
     return min(due) if due else None
+
+
+def _payment_due(tx: Transaction) -> datetime | None:
+    """When a deal paid with a saved card is authorized: its start less the provider's lead."""
+    if tx.start is None:
+        return None
+    lead = registry.payment_hooks().authorization_lead
+    return tx.start - lead() if lead is not None else tx.start
 
 
 def _reschedule(tx: Transaction, process: Process, now: datetime, *, is_new: bool) -> list[Timer]:

@@ -26,7 +26,7 @@ the rows handed over so far are inserted, unless it was registered with `sees_ne
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -153,6 +153,13 @@ class PaymentHooks:
     # A payment method the paying step will not use after all (the deal could not open, or
     # its price moved): a checkout the customer confirmed is voided. Never raises.
     release: Callable[..., None] | None = None
+    # A deal that starts beyond the provider's authorization window: `defer` answers the notes
+    # of a saved card to authorize nearer the date (a step's `ahead` runs with them), or None
+    # when the payment method is not one of the payer's saved cards (the step authorizes now).
+    defer: Callable[..., dict[str, Any] | None] | None = None
+    # How long before the start a deferred payment is authorized (the window less a margin):
+    # the `payment_due` timepoint.
+    authorization_lead: Callable[[], timedelta] | None = None
 
 
 _payment_hooks: list[PaymentHooks] = []
@@ -164,8 +171,19 @@ def register_payment_hooks(
     abandon: Callable[[dict[str, Any]], None],
     prepare: Callable[..., dict[str, Any]] | None = None,
     release: Callable[..., None] | None = None,
+    defer: Callable[..., dict[str, Any] | None] | None = None,
+    authorization_lead: Callable[[], timedelta] | None = None,
 ) -> None:
-    _payment_hooks[:] = [PaymentHooks(authorize=authorize, abandon=abandon, prepare=prepare, release=release)]
+    _payment_hooks[:] = [
+        PaymentHooks(
+            authorize=authorize,
+            abandon=abandon,
+            prepare=prepare,
+            release=release,
+            defer=defer,
+            authorization_lead=authorization_lead,
+        )
+    ]
 
 
 def payment_hooks() -> PaymentHooks:

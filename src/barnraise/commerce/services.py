@@ -84,6 +84,56 @@ def _paid(
         raise
 
 
+def _is_ahead(process: Process, name: str) -> bool:
+    return any(t.ahead == name for t in process.transitions)
+
+
+def _ahead(
+    process: Process, name: str, priced: Transaction, payment_method: Any, payer: User
+) -> tuple[str, dict[str, Any]] | None:
+    """The step's `ahead` alternative and its notes, when the deal starts beyond the payment
+    provider's authorization window and is paid with one of the payer's saved cards (the
+    ledger's `defer` hook decides): the card is kept and authorized nearer the date."""
+    step = process.transition(name)
+    named = _is_ahead(process, name)  # the client named the ahead step itself
+    defer = registry.payment_hooks().defer
+    if step is None or not (step.ahead or named) or defer is None:
+        return None
+    notes = defer(
+        amount=Money(priced.total_amount_minor, priced.currency),
+        payment_method=payment_method,
+        payer_id=payer.pk,
+        start=priced.start,
+    )
+    if notes is None and named:
+        raise InvalidInput(
+            details={
+                "payment_method": [
+                    _("This step is for a booking beyond the authorization window, paid with a saved card.")
+                ]
+            }
+        )
+    return None if notes is None else (step.ahead or name, notes)
+
+
+def _deferred(
+    process: Process, name: str, dry: Callable[[], Transaction], payment_method: Any, payer: User, tx_id: Any
+) -> tuple[str, dict[str, Any]] | None:
+    """`_ahead` for a step that has an ahead alternative, after its dry run (`dry`, kept for the
+    step itself); a checkout the customer confirmed is voided if the dry run refuses the deal,
+    as `_paid` does."""
+    step = process.transition(name)
+    if step is None or not (step.ahead or _is_ahead(process, name)):
+        return None
+    try:
+        return _ahead(process, name, dry(), payment_method, payer)
+    except BaseException:
+        release = registry.payment_hooks().release
+        if release is not None:
+            release(payment_method=payment_method, payer_id=payer.pk, reference=f"transaction:{tx_id}")
+        raise
+
+
 def _opening(
     *, actor: User, listing_id: Any, process: str | None, transition: str | None
 ) -> tuple[Listing, Process, str]:
@@ -128,13 +178,15 @@ def transaction_create(
             if earlier is not None:
                 return engine.Outcome(earlier, None, replayed=True)
 
-        def open_deal(*, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None) -> engine.Outcome:
+        def open_deal(
+            *, dry: bool, notes: dict[str, Any] | None = None, tx_id: Any = None, step: str = name
+        ) -> engine.Outcome:
             return engine.start(
                 listing=listing,
                 customer=actor,
                 provider=listing.author,
                 process=chosen,
-                name=name,
+                name=step,
                 params=params,
                 actor=actor,
                 idempotency_key=idempotency_key,
@@ -145,15 +197,23 @@ def transaction_create(
             )
 
         try:
-            if dry_run or not _takes_payment(chosen, name):
+            if dry_run or not (_takes_payment(chosen, name) or _is_ahead(chosen, name)):
                 return open_deal(dry=dry_run)
             tx_id = uuid7()
             priced: list[Transaction] = []
 
-            def price() -> Money:
-                priced.append(open_deal(dry=True).tx)
-                return Money(priced[0].total_amount_minor, priced[0].currency)
+            def dry() -> Transaction:
+                if not priced:
+                    priced.append(open_deal(dry=True).tx)
+                return priced[0]
 
+            def price() -> Money:
+                return Money(dry().total_amount_minor, dry().currency)
+
+            ahead = _deferred(chosen, name, dry, payment_method, actor, tx_id)
+            if ahead is not None:  # beyond the authorization window, with a saved card
+                step, notes = ahead
+                return open_deal(dry=False, notes={**notes, "quote": quote(dry())}, tx_id=tx_id, step=step)
             return _paid(
                 payment_method=payment_method,
                 price=price,
@@ -296,11 +356,11 @@ def transaction_transition(
     params = dict(params)
     payment_method = params.pop("payment_method", None)
 
-    def run(notes: dict[str, Any] | None = None, dry: bool = dry_run) -> engine.Outcome:
+    def run(notes: dict[str, Any] | None = None, dry: bool = dry_run, taken: str = name) -> engine.Outcome:
         with db.atomic(durable=not dry):
             return engine.transition(
                 tx,
-                name,
+                taken,
                 actor=actor,
                 params=params,
                 idempotency_key=idempotency_key,
@@ -308,16 +368,24 @@ def transaction_transition(
                 notes=notes,
             )
 
-    if dry_run or step is None or not step.takes_payment:
+    if dry_run or step is None or not (step.takes_payment or _is_ahead(process, name)):
         return run()
     if idempotency_key and tx.events.filter(idempotency_key=idempotency_key).exists():
         return run()  # a replay: the engine returns the first outcome, nothing is charged again
+    priced: list[Transaction] = []
+
+    def dry() -> Transaction:
+        # Checks the actor, the state and the guards, and prices the step, before the card is touched.
+        if not priced:
+            priced.append(run(dry=True).tx)
+        return priced[0]
 
     def price() -> Money:
-        # Checks the actor, the state and the guards, and prices the step, before the card is touched.
-        priced = run(dry=True).tx
-        return Money(priced.total_amount_minor, priced.currency)
+        return Money(dry().total_amount_minor, dry().currency)
 
+    ahead = _deferred(process, name, dry, payment_method, tx.customer, tx.pk)
+    if ahead is not None:  # beyond the authorization window, with a saved card (from an inquiry)
+        return run(ahead[1], dry=False, taken=ahead[0])
     return _paid(
         payment_method=payment_method,
         price=price,

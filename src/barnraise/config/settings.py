@@ -548,6 +548,9 @@ BARNRAISE_GUARDS: dict[str, str] = {}
 
 # The payment provider (barnraise.ledger.providers): sandbox (default) or stripe.
 PAYMENT_PROVIDER = _payment_provider()
+# How long the sandbox's card authorizations hold (Stripe's: 7 days), in hours: a deal that
+# starts further out is paid with a saved card nearer the date (docs/money.md). Tests shorten it.
+SANDBOX_AUTHORIZATION_WINDOW_HOURS = int(os.environ.get("SANDBOX_AUTHORIZATION_WINDOW_HOURS", "168"))
 # Stripe (docs/money.md); STRIPE_API_BASE is empty (Stripe's own API) except in tests.
 STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE = _stripe_settings(PAYMENT_PROVIDER)
 # The publishable key (pk_…) the pages give Stripe.js (the payment element; docs/money.md).

@@ -148,6 +148,8 @@ def register_with_commerce(
     abandon: Callable[[dict[str, Any]], None],
     prepare: Callable[..., dict[str, Any]] | None = None,
     release: Callable[..., None] | None = None,
+    defer: Callable[..., dict[str, Any] | None] | None = None,
+    authorization_lead: Callable[[], timedelta] | None = None,
 ) -> None:
     """Register the money steps and the payment hooks with commerce's engine. An action in
     `hand_over_only` only hands its rows to the engine: it writes nothing in a dry run and need
@@ -164,4 +166,11 @@ def register_with_commerce(
         )
     for name, guard in guards.items():
         registry.register_guard(name, guard)
-    registry.register_payment_hooks(authorize=authorize, abandon=abandon, prepare=prepare, release=release)
+    registry.register_payment_hooks(
+        authorize=authorize,
+        abandon=abandon,
+        prepare=prepare,
+        release=release,
+        defer=defer,
+        authorization_lead=authorization_lead,
+    )

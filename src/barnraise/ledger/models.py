@@ -196,6 +196,8 @@ class SnapshotTotal(models.Model):
 
 class ProviderOperation(models.TextChoices):
     AUTHORIZE = "authorize", _("authorize")
+    # an off-session authorization on a saved card (a deal booked beyond the hold's window)
+    AUTHORIZE_SAVED = "authorize_saved", _("authorize a saved card")
     CAPTURE = "capture", _("capture")
     VOID = "void", _("void")
     REFUND = "refund", _("refund")
@@ -269,6 +271,8 @@ class SandboxRecord(models.Model):
 
 
 class PaymentStatus(models.TextChoices):
+    # a saved card, to be authorized off-session nearer the deal's start (nothing is held yet)
+    SCHEDULED = "scheduled", _("scheduled")
     AUTHORIZED = "authorized", _("authorized")
     CAPTURE_PENDING = "capture_pending", _("capture pending")
     CAPTURED = "captured", _("captured")

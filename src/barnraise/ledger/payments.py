@@ -92,7 +92,13 @@ def _payload(
     authorization_id: str,
     capture_id: str,
     account_id: str,
+    saved_card: tuple[str, str] = ("", ""),
 ) -> dict[str, Any]:
+    if operation == ProviderOperation.AUTHORIZE_SAVED:
+        customer_id, method_id = saved_card
+        if not customer_id or not method_id or amount is None or amount.amount_minor <= 0:
+            raise InvalidInput(details={"saved_card": [_("Give the customer, the card and an amount.")]})
+        return {"customer_id": customer_id, "method_id": method_id, "amount": money_json(amount)}
     needs = {
         ProviderOperation.CAPTURE: ("authorization_id", authorization_id, True),
         ProviderOperation.VOID: ("authorization_id", authorization_id, False),
@@ -121,8 +127,10 @@ def provider_call_create(
     authorization_id: str = "",
     capture_id: str = "",
     account_id: str = "",
+    saved_card: tuple[str, str] = ("", ""),
 ) -> ProviderCall:
-    """Write a pending call (capture, void, refund or payout); the worker makes it after commit.
+    """Write a pending call (capture, void, refund, payout, or an off-session authorization of
+    a saved card: `saved_card` = (customer id, card id)); the worker makes it after commit.
 
     Joins the caller's transaction. The same key with the same request returns the first row;
     with a different one it raises `idempotency_key_reused`.
@@ -135,6 +143,7 @@ def provider_call_create(
         authorization_id=authorization_id,
         capture_id=capture_id,
         account_id=account_id,
+        saved_card=saved_card,
     )
     with transaction.atomic():
         call, created = ProviderCall.objects.get_or_create(
@@ -174,6 +183,16 @@ def _perform(call: ProviderCall) -> dict[str, Any]:
     if call.operation == ProviderOperation.PAYOUT:
         return payment.payout(
             account_id=payload["account_id"], amount=money_from(payload["amount"]), idempotency_key=key
+        ).as_json()
+    if call.operation == ProviderOperation.AUTHORIZE_SAVED:
+        # Off-session: a bank that wants the customer raises AuthenticationRequired, a refusal
+        # stored as the call's error (reason `authentication_required`).
+        return payment.authorize_saved(
+            amount=money_from(payload["amount"]),
+            customer_id=payload["customer_id"],
+            method_id=payload["method_id"],
+            off_session=True,
+            idempotency_key=key,
         ).as_json()
     # An authorize call needs the card number, which is never stored: it is made only by
     # authorize_now. A pending one is left by a crash between the provider and the write.

@@ -35,6 +35,7 @@ MOMENTS = {
     "entered_state": _lazy("it got there"),
     "booking_start": _lazy("the booking starts"),
     "booking_end": _lazy("the booking ends"),
+    "payment_due": _lazy("the card can be held for the booking, days before it starts"),
 }
 
 

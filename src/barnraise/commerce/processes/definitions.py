@@ -20,7 +20,9 @@ from barnraise.commerce.processes.words import Awaits as Awaits
 from barnraise.commerce.processes.words import Say as Say
 
 Actor = Literal["customer", "provider", "operator", "system"]
-Timepoint = Literal["initiated", "entered_state", "booking_start", "booking_end"]
+# `payment_due`: the booking's start less the payment provider's authorization lead (its
+# window less a margin), when a deal paid with a saved card is authorized (booking v3).
+Timepoint = Literal["initiated", "entered_state", "booking_start", "booking_end", "payment_due"]
 INITIAL = "initial"
 
 
@@ -61,6 +63,10 @@ class Transition:
     # The actor must have confirmed their email address (not to close a conversation).
     needs_verified_email: bool = True
     say: Say | None = None
+    # The step taken instead when the deal starts beyond the payment provider's authorization
+    # window and the customer pays with a saved card: the card is kept, not authorized, and
+    # authorized off-session nearer the date (booking v3's `request` and `book`).
+    ahead: str = ""
 
     @property
     def caller_params(self) -> tuple[str, ...]:
@@ -88,6 +94,8 @@ class Transition:
             "params": list(self.params),
             "takes_payment": self.takes_payment,
             "needs_verified_email": self.needs_verified_email,
+            # only where set, so that the versions released before it keep their fingerprints
+            **({"ahead": self.ahead} if self.ahead else {}),
         }
 
 

@@ -100,6 +100,29 @@ PAYMENT_FAILED = Say(
     _("The payment for “%(listing)s” failed"),
     BOTH,
 )
+# A booking paid with a saved card nearer the date (booking v3).
+ACCEPT_AHEAD = Say(
+    _("Accept"),
+    _("accepted; the payment is taken nearer the date"),
+    _ACCEPTED,
+    ("customer",),
+    quick=True,
+)
+TAKE_PAYMENT = Say(_("Take the payment"), _("the saved card is being charged for the booking"))
+PAYMENT_AUTHORIZED = Say(_("Hold the payment"), _("the bank held the payment"))
+PAYMENT_NEEDS_CUSTOMER = Say(
+    _("Ask the customer to confirm the payment"),
+    _("the bank asked the customer to confirm the payment"),
+    _("Confirm your payment for “%(listing)s” to keep the booking"),
+    ("customer",),
+)
+CONFIRM_PAYMENT = Say(_("Confirm the payment"), _("confirmed the payment"))
+PAYMENT_NOT_CONFIRMED = Say(
+    _("Cancel: the payment was not confirmed"),
+    _("the booking was cancelled because the payment could not be taken"),
+    _("Cancelled: the payment for “%(listing)s” could not be taken"),
+    BOTH,
+)
 
 # What a deal waits for, by state (see each process's `awaits`).
 PROVIDER_ANSWER = _("the provider's answer")
@@ -109,6 +132,7 @@ CUSTOMER_ANSWER = _("the customer's answer to the offer")
 COUNTER_ANSWER = _("the provider's answer to the counter-offer")
 DELIVERY = _("the provider's delivery")
 APPROVAL = _("the customer's approval of the delivery")
+PAYMENT_CONFIRMATION = _("the customer to confirm the payment")
 
 # What a deal in each state is called where people see it (a badge, the inbox, the dashboard):
 # never the state's own name. `barnraise.E008` fails a process with a state missing here.
@@ -118,6 +142,8 @@ STATES: dict[str, Text] = {
     "requested": _("Requested"),
     "payment_pending": _("Waiting for the payment"),
     "payment_failed": _("Payment failed"),
+    "scheduled": _("Booked: paid nearer the date"),
+    "payment_action_needed": _("Waiting for the customer to confirm the payment"),
     "accepted": _("Accepted"),
     "declined": _("Declined"),
     "expired": _("Expired"),

@@ -24,7 +24,10 @@ from barnraise.commerce.models import Transaction
 from barnraise.commerce.processes.definitions import INITIAL, Process, Transition
 from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, ApiClient, payout_ready
-from barnraise.ledger import payments
+from barnraise.ids import uuid7
+from barnraise.ledger import payments, saved_cards
+from barnraise.ledger.providers.sandbox import SandboxProvider
+from barnraise.money import Money
 
 # On SQLite, real commits and rollbacks (the backend's deferred BEGIN IMMEDIATE, its writers'
 # line, durable blocks, on-commit work), not savepoints inside the test's transaction. On
@@ -66,12 +69,33 @@ def _instant(step: Transition) -> bool:
     return "listing_books_instantly" in step.guards
 
 
-def _usable(step: Transition, instant: bool) -> bool:
+# Booking v3's steps for a deal paid with a saved card nearer the date: reached with a booking
+# beyond the authorization window, paid with a saved card the bank asks the customer about.
+AHEAD_ACTIONS = {"schedule_payment", "request_saved_authorization", "hold_scheduled_payment"}
+AHEAD_STATES = {"scheduled", "payment_action_needed"}
+ALWAYS_AUTHENTICATES = "4000002760003184"
+
+
+def _ahead(process: Process, step: Transition) -> bool:
+    return (
+        any(t.ahead == step.name for t in process.transitions)
+        or "payment_scheduled" in step.guards
+        or bool(AHEAD_ACTIONS & set(step.actions))
+        or set(step.from_states) <= AHEAD_STATES
+    )
+
+
+def _usable(step: Transition, instant: bool, ahead: bool = False) -> bool:
     wrong = "listing_requires_acceptance" if instant else "listing_books_instantly"
-    return wrong not in step.guards
+    return (
+        wrong not in step.guards
+        and ("payment_not_scheduled" if ahead else "payment_scheduled") not in step.guards
+    )
 
 
-def _path(process: Process, start: str, targets: tuple[str, ...], instant: bool) -> list[Transition]:
+def _path(
+    process: Process, start: str, targets: tuple[str, ...], instant: bool, ahead: bool = False
+) -> list[Transition]:
     """The shortest run of steps from `start` into one of `targets`."""
     seen = {start}
     queue: deque[tuple[str, list[Transition]]] = deque([(start, [])])
@@ -80,14 +104,14 @@ def _path(process: Process, start: str, targets: tuple[str, ...], instant: bool)
         if state in targets:
             return steps
         for step in process.from_state(state):
-            if _usable(step, instant) and step.to not in seen:
+            if _usable(step, instant, ahead) and step.to not in seen:
                 seen.add(step.to)
                 queue.append((step.to, [*steps, step]))
     raise AssertionError(f"{process.name} v{process.version}: no way into {targets}")
 
 
-def _params(step: Transition, listing: Listing) -> dict[str, Any]:
-    start, end = slot(days=5)
+def _params(step: Transition, listing: Listing, ahead: bool = False) -> dict[str, Any]:
+    start, end = slot(days=20 if ahead else 5)
     values: dict[str, Any] = {
         "quantity": 1,
         "start": start,
@@ -111,6 +135,62 @@ class World:
         self.process = process
         self.people = people
         self.listing = listing
+        self.ahead = False  # paid with a saved card nearer the date (booking v3)
+        self.saved_card = ""
+
+    def for_step(self, step: Transition) -> None:
+        """Deals for `step` go ahead with a saved card when only such deals reach it."""
+        self.ahead = _ahead(self.process, step)
+        if self.ahead:
+            setup = saved_cards.setup_begin(member=self.people["customer"])
+            self.saved_card = (
+                SandboxProvider()
+                .setup_confirm(
+                    setup_id=setup.id, client_secret=setup.client_secret, card_number=ALWAYS_AUTHENTICATES
+                )
+                .id
+            )
+
+    def card(self) -> str:
+        return self.saved_card if self.ahead else TEST_CARD
+
+    def _opened(self, step: Transition, params: dict[str, Any], paid: bool) -> Transaction:
+        """A deal of an older version, opened by the engine (as the service did when it was the
+        latest): a paid first step's card is authorized first, and voided if the step fails."""
+        customer, provider = self.people["customer"], self.people["provider"]
+
+        def open_deal(
+            notes: dict[str, Any] | None = None, tx_id: Any = None, dry: bool = False
+        ) -> Transaction:
+            return engine.start(
+                listing=self.listing,
+                customer=customer,
+                provider=provider,
+                process=self.process,
+                name=step.name,
+                params=params,
+                actor=self.people[step.actor],
+                notes=notes,
+                tx_id=tx_id,
+                dry_run=dry,
+            ).tx
+
+        if not paid:
+            return open_deal()
+        priced, tx_id = open_deal(dry=True), uuid7()
+        hooks = registry.payment_hooks()
+        notes = hooks.authorize(
+            amount=Money(priced.total_amount_minor, priced.currency),
+            payment_method=TEST_CARD,
+            reference=f"transaction:{tx_id}",
+            idempotency_key=f"transaction:{tx_id}:{step.name}",
+            payer_id=customer.pk,
+        )
+        try:
+            return open_deal(notes, tx_id)
+        except BaseException:
+            hooks.abandon(notes)
+            raise
 
     def client(self, role: str) -> ApiClient:
         return ApiClient(token=token_create(user=self.people[role], name="t")[1])
@@ -120,8 +200,8 @@ class World:
 
     def take(self, tx: Transaction | None, step: Transition) -> Transaction:
         """Take `step` as its actor would, through the services (setting the deal up)."""
-        params = _params(step, self.listing)
-        paid = "hold_payment" in step.actions
+        params = _params(step, self.listing, self.ahead)
+        paid = step.takes_payment or "schedule_payment" in step.actions
         customer, provider = self.people["customer"], self.people["provider"]
         if tx is None and self.latest() and step.actor == "customer":
             return services.transaction_create(
@@ -130,23 +210,15 @@ class World:
                 process=self.process.name,
                 transition=step.name,
                 params=params,
-                payment_method=TEST_CARD if paid else None,
+                payment_method=self.card() if paid else None,
             ).tx
         if tx is None and self.latest():
             return services.offer_create(actor=provider, listing_id=self.listing.public_id, params=params).tx
         if tx is None:
-            return engine.start(
-                listing=self.listing,
-                customer=customer,
-                provider=provider,
-                process=self.process,
-                name=step.name,
-                params=params,
-                actor=self.people[step.actor],
-            ).tx
+            return self._opened(step, params, paid)
         if step.actor == "system":
             return engine.transition(tx, step.name, actor=None).tx
-        if paid:
+        if paid:  # a card of the customer's, on-session
             params["payment_method"] = TEST_CARD
         return services.transaction_transition(
             actor=self.people[step.actor], transaction_id=tx.pk, name=step.name, params=params
@@ -162,7 +234,7 @@ class World:
         for _ in range(12):
             if state in step.from_states:
                 return tx
-            next_step = _path(self.process, state, step.from_states, instant)[0]
+            next_step = _path(self.process, state, step.from_states, instant, self.ahead)[0]
             # the worker's work after commit (inside a test's transaction: done here)
             with pytest.MonkeyPatch.context() as patch, TestCase.captureOnCommitCallbacks(execute=True):
                 if next_step.to == "payment_pending" in step.from_states:
@@ -179,9 +251,9 @@ class World:
             self._fail(tx, step)
 
     def _fail(self, tx: Transaction | None, step: Transition) -> None:
-        params = _params(step, self.listing)
-        if "hold_payment" in step.actions:
-            params["payment_method"] = TEST_CARD
+        params = _params(step, self.listing, self.ahead)
+        if step.takes_payment or "schedule_payment" in step.actions:
+            params["payment_method"] = self.card() if tx is None else TEST_CARD
         if step.actor == "system" or (tx is None and not self.latest()):
             with pytest.raises(Injected):
                 if tx is None:
@@ -236,6 +308,7 @@ def test_a_step_whose_action_fails_changes_nothing(name, version, transition, ac
     step = process.transition(transition)
     assert step is not None
     w = world(process, step)
+    w.for_step(step)
     tx = w.bring_to(step)
     before = _snapshot()
     # and the action, which does its work and then fails (only for real: a dry run prices first)
@@ -254,7 +327,7 @@ def test_a_step_whose_action_fails_changes_nothing(name, version, transition, ac
     for label in OUTBOX:
         earlier = before.pop(label)
         added = [row for row in after.pop(label) if row not in earlier]
-        if "hold_payment" in step.actions:
+        if step.takes_payment:
             # the card was authorized before the step (outside its transaction): it is voided
             calls = [row["operation"] for row in added if label == "ledger.providercall"]
             assert calls in ([], ["authorize", "void"]), calls

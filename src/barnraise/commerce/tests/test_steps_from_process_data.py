@@ -16,10 +16,13 @@ from barnraise.conftest import TEST_CARD, after_commit
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fees")]
 
 
+NEXT = max(v for name, v in processes.PROCESSES if name == "booking") + 1  # the next booking version
+
+
 def _publish(version: Process, **changes_by_step: dict[str, Any]) -> Process:
-    """`version` as booking version 3, with the named steps changed."""
+    """`version` as the next booking version, with the named steps changed."""
     steps = tuple(replace(t, **changes_by_step.get(t.name, {})) for t in version.transitions)
-    return replace(version, version=3, transitions=steps)
+    return replace(version, version=NEXT, transitions=steps)
 
 
 def _request(client: Any, listing: Any) -> Any:
@@ -33,9 +36,9 @@ def test_a_step_marked_as_taking_payment_asks_for_the_payment_method(
 ) -> None:
     # given a version whose request is marked as taking payment (its actions are version 1's)
     v3 = _publish(processes.get("booking", 1), request={"takes_payment": True})
-    monkeypatch.setitem(processes.PROCESSES, ("booking", 3), v3)
+    monkeypatch.setitem(processes.PROCESSES, ("booking", NEXT), v3)
     # when the API describes it
-    described = api.call("GET", "processes/booking?version=3").json()["transitions"]
+    described = api.call("GET", f"processes/booking?version={NEXT}").json()["transitions"]
     # then that step asks for a payment method, and the others do not
     params = {t["name"]: t["params"] for t in described}
     assert params["request"] == ["start", "end", "seats", "message", "payment_method"]
@@ -45,14 +48,15 @@ def test_a_step_marked_as_taking_payment_asks_for_the_payment_method(
 def test_a_step_that_needs_no_confirmed_email_is_open_to_an_unconfirmed_member(
     customer: Any, listing: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given two requests, one on version 2 and one on a version 3 whose cancellation by the
-    # customer needs no confirmed email; then the customer's email is no longer confirmed
+    # given two requests, one on the current version and one on a next version whose
+    # cancellation by the customer needs no confirmed email; then the customer's email is no
+    # longer confirmed
     room = listing()
     on_v2 = _request(customer, room).json()
-    v3 = _publish(processes.get("booking", 2), cancel_by_customer={"needs_verified_email": False})
-    monkeypatch.setitem(processes.PROCESSES, ("booking", 3), v3)
+    v3 = _publish(processes.get("booking", NEXT - 1), cancel_by_customer={"needs_verified_email": False})
+    monkeypatch.setitem(processes.PROCESSES, ("booking", NEXT), v3)
     on_v3 = _request(customer, room).json()
-    assert (on_v2["process_version"], on_v3["process_version"]) == (2, 3)
+    assert (on_v2["process_version"], on_v3["process_version"]) == (NEXT - 1, NEXT)
     EmailAddress.objects.filter(user=customer.user).update(verified=False)
     # when the customer cancels both
 

@@ -15,6 +15,7 @@ from barnraise.errors import Conflict, InvalidInput, PermissionDenied
 from barnraise.ledger import deals, journal, money_events, paperwork, payments
 from barnraise.ledger.authorization import abandon, authorize, prepare, release
 from barnraise.ledger.errors import PayoutAccountRequired
+from barnraise.ledger.escrow import scheduled
 from barnraise.ledger.escrow.settlement import (
     account,
     claw_back,
@@ -200,7 +201,7 @@ def give_back_plan(payment: Payment, percent: Decimal) -> tuple[bool, int]:
     """What giving back `percent` of the payment does, as the give-back steps then do it (and
     their dry runs preview it): (True, the hold) when nothing was taken yet, so the whole hold
     is released whatever the policy says; (False, the refund) of a capture still in escrow;
-    (False, 0) when nothing is left to give back here."""
+    (False, 0) when nothing is left to give back here (or a saved card was never charged)."""
     if payment.status in (
         PaymentStatus.AUTHORIZED,
         PaymentStatus.CAPTURE_PENDING,
@@ -226,7 +227,9 @@ def _give_back(ctx: deals.Step, percent: Decimal, *, by_policy: bool) -> None:
     }
     if ctx.dry_run:
         return
-    if voids:
+    if payment.status == PaymentStatus.SCHEDULED:  # a saved card, never charged: nothing to give back
+        payment_save(payment, ctx.now, status=PaymentStatus.VOIDED)
+    elif voids:
         payments.provider_call_create(
             operation=ProviderOperation.VOID,
             reference=payment.reference,
@@ -244,8 +247,10 @@ def _give_back(ctx: deals.Step, percent: Decimal, *, by_policy: bool) -> None:
 
 
 def register() -> None:
-    """Called by LedgerConfig.ready(): the actions, the guard and the payment hooks."""
+    """Called by LedgerConfig.ready(): the actions, the guards and the payment hooks."""
+    ahead = scheduled.register()
     actions: dict[str, deals.StepFn] = {
+        **ahead["actions"],
         "hold_payment": hold_payment,
         "request_capture": request_capture,
         "record_capture": record_capture,
@@ -260,11 +265,13 @@ def register() -> None:
     deals.register_with_commerce(
         actions=actions,
         # hold_payment only hands its row to the engine: it need not wait for the booking's
-        hand_over_only={"hold_payment"},
-        records_payment={"hold_payment"},
-        guards={"provider_can_be_paid": guard_provider_can_be_paid},
+        hand_over_only={"hold_payment", "schedule_payment"},
+        records_payment={"hold_payment", "hold_scheduled_payment"},
+        guards={"provider_can_be_paid": guard_provider_can_be_paid, **ahead["guards"]},
         authorize=authorize,
         abandon=abandon,
         prepare=prepare,
         release=release,
+        defer=scheduled.defer,
+        authorization_lead=scheduled.authorization_lead,
     )

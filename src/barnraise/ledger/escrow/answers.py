@@ -17,7 +17,7 @@ from barnraise.ledger.providers import CaptureStatus
 logger = logging.getLogger(__name__)
 
 
-def _report(reference: str, name: str, notes: dict[str, object], *, key: str) -> None:
+def report(reference: str, name: str, notes: dict[str, object], *, key: str) -> None:
     """Move the deal by a system transition; a deal that moved on already is left alone."""
     try:
         deals.deal_move(reference=reference, transition=name, idempotency_key=key, notes=notes)
@@ -34,11 +34,11 @@ def on_capture(call: ProviderCall) -> None:
     )
     if not captured:
         failure = result.get("failure_code") or result.get("error", {})
-        _report(call.reference, "payment_failed", {"failure": failure}, key=key)
+        report(call.reference, "payment_failed", {"failure": failure}, key=key)
         return
-    _report(call.reference, "payment_captured", {"capture_id": result["id"]}, key=key)
+    report(call.reference, "payment_captured", {"capture_id": result["id"]}, key=key)
     if result.get("status") == CaptureStatus.DISPUTED:
-        _report(call.reference, "chargeback", {}, key=f"{key}:chargeback")
+        report(call.reference, "chargeback", {}, key=f"{key}:chargeback")
 
 
 def on_dispute_webhook(event: ProviderWebhookEvent) -> None:
@@ -50,7 +50,7 @@ def on_dispute_webhook(event: ProviderWebhookEvent) -> None:
         logger.warning("dispute webhook %s names no known capture", event.event_id)
         return
     # The key the deal's chargeback has always been taken with (no provider call behind it).
-    _report(payment.reference, "chargeback", {}, key="provider_call:None")
+    report(payment.reference, "chargeback", {}, key="provider_call:None")
 
 
 def register() -> None:

@@ -15,7 +15,7 @@ Never call a provider inside a database transaction or while holding a lock; see
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any, ClassVar, Protocol
@@ -379,6 +379,11 @@ class PaymentProvider(Protocol):
     """What every payment provider does. All amounts are `Money`; ids are the provider's."""
 
     name: ClassVar[str]
+
+    def authorization_window(self) -> timedelta:
+        """How long an authorization holds the money (Stripe: 7 days for most cards). A deal
+        that starts further out saves the card and is authorized nearer the date."""
+        ...
 
     def authorize(self, *, amount: Money, payment_method: str, idempotency_key: str) -> Authorization:
         """Hold `amount` on the payment method (a card number in the sandbox)."""

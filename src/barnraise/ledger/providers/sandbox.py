@@ -42,7 +42,7 @@ from barnraise.ledger.providers import (
 )
 from barnraise.money import Money
 
-HOLD = timedelta(days=7)
+HOLD = timedelta(days=7)  # the default window (SANDBOX_AUTHORIZATION_WINDOW_HOURS)
 
 # What a new sandbox payout account still needs, in Stripe's requirement names, so the pages
 # that explain them work the same with either provider.
@@ -262,7 +262,7 @@ def _authorization_made(
         challenge = scenario in (Scenario.REQUIRES_ACTION, Scenario.AUTHENTICATES_ALWAYS)
         waiting = challenge and not authenticated
         status = AuthorizationStatus.REQUIRES_ACTION if waiting else AuthorizationStatus.AUTHORIZED
-        expires_at = timezone.now() + HOLD
+        expires_at = timezone.now() + timedelta(hours=settings.SANDBOX_AUTHORIZATION_WINDOW_HOURS)
     auth_id = _new_id("auth")
     url = f"{settings.SITE_URL}/sandbox/authenticate/{auth_id}" if status == "requires_action" else ""
     auth = Authorization(auth_id, status, amount, expires_at, decline_code, url)
@@ -283,6 +283,10 @@ def _saved_method(customer_id: str, method_id: str) -> SandboxRecord:
 
 class SandboxProvider:
     name: ClassVar[str] = "sandbox"
+
+    def authorization_window(self) -> timedelta:
+        """The hold's length: `settings.SANDBOX_AUTHORIZATION_WINDOW_HOURS` (7 days by default)."""
+        return timedelta(hours=settings.SANDBOX_AUTHORIZATION_WINDOW_HOURS)
 
     def authorize(self, *, amount: Money, payment_method: str, idempotency_key: str) -> Authorization:
         digits = card_digits(payment_method)

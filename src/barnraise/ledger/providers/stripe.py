@@ -302,6 +302,11 @@ def _declined(intent: Mapping[str, Any], amount: Money, error: Mapping[str, Any]
 class StripeProvider:
     name: ClassVar[str] = "stripe"
 
+    def authorization_window(self) -> timedelta:
+        """A card PaymentIntent with manual capture holds for 7 days (Stripe's documented
+        window for most cards; some networks allow longer, none shorter here)."""
+        return HOLD
+
     def __init__(self, *, max_network_retries: int = 2) -> None:
         self.max_network_retries = max_network_retries
         self._clients: dict[tuple[str, str], stripe.StripeClient] = {}

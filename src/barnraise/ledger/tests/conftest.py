@@ -105,3 +105,12 @@ def deliver(client: Client, body: bytes, signature: str | None = None, **headers
     if signature is not None:
         headers["HTTP_STRIPE_SIGNATURE"] = signature
     return client.post(URL, data=body, content_type="application/json", **headers)
+
+
+def save_in_sandbox(setup: dict[str, Any], card: str = TEST_CARD) -> None:
+    """What the member's page does with a started setup in the sandbox: save a test card."""
+    from barnraise.ledger.providers.sandbox import SandboxProvider
+
+    SandboxProvider().setup_confirm(
+        setup_id=setup["setup_id"], client_secret=setup["client_secret"], card_number=card
+    )

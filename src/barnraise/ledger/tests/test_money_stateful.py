@@ -1,6 +1,7 @@
 """The books hold whatever members do: a hypothesis state machine drives the public API.
 
-Customers book rooms (on request or instantly) and buy bikes, in EUR and USD, with sandbox cards
+Customers book rooms (on request or instantly, some far ahead with a saved card that is
+authorized off-session nearer the date, or that the bank then wants them to confirm) and buy bikes, in EUR and USD, with sandbox cards
 that succeed, are declined, fail at capture or are disputed by the issuer at capture (or later,
 as the provider's signed webhook reports it); providers accept, decline, ship and cancel;
 customers cancel, confirm receipt and dispute; an operator cancels and
@@ -65,6 +66,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 DECLINED = "4000000000000002"
 CAPTURE_FAILS = "4000000000000341"
 CHARGEBACK = "4000000000000259"
+ALWAYS_AUTHENTICATES = "4000002760003184"  # saved, then refused off-session: the customer is asked
 # Mostly the card that works, so deals get far; shrinking goes to it too (the first one).
 CARDS = st.sampled_from([TEST_CARD, TEST_CARD, TEST_CARD, TEST_CARD, DECLINED, CAPTURE_FAILS, CHARGEBACK])
 FINAL = ("completed", "cancelled", "declined", "expired", "payment_failed", "resolved")
@@ -115,6 +117,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.clock = timezone.now().replace(microsecond=0)
         self.deals: list[str] = []
         self.reports = 0
+        self.saved_cards: dict[str, str] = {}
 
     def teardown(self) -> None:
         MoneyMachine.reached.update(
@@ -296,6 +299,83 @@ class MoneyMachine(RuleBasedStateMachine):
             available - amount
         )
 
+    # --- Saved cards, paid nearer the date (booking v3; self-contained rules) ----------------
+
+    def saved_card(self, card: str) -> str:
+        """The customer's saved card of this test number (saved once per example)."""
+        from barnraise.ledger.tests.conftest import save_in_sandbox
+
+        if card not in self.saved_cards:
+            setup = self.call("customer", "POST", "me/payment-methods/setup").json()
+            with self.at_clock():
+                save_in_sandbox(setup, card)
+            listed = self.call("customer", "GET", "me/payment-methods").json()["results"]
+            self.saved_cards[card] = listed[0]["id"]
+        return self.saved_cards[card]
+
+    @rule(
+        kind=st.sampled_from(["room", "instant"]),
+        currency=st.sampled_from(["EUR", "USD"]),
+        card=st.sampled_from([TEST_CARD, TEST_CARD, ALWAYS_AUTHENTICATES]),
+        days=st.integers(10, 30),
+    )
+    def book_ahead_with_a_saved_card(self, kind: str, currency: str, card: str, days: int) -> None:
+        """A booking beyond the authorization window keeps the saved card: nothing is held
+        (no entry, no authorization) until its timer authorizes it off-session."""
+        method = self.saved_card(card)
+        listing = self.world.listings[(kind, currency)]
+        with self.at_clock():
+            start, end = slot(days=days)
+        body = {"listing_id": str(listing.public_id), "payment_method": method, "start": start, "end": end}
+        before = ledger_state()
+        response = self.call("customer", "POST", "transactions", body)
+        if response.status_code == 409:  # no seat left
+            assert response.json()["error"]["code"] == "not_available"
+            return
+        assert response.status_code == 201, response.content
+        tx = response.json()
+        assert tx["state"] == ("scheduled" if kind == "instant" else "requested")
+        assert ledger_state() == before
+        self.deals.append(tx["id"])
+
+    @precondition(
+        lambda self: Transaction.objects.filter(
+            pk__in=self.deals, state="requested", process="booking"
+        ).exists()
+    )
+    @rule(pick=st.integers(0, 1000))
+    def provider_accepts_a_request_paid_later(self, pick: int) -> None:
+        """Only a request whose card is kept for later is accepted so; a held one is refused."""
+        tx = self.deal(pick, lambda tx: tx.state == "requested" and tx.process == "booking")
+        assert tx is not None
+        response = self.call(
+            "provider", "POST", f"transactions/{tx.pk}/transitions", {"name": "accept_ahead", "params": {}}
+        )
+        scheduled = Payment.objects.filter(reference=f"transaction:{tx.pk}", status="scheduled").exists()
+        assert response.status_code == (200 if scheduled else 409), response.content
+        tx.refresh_from_db()
+        assert tx.state == ("scheduled" if scheduled else "requested")
+
+    @precondition(
+        lambda self: Transaction.objects.filter(pk__in=self.deals, state="payment_action_needed").exists()
+    )
+    @rule(pick=st.integers(0, 1000), card=st.sampled_from([TEST_CARD, TEST_CARD, DECLINED]))
+    def customer_confirms_the_payment_the_bank_asked_for(self, pick: int, card: str) -> None:
+        """The customer comes back on-session: a card that works is held and captured at once;
+        a declined one changes nothing (the deadline still runs)."""
+        tx = self.deal(pick, lambda tx: tx.state == "payment_action_needed")
+        assert tx is not None
+        before = ledger_state()
+        body = {"name": "confirm_payment", "params": {"payment_method": card}}
+        response = self.call("customer", "POST", f"transactions/{tx.pk}/transitions", body)
+        tx.refresh_from_db()
+        if card == DECLINED:
+            assert response.status_code == 402, response.content
+            assert (ledger_state(), tx.state) == (before, "payment_action_needed")
+            return
+        assert response.status_code == 200, response.content
+        assert tx.state == "accepted"
+
     @rule(hours=PASSING, snapshot=st.booleans())
     def time_passes(self, hours: int, snapshot: bool) -> None:
         """The worker's timers fire; sometimes its balance snapshot runs too."""
@@ -317,7 +397,9 @@ class MoneyMachine(RuleBasedStateMachine):
         assert not calls.filter(status=ProviderCallStatus.PENDING).exists()
         assert not calls.filter(reported_at__isnull=True).exists()
         failed = calls.filter(status=ProviderCallStatus.FAILED)
-        assert set(failed.values_list("operation", flat=True)) <= {ProviderOperation.CAPTURE}
+        # a capture that fails; an off-session authorization the bank refused (the customer is asked)
+        allowed = {ProviderOperation.CAPTURE, ProviderOperation.AUTHORIZE_SAVED}
+        assert set(failed.values_list("operation", flat=True)) <= allowed
 
     @invariant()
     def every_entry_sums_to_zero(self) -> None:

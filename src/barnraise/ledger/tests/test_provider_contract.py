@@ -539,3 +539,15 @@ def test_another_customers_card_can_be_neither_charged_nor_removed(payment, key)
         payment.saved_method_remove(customer_id=owner, method_id="pm_nothing", idempotency_key=key())
     assert charged.value.reason == removed.value.reason == unknown.value.reason == "no_such_payment_method"
     assert [m.id for m in payment.saved_methods(customer_id=owner)] == [method_id]
+
+
+def test_every_provider_declares_how_long_its_authorizations_hold(payment, methods, key, settings):
+    # a window of days, and an authorization that expires at its end
+    window = payment.authorization_window()
+    assert timedelta(hours=1) <= window <= timedelta(days=31)
+    held = payment.authorize(amount=EUR_50, payment_method=methods.succeeds, idempotency_key=key())
+    assert held.expires_at is not None
+    assert abs(held.expires_at - (timezone.now() + window)) < timedelta(minutes=5)
+    if payment.name == "sandbox":  # the sandbox's is configurable, for tests of deals far ahead
+        settings.SANDBOX_AUTHORIZATION_WINDOW_HOURS = 48
+        assert payment.authorization_window() == timedelta(hours=48)
