@@ -31,6 +31,11 @@ class UserOut(UserBrief):
     location: str
     avatar_url: str | None
     date_joined: datetime
+    business_name: str = Field(description="Shown on receipts and invoices; empty for a private person.")
+    tax_number: str = Field(
+        description="A VAT or tax number; where the operator's tax table says so, a customer who "
+        "gave one is reverse-charged (docs/taxes.md)."
+    )
 
 
 def user_out(user: User) -> dict[str, Any]:
@@ -43,6 +48,8 @@ def user_out(user: User) -> dict[str, Any]:
         "location": user.location,
         "avatar_url": user.avatar.url if user.avatar else None,
         "date_joined": user.date_joined,
+        "business_name": user.business_name,
+        "tax_number": user.tax_number,
     }
 
 
@@ -138,10 +145,15 @@ class ProfileIn(InputSchema):
     name: str | None = Field(None, max_length=200)
     bio: str | None = Field(None, max_length=4000)
     location: str | None = Field(None, max_length=400)
+    business_name: str | None = Field(None, max_length=400)
+    tax_number: str | None = Field(None, max_length=400)
 
 
 @me_router.patch("", response=UserOut, summary="Update the caller's profile")
 def me_update(request: HttpRequest, data: ProfileIn) -> dict[str, Any]:
+    """Any of the fields; an empty `business_name` or `tax_number` clears it. 422 `invalid`
+    names the field: a tax number is 4 to 40 letters, digits, spaces, dots, dashes or slashes
+    (stored upper case), a business name at most 200 characters."""
     user = services.user_profile_update(actor=caller(request), **data.dict(exclude_unset=True))
     return user_out(user)
 

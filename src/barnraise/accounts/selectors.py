@@ -60,6 +60,8 @@ def user_export(*, user: User) -> dict[str, Any]:
             "name": user.name,
             "bio": user.bio,
             "location": user.location,
+            "business_name": user.business_name,
+            "tax_number": user.tax_number,
             "avatar": user.avatar.url if user.avatar else None,
             "date_joined": user.date_joined.isoformat(),
         },

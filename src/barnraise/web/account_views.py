@@ -24,7 +24,15 @@ from barnraise.web.views import member_of
 def _settings_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> HttpResponse:
     user = member_of(request)
     context = {
-        "profile_form": ProfileForm(initial={"name": user.name, "bio": user.bio, "location": user.location}),
+        "profile_form": ProfileForm(
+            initial={
+                "name": user.name,
+                "bio": user.bio,
+                "location": user.location,
+                "business_name": user.business_name,
+                "tax_number": user.tax_number,
+            }
+        ),
         "token_form": TokenCreateForm(),
         "delete_form": AccountDeleteForm(),
         "tokens": tokens_for(user=user),

@@ -26,6 +26,19 @@ class ProfileForm(forms.Form):
         help_text=_("A town or neighbourhood; never your street address."),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
+    business_name = forms.CharField(
+        label=_("Business name"),
+        required=False,
+        max_length=200,
+        help_text=_("If you buy or sell as a business: printed on your receipts and invoices."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    tax_number = forms.CharField(
+        label=_("Tax number"),
+        required=False,
+        max_length=40,
+        help_text=_("Your VAT or tax number, as printed, for example “BE 0123.456.789”."),
+    )
 
 
 class TokenCreateForm(forms.Form):
