@@ -181,7 +181,9 @@ def business_name_clean(value: str) -> str:
     value = " ".join(value.split())
     if len(value) > BUSINESS_NAME_MAX or any(unicodedata.category(c).startswith("C") for c in value):
         raise InvalidInput(
-            details={"business_name": [_("Use at most %d characters, no control characters.") % BUSINESS_NAME_MAX]}
+            details={
+                "business_name": [_("Use at most %d characters, no control characters.") % BUSINESS_NAME_MAX]
+            }
         )
     return value
 

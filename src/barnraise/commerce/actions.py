@@ -7,9 +7,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from barnraise import moments
+from barnraise.accounts.models import User
 from barnraise.catalog import services as catalog_services
 from barnraise.commerce import bookings, pricing
-from barnraise.accounts.models import User
 from barnraise.commerce.models import Booking, CommercePolicy, StockReservation, Transaction
 from barnraise.commerce.registry import Context, register_action, register_guard
 from barnraise.errors import Conflict, InvalidInput, NotAvailable
@@ -68,7 +68,16 @@ def set_line_items(ctx: Context) -> None:
             raise InvalidInput(details={"quantity": [_("Choose a quantity from 1 to 10,000.")]})
         tx.quantity = quantity
         base = pricing.base_items(listing, Decimal(quantity))
-    store_price(tx, pricing.with_fees(listing, base, tx.currency, customer=_party(tx.customer_id, tx), provider=_party(tx.provider_id, tx)))
+    store_price(
+        tx,
+        pricing.with_fees(
+            listing,
+            base,
+            tx.currency,
+            customer=_party(tx.customer_id, tx),
+            provider=_party(tx.provider_id, tx),
+        ),
+    )
 
 
 def _party(user_id: Any, tx: Transaction) -> User | None:
@@ -106,7 +115,16 @@ def set_offer_line_items(ctx: Context) -> None:
         raise InvalidInput(details={"price.amount_minor": [_("Must be positive.")]})
     tx = ctx.tx
     base = [pricing.line_item("offer", _("Offer"), Money(price["amount_minor"], currency), Decimal(1))]
-    store_price(tx, pricing.with_fees(tx.listing, base, currency, customer=_party(tx.customer_id, tx), provider=_party(tx.provider_id, tx)))
+    store_price(
+        tx,
+        pricing.with_fees(
+            tx.listing,
+            base,
+            currency,
+            customer=_party(tx.customer_id, tx),
+            provider=_party(tx.provider_id, tx),
+        ),
+    )
     if ctx.params.get("start") and ctx.params.get("end"):
         tx.start = moments.moment(ctx.params["start"], "start")
         tx.end = moments.moment(ctx.params["end"], "end")

@@ -63,7 +63,9 @@ class TaxRate(models.Model):
     label = models.CharField(max_length=40, help_text=_('What the line says, e.g. "VAT" or "Sales tax".'))
     country = models.CharField(max_length=2, help_text=_('ISO 3166 country code, e.g. "FR".'))
     region = models.CharField(
-        max_length=10, blank=True, help_text=_('Empty: the whole country. A region code, e.g. "CA" in the US.')
+        max_length=10,
+        blank=True,
+        help_text=_('Empty: the whole country. A region code, e.g. "CA" in the US.'),
     )
     category = models.ForeignKey(
         Category,

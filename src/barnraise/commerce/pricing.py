@@ -161,7 +161,13 @@ def with_fees(
             line_item("provider_commission", _("Commission"), -commission, Decimal(1), paid_by=PROVIDER)
         )
     tax_items, payout_change, tax_payable, jurisdiction = _taxes(
-        listing, currency, customer=customer, provider=provider, price=base_amount, fee=customer_fee, commission=commission
+        listing,
+        currency,
+        customer=customer,
+        provider=provider,
+        price=base_amount,
+        fee=customer_fee,
+        commission=commission,
     )
     items.extend(tax_items)
     grand_total = total(items, currency)
@@ -210,13 +216,23 @@ def _taxes(
     if rate.applies_to_fees:
         if fee.amount_minor:
             line = taxes.tax_line(
-                rate, on="service_fee", taxable=fee, paid_by=CUSTOMER, remitted_by=taxes.MARKETPLACE, payer=customer
+                rate,
+                on="service_fee",
+                taxable=fee,
+                paid_by=CUSTOMER,
+                remitted_by=taxes.MARKETPLACE,
+                payer=customer,
             )
             remitted = remitted + Money(line["amount_minor"], currency)
             lines.append(line)
         if commission.amount_minor:
             line = taxes.tax_line(
-                rate, on="commission", taxable=commission, paid_by=PROVIDER, remitted_by=taxes.MARKETPLACE, payer=provider
+                rate,
+                on="commission",
+                taxable=commission,
+                paid_by=PROVIDER,
+                remitted_by=taxes.MARKETPLACE,
+                payer=provider,
             )
             tax = -Money(line["amount_minor"], currency)
             if not rate.inclusive:

@@ -58,7 +58,7 @@ class Rate:
         return f"{self.country}-{self.region}" if self.region else self.country
 
     def name(self) -> str:
-        """"VAT 20%": the label and the rate, as every line shows it."""
+        """ "VAT 20%": the label and the rate, as every line shows it."""
         return f"{self.label} {self.percent.normalize():f}%"
 
     def of(self, taxable: Money) -> Money:
@@ -112,9 +112,7 @@ def rate_for(listing: Listing) -> Rate | None:
     found = [
         rate
         for rate in rates
-        if rate.country == country
-        and rate.region in ("", region)
-        and path.startswith(rate.category_path)
+        if rate.country == country and rate.region in ("", region) and path.startswith(rate.category_path)
     ]
     if not found:
         return None

@@ -457,7 +457,11 @@ def _tax_period(request: HttpRequest) -> tuple[TaxPeriodForm, date | None, date 
 def tax_report_page(request: HttpRequest) -> HttpResponse:
     """The tax the marketplace owes, per jurisdiction and currency, for a period."""
     form, start, end = _tax_period(request)
-    rows = [] if start is None or end is None else tax_report.tax_report(actor=_operator(request), start=start, end=end)
+    rows = (
+        []
+        if start is None or end is None
+        else tax_report.tax_report(actor=_operator(request), start=start, end=end)
+    )
     context = {
         "form": form,
         "rows": rows,
@@ -479,7 +483,9 @@ def tax_report_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     rows = tax_report.tax_report(actor=_operator(request), start=start, end=end)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="taxes-{start.isoformat()}-{end.isoformat()}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="taxes-{start.isoformat()}-{end.isoformat()}.csv"'
+    )
     writer = csv.writer(response)
     writer.writerow(
         [

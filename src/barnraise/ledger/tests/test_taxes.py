@@ -132,7 +132,9 @@ def test_an_operator_refund_after_release_takes_the_tax_back_from_tax_payable(cu
     facilitator()
     tx = completed_booking(customer, provider, listing())
     assert tax_payable() == 735
-    finance = operator_create(email="fin@example.com", name="Fin", password="pw-123456789", groups=["finance"])
+    finance = operator_create(
+        email="fin@example.com", name="Fin", password="pw-123456789", groups=["finance"]
+    )
     refund_issue(actor=finance, deal_id=tx["id"], amount=Money(968, "EUR"), reason="Noisy")  # a quarter
     assert tax_payable() == 735 - 184  # 735 / 4 = 183.75
     assert_books_balance()

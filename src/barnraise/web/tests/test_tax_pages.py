@@ -106,7 +106,9 @@ def test_members_give_a_business_name_and_a_tax_number_in_their_settings(
     page = ana.get("/account/")
     assert 'name="business_name"' in page.content.decode() and 'name="tax_number"' in page.content.decode()
     fields = {"name": "Ana", "bio": "", "location": ""}
-    saved = ana.post("/account/profile/", {**fields, "business_name": "  Ana  BV ", "tax_number": "be 0123.456.789"})
+    saved = ana.post(
+        "/account/profile/", {**fields, "business_name": "  Ana  BV ", "tax_number": "be 0123.456.789"}
+    )
     assert saved.status_code == 302
     member.refresh_from_db()
     assert (member.business_name, member.tax_number) == ("Ana BV", "BE 0123.456.789")
@@ -137,7 +139,9 @@ def _completed_deal(room: Listing, customer: User) -> Transaction:
     cam, pat = as_user(customer), as_user(room.author)
     dates = nights()
     after_commit(
-        lambda: cam.post(f"/listings/{room.public_id}/deal/", {**dates, "key": "k1", "payment_method": TEST_CARD})
+        lambda: cam.post(
+            f"/listings/{room.public_id}/deal/", {**dates, "key": "k1", "payment_method": TEST_CARD}
+        )
     )
     tx = Transaction.objects.get(customer=customer)
     after_commit(lambda: pat.post(f"/transactions/{tx.id}/step/", {"name": "accept", "key": "a1"}))
@@ -177,7 +181,10 @@ def test_finance_reads_the_tax_report_for_a_period_and_downloads_it(
     later = {"start": (day + timedelta(days=40)).isoformat(), "end": (day + timedelta(days=41)).isoformat()}
     assert "No tax was posted" in finance.get("/console/taxes/", later).content.decode()
     assert finance.get("/console/taxes/", {"start": "2026-13-01", "end": "x"}).status_code == 400
-    assert finance.get("/console/taxes/export.csv", {"start": period["end"], "end": period["start"]}).status_code == 400
+    assert (
+        finance.get("/console/taxes/export.csv", {"start": period["end"], "end": period["start"]}).status_code
+        == 400
+    )
     # and the report is finance's: support and members get a 404
     support = as_user(operator_create(email="sup@example.com", name="Sup", password="", groups=["support"]))
     assert support.get("/console/taxes/").status_code == 404
