@@ -17,6 +17,7 @@ OpenAPI document's path parameters and the URLconf's converters), one `Target` p
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,7 @@ from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import category_create, listing_close, listing_create
 from barnraise.commerce import disputes
-from barnraise.commerce.models import Transaction
+from barnraise.commerce.models import TaxRate, Transaction
 from barnraise.commerce.services import (
     offer_create,
     transaction_checkout,
@@ -455,5 +456,7 @@ def build_world() -> World:
     other_secrets = World(members=people, tokens={})
     _seed_pair(other_secrets, people["wrong_provider"], people["wrong_customer"], cats, test.pk, "OTHER")
     _seed_safety(people, world, cats)
+    # A tax rate for the admin's pages (of another country: the deals above stay as priced).
+    TaxRate.objects.create(label="VAT", country="FR", percent=Decimal("20"))
     world.tokens = {name: token_create(user=user, name="proof")[1] for name, user in people.items()}
     return world

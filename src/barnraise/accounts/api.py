@@ -30,10 +30,13 @@ class UserOut(UserBrief):
     bio: str
     location: str
     time_zone: str = Field(description="IANA name the member reads times in; empty: the browser's.")
-    business_name: str = Field(description="On your receipts and invoices; shown nowhere else.")
-    tax_number: str = Field(description="On your receipts and invoices; shown nowhere else.")
     avatar_url: str | None
     date_joined: datetime
+    business_name: str = Field(description="Shown on receipts and invoices; empty for a private person.")
+    tax_number: str = Field(
+        description="A VAT or tax number; where the operator's tax table says so, a customer who "
+        "gave one is reverse-charged (docs/taxes.md)."
+    )
 
 
 def user_out(user: User) -> dict[str, Any]:
@@ -45,10 +48,10 @@ def user_out(user: User) -> dict[str, Any]:
         "bio": user.bio,
         "location": user.location,
         "time_zone": user.time_zone,
-        "business_name": user.business_name,
-        "tax_number": user.tax_number,
         "avatar_url": user.avatar.url if user.avatar else None,
         "date_joined": user.date_joined,
+        "business_name": user.business_name,
+        "tax_number": user.tax_number,
     }
 
 
@@ -147,12 +150,15 @@ class ProfileIn(InputSchema):
     time_zone: str | None = Field(
         None, max_length=64, description="An IANA name (Europe/Paris), or empty to follow the browser."
     )
-    business_name: str | None = Field(None, max_length=200)
-    tax_number: str | None = Field(None, max_length=40)
+    business_name: str | None = Field(None, max_length=400)
+    tax_number: str | None = Field(None, max_length=400)
 
 
 @me_router.patch("", response=UserOut, summary="Update the caller's profile")
 def me_update(request: HttpRequest, data: ProfileIn) -> dict[str, Any]:
+    """Any of the fields; an empty `business_name` or `tax_number` clears it. 422 `invalid`
+    names the field: a tax number is 4 to 40 letters, digits, spaces, dots, dashes or slashes
+    (stored upper case), a business name at most 200 characters."""
     user = services.user_profile_update(actor=caller(request), **data.dict(exclude_unset=True))
     return user_out(user)
 

@@ -89,6 +89,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "transaction": ("view",),
             "feerule": ("view", "add", "change"),
             "feeamount": ("view", "add", "change"),
+            "taxrate": ("view", "add", "change"),
+            "commercepolicy": ("view", "change"),
         },
         "ledger": {
             "account": ("view",),

@@ -61,6 +61,8 @@ def user_export(*, user: User) -> dict[str, Any]:
             "bio": user.bio,
             "location": user.location,
             "time_zone": user.time_zone,
+            "business_name": user.business_name,
+            "tax_number": user.tax_number,
             "avatar": user.avatar.url if user.avatar else None,
             "date_joined": user.date_joined.isoformat(),
         },

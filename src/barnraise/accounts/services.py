@@ -1,6 +1,8 @@
 """Writes for members: sign-up, tokens, profile, verification, deletion, operators."""
 
+import re
 import secrets
+import unicodedata
 from functools import partial
 from typing import Any
 
@@ -170,19 +172,69 @@ def token_revoke(*, actor: User, token_id: Any) -> ApiToken:
     return token
 
 
+BUSINESS_NAME_MAX = 200
+TAX_NUMBER_MIN, TAX_NUMBER_MAX = 4, 40
+TAX_NUMBER_SHAPE = re.compile(r"[A-Z0-9][A-Z0-9 ./-]*")
+
+
+def business_name_clean(value: str) -> str:
+    """A business's name as written, spaces tidied; empty clears it."""
+    value = " ".join(value.split())
+    if len(value) > BUSINESS_NAME_MAX or any(unicodedata.category(c).startswith("C") for c in value):
+        raise InvalidInput(
+            details={
+                "business_name": [_("Use at most %d characters, no control characters.") % BUSINESS_NAME_MAX]
+            }
+        )
+    return value
+
+
+def tax_number_clean(value: str) -> str:
+    """A VAT or tax number as the authority prints it ("BE 0123.456.789", "12-3456789"):
+    upper case, spaces tidied; letters, digits, spaces, dots, dashes and slashes only, with 4 to
+    40 characters and a letter or digit first. Empty clears it. Whether the number exists is
+    not checked (no registry is asked)."""
+    value = " ".join(value.split()).upper()
+    if value and (
+        not TAX_NUMBER_MIN <= len(value) <= TAX_NUMBER_MAX
+        or not TAX_NUMBER_SHAPE.fullmatch(value)
+        or sum(c.isalnum() for c in value) < TAX_NUMBER_MIN
+    ):
+        raise InvalidInput(
+            details={
+                "tax_number": [
+                    _(
+                        "Give your tax number as printed: %(min)d to %(max)d letters, digits, "
+                        "spaces, dots, dashes or slashes."
+                    )
+                    % {"min": TAX_NUMBER_MIN, "max": TAX_NUMBER_MAX}
+                ]
+            }
+        )
+    return value
+
+
 def user_profile_update(*, actor: User, **fields: Any) -> User:
     """Change the actor's own profile: any of name, bio, location, time_zone (an IANA name,
     or "" to follow the browser; 400 `unknown_time_zone` otherwise), and the business name and
-    tax number their receipts and invoices show (private: only on those documents)."""
+    tax number their receipts and invoices show (private: only on those documents).
+
+    Everything is checked before anything is saved."""
     changed = []
     if fields.get("time_zone") is not None:
         zone = fields["time_zone"].strip()
         actor.time_zone = moments.time_zone(zone, "time_zone") if zone else ""
         changed.append("time_zone")
+    if fields.get("business_name") is not None:
+        actor.business_name = business_name_clean(fields["business_name"])
+        changed.append("business_name")
+    if fields.get("tax_number") is not None:
+        actor.tax_number = tax_number_clean(fields["tax_number"])
+        changed.append("tax_number")
     if fields.get("name") is not None:
         actor.name = _clean_name(fields["name"])
         changed.append("name")
-    for field, limit in (("bio", 2000), ("location", 120), ("business_name", 200), ("tax_number", 40)):
+    for field, limit in (("bio", 2000), ("location", 120)):
         value = fields.get(field)
         if value is None:
             continue
@@ -218,6 +270,8 @@ def user_delete(*, actor: User, password: str) -> None:
         user.bio = ""
         user.location = ""
         user.time_zone = ""
+        user.business_name = ""
+        user.tax_number = ""
         user.avatar = ""
         user.is_active = False
         user.is_staff = False

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from barnraise import moments
+from barnraise.accounts.models import User
 from barnraise.catalog import services as catalog_services
 from barnraise.commerce import bookings, pricing
 from barnraise.commerce.models import Booking, CommercePolicy, StockReservation, Transaction
@@ -30,6 +31,8 @@ QUOTED = (
     "total_amount_minor",
     "provider_payout_minor",
     "platform_fee_minor",
+    "tax_payable_minor",
+    "tax_jurisdiction",
 )
 
 
@@ -65,7 +68,23 @@ def set_line_items(ctx: Context) -> None:
             raise InvalidInput(details={"quantity": [_("Choose a quantity from 1 to 10,000.")]})
         tx.quantity = quantity
         base = pricing.base_items(listing, Decimal(quantity))
-    store_price(tx, pricing.with_fees(listing, base, tx.currency))
+    store_price(
+        tx,
+        pricing.with_fees(
+            listing,
+            base,
+            tx.currency,
+            customer=_party(tx.customer_id, tx),
+            provider=_party(tx.provider_id, tx),
+        ),
+    )
+
+
+def _party(user_id: Any, tx: Transaction) -> User | None:
+    """A party of the deal whose tax number may matter, or None (a quote has no customer yet)."""
+    if user_id is None:
+        return None
+    return tx.customer if user_id == tx.customer_id else tx.provider
 
 
 def store_price(tx: Transaction, priced: pricing.Priced) -> None:
@@ -74,6 +93,8 @@ def store_price(tx: Transaction, priced: pricing.Priced) -> None:
     tx.total_amount_minor = priced.total.amount_minor
     tx.provider_payout_minor = priced.provider_payout.amount_minor
     tx.platform_fee_minor = priced.platform_fee.amount_minor
+    tx.tax_payable_minor = priced.tax_payable.amount_minor
+    tx.tax_jurisdiction = priced.tax_jurisdiction
 
 
 def set_offer_line_items(ctx: Context) -> None:
@@ -94,7 +115,16 @@ def set_offer_line_items(ctx: Context) -> None:
         raise InvalidInput(details={"price.amount_minor": [_("Must be positive.")]})
     tx = ctx.tx
     base = [pricing.line_item("offer", _("Offer"), Money(price["amount_minor"], currency), Decimal(1))]
-    store_price(tx, pricing.with_fees(tx.listing, base, currency))
+    store_price(
+        tx,
+        pricing.with_fees(
+            tx.listing,
+            base,
+            currency,
+            customer=_party(tx.customer_id, tx),
+            provider=_party(tx.provider_id, tx),
+        ),
+    )
     if ctx.params.get("start") and ctx.params.get("end"):
         tx.start = moments.moment(ctx.params["start"], "start")
         tx.end = moments.moment(ctx.params["end"], "end")

@@ -17,6 +17,7 @@ from barnraise.commerce.models import (
     DisputeEvidence,
     FeeAmount,
     FeeRule,
+    TaxRate,
     Transaction,
     TransactionEvent,
 )
@@ -27,7 +28,13 @@ from barnraise.private_files import private_file_response
 # The site's stylesheet for the admin's own additions (page images), which the CSP allows.
 ADMIN_CSS = {"all": ("web/admin.css",)}
 # Shown by the formatted fields below, never as minor units.
-MONEY_FIELDS = ("total_amount_minor", "provider_payout_minor", "platform_fee_minor", "line_items")
+MONEY_FIELDS = (
+    "total_amount_minor",
+    "provider_payout_minor",
+    "platform_fee_minor",
+    "tax_payable_minor",
+    "line_items",
+)
 
 
 def money_shown(amount_minor: int | None, currency: str) -> str:
@@ -66,6 +73,7 @@ class TransactionAdmin(admin.ModelAdmin[Transaction]):
         "total",
         "provider_payout",
         "platform_fee",
+        "tax_payable",
         "line_items_table",
     ]
     inlines = [EventInline]
@@ -81,6 +89,10 @@ class TransactionAdmin(admin.ModelAdmin[Transaction]):
     @admin.display(description=_("platform fee"))
     def platform_fee(self, tx: Transaction) -> str:
         return money_shown(tx.platform_fee_minor, tx.currency)
+
+    @admin.display(description=_("tax the marketplace remits"))
+    def tax_payable(self, tx: Transaction) -> str:
+        return money_shown(tx.tax_payable_minor, tx.currency)
 
     @admin.display(description=_("line items"))
     def line_items_table(self, tx: Transaction) -> str:
@@ -134,7 +146,32 @@ class CancellationPolicyAdmin(admin.ModelAdmin[CancellationPolicy]):
 
 @admin.register(CommercePolicy)
 class CommercePolicyAdmin(admin.ModelAdmin[CommercePolicy]):
-    list_display = ("__str__", "review_window_days", "dispute_window_days")
+    list_display = ("__str__", "review_window_days", "dispute_window_days", "marketplace_facilitator")
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin[TaxRate]):
+    """Taxes for deals priced from now on; a deal keeps the tax lines it was priced with.
+
+    A deal's place (its listing's country, and region where the gazetteer names one) picks the
+    most specific active rate: a region's over its country's, a category's over the default.
+    See docs/taxes.md.
+    """
+
+    list_display = (
+        "label",
+        "country",
+        "region",
+        "category",
+        "percent",
+        "inclusive",
+        "applies_to_price",
+        "applies_to_fees",
+        "reverse_charge",
+        "active",
+    )
+    list_filter = ("active", "country", "inclusive", "reverse_charge")
+    list_select_related = ("category",)
 
 
 class FeeAmountInline(admin.TabularInline[FeeAmount, FeeRule]):

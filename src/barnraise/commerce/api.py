@@ -46,6 +46,17 @@ class EventOut(Schema):
     created_at: datetime
 
 
+class TaxOut(Schema):
+    on: str = Field(description="What is taxed: price, service_fee or commission.")
+    rate_percent: str = Field(description='The rate as a decimal string, "20" for 20%.')
+    inclusive: bool = Field(description="True: the tax is inside the taxed amount, not added to the total.")
+    jurisdiction: str = Field(description='Where: a country code, or country-region ("US-CA").')
+    taxable: MoneyOut = Field(description="The amount taxed.")
+    remitted_by: str = Field(description="marketplace (the operator remits it) or provider.")
+    reverse_charge: bool = Field(description="True: the payer accounts for the tax; nothing is charged.")
+    note: str = Field(description='What to print with it ("Reverse charge: …"); may be empty.')
+
+
 class LineItemOut(Schema):
     code: str = Field(description="base, offer, customer_fee, provider_commission, or a deployment's own.")
     label: str
@@ -55,6 +66,23 @@ class LineItemOut(Schema):
     unit_price: MoneyOut
     amount: MoneyOut = Field(description="units × unit_price; negative for what the provider gives up.")
     paid_by: str = Field(description="customer (added to the total) or provider (taken from the payout).")
+    kind: str = Field("", description='"tax" for a tax line; empty for the others.')
+    tax: TaxOut | None = Field(None, description="A tax line's terms (docs/taxes.md); null on other lines.")
+
+
+def _tax_out(item: dict[str, Any], currency: str) -> dict[str, Any] | None:
+    if item.get("kind") != "tax":
+        return None
+    return {
+        "on": str(item.get("tax_on", "")),
+        "rate_percent": str(item.get("rate_percent", "0")),
+        "inclusive": bool(item.get("inclusive")),
+        "jurisdiction": str(item.get("jurisdiction", "")),
+        "taxable": Money(int(item.get("taxable_minor", 0)), currency).as_json(),
+        "remitted_by": str(item.get("remitted_by", "")),
+        "reverse_charge": bool(item.get("reverse_charge")),
+        "note": str(item.get("note", "")),
+    }
 
 
 def line_items_out(items: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
@@ -72,6 +100,8 @@ def line_items_out(items: list[dict[str, Any]], currency: str) -> list[dict[str,
                 "unit_price": (amount if unit_price is None else Money(int(unit_price), money)).as_json(),
                 "amount": amount.as_json(),
                 "paid_by": str(item.get("paid_by", "customer")),
+                "kind": str(item.get("kind", "")),
+                "tax": _tax_out(item, money),
             }
         )
     return out
@@ -132,9 +162,17 @@ class DealFields(Schema):
     line_items: list[LineItemOut] = Field(
         description="The price breakdown; amounts are money, units decimal strings."
     )
-    total: MoneyOut = Field(description="What the customer pays: the price and the service fee.")
+    total: MoneyOut = Field(
+        description="What the customer pays: the price, the service fee and the taxes added on top."
+    )
     provider_payout: MoneyOut = Field(description="What the provider gets: the price less commission.")
-    platform_fee: MoneyOut = Field(description="What the marketplace keeps: service fee and commission.")
+    platform_fee: MoneyOut = Field(
+        description="What the marketplace keeps: service fee and commission, less the tax on them."
+    )
+    tax_payable: MoneyOut = Field(
+        description="The tax the marketplace collects and remits (total = provider_payout + "
+        "platform_fee + tax_payable)."
+    )
     cancellation_policy: dict[str, Any] = Field(
         description="Bookings: the listing's policy as the deal was made ({slug, name, schedule, "
         "summary}); later edits never change it. Empty for other deals."
@@ -202,6 +240,7 @@ def tx_out(
         "total": Money(tx.total_amount_minor, tx.currency).as_json(),
         "provider_payout": Money(tx.provider_payout_minor, tx.currency).as_json(),
         "platform_fee": Money(tx.platform_fee_minor, tx.currency).as_json(),
+        "tax_payable": Money(tx.tax_payable_minor, tx.currency).as_json(),
         "cancellation_policy": (
             {**tx.cancellation_policy, "summary": cancellation.describe(tx.cancellation_policy)}
             if tx.cancellation_policy

@@ -20,16 +20,25 @@ class CommerceConfig(AppConfig):
             pricing,
             registry,
             selectors,
+            taxes,
         )
         from barnraise.commerce import (
             checks as process_checks,
         )
-        from barnraise.commerce.models import CancellationPolicy, FeeAmount, FeeRule, TransactionEvent
+        from barnraise.commerce.models import (
+            CancellationPolicy,
+            CommercePolicy,
+            FeeAmount,
+            FeeRule,
+            TaxRate,
+            TransactionEvent,
+        )
         from barnraise.eventlog import sequencer
         from barnraise.timers import services as timers
 
         pricing.FEE_RULES.connect(FeeRule, FeeAmount, Category)  # a rule follows its category's path
         cancellation.POLICIES.connect(CancellationPolicy)
+        taxes.TAX_RATES.connect(TaxRate, CommercePolicy, Category)
         actions.register_builtins()
         registry.load_configured()
         timers.register_handler(engine.TIMER_HANDLER, engine.fire_timed)

@@ -22,6 +22,13 @@ class CommercePolicy(models.Model):
 
     review_window_days = models.PositiveSmallIntegerField(default=14)
     dispute_window_days = models.PositiveSmallIntegerField(default=7)
+    marketplace_facilitator = models.BooleanField(
+        default=False,
+        help_text=_(
+            "On: the marketplace collects and remits the tax on providers' prices (it posts to the "
+            "tax payable account). Off: that tax is the provider's, paid to them with their price."
+        ),
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = _("commerce policy")
@@ -42,6 +49,73 @@ class CancellationPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaxRate(models.Model):
+    """A tax the marketplace applies, edited by operators in the admin; see barnraise.commerce.taxes.
+
+    A deal's jurisdiction is the listing's place (its country and, where the gazetteer knows it,
+    its region). The rate of a jurisdiction is the most specific active row: region over country,
+    category (or its nearest ancestor) over no category. A row applies to the provider's price,
+    to the marketplace's fees, or to both.
+    """
+
+    label = models.CharField(max_length=40, help_text=_('What the line says, e.g. "VAT" or "Sales tax".'))
+    country = models.CharField(max_length=2, help_text=_('ISO 3166 country code, e.g. "FR".'))
+    region = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text=_('Empty: the whole country. A region code, e.g. "CA" in the US.'),
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: every category. A rate covers the category's subcategories too."),
+    )
+    percent = models.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("The rate, e.g. 20 for 20%."),
+    )
+    inclusive = models.BooleanField(
+        default=False,
+        help_text=_("On: the amounts already include the tax. Off: the tax is added on top."),
+    )
+    applies_to_price = models.BooleanField(default=True, help_text=_("Tax the provider's price."))
+    applies_to_fees = models.BooleanField(default=True, help_text=_("Tax the marketplace's fees."))
+    reverse_charge = models.BooleanField(
+        default=False,
+        help_text=_(
+            "On: a payer who gave a tax number accounts for the tax themselves (reverse charge); "
+            "the line shows it and charges nothing."
+        ),
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("country", "region", "label")
+
+    def __str__(self) -> str:
+        place = f"{self.country}-{self.region}" if self.region else self.country
+        return f"{self.label} {self.percent.normalize()}% ({place})"
+
+    def clean(self) -> None:
+        self.country = (self.country or "").strip().upper()
+        self.region = (self.region or "").strip().upper()
+        if len(self.country) != 2 or not self.country.isalpha():
+            raise ValidationError({"country": _("Give a two-letter country code.")})
+        if not (self.applies_to_price or self.applies_to_fees):
+            raise ValidationError(_("A rate applies to the price, to the fees, or to both."))
+        if self.active:
+            twins = TaxRate.objects.filter(
+                active=True, country=self.country, region=self.region, category=self.category
+            ).exclude(pk=self.pk)
+            if twins.exists():
+                raise ValidationError(_("An active rate for this place and category exists already."))
 
 
 def percent_field(help_text: "str | _StrPromise") -> "models.DecimalField[Decimal, Decimal]":
@@ -159,7 +233,15 @@ class Transaction(models.Model):
     line_items = models.JSONField(default=list)
     total_amount_minor = models.BigIntegerField(default=0, help_text=_("What the customer pays."))
     provider_payout_minor = models.BigIntegerField(default=0, help_text=_("The price less commission."))
-    platform_fee_minor = models.BigIntegerField(default=0, help_text=_("Service fee plus commission."))
+    platform_fee_minor = models.BigIntegerField(
+        default=0, help_text=_("Service fee plus commission, less the tax on them.")
+    )
+    tax_payable_minor = models.BigIntegerField(
+        default=0, help_text=_("The tax the marketplace collects and remits on this deal.")
+    )
+    tax_jurisdiction = models.CharField(
+        max_length=13, blank=True, help_text=_('Where the deal is taxed: "FR", "US-CA"; empty: untaxed.')
+    )
     currency = models.CharField(max_length=3)
     cancellation_policy = models.JSONField(default=dict, blank=True)
     contact_revealed_at = models.DateTimeField(null=True, blank=True)

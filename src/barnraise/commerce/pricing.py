@@ -9,6 +9,9 @@ fees from the FeeRule that applies to the listing's category:
   `"paid_by": "provider"`, so it never changes what the customer pays.
 
 Every fee is rounded once, by `Money.percent` (that is, `round_minor`).
+
+Then the taxes of the operator's table (`barnraise.commerce.taxes`, docs/taxes.md): one line per
+taxed amount, with `"kind": "tax"`.
 """
 
 from dataclasses import dataclass
@@ -17,7 +20,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from barnraise.accounts.models import User
 from barnraise.catalog.models import Listing
+from barnraise.commerce import taxes
 from barnraise.commerce.models import FeeAmount, FeeRule
 from barnraise.copies import LocalCopy
 from barnraise.errors import CurrencyNotSupported
@@ -120,16 +125,30 @@ def fee_terms_for(listing: Listing, currency: str) -> FeeTerms | None:
 
 @dataclass(frozen=True, slots=True)
 class Priced:
-    """What a transaction stores: its line items and the three amounts derived from them."""
+    """What a transaction stores: its line items and the amounts derived from them.
+
+    `total = provider_payout + platform_fee + tax_payable` always."""
 
     line_items: list[dict[str, Any]]
     total: Money
     provider_payout: Money
     platform_fee: Money
+    tax_payable: Money
+    tax_jurisdiction: str = ""
 
 
-def with_fees(listing: Listing, base: list[dict[str, Any]], currency: str) -> Priced:
-    """Add the fees that apply to the listing to its `base` items, and sum up."""
+def with_fees(
+    listing: Listing,
+    base: list[dict[str, Any]],
+    currency: str,
+    *,
+    customer: User | None = None,
+    provider: User | None = None,
+) -> Priced:
+    """Add the fees and the taxes that apply to the listing to its `base` items, and sum up.
+
+    `customer` and `provider` are the parties (a payer's tax number decides a reverse charge);
+    None for a price shown to nobody in particular."""
     base_amount = total(base, currency)
     items = list(base)
     customer_fee = commission = Money.zero(currency)
@@ -141,18 +160,93 @@ def with_fees(listing: Listing, base: list[dict[str, Any]], currency: str) -> Pr
         items.append(
             line_item("provider_commission", _("Commission"), -commission, Decimal(1), paid_by=PROVIDER)
         )
+    tax_items, payout_change, tax_payable, jurisdiction = _taxes(
+        listing,
+        currency,
+        customer=customer,
+        provider=provider,
+        price=base_amount,
+        fee=customer_fee,
+        commission=commission,
+    )
+    items.extend(tax_items)
+    grand_total = total(items, currency)
+    provider_payout = base_amount - commission + payout_change
     return Priced(
         line_items=items,
-        total=base_amount + customer_fee,
-        provider_payout=base_amount - commission,
-        platform_fee=customer_fee + commission,
+        total=grand_total,
+        provider_payout=provider_payout,
+        platform_fee=grand_total - provider_payout - tax_payable,
+        tax_payable=tax_payable,
+        tax_jurisdiction=jurisdiction,
     )
 
 
+def _taxes(
+    listing: Listing,
+    currency: str,
+    *,
+    customer: User | None,
+    provider: User | None,
+    price: Money,
+    fee: Money,
+    commission: Money,
+) -> tuple[list[dict[str, Any]], Money, Money, str]:
+    """The tax lines of a deal, how they change the provider's payout, what the marketplace
+    remits, and the jurisdiction ("" when untaxed). See docs/taxes.md for the arithmetic."""
+    zero = Money.zero(currency)
+    rate = taxes.rate_for(listing)
+    if rate is None:
+        return [], zero, zero, ""
+    facilitator = taxes.is_facilitator()
+    lines: list[dict[str, Any]] = []
+    payout_change = remitted = zero
+    if rate.applies_to_price and price.amount_minor:
+        remitter = taxes.MARKETPLACE if facilitator else taxes.PROVIDER
+        line = taxes.tax_line(
+            rate, on="price", taxable=price, paid_by=CUSTOMER, remitted_by=remitter, payer=customer
+        )
+        tax = Money(line["amount_minor"], currency)
+        if not rate.inclusive:
+            payout_change = payout_change + tax  # the customer pays it on top, to the provider…
+        if facilitator:
+            payout_change = payout_change - tax  # …unless the marketplace collects it
+            remitted = remitted + tax
+        lines.append(line)
+    if rate.applies_to_fees:
+        if fee.amount_minor:
+            line = taxes.tax_line(
+                rate,
+                on="service_fee",
+                taxable=fee,
+                paid_by=CUSTOMER,
+                remitted_by=taxes.MARKETPLACE,
+                payer=customer,
+            )
+            remitted = remitted + Money(line["amount_minor"], currency)
+            lines.append(line)
+        if commission.amount_minor:
+            line = taxes.tax_line(
+                rate,
+                on="commission",
+                taxable=commission,
+                paid_by=PROVIDER,
+                remitted_by=taxes.MARKETPLACE,
+                payer=provider,
+            )
+            tax = -Money(line["amount_minor"], currency)
+            if not rate.inclusive:
+                payout_change = payout_change - tax  # the provider pays it on top of the commission
+            remitted = remitted + tax
+            lines.append(line)
+    return lines, payout_change, remitted, rate.jurisdiction if lines else ""
+
+
 def total(items: list[dict[str, Any]], currency: str) -> Money:
-    """What the customer pays for these items (items the provider pays are left out)."""
+    """What the customer pays for these items (items the provider pays, and taxes already
+    included in another line, are left out)."""
     amount = Money.zero(currency)
     for item in items:
-        if item.get("paid_by", CUSTOMER) == CUSTOMER:
+        if item.get("paid_by", CUSTOMER) == CUSTOMER and taxes.added(item):
             amount = amount + Money(int(item["amount_minor"]), str(item["currency"]))
     return amount

@@ -238,13 +238,14 @@ def transaction_create(
 QUOTE_ACTIONS = ("set_line_items", "reserve_booking")
 
 
-def booking_quote(*, listing_id: Any, params: dict[str, Any]) -> Transaction:
+def booking_quote(*, listing_id: Any, params: dict[str, Any], customer: User | None = None) -> Transaction:
     """What a booking of `params` (start, end, seats) would cost, for anyone, signed in or not:
     an unsaved transaction priced by the booking step's own actions (`set_line_items`, then
     `reserve_booking` without a hold), so the quote is the price the booking is charged.
 
     InvalidInput naming the field for a bad window, NotAvailable when the seats are taken,
     NotFound for a listing that is not published or takes no bookings. Writes nothing.
+    A signed-in `customer` is priced as themselves (their tax number may reverse-charge a tax).
     """
     listing = _published(listing_id)
     chosen = next((p for p in allowed_processes(listing) if p.name == "booking"), None)
@@ -261,6 +262,8 @@ def booking_quote(*, listing_id: Any, params: dict[str, Any]) -> Transaction:
         currency=listing.currency,
         cancellation_policy=cancellation.snapshot(listing.cancellation_policy),
     )
+    if customer is not None:
+        tx.customer = customer
     ctx = registry.Context(
         tx=tx,
         process=chosen,

@@ -3,6 +3,7 @@
 import random
 from dataclasses import dataclass
 from datetime import time, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -17,6 +18,7 @@ from barnraise.catalog.defaults import listing_defaults
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import availability_set, category_create, listing_create
+from barnraise.commerce.models import CommercePolicy, TaxRate
 from barnraise.demo import conversations, credentials, data, deals, emails, pictures, reviews, safety
 from barnraise.web.wizard_forms import step_number
 
@@ -64,6 +66,30 @@ def seed_categories() -> dict[str, Category]:
                 listing_defaults=data.CATEGORY_DEFAULTS.get(slug),
             )
     return by_slug
+
+
+def seed_taxes(categories: dict[str, Category]) -> int:
+    """The demo town's taxes (docs/taxes.md): Vermont's 6% sales tax on prices and fees, its 9%
+    rooms tax on rooms, the marketplace collecting both as facilitator. Demo rates, not advice."""
+    made = 0
+    rates = [
+        ("Sales tax", None, Decimal("6")),
+        ("Rooms tax", categories.get("rooms"), Decimal("9")),
+    ]
+    for label, category, percent in rates:
+        _rate, created = TaxRate.objects.get_or_create(
+            country="US",
+            region="VT",
+            category=category,
+            active=True,
+            defaults={"label": label, "percent": percent, "inclusive": False},
+        )
+        made += created
+    policy = CommercePolicy.objects.first() or CommercePolicy()
+    if not policy.marketplace_facilitator:
+        policy.marketplace_facilitator = True
+        policy.save()
+    return made
 
 
 def seed_members(count: int, rng: random.Random) -> list[User]:
@@ -179,6 +205,7 @@ def run(
         )
     emails.seed_email_texts(User.objects.get(email=OPERATOR_EMAIL))
     added = seed_listings(listings, people, categories, rng, progress)
+    taxed = seed_taxes(categories)
     made = deals.seed_deals(people[0], people[1], people, rng) if len(people) > 2 else 0
     reviewed = reviews.seed_reviews(people, rng)
     tests = credentials.seed_skill_tests(User.objects.get(email=OPERATOR_EMAIL), categories, people, rng)
@@ -188,6 +215,7 @@ def run(
         "members": len(people),
         "categories": len(categories),
         "listings_added": added,
+        "tax_rates_added": taxed,
         "deals_added": made,
         "reviews_added": reviewed,
         "skills_tests_added": tests,

@@ -33,6 +33,7 @@ class AccountKind(models.TextChoices):
     CHARGEBACKS = "chargebacks", _("chargebacks")
     EXTERNAL_PAYOUTS = "external_payouts", _("external payouts")
     REFUNDS = "refunds", _("refunds")
+    TAX_PAYABLE = "tax_payable", _("tax payable")
 
     @classmethod
     def credit_normal(cls) -> frozenset[str]:
@@ -45,6 +46,7 @@ class AccountKind(models.TextChoices):
                 cls.PLATFORM_REVENUE,
                 cls.EXTERNAL_PAYOUTS,
                 cls.REFUNDS,
+                cls.TAX_PAYABLE,
             }
         )
 
@@ -287,7 +289,8 @@ class Payment(models.Model):
 
     One per transaction (`reference` = "transaction:<uuid>"). The amounts are copied from the
     deal when it was priced: `amount_minor` is what the customer pays, `provider_share_minor`
-    what the provider earns before any refund; the rest is the platform's fees.
+    what the provider earns before any refund, `tax_minor` the tax the marketplace remits (to
+    the `tax_payable` account of `tax_jurisdiction`); the rest is the platform's fees.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
@@ -297,6 +300,8 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
     provider_share_minor = models.BigIntegerField()
+    tax_minor = models.BigIntegerField(default=0)
+    tax_jurisdiction = models.CharField(max_length=13, blank=True)
     payment_method = models.CharField(max_length=64, help_text=_("Masked: a card's last four digits."))
     authorization_id = models.CharField(max_length=120)
     capture_id = models.CharField(max_length=120, blank=True)

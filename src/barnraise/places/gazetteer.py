@@ -258,3 +258,28 @@ def resolve(text: str, *, near: tuple[float, float] | None = None) -> Place | No
 def get(place_id: int) -> Place | None:
     row = _db().execute("SELECT * FROM place WHERE id = ?", (place_id,)).fetchone()
     return Place(*row) if row else None
+
+
+NEAREST_REACH_DEGREES = (0.25, 1.0, 3.0)
+
+
+@functools.lru_cache(maxsize=4096)
+def nearest(lat: float, lng: float) -> Place | None:
+    """The populated place nearest to a point, within about 300 km, or None (open sea, ice).
+
+    The index has no spatial key, so this scans a box around the point, widening it when it is
+    empty; callers that ask often for the same points (pricing) are served from the cache.
+    """
+    for reach in NEAREST_REACH_DEGREES:
+        rows = (
+            _db()
+            .execute(
+                "SELECT * FROM place WHERE lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?",
+                (lat - reach, lat + reach, lng - reach * 2, lng + reach * 2),
+            )
+            .fetchall()
+        )
+        if rows:
+            places = [Place(*row) for row in rows]
+            return min(places, key=lambda p: (_distance_km(lat, lng, p.lat, p.lng), p.id))
+    return None

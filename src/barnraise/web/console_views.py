@@ -6,15 +6,19 @@ the rules (who may do what, reasons required, money only for finance) live in th
 which check the operator again. docs/console.md has the table of who can do what.
 """
 
+import csv
 from collections.abc import Callable
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,7 +33,7 @@ from barnraise.commerce import services as commerce_services
 from barnraise.commerce.models import Dispute
 from barnraise.errors import DomainError
 from barnraise.ids import uuid7
-from barnraise.ledger import payouts, refunds
+from barnraise.ledger import payouts, refunds, tax_report
 from barnraise.money import Money
 from barnraise.reputation import services as reputation_services
 from barnraise.trust import services as trust_services
@@ -421,3 +425,97 @@ def review_hide(request: HttpRequest, deal_id: Any, review_id: Any) -> HttpRespo
     except DomainError as error:
         return _failed(request, error, to)
     return _done(request, _("The review is hidden and no longer counts."), to)
+
+
+# Taxes ---------------------------------------------------------------------------------------
+
+
+class TaxPeriodForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("To (included)"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and not start <= end <= start + timedelta(days=tax_report.LONGEST_PERIOD_DAYS):
+            raise forms.ValidationError(_("Choose an end on or after the start, within three years."))
+        return data
+
+
+def _tax_period(request: HttpRequest) -> tuple[TaxPeriodForm, date | None, date | None]:
+    """The period asked for (GET `start`, `end`), this month so far when none is."""
+    today = timezone.now().date()
+    given = request.GET if ("start" in request.GET or "end" in request.GET) else None
+    form = TaxPeriodForm(given or {"start": today.replace(day=1).isoformat(), "end": today.isoformat()})
+    if not form.is_valid():
+        return form, None, None
+    return form, form.cleaned_data["start"], form.cleaned_data["end"]
+
+
+@operator_page(operators.FINANCE)
+@require_http_methods(["GET"])
+def tax_report_page(request: HttpRequest) -> HttpResponse:
+    """The tax the marketplace owes, per jurisdiction and currency, for a period."""
+    form, start, end = _tax_period(request)
+    rows = (
+        []
+        if start is None or end is None
+        else tax_report.tax_report(actor=_operator(request), start=start, end=end)
+    )
+    context = {
+        "form": form,
+        "rows": rows,
+        "start": start,
+        "end": end,
+        "csv_query": urlencode({"start": start.isoformat(), "end": end.isoformat()}) if start and end else "",
+    }
+    return render(request, "web/console/taxes.html", context, status=200 if start else 400)
+
+
+@operator_page(operators.FINANCE)
+@require_http_methods(["GET"])
+def tax_report_csv(request: HttpRequest) -> HttpResponse:
+    """The same report as CSV: one row per jurisdiction and currency, amounts in major units
+    with a dot (as the currency's precision has them) and in minor units."""
+    form, start, end = _tax_period(request)
+    if start is None or end is None:
+        errors = "; ".join(str(m) for found in form.errors.values() for m in found)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    rows = tax_report.tax_report(actor=_operator(request), start=start, end=end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="taxes-{start.isoformat()}-{end.isoformat()}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "period_start",
+            "period_end",
+            "jurisdiction",
+            "currency",
+            "collected",
+            "refunded",
+            "net",
+            "collected_minor",
+            "refunded_minor",
+            "net_minor",
+            "entries",
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                start.isoformat(),
+                end.isoformat(),
+                row.jurisdiction,
+                row.currency,
+                str(row.collected.decimal),
+                str(row.refunded.decimal),
+                str(row.net.decimal),
+                row.collected.amount_minor,
+                row.refunded.amount_minor,
+                row.net.amount_minor,
+                row.entries,
+            ]
+        )
+    return response

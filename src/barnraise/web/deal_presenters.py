@@ -87,6 +87,21 @@ class LineRow:
     units: str
     unit_price: str
     amount: str
+    detail: str = ""  # under the label: "2 × €15.00", or a tax's base and terms
+
+
+def _detail(item: dict[str, Any]) -> str:
+    """What a line's small print says: units × unit price, or for a tax what it taxes, whether
+    it is included, and a reverse charge's sentence."""
+    currency = str(item["currency"])
+    if item.get("kind") != "tax":
+        return f"{item.get('units', '')} × {money(int(item.get('unit_price', 0)), currency)}"
+    if item.get("note"):
+        return str(item["note"])
+    taxable = money(abs(int(item.get("taxable_minor", 0))), currency)
+    if item.get("inclusive"):
+        return str(_("included in %(amount)s") % {"amount": taxable})
+    return str(_("on %(amount)s") % {"amount": taxable})
 
 
 def line_rows(items: list[dict[str, Any]], *, for_provider: bool = False) -> list[LineRow]:
@@ -98,6 +113,7 @@ def line_rows(items: list[dict[str, Any]], *, for_provider: bool = False) -> lis
             units=str(item.get("units", "")),
             unit_price=money(int(item.get("unit_price", 0)), str(item["currency"])),
             amount=money(int(item["amount_minor"]), str(item["currency"])),
+            detail=_detail(item),
         )
         for item in items
         if for_provider or item.get("paid_by", "customer") == "customer"

@@ -48,14 +48,14 @@ class ProfileForm(forms.Form):
         label=_("Business name"),
         required=False,
         max_length=200,
-        help_text=_("If you deal as a business: shown on your receipts and invoices, nowhere else."),
+        help_text=_("If you buy or sell as a business: printed on your receipts and invoices."),
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     tax_number = forms.CharField(
         label=_("Tax number"),
         required=False,
         max_length=40,
-        help_text=_("Your VAT or tax number, for your receipts and invoices."),
+        help_text=_("Your VAT or tax number, as printed, for example “BE 0123.456.789”."),
     )
 
 

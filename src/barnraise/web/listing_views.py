@@ -100,7 +100,7 @@ def listing_page(request: HttpRequest, listing: Listing, *, status: int = 200, *
     if panel is not None and panel.mode == "booking" and ("start" in request.GET or "end" in request.GET):
         # Dates chosen without JavaScript (the quote form, or back from logging in): price them,
         # and fill the booking form with them.
-        quote = quote_of(listing, request.GET)
+        quote = quote_of(listing, request.GET, viewer)
         extra.setdefault("deal", Parsed(values=dict(quote["parsed"].values)))
         if quote["ready"] and viewer is not None:  # the booking form's preview, at once
             extra.setdefault("preview", {"lines": quote["lines"], "total": quote["total"]})
@@ -206,7 +206,7 @@ def listing_times(request: HttpRequest, public_id: UUID) -> HttpResponse:
 QUOTE_FIELDS = ("start", "end", "seats")
 
 
-def quote_of(listing: Listing, data: Any) -> dict[str, Any]:
+def quote_of(listing: Listing, data: Any, customer: User | None = None) -> dict[str, Any]:
     """The price of a booking of the chosen window, priced by the booking's own step
     (`commerce.services.booking_quote`): its lines as the customer sees them, the total and the
     cancellation policy; or the errors in human sentences."""
@@ -216,7 +216,7 @@ def quote_of(listing: Listing, data: Any) -> dict[str, Any]:
         return quote  # half chosen: a hint, not an error
     if not parsed.errors:
         try:
-            tx = booking_quote(listing_id=listing.public_id, params=parsed.params)
+            tx = booking_quote(listing_id=listing.public_id, params=parsed.params, customer=customer)
         except errors.NotAvailable:
             parsed.top_error = _("Those dates are not free. Choose other dates on the calendar.")
         except errors.DomainError as error:
@@ -245,7 +245,7 @@ def listing_quote(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect(f"{reverse('listing_detail', args=[listing.public_id])}?{asked}#quote")
     context = {
         "listing": listing,
-        "quote": quote_of(listing, request.GET),
+        "quote": quote_of(listing, request.GET, viewer_of(request)),
         "cancellation": policy_view(listing.cancellation_policy),
     }
     return render(request, "web/listings/_quote.html", context)

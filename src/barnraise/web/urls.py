@@ -61,6 +61,8 @@ urlpatterns = [
         console_views.review_hide,
         name="console_review_hide",
     ),
+    path("console/taxes/", console_views.tax_report_page, name="console_taxes"),
+    path("console/taxes/export.csv", console_views.tax_report_csv, name="console_taxes_csv"),
     path("", views.home, name="home"),
     path("email/verify/", views.email_verification_resend, name="email_verification_resend"),
     path("account/", account_views.account_settings, name="account_settings"),

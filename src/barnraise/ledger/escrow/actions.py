@@ -67,6 +67,8 @@ def hold_payment(ctx: deals.Step) -> None:
             currency=tx.currency,
             amount_minor=tx.total_amount_minor,
             provider_share_minor=tx.provider_payout_minor,
+            tax_minor=tx.tax_payable_minor,
+            tax_jurisdiction=tx.tax_jurisdiction,
             payment_method=ctx.notes.get("payment_method", ""),
             authorization_id=authorization.id,
             created_at=ctx.now,

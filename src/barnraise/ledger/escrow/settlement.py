@@ -42,13 +42,21 @@ def payment_save(payment: Payment, now: datetime, **fields: Any) -> None:
     payment.save(update_fields=[*fields, "updated_at"])
 
 
-def shares(payment: Payment, *, kept_minor: int) -> tuple[int, int]:
+def shares(payment: Payment, *, kept_minor: int) -> tuple[int, int, int]:
     """How `kept_minor` of the payment (what the customer does not get back) is shared:
-    the provider keeps their share of the price in proportion, the platform the rest."""
+    the provider keeps their share of the price in proportion, the tax payable its share in
+    proportion, the platform the rest. Each share is rounded once (`round_minor`)."""
     if payment.amount_minor <= 0:
-        return 0, 0
+        return 0, 0, 0
     provider = round_minor(Decimal(payment.provider_share_minor) * kept_minor / payment.amount_minor)
-    return provider, kept_minor - provider
+    tax = round_minor(Decimal(payment.tax_minor) * kept_minor / payment.amount_minor)
+    return provider, tax, kept_minor - provider - tax
+
+
+def tax_account(payment: Payment) -> Account:
+    """The `tax_payable` account of the payment's jurisdiction and currency."""
+    reference = f"tax:{payment.tax_jurisdiction}" if payment.tax_jurisdiction else "tax"
+    return account(AccountKind.TAX_PAYABLE, payment.currency, reference=reference)
 
 
 def _refund_call(payment: Payment, amount_minor: int, key: str) -> None:
@@ -74,7 +82,7 @@ def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
     the provider's pending balance and the platform's revenue. Returns the provider's part."""
     escrow = account(AccountKind.ESCROW, payment.currency, reference=payment.reference)
     held = payment.amount_minor - payment.refunded_minor
-    provider, platform = shares(payment, kept_minor=held - refund_minor)
+    provider, tax, platform = shares(payment, kept_minor=held - refund_minor)
     journal.entry_post(
         kind=EntryKind.REFUND if refund_minor else EntryKind.RELEASE,
         reference=payment.reference,
@@ -86,6 +94,7 @@ def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
                 money(payment, -provider),
             ),
             (account(AccountKind.PLATFORM_REVENUE, payment.currency), money(payment, -platform)),
+            *([(tax_account(payment), money(payment, -tax))] if tax else []),
         ],
         idempotency_key=key,
     )
@@ -107,14 +116,16 @@ def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
 
 def claw_back(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> None:
     """A refund after release: the provider gives back their share of it (from pending, then
-    available, then as a receivable later earnings settle), the platform its fees."""
+    available, then as a receivable later earnings settle), the tax payable its share, the
+    platform its fees."""
     if refund_minor <= 0:
         return
     released = payment.amount_minor - payment.refunded_minor
-    provider_before, _platform_before = shares(payment, kept_minor=released)
-    provider_after, _platform_after = shares(payment, kept_minor=released - refund_minor)
+    provider_before, tax_before, _platform_before = shares(payment, kept_minor=released)
+    provider_after, tax_after, _platform_after = shares(payment, kept_minor=released - refund_minor)
     from_provider = provider_before - provider_after
-    from_platform = refund_minor - from_provider
+    from_tax = tax_before - tax_after
+    from_platform = refund_minor - from_provider - from_tax
     pending = account(AccountKind.MEMBER_PENDING, payment.currency, owner_id=payment.payee_id)
     available = account(AccountKind.MEMBER_AVAILABLE, payment.currency, owner_id=payment.payee_id)
     from_pending = min(from_provider, payment.pending_minor)
@@ -131,6 +142,7 @@ def claw_back(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
                 money(payment, owed),
             ),
             (account(AccountKind.PLATFORM_REVENUE, payment.currency), money(payment, from_platform)),
+            *([(tax_account(payment), money(payment, from_tax))] if from_tax else []),
             (_refund_account(payment), money(payment, -refund_minor)),
         ],
         idempotency_key=key,

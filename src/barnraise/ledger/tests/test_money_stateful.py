@@ -41,7 +41,7 @@ from hypothesis.stateful import (
 
 from barnraise.accounts.services import operator_create, token_create
 from barnraise.catalog.models import Listing
-from barnraise.commerce import processes
+from barnraise.commerce import processes, taxes
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.tests.conftest import slot
 from barnraise.conftest import TEST_CARD, ApiClient, after_commit
@@ -124,6 +124,7 @@ class MoneyMachine(RuleBasedStateMachine):
             set(Transaction.objects.filter(pk__in=self.deals).values_list("state", flat=True))
         )
         TestCase._rollback_atomics(self.atomics)  # type: ignore[attr-defined]  # as in __init__
+        taxes.TAX_RATES.clear()  # the tax rules' rates were rolled back with the example
 
     @contextmanager
     def at_clock(self) -> Iterator[None]:
@@ -384,6 +385,119 @@ class MoneyMachine(RuleBasedStateMachine):
             after_commit(timers.sweep)
             if snapshot:
                 journal.balances_snapshot()
+
+    # --- Taxes (issue #20): the operator's table changes, business customers, finance refunds ----
+
+    @rule(
+        percent=st.sampled_from(["0", "5.5", "7.25", "19", "21", "27.5"]),
+        inclusive=st.booleans(),
+        on=st.sampled_from(["both", "price", "fees"]),
+        reverse_charge=st.booleans(),
+        facilitator=st.booleans(),
+        business=st.booleans(),
+        remove=st.sampled_from([False] * 4 + [True]),
+    )
+    def tax_table_changes(
+        self,
+        percent: str,
+        inclusive: bool,
+        on: str,
+        reverse_charge: bool,
+        facilitator: bool,
+        business: bool,
+        remove: bool,
+    ) -> None:
+        """The operator sets the listings' country's rate (or removes it) and the facilitator
+        switch; the customer gives or clears a tax number. Deals opened after it are priced with it."""
+        from decimal import Decimal
+
+        from barnraise.commerce.models import CommercePolicy, TaxRate
+
+        TaxRate.objects.filter(country="BE").delete()
+        if not remove:
+            TaxRate.objects.create(
+                label="VAT",
+                country="BE",
+                percent=Decimal(percent),
+                inclusive=inclusive,
+                applies_to_price=on in ("both", "price"),
+                applies_to_fees=on in ("both", "fees"),
+                reverse_charge=reverse_charge,
+            )
+        policy = CommercePolicy.objects.first() or CommercePolicy()
+        policy.marketplace_facilitator = facilitator
+        policy.save()
+        number = "BE0123456789" if business else ""
+        response = self.call("customer", "PATCH", "me", {"tax_number": number})
+        assert response.status_code == 200 and response.json()["tax_number"] == number
+
+    def refundable(self) -> "QuerySet[Payment]":
+        """Payments of settled-or-released deals an operator may refund outside a dispute."""
+        from django.db.models import F
+
+        references = [f"transaction:{pk}" for pk in self.deals]
+        return Payment.objects.filter(
+            reference__in=references, status="released", frozen=False, refunded_minor__lt=F("amount_minor")
+        )
+
+    @precondition(lambda self: self.refundable().exists())
+    @rule(pick=st.integers(0, 1000), percent=st.integers(1, 100))
+    def finance_refunds_part_of_a_deal(self, pick: int, percent: int) -> None:
+        """A finance operator refunds part of a released deal on the console: the tax payable
+        gives back its share in proportion."""
+        from decimal import Decimal
+
+        from barnraise.accounts.models import User
+        from barnraise.ledger.escrow.settlement import shares, tax_account
+        from barnraise.money import Money
+
+        payments = list(self.refundable().order_by("pk"))
+        payment = payments[pick % len(payments)]
+        left = payment.amount_minor - payment.refunded_minor
+        amount = max(1, left * percent // 100)
+        finance = User.objects.filter(email="finance-stateful@example.com").first() or operator_create(
+            email="finance-stateful@example.com", name="Fin", password="", groups=["finance"]
+        )
+        tax_before = selectors.balance_of(tax_account(payment)).amount_minor
+        _p, tax_kept_before, _f = shares(payment, kept_minor=left)
+        _p, tax_kept_after, _f = shares(payment, kept_minor=left - amount)
+        client = Client()
+        deal = payment.reference.removeprefix("transaction:")
+        shown = str(Money(amount, payment.currency).decimal)
+        with self.at_clock():
+            client.force_login(finance)  # at the machine's clock, or the session has expired there
+            response = after_commit(
+                lambda: client.post(
+                    f"/console/deals/{deal}/refund/", {"amount": shown, "reason": "Taxes test."}
+                )
+            )
+        assert response.status_code == 302, response.content
+        payment.refresh_from_db()
+        assert payment.amount_minor - payment.refunded_minor == left - amount
+        tax_after = selectors.balance_of(tax_account(payment)).amount_minor
+        assert tax_before - tax_after == tax_kept_before - tax_kept_after
+        assert Decimal(shown) > 0
+
+    @invariant()
+    def tax_payable_holds_each_deals_tax_in_proportion(self) -> None:
+        """What a deal credited to `tax_payable` is its tax times the share of its payment the
+        customer did not get back, rounded once, whatever refunds came in between; nothing
+        before its escrow is emptied; and no tax account is ever below zero."""
+        from barnraise.ledger.escrow.settlement import shares
+
+        references = [f"transaction:{pk}" for pk in self.deals]
+        posted = dict(
+            Posting.objects.filter(account__kind=AccountKind.TAX_PAYABLE, entry__reference__in=references)
+            .values_list("entry__reference")
+            .annotate(total=Sum("amount_minor"))
+        )
+        for payment in Payment.objects.filter(reference__in=references):
+            expected = 0
+            if payment.status in ("released", "refunded"):
+                expected = shares(payment, kept_minor=payment.amount_minor - payment.refunded_minor)[1]
+            assert -(posted.get(payment.reference) or 0) == expected, payment.reference
+        for account in Account.objects.filter(kind=AccountKind.TAX_PAYABLE):
+            assert selectors.balance_of(account).amount_minor >= 0, account.reference
 
     # --- Invariants ------------------------------------------------------------------------------
 
