@@ -98,17 +98,27 @@ def _line(item: dict[str, Any], *, sign: int = 1, scale: Decimal | None = None) 
     if scale is not None and scale != 1:
         amount = round_minor(Decimal(amount) * scale)
         unit_price = None  # a share of a line has no unit price of its own
+    label = str(item.get("label") or item.get("code") or "")
+    included = is_tax(item) and bool(item.get("inclusive"))
     return {
-        "label": str(item.get("label") or item.get("code") or ""),
+        # An inclusive tax is inside the price it taxes: shown, never added again.
+        "label": _("%(tax)s, included in the price") % {"tax": label} if included else label,
         "units": str(item["units"]) if item.get("units") not in (None, "") and unit_price is not None else "",
         "unit_price_minor": sign * int(unit_price) if unit_price is not None else None,
         "amount_minor": amount,
         "kind": "tax" if is_tax(item) else str(item.get("kind") or item.get("code") or ""),
+        "code": str(item.get("code") or ""),
+        "included": included,
     }
 
 
 def _taxes(lines: list[dict[str, Any]]) -> int:
     return sum(line["amount_minor"] for line in lines if is_tax(line))
+
+
+def _sum(lines: list[dict[str, Any]]) -> int:
+    """What the lines charge: an included tax is already inside the line it taxes."""
+    return sum(line["amount_minor"] for line in lines if not line.get("included"))
 
 
 def document_issue(
@@ -209,15 +219,20 @@ def payment_receipts_issue(payment: Payment, *, now: datetime) -> list[Document]
         )
     ]
     if paperwork_policy().providers_issue_invoices:
-        # The provider's supply: what the customer pays them, without the marketplace's fee.
-        lines = [line for line in _customer_lines(paper) if line["kind"] != "customer_fee"]
+        # The provider's supply: what the customer pays them, without the marketplace's fee and
+        # its tax (the marketplace's own supply, on the customer's receipt).
+        lines = [
+            line
+            for line in _customer_lines(paper)
+            if line["kind"] != "customer_fee" and line["code"] not in ("customer_fee", "tax_service_fee")
+        ]
         issued.append(
             document_issue(
                 kind=DocumentKind.PROVIDER_INVOICE,
                 payment=payment,
                 paper=paper,
                 lines=lines,
-                total_minor=sum(line["amount_minor"] for line in lines),
+                total_minor=_sum(lines),
                 recipient=customer,
                 issuer=User.objects.get(pk=payment.payee_id),
                 now=now,
@@ -267,7 +282,7 @@ def fee_invoice_issue(payment: Payment, *, kept_minor: int, now: datetime, key: 
     lines = [
         _line(item, sign=-1, scale=scale) for item in paper.line_items if item.get("paid_by") == PROVIDER
     ]
-    total = sum(line["amount_minor"] for line in lines)
+    total = _sum(lines)
     if total <= 0:
         return None
     return document_issue(
