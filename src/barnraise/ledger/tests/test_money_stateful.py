@@ -554,7 +554,10 @@ class MoneyMachine(RuleBasedStateMachine):
 
 def operator_client() -> ApiClient:
     user = operator_create(
-        email="ops-stateful@example.com", name="Ops", password="pw-123456789", groups=["support"]
+        email="ops-stateful@example.com",
+        name="Ops",
+        password="pw-123456789",
+        groups=["support", "finance"],  # a dispute's refund is money: finance
     )
     return ApiClient(token=token_create(user=user, name="t")[1])
 
