@@ -53,6 +53,11 @@ PUBLIC: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "GET page listing_detail": ("anyone", "A published listing's page.", LISTED),
     "GET page listing_calendar": ("anyone", "A published listing's calendar of free seats.", LISTED),
     "GET page listing_quote": ("anyone", "The price of chosen dates on a published listing.", LISTED),
+    "GET page listing_times": (
+        "anyone",
+        "A day's start times on a published listing booked by the hour, as its calendar.",
+        LISTED,
+    ),
     "POST page deal_start": ("members", "Starting a deal on a published listing.", LISTED),
     "POST page listing_checkout": (
         "members",

@@ -297,6 +297,7 @@ def _seed_pair(
         params=_slot(9),
         idempotency_key=f"{tag}-checkout",
     )["id"]
+    setup = saved_cards.setup_begin(member=customer).id  # a card being saved, not yet confirmed
     document, piece, attempt, search = own["document"], own["piece"], own["attempt"], own["search"]
     token, notification, payout_account, closed = (
         own["token"],
@@ -349,6 +350,7 @@ def _seed_pair(
         Target("card awaiting the bank", {"authorization_id": authorization}, ("counterparty",)),
         # The sandbox's client side answers its client secret or token only, never a member's session.
         Target("sandbox checkout", {"checkout_id": checkout}, ()),
+        Target("sandbox card setup", {"setup_id": setup}, ()),
     ]
 
 

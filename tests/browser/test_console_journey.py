@@ -140,8 +140,10 @@ def completed_paid_stay(customer: Any, provider: Any, listing: Listing) -> Trans
 
 
 def test_a_dispute_is_resolved_in_the_console_with_a_partial_refund(live_server: Any, chromium: Any) -> None:
-    # given a paid stay its customer disputed, and a support operator
-    operator_create(email="sol@example.com", name="Sol Support", password=PASSWORD, groups=["support"])
+    # given a paid stay its customer disputed, and an operator in support and finance
+    operator_create(  # a refund is money: support and finance
+        email="sol@example.com", name="Sol Support", password=PASSWORD, groups=["support", "finance"]
+    )
     provider = payout_ready(member("pat@example.com", "Pat Provider"))
     customer = member("cam@example.com", "Cam Customer")
     rooms = category_create(slug="rooms", name="Rooms", kinds=["rental"])

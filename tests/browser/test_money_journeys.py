@@ -170,8 +170,10 @@ def test_both_parties_review_a_finished_stay(live_server: Any, chromium: Any, vi
 def test_a_member_opens_a_dispute_and_an_operator_resolves_it(
     live_server: Any, chromium: Any, viewport: Any
 ) -> None:
-    # given a finished, paid stay and a support operator
-    operator_create(email="sol@example.com", name="Sol Support", password=PASSWORD, groups=["support"])
+    # given a finished, paid stay and an operator in support and finance
+    operator_create(  # a refund is money: support and finance
+        email="sol@example.com", name="Sol Support", password=PASSWORD, groups=["support", "finance"]
+    )
     pat = payout_ready(member("pat@example.com", "Pat Provider"))
     cam = member("cam@example.com", "Cam Customer")
     tx = completed_stay(cam, pat, garden_room(pat))
