@@ -3,17 +3,19 @@ its address, with no latitude or longitude typed."""
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from barnraise.catalog.models import Listing
 from barnraise.catalog.services import category_create, listing_create
 from barnraise.places import gazetteer
-from tests.browser.journey import MARKS, PHONE, Person, member
+from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, member
 
 pytestmark = MARKS
 
 
-def test_a_newcomer_searches_by_town_on_a_phone(live_server: Any, chromium: Any) -> None:
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_newcomer_searches_by_town(live_server: Any, chromium: Any, viewport: dict[str, int]) -> None:
     # given a ladder for rent in Burlington, Vermont, and one in Boston
     seller = member("sam@example.com", "Sam Seller")
     tools = category_create(slug="tools", name="Tools", kinds=["rental"])
@@ -22,7 +24,7 @@ def test_a_newcomer_searches_by_town_on_a_phone(live_server: Any, chromium: Any)
             actor=seller, category=tools, kind="rental", unit="day", title=title,
             price_amount_minor=1500, currency="USD", lat=lat, lng=lng,
         )  # fmt: skip
-    tab = Person(chromium, live_server.url, PHONE)
+    tab = Person(chromium, live_server.url, viewport)
     page = tab.go("/")
     # when a visitor types the start of a town in the home page's "Where" box
     page.fill("#home-where", "Burl")
@@ -38,8 +40,8 @@ def test_a_newcomer_searches_by_town_on_a_phone(live_server: Any, chromium: Any)
     assert "Ladder in Burlington" in results and "Ladder in Boston" not in results
     assert page.input_value("#search-form [name=where]") == "Burlington, Vermont, United States"
     width = page.evaluate("document.documentElement.scrollWidth")
-    tab.shot("place-search-phone")
-    assert width <= PHONE["width"], f"the search page is {width} px wide"
+    tab.shot(f"place-search-{'phone' if viewport is PHONE else 'desktop'}")
+    assert width <= viewport["width"], f"the search page is {width} px wide"
     tab.assert_no_csp_violations()
 
 
