@@ -259,9 +259,25 @@ def pairs() -> list[tuple[Process, Transition, str]]:
     return found
 
 
-def wording(process: str, step: Transition, audience: str) -> tuple[str, str, DealEmailText | None]:
-    """The subject and text in force: the operator's override, else the default."""
-    override = DealEmailText.objects.filter(process=process, transition=step.name, audience=audience).first()
+def overrides_all() -> dict[tuple[str, str, str], DealEmailText]:
+    """Every operator's override, by (process, step, audience): for pages that list them all."""
+    return {(o.process, o.transition, o.audience): o for o in DealEmailText.objects.all()}
+
+
+def wording(
+    process: str,
+    step: Transition,
+    audience: str,
+    overrides: dict[tuple[str, str, str], DealEmailText] | None = None,
+) -> tuple[str, str, DealEmailText | None]:
+    """The subject and text in force: the operator's override, else the default. `overrides`
+    (from `overrides_all`) answers without a query."""
+    if overrides is not None:
+        override = overrides.get((process, step.name, audience))
+    else:
+        override = DealEmailText.objects.filter(
+            process=process, transition=step.name, audience=audience
+        ).first()
     subject = override.subject if override and override.subject else default_subject(step)
     text = override.text if override and override.text else default_text(audience)
     return subject, text, override

@@ -47,8 +47,9 @@ def _latest_pairs() -> list[tuple[Process, Transition, str]]:
 @require_http_methods(["GET"])
 def email_list(request: HttpRequest) -> HttpResponse:
     groups: dict[str, list[Row]] = {}
+    overrides = emails.overrides_all()
     for process, step, audience in _latest_pairs():
-        subject, _text, override = emails.wording(process.name, step, audience)
+        subject, _text, override = emails.wording(process.name, step, audience, overrides)
         groups.setdefault(process.name, []).append(
             Row(
                 process=process.name,
