@@ -435,13 +435,17 @@ class EvidencePage(models.Model):
 
 
 class DealEmailText(models.Model):
-    """An operator's wording for the email one step of a process sends to one party, in place
-    of the default (`barnraise.commerce.emails`). Empty fields keep the default. Saved only
-    through `emails.email_text_save`, which checks the placeholders and writes an event."""
+    """An operator's wording for the email one step of a process sends to one party in one
+    language, in place of the default (`barnraise.commerce.emails`). Empty fields keep the
+    default. Saved only through `emails.email_text_save`, which checks the placeholders and
+    writes an event."""
 
     process = models.CharField(max_length=40)
     transition = models.CharField(max_length=40)
     audience = models.CharField(max_length=10, help_text=_("customer or provider: who reads it."))
+    language = models.CharField(
+        max_length=15, help_text=_("A code of settings.LANGUAGES: who reads it in it.")
+    )
     subject = models.CharField(max_length=200, blank=True)
     text = models.TextField(max_length=5000, blank=True)
     updated_by = models.ForeignKey(
@@ -451,8 +455,11 @@ class DealEmailText(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["process", "transition", "audience"], name="deal_email_text_once")
+            models.UniqueConstraint(
+                fields=["process", "transition", "audience", "language"],
+                name="deal_email_text_once_a_language",
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.process}.{self.transition} → {self.audience}"
+        return f"{self.process}.{self.transition} → {self.audience} ({self.language})"
