@@ -4,7 +4,9 @@ from typing import Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -18,6 +20,7 @@ from barnraise.commerce.processes.definitions import Process
 from barnraise.errors import InvalidCursor, InvalidInput, NotFound
 from barnraise.eventlog.models import Event
 from barnraise.eventlog.selectors import events_visible
+from barnraise.ledger.selectors import deal_payouts, payout_summary
 from barnraise.money import Money
 
 router = Router(tags=["transactions"])
@@ -188,8 +191,27 @@ class DealFields(Schema):
     dry_run: bool = False
 
 
+class DealPayoutOut(Schema):
+    id: UUID = Field(description="The payout's id (as in `GET /me/payouts`).")
+    status: Literal["pending", "paid", "failed"] = Field(
+        description="`failed`: the money is back in the provider's balance and a later payout pays it out."
+    )
+    amount: MoneyOut = Field(description="What this payout paid out of this deal's share.")
+    payout_amount: MoneyOut = Field(
+        description="The whole payout, which may cover other deals or pay this one in parts."
+    )
+    created_at: datetime
+    finished_at: datetime | None
+    summary: str = Field(description='In words: "Paid out $180.00 to your bank account on 12 March."')
+
+
 class TransactionOut(DealFields):
     id: UUID
+    payouts: list[DealPayoutOut] = Field(
+        default_factory=list,
+        description="The deal's detail, to its provider only: the payouts of the provider's share, "
+        "oldest first (empty for anyone else, and in lists).",
+    )
 
 
 class DealPreviewOut(DealFields):
@@ -378,7 +400,27 @@ def transactions_list(request: HttpRequest, query: Query[TransactionListQuery]) 
 @router.get("/{transaction_id}", response=TransactionOut, summary="A deal (parties and operators only)")
 def transaction_detail(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
     user = caller(request)
-    return tx_out(selectors.transaction_visible(actor=user, transaction_id=transaction_id), user)
+    tx = selectors.transaction_visible(actor=user, transaction_id=transaction_id)
+    return {**tx_out(tx, user), "payouts": payouts_out(tx, user)}
+
+
+def payouts_out(tx: Transaction, viewer: User) -> list[dict[str, Any]]:
+    """The payouts of the provider's share of the deal, for the provider only."""
+    if viewer.pk != tx.provider_id:
+        return []
+    zone = ZoneInfo(viewer.time_zone or settings.MARKETPLACE_TIME_ZONE)
+    return [
+        {
+            "id": p.payout_id,
+            "status": p.status,
+            "amount": p.part.as_json(),
+            "payout_amount": p.whole.as_json(),
+            "created_at": p.created_at,
+            "finished_at": p.finished_at,
+            "summary": payout_summary(p, day=dateformat.format(p.when.astimezone(zone), "j F")),
+        }
+        for p in deal_payouts(deal_id=tx.pk)
+    ]
 
 
 class TransitionIn(InputSchema):
