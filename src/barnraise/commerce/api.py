@@ -4,9 +4,7 @@ from typing import Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.utils import dateformat
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -14,13 +12,12 @@ from barnraise.accounts.models import User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import MAX_BIGINT, PageParams, page_by_id
 from barnraise.api.schemas import ErrorOut, InputSchema, MoneyIn, MoneyOut, Page, StrictInt
-from barnraise.commerce import cancellation, engine, processes, selectors, services
+from barnraise.commerce import cancellation, engine, processes, registry, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
 from barnraise.errors import InvalidCursor, InvalidInput, NotFound
 from barnraise.eventlog.models import Event
 from barnraise.eventlog.selectors import events_visible
-from barnraise.ledger.selectors import deal_payouts, payout_summary
 from barnraise.money import Money
 
 router = Router(tags=["transactions"])
@@ -401,26 +398,7 @@ def transactions_list(request: HttpRequest, query: Query[TransactionListQuery]) 
 def transaction_detail(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
     user = caller(request)
     tx = selectors.transaction_visible(actor=user, transaction_id=transaction_id)
-    return {**tx_out(tx, user), "payouts": payouts_out(tx, user)}
-
-
-def payouts_out(tx: Transaction, viewer: User) -> list[dict[str, Any]]:
-    """The payouts of the provider's share of the deal, for the provider only."""
-    if viewer.pk != tx.provider_id:
-        return []
-    zone = ZoneInfo(viewer.time_zone or settings.MARKETPLACE_TIME_ZONE)
-    return [
-        {
-            "id": p.payout_id,
-            "status": p.status,
-            "amount": p.part.as_json(),
-            "payout_amount": p.whole.as_json(),
-            "created_at": p.created_at,
-            "finished_at": p.finished_at,
-            "summary": payout_summary(p, day=dateformat.format(p.when.astimezone(zone), "j F")),
-        }
-        for p in deal_payouts(deal_id=tx.pk)
-    ]
+    return {**tx_out(tx, user), **registry.deal_details(tx, user)}
 
 
 class TransitionIn(InputSchema):

@@ -7,9 +7,13 @@ no account has a running-balance row that every entry must update.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 
 from barnraise.accounts import operators
@@ -354,3 +358,25 @@ def payout_summary(payout: DealPayout, *, day: str, to_provider: bool = True) ->
     if payout.part != payout.whole:
         said += " " + _("It was part of a payout of %(whole)s.")
     return said % amounts
+
+
+def deal_payouts_detail(tx: Any, viewer: User) -> dict[str, Any]:
+    """The deal API detail's `payouts` (registered with commerce): the payouts of the provider's
+    share, to the provider only, the day in the provider's time zone."""
+    if viewer.pk != tx.provider_id:
+        return {"payouts": []}
+    zone = ZoneInfo(getattr(viewer, "time_zone", "") or settings.MARKETPLACE_TIME_ZONE)
+    return {
+        "payouts": [
+            {
+                "id": p.payout_id,
+                "status": p.status,
+                "amount": p.part.as_json(),
+                "payout_amount": p.whole.as_json(),
+                "created_at": p.created_at,
+                "finished_at": p.finished_at,
+                "summary": payout_summary(p, day=dateformat.format(p.when.astimezone(zone), "j F")),
+            }
+            for p in deal_payouts(deal_id=tx.pk)
+        ]
+    }
