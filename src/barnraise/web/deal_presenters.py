@@ -22,6 +22,7 @@ from barnraise.ledger.selectors import DealPayout, event_amount, payout_summary
 from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
+from barnraise.web.templatetags.moments import format_date, viewer_zone
 
 PARAM_LABELS: dict[str, Any] = {
     "message": _("Message"),
@@ -269,8 +270,6 @@ def money_rows(tx: Transaction, events: Iterable[Event], viewer: User) -> list[E
 def payout_rows(tx: Transaction, payouts: Iterable[DealPayout], viewer: User) -> list[EventRow]:
     """The payouts of the provider's share of the deal, to the provider only (the customer does
     not see the provider's payouts): paid, on its way, or failed and back in the balance."""
-    from barnraise.web.templatetags.moments import format_date, viewer_zone
-
     if viewer.pk != tx.provider_id:
         return []
     zone = viewer_zone(viewer)
