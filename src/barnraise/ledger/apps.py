@@ -7,13 +7,12 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
-        from barnraise.commerce import registry
         from barnraise.eventlog import sequencer
         from barnraise.eventlog.models import Event
-        from barnraise.ledger import escrow, exports, money_notify, payouts, selectors
+        from barnraise.ledger import deals, escrow, exports, money_notify, payouts, selectors
 
         escrow.register()
         payouts.register()
         exports.register()
-        registry.register_deal_detail("payouts", selectors.deal_payouts_detail)
+        deals.deal_detail_register("payouts", selectors.deal_payouts_detail)
         sequencer.register_consumer("money_notifications", money_notify.on_event, source=Event)
