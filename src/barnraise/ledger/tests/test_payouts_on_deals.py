@@ -4,10 +4,12 @@ say so. Two completed bookings of a €15.00 room for two hours: the provider ea
 each (docs/money.md), available once the dispute window closes.
 """
 
+import importlib
 import re
 from datetime import datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 
 from barnraise.accounts.services import operator_create
@@ -173,3 +175,21 @@ def test_a_refund_after_release_reduces_what_a_payout_allocates_to_that_deal(cus
     assert deal_payouts(provider, garden)[0]["amount"] == money(2700 - 844)
     items = PayoutItem.objects.filter(payout_id=everything["id"])
     assert sum(i.amount_minor for i in items) == everything["amount"]["amount_minor"] == 5400 - 844
+
+
+def test_the_migration_allocates_earlier_payouts_as_the_payouts_do(customer, provider, listing):
+    # given two payouts over two deals, one of them failed, allocated as they were made
+    garden, _shed = two_settled_deals(customer, provider, listing)
+    pay_out(provider, 3000)
+    pay_out(provider, 1000)
+    Payout.objects.filter(amount_minor=1000).update(status=Payout.Status.FAILED)
+    made = sorted(
+        PayoutItem.objects.exclude(payout__status="failed").values_list("payout", "reference", "amount_minor")
+    )
+    # when the items are gone, as before the migration, and it runs
+    PayoutItem.objects.all().delete()
+    backfill = importlib.import_module("barnraise.ledger.migrations.0012_payout_items")
+    backfill.allocate_earlier_payouts(django_apps, None)
+    # then the live payouts get the same items, the failed one none
+    assert sorted(PayoutItem.objects.values_list("payout", "reference", "amount_minor")) == made
+    assert deal_payouts(provider, garden)[0]["amount"] == money(2700)
