@@ -62,6 +62,13 @@ PAYOUT_STATES = (
     "    print(a.owner.email.split('@')[0], 'ready' if a.ready else 'onboarding', a.currently_due)"
 )
 
+PAID_OUT_DEALS = (
+    "from barnraise.ledger.models import PayoutItem as I\n"
+    "for i in I.objects.filter(owner__email__startswith='bob.nguyen@', payout__status='paid', "
+    "reference__startswith='transaction:'):\n"
+    "    print('paid out for a deal', i.amount_minor > 0)"
+)
+
 
 @pytest.mark.slow
 def test_seed_is_idempotent_and_createoperator_works(tmp_path):
@@ -81,6 +88,9 @@ def test_seed_is_idempotent_and_createoperator_works(tmp_path):
     assert states.returncode == 0, states.stderr
     assert "alice.martin onboarding ['external_account']" in states.stdout
     assert "bob.nguyen ready []" in states.stdout
+    # and the provider login's completed deal was paid out (its timeline shows the payout)
+    paid_out = run(["manage", "shell", "-c", PAID_OUT_DEALS], tmp_path)
+    assert "paid out for a deal True" in paid_out.stdout, paid_out.stdout + paid_out.stderr
     # and an operator can be created from the command line
     made = run(
         ["createoperator", "--email", "ops@example.com", "--group", "finance", "--password", "x-9-long-pass"],
