@@ -120,6 +120,37 @@ def region_name(country_code: str, region_code: str) -> str:
     return _region_names().get((country_code.upper(), region_code), "")
 
 
+def region_code(country_code: str, text: str) -> str | None:
+    """The code of the country's region that `text` gives by code ("08") or by name
+    ("ontario"), or None where the country has no such region."""
+    text = text.strip()
+    if region_name(country_code, text.upper()):
+        return text.upper()
+    wanted = fold(text)
+    found = [code for code, name in regions(country_code) if fold(name) == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    countries = json.loads((source_dir() / "countries.json").read_text())
+    return {code: country["name"] for code, country in countries.items()}
+
+
+def country_name(country_code: str) -> str:
+    """ "Canada" for "CA"; the code itself where it names no country."""
+    return _country_names().get(country_code.upper(), country_code)
+
+
+def jurisdiction_name(jurisdiction: str) -> str:
+    """ "Ontario, Canada" for "CA-08", "Belgium" for "BE": a tax jurisdiction in words."""
+    country, _, region = jurisdiction.partition("-")
+    if not country:
+        return ""
+    named = region_name(country, region) if region else ""
+    return ", ".join(part for part in (named or region, country_name(country)) if part)
+
+
 def _rows(source: Path) -> tuple[list[tuple[object, ...]], list[tuple[str, int]]]:
     countries = json.loads((source / "countries.json").read_text())
     region_names = _region_names()
@@ -130,7 +161,7 @@ def _rows(source: Path) -> tuple[list[tuple[object, ...]], list[tuple[str, int]]
         code = city["countrycode"]
         region_code = city.get("admin1code") or ""
         region = region_names.get((code, region_code), "")
-        country = countries.get(code, {}).get("name", code)
+        country = countries.get(code, {}).get("name", code)  # the same as country_name(code)
         gid = int(city["geonameid"])
         places.append(
             (
@@ -229,7 +260,7 @@ def _areas() -> frozenset[str]:
     after a comma that name an area rule out the places outside it."""
     countries = json.loads((source_dir() / "countries.json").read_text()).values()
     names = [c["name"] for c in countries] + [c["iso"] for c in countries] + [c["iso3"] for c in countries]
-    names += list(_region_names().values()) + ["USA"]
+    names += [*_region_names().values(), "USA"]
     names += [code for (country, code) in _region_names() if country == "US"]
     return frozenset(fold(name) for name in names)
 
