@@ -199,7 +199,7 @@ TAX_RATE_FIELDS = (
 def _field_values(rate: TaxRate) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in TAX_RATE_FIELDS:
-        value = rate.category_id if name == "category" else getattr(rate, name)
+        value = getattr(rate, name) if name != "category" else rate.category_id and str(rate.category_id)
         values[name] = f"{value.normalize():f}" if isinstance(value, Decimal) else value
     return values
 

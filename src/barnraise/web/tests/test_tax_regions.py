@@ -102,6 +102,11 @@ def test_a_region_that_is_not_the_country_s_is_refused_clearly_and_nothing_is_wr
     fin.post(ADD, form(country="us", region="vermont", label="Sales tax", percent="6"), follow=True)
     fin.post(ADD, form(country="DE", region="bavaria", label="VAT", percent="19"), follow=True)
     assert sorted(TaxRate.objects.values_list("country", "region")) == [("DE", "02"), ("US", "VT")]
+    # a category's rate names the category by its id in the event
+    rooms = category_create(slug="rooms", name="Rooms", kinds=["rental"])
+    fin.post(ADD, form(region="Ontario", label="Rooms tax", percent="4", category=rooms.pk), follow=True)
+    event = Event.objects.filter(subject_type="tax_rate").latest("id")
+    assert (event.payload["fields"]["category"], event.payload["label"]) == (str(rooms.pk), "Rooms tax")
 
 
 @pytest.fixture
