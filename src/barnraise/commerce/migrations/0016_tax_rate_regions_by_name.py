@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commerce', '0014_taxes'),
+        ('commerce', '0015_deal_email_texts_per_language'),
     ]
 
     operations = [
