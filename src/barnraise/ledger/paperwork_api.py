@@ -35,9 +35,17 @@ class PaperLineOut(Schema):
     is_tax: bool
 
 
+class PaperInvoiceOut(Schema):
+    id: UUID
+    number: str
+
+
 class PaperOut(Schema):
     id: UUID
-    kind: str = Field(description="receipt, refund_receipt, fee_invoice or provider_invoice.")
+    kind: str = Field(
+        description="receipt, refund_receipt, fee_invoice, provider_invoice, credit_note (the "
+        "marketplace's, for its fee invoice) or provider_credit_note (the provider's, for theirs)."
+    )
     name: str = Field(description="What it is, in words.")
     number: str = Field(description="Gapless per series and year.")
     issued_at: datetime
@@ -47,7 +55,8 @@ class PaperOut(Schema):
     lines: list[PaperLineOut]
     subtotal: MoneyOut
     taxes: MoneyOut
-    total: MoneyOut
+    total: MoneyOut = Field(description="Negative on a credit note: what it credits.")
+    invoice: PaperInvoiceOut | None = Field(description="The invoice a credit note credits; null for the rest.")
     pdf_url: str
     html_url: str
 
@@ -88,6 +97,7 @@ def paper_out(document: Document) -> dict[str, Any]:
         "subtotal": facts.subtotal.as_json(),
         "taxes": facts.taxes.as_json(),
         "total": facts.total.as_json(),
+        "invoice": {"id": document.invoice.pk, "number": document.invoice.number} if document.invoice else None,
         "pdf_url": f"/api/v1/paperwork/{document.pk}/pdf",
         "html_url": f"/paperwork/{document.pk}/",
     }
