@@ -19,8 +19,8 @@ from allauth.account.models import EmailAddress
 
 from barnraise.accounts.models import User
 from barnraise.accounts.services import operator_create, token_create
-from barnraise.commerce import engine
 from barnraise.catalog.services import category_create, listing_create
+from barnraise.commerce import engine
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import transaction_create
 from barnraise.conftest import TEST_CARD, payout_ready

@@ -342,7 +342,9 @@ def fee_invoice_issue(payment: Payment, *, kept_minor: int, now: datetime, key: 
     )
 
 
-def _credited(items: list[dict[str, Any]], *, sign: int, before: Decimal, after: Decimal) -> list[dict[str, Any]]:
+def _credited(
+    items: list[dict[str, Any]], *, sign: int, before: Decimal, after: Decimal
+) -> list[dict[str, Any]]:
     """The lines an invoice of `items` stops charging when the part of the payment it covers goes
     from `before` to `after` (shares of the total): each line's share before less its share
     after, negative. Computed as differences of the rounded shares, so the credit notes of a

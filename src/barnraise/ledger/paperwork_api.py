@@ -56,13 +56,19 @@ class PaperOut(Schema):
     subtotal: MoneyOut
     taxes: MoneyOut
     total: MoneyOut = Field(description="Negative on a credit note: what it credits.")
-    invoice: PaperInvoiceOut | None = Field(description="The invoice a credit note credits; null for the rest.")
+    invoice: PaperInvoiceOut | None = Field(
+        description="The invoice a credit note credits; null for the rest."
+    )
     pdf_url: str
     html_url: str
 
 
 class PaperListParams(PageParams):
     transaction_id: UUID | None = Field(None, description="Only this deal's documents.")
+
+
+def _invoice_out(invoice: Document | None) -> dict[str, Any] | None:
+    return {"id": invoice.pk, "number": invoice.number} if invoice is not None else None
 
 
 def paper_out(document: Document) -> dict[str, Any]:
@@ -97,7 +103,7 @@ def paper_out(document: Document) -> dict[str, Any]:
         "subtotal": facts.subtotal.as_json(),
         "taxes": facts.taxes.as_json(),
         "total": facts.total.as_json(),
-        "invoice": {"id": document.invoice.pk, "number": document.invoice.number} if document.invoice else None,
+        "invoice": _invoice_out(document.invoice),
         "pdf_url": f"/api/v1/paperwork/{document.pk}/pdf",
         "html_url": f"/paperwork/{document.pk}/",
     }

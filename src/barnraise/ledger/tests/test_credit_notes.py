@@ -116,7 +116,7 @@ def test_refunds_after_the_fee_invoice_credit_the_provider_its_share_in_gapless_
     detail = page.get(notes[0]["html_url"]).content.decode()
     assert f"For invoice BR-{year}-000002" in detail and "-€6.00" in detail
     # and the seller's data export has them, with their invoice
-    exported = [p for p in provider.call("GET", "me/export").json()["receipts_and_invoices"]]
+    exported = provider.call("GET", "me/export").json()["receipts_and_invoices"]
     assert [(p["kind"], p["invoice"]) for p in exported if p["kind"] == "credit_note"] == [
         ("credit_note", invoice["number"])
     ] * 3
@@ -170,7 +170,9 @@ def test_a_cancellation_after_capture_is_credited_on_the_provider_s_own_invoice(
     assert numbers(paperwork.provider_credit_series(provider.user.pk)) == [1]
     theirs = {p["kind"]: p for p in papers(provider)}
     assert note["id"] == theirs["provider_credit_note"]["id"]
-    text = pdf_text(provider.get(note["pdf_url"], headers={"Authorization": f"Bearer {provider.token}"}).content)
+    text = pdf_text(
+        provider.get(note["pdf_url"], headers={"Authorization": f"Bearer {provider.token}"}).content
+    )
     assert f"CN-{year}-000001" in text and f"invoice INV-{year}-000001" in text and "-€15.00" in text
     # the marketplace's fee invoice covers only the part kept (half the €3.00 commission): it
     # never charged the refunded part, so it needs no credit note
