@@ -360,8 +360,8 @@ def _credited(
 
 def credit_notes_issue(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> list[Document]:
     """`refund_minor` goes back to the customer (`payment.refunded_minor` counts it already, as
-    the money step saved it): a credit note for every invoice of the payment that
-    now charges too much, crediting the refunded share of its lines.
+    the money step saved it): a credit note for every invoice of the payment that now charges
+    too much, crediting the refunded share of its lines.
 
     - The marketplace's fee invoice (issued at release): its commission and tax, which the
       refund gives back to the provider (`claw_back`: the platform returns its fees in
@@ -374,9 +374,9 @@ def credit_notes_issue(payment: Payment, *, refund_minor: int, now: datetime, ke
     paper = deals.deal_paper(payment.reference)
     if paper is None or refund_minor <= 0 or payment.amount_minor <= 0:
         return []
-    total = Decimal(payment.amount_minor)
-    after = Decimal(payment.amount_minor - payment.refunded_minor) / total
-    before = after + Decimal(refund_minor) / total
+    total, kept = Decimal(payment.amount_minor), payment.amount_minor - payment.refunded_minor
+    # The shares as the invoices computed them (kept / total), before the refund and after it.
+    before, after = Decimal(kept + refund_minor) / total, Decimal(kept) / total
     invoices = {
         str(document.kind): document
         for document in Document.objects.filter(
