@@ -15,8 +15,7 @@ from barnraise.commerce.models import FeeRule
 from barnraise.conftest import after_commit
 from barnraise.ledger import paperwork
 from barnraise.ledger.models import Document, PaperworkPolicy
-from barnraise.ledger.tests.conftest import book, completed_booking, step
-from barnraise.ledger.tests.test_paperwork import buy, numbers, papers, pdf_text, vat  # noqa: F401
+from barnraise.ledger.tests.conftest import book, buy, completed_booking, numbers, papers, pdf_text, step
 from barnraise.money import Money
 from barnraise.notifications.models import Notification, OutgoingEmail
 
@@ -142,12 +141,11 @@ def test_no_credit_note_when_no_commission_was_invoiced(customer, provider):
     assert not Document.objects.filter(kind__in=paperwork.CREDIT_NOTES).exists()
 
 
-def test_a_dispute_refunded_after_release_credits_the_commission(customer, provider, listing):
-    from barnraise.ledger.tests.test_escrow_flow import operator
-
+def test_a_dispute_refunded_after_release_credits_the_commission(customer, provider, listing, api_as):
     tx = completed_booking(customer, provider, listing())  # €30.00 + €2.00 fee; commission €3.00
     step(customer, tx["id"], "dispute", reason="The room was not clean")
-    step(operator("finance"), tx["id"], "resolve", refund={"amount_minor": 1600, "currency": "EUR"})
+    finance = api_as(operator_create(email="fin@example.com", name="Fin", password="", groups=["finance"]))
+    step(finance, tx["id"], "resolve", refund={"amount_minor": 1600, "currency": "EUR"})
     (note,) = [p for p in papers(provider) if p["kind"] == "credit_note"]
     assert note["total"]["amount_minor"] == -150 and note["invoice"]["number"].startswith("BR-")
 
