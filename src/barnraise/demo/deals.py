@@ -20,8 +20,10 @@ from barnraise.ledger.payments import provider_call_make
 from barnraise.ledger.payouts import payout_account_open, payout_request, sandbox_onboarding_finish
 from barnraise.ledger.providers import provider as payment_provider
 from barnraise.ledger.providers.sandbox import SandboxProvider
+from barnraise.ledger.refunds import refund_issue
 from barnraise.ledger.saved_cards import saved_list, setup_begin
 from barnraise.ledger.selectors import member_balances
+from barnraise.money import Money
 
 TEST_CARD = "4242424242424242"  # the sandbox card that always succeeds
 
@@ -43,12 +45,24 @@ def _provider_calls_now() -> None:
         provider_call_make(call_id=call_id)
 
 
+def _refund_part(tx: Transaction, operator: User) -> None:
+    """An operator gives back a quarter of a completed deal, as the console's refund does."""
+    payment = Payment.objects.get(reference=f"transaction:{tx.pk}")
+    amount = Money(payment.amount_minor // 4, payment.currency)
+    refund_issue(actor=operator, deal_id=tx.pk, amount=amount, reason="The heating failed one night.")
+
+
 def _then(tx: Transaction, steps: list[tuple[str, User | None]]) -> None:
-    """Take the steps that apply: an instant booking is accepted already."""
+    """Take the steps that apply: an instant booking is accepted already. `refund` (by an
+    operator) is the console's refund of part of a completed deal."""
     _provider_calls_now()
     for name, actor in steps:
         tx.refresh_from_db()
-        if name in engine.available_transitions(tx, actor) or (actor is None and tx.state != "completed"):
+        if name == "refund" and actor is not None:
+            if tx.state == "completed":
+                _refund_part(tx, actor)
+                _provider_calls_now()
+        elif name in engine.available_transitions(tx, actor) or (actor is None and tx.state != "completed"):
             engine.transition(tx, name, actor=actor)
             _provider_calls_now()
 
@@ -91,7 +105,9 @@ def seed_payout(provider: User) -> None:
     _provider_calls_now()
 
 
-def seed_deals(customer: User, provider: User, people: list[User], rng: random.Random) -> int:
+def seed_deals(
+    customer: User, provider: User, people: list[User], rng: random.Random, operator: User | None = None
+) -> int:
     """A handful of deals per demo login, in different states. Skipped when any exist.
 
     Not one database transaction: each card is authorized before its deal opens, outside any
@@ -111,7 +127,9 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
     plans: list[list[tuple[str, User | None]]] = [
         [],  # requested: waits for the provider (Bob's inbox)
         [("accept", provider)],
-        [("accept", provider), ("complete", None)],  # a fee invoice for the provider
+        # a fee invoice for the provider; an operator then refunds a quarter of it, so the
+        # provider also has a credit note for the commission on that quarter
+        [("accept", provider), ("complete", None), *([("refund", operator)] if operator else [])],
         [("decline", provider)],
         # paid, then cancelled a week ahead: the cancellation policy gives it all back, which the
         # deal's timeline, the notifications and the wallet's "What I paid, what came back" show

@@ -203,7 +203,8 @@ def run(
     emails.seed_email_texts(User.objects.get(email=OPERATOR_EMAIL))
     added = seed_listings(listings, people, categories, rng, progress)
     taxed = seed_taxes(categories)
-    made = deals.seed_deals(people[0], people[1], people, rng) if len(people) > 2 else 0
+    operator = User.objects.get(email=OPERATOR_EMAIL)
+    made = deals.seed_deals(people[0], people[1], people, rng, operator) if len(people) > 2 else 0
     reviewed = reviews.seed_reviews(people, rng)
     tests = credentials.seed_skill_tests(User.objects.get(email=OPERATOR_EMAIL), categories, people, rng)
     talked = conversations.seed_conversations(people[0]) if made else 0

@@ -232,7 +232,8 @@ class PayoutHoldAdmin(admin.ModelAdmin[PayoutHold]):
 
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
-    """Receipts and invoices: issued by the money steps, never changed (docs/paperwork.md)."""
+    """Receipts, invoices and credit notes: issued by the money steps, never changed
+    (docs/paperwork.md)."""
 
     list_display = ("number", "kind", "issued_at", "recipient", "issuer", "total")
     money_fields = ("total_minor", "taxes_minor")

@@ -111,6 +111,7 @@ def paperwork_export_for(user: User) -> list[dict[str, Any]]:
                 ],
                 "taxes": facts.taxes.as_json(),
                 "total": facts.total.as_json(),
+                "invoice": document.invoice.number if document.invoice else None,
             }
         )
     return rows

@@ -517,6 +517,8 @@ class DocumentKind(models.TextChoices):
     REFUND_RECEIPT = "refund_receipt", _("refund receipt")
     FEE_INVOICE = "fee_invoice", _("fee invoice")
     PROVIDER_INVOICE = "provider_invoice", _("invoice")
+    CREDIT_NOTE = "credit_note", _("credit note")
+    PROVIDER_CREDIT_NOTE = "provider_credit_note", _("credit note")
 
 
 class DocumentCounter(models.Model):
@@ -538,7 +540,8 @@ class DocumentCounter(models.Model):
 
 
 class Document(models.Model):
-    """A receipt or an invoice, issued with the money movement it documents and never changed.
+    """A receipt, an invoice or a credit note, issued with the money movement it documents and
+    never changed. A credit note names the invoice it credits (`invoice`).
 
     Unlike the ledger's other rows it keeps the parties' names and tax numbers as they were at
     issue (`parties`): a legal document must show them, and must not change afterwards.
@@ -560,6 +563,14 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text=_("The invoice a credit note credits."),
+    )
     parties = models.JSONField(default=dict)
     title = models.CharField(max_length=300, blank=True)
     currency = models.CharField(max_length=3)

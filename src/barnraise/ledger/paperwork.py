@@ -1,4 +1,5 @@
-"""Receipts and invoices: the door that issues them, their gapless numbers, and who reads them.
+"""Receipts, invoices and credit notes: the door that issues them, their gapless numbers, and
+who reads them.
 
 A document is issued inside the transaction of the money movement it documents, by the money
 step itself (docs/paperwork.md):
@@ -10,13 +11,18 @@ step itself (docs/paperwork.md):
   or a dispute decided while the money is in escrow (`close_out`), an operator's refund or a
   dispute decided after release (`claw_back`);
 - the provider's **fee invoice** for the marketplace's commission when escrow is emptied and
-  the provider keeps a share (`close_out`: completion, or a cancellation that keeps part).
+  the provider keeps a share (`close_out`: completion, or a cancellation that keeps part);
+- **credit notes** for a refund that follows an invoice (`credit_notes_issue`): the marketplace's
+  to the provider for the commission (and its tax) a refund after release gives back, and, where
+  providers invoice, the provider's to the customer for the refunded part of their invoice.
 
-Numbers: the marketplace's receipts and fee invoices share one series, each provider that
-invoices has its own; each series restarts every year (UTC). A `DocumentCounter` row per series
-and year is locked (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transactions are
-IMMEDIATE, so one writer at a time) and bumped in the document's transaction: a rollback gives
-its number back, so the numbers have no gaps.
+Numbers: the marketplace's receipts and fee invoices share one series, its credit notes have
+their own; each provider that invoices has a series for invoices and one for credit notes; each
+series restarts every year (UTC). A `DocumentCounter` row per series and year is locked
+(`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transactions are IMMEDIATE, so one writer at
+a time) and bumped in the document's transaction: a rollback gives its number back, so the
+numbers have no gaps. A transaction that numbers several documents locks the series in one
+order: the marketplace's, its credit notes', the provider's, the provider's credit notes'.
 """
 
 from datetime import datetime
@@ -45,6 +51,10 @@ from barnraise.money import Money, round_minor
 from barnraise.notifications.services import notification_send
 
 MARKETPLACE_SERIES = "marketplace"
+MARKETPLACE_CREDIT_SERIES = "marketplace:credit-notes"
+CREDIT_NOTE_PREFIX = "CN"
+PROVIDER_PREFIX = "INV"
+CREDIT_NOTES = (DocumentKind.CREDIT_NOTE, DocumentKind.PROVIDER_CREDIT_NOTE)
 CUSTOMER = "customer"
 PROVIDER = "provider"
 
@@ -57,6 +67,21 @@ def paperwork_policy() -> PaperworkPolicy:
 
 def provider_series(provider_id: UUID) -> str:
     return f"provider:{provider_id}"
+
+
+def provider_credit_series(provider_id: UUID) -> str:
+    return f"provider:{provider_id}:credit-notes"
+
+
+def _series(kind: DocumentKind, issuer: User | None, policy: PaperworkPolicy) -> tuple[str, str]:
+    """The series a document is numbered in, and its numbers' prefix."""
+    if kind in CREDIT_NOTES:
+        if issuer is None:
+            return MARKETPLACE_CREDIT_SERIES, CREDIT_NOTE_PREFIX
+        return provider_credit_series(issuer.pk), CREDIT_NOTE_PREFIX
+    if issuer is None:
+        return MARKETPLACE_SERIES, policy.number_prefix
+    return provider_series(issuer.pk), PROVIDER_PREFIX
 
 
 def number_next(*, series: str, year: int) -> int:
@@ -133,21 +158,25 @@ def document_issue(
     now: datetime,
     key: str,
     taxes_minor: int | None = None,
+    invoice: Document | None = None,
 ) -> Document:
     """Issue one document in the caller's transaction: its number, the row, its event and the
-    recipient's notification. The same `key` returns the document issued first."""
+    recipient's notification. The same `key` returns the document issued first. A credit note
+    names the `invoice` it credits and repeats that invoice's parties as they were issued."""
     existing = Document.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
     policy = paperwork_policy()
-    series = MARKETPLACE_SERIES if issuer is None else provider_series(issuer.pk)
+    series, prefix = _series(kind, issuer, policy)
     year = now.year
     sequence = number_next(series=series, year=year)
-    prefix = policy.number_prefix if issuer is None else "INV"
-    parties = {
-        "issuer": _marketplace(policy) if issuer is None else _party(issuer),
-        "recipient": _party(recipient),
-    }
+    if invoice is not None:
+        parties = dict(invoice.parties)
+    else:
+        parties = {
+            "issuer": _marketplace(policy) if issuer is None else _party(issuer),
+            "recipient": _party(recipient),
+        }
     if kind in (DocumentKind.RECEIPT, DocumentKind.REFUND_RECEIPT):
         parties["provider"] = _party(User.objects.get(pk=payment.payee_id))
     document = Document.objects.create(
@@ -161,6 +190,7 @@ def document_issue(
         payment=payment,
         issuer=issuer,
         recipient=recipient,
+        invoice=invoice,
         parties=parties,
         title=paper.title[:300],
         currency=payment.currency,
@@ -178,6 +208,7 @@ def document_issue(
             "number": document.number,
             "deal": str(paper.deal_id),
             "total": {"amount_minor": total_minor, "currency": payment.currency},
+            **({"invoice": invoice.number} if invoice is not None else {}),
         },
     )
     notification_send(
@@ -188,6 +219,7 @@ def document_issue(
             "number": document.number,
             "amount": Money(total_minor, payment.currency).format(),
             "title": document.title,
+            "invoice": invoice.number if invoice is not None else "",
         },
         url=f"/paperwork/{document.pk}/",
     )
@@ -196,6 +228,26 @@ def document_issue(
 
 def _customer_lines(paper: deals.DealPaper) -> list[dict[str, Any]]:
     return [_line(item) for item in paper.line_items if item.get("paid_by", CUSTOMER) == CUSTOMER]
+
+
+def _provider_supply(paper: deals.DealPaper) -> list[dict[str, Any]]:
+    """The provider's supply, as the deal's line items: what the customer pays them, without the
+    marketplace's fee and its tax (the marketplace's own supply, on the customer's receipt)."""
+    supply = []
+    for item in paper.line_items:
+        code = str(item.get("code") or "")
+        kind = "tax" if is_tax(item) else str(item.get("kind") or code)
+        if item.get("paid_by", CUSTOMER) != CUSTOMER or kind == "customer_fee":
+            continue
+        if code in ("customer_fee", "tax_service_fee"):
+            continue
+        supply.append(item)
+    return supply
+
+
+def _provider_lines(paper: deals.DealPaper) -> list[dict[str, Any]]:
+    """What the provider pays the marketplace: the commission and its tax."""
+    return [item for item in paper.line_items if item.get("paid_by") == PROVIDER]
 
 
 def payment_receipts_issue(payment: Payment, *, now: datetime) -> list[Document]:
@@ -219,13 +271,7 @@ def payment_receipts_issue(payment: Payment, *, now: datetime) -> list[Document]
         )
     ]
     if paperwork_policy().providers_issue_invoices:
-        # The provider's supply: what the customer pays them, without the marketplace's fee and
-        # its tax (the marketplace's own supply, on the customer's receipt).
-        lines = [
-            line
-            for line in _customer_lines(paper)
-            if line["kind"] != "customer_fee" and line["code"] not in ("customer_fee", "tax_service_fee")
-        ]
+        lines = [_line(item) for item in _provider_supply(paper)]
         issued.append(
             document_issue(
                 kind=DocumentKind.PROVIDER_INVOICE,
@@ -279,9 +325,7 @@ def fee_invoice_issue(payment: Payment, *, kept_minor: int, now: datetime, key: 
     if paper is None or kept_minor <= 0 or payment.amount_minor <= 0:
         return None
     scale = Decimal(kept_minor) / Decimal(payment.amount_minor)
-    lines = [
-        _line(item, sign=-1, scale=scale) for item in paper.line_items if item.get("paid_by") == PROVIDER
-    ]
+    lines = [_line(item, sign=-1, scale=scale) for item in _provider_lines(paper)]
     total = _sum(lines)
     if total <= 0:
         return None
@@ -298,17 +342,101 @@ def fee_invoice_issue(payment: Payment, *, kept_minor: int, now: datetime, key: 
     )
 
 
+def _credited(
+    items: list[dict[str, Any]], *, sign: int, before: Decimal, after: Decimal
+) -> list[dict[str, Any]]:
+    """The lines an invoice of `items` stops charging when the part of the payment it covers goes
+    from `before` to `after` (shares of the total): each line's share before less its share
+    after, negative. Computed as differences of the rounded shares, so the credit notes of a
+    payment refunded in full add up to its invoice exactly."""
+    credited = []
+    for item in items:
+        was, stays = _line(item, sign=sign, scale=before), _line(item, sign=sign, scale=after)
+        amount = stays["amount_minor"] - was["amount_minor"]
+        if amount:
+            credited.append({**was, "units": "", "unit_price_minor": None, "amount_minor": amount})
+    return credited
+
+
+def credit_notes_issue(payment: Payment, *, refund_minor: int, now: datetime, key: str) -> list[Document]:
+    """`refund_minor` goes back to the customer (`payment.refunded_minor` counts it already, as
+    the money step saved it): a credit note for every invoice of the payment that now charges
+    too much, crediting the refunded share of its lines.
+
+    - The marketplace's fee invoice (issued at release): its commission and tax, which the
+      refund gives back to the provider (`claw_back`: the platform returns its fees in
+      proportion). A refund that returns no commission (nothing invoiced, or a share that rounds
+      to nothing) gets no credit note.
+    - The provider's own invoice to the customer (issued at capture, where providers invoice):
+      the refunded share of their supply, whether the refund came by a cancellation or after
+      release.
+    """
+    paper = deals.deal_paper(payment.reference)
+    if paper is None or refund_minor <= 0 or payment.amount_minor <= 0:
+        return []
+    total, kept = Decimal(payment.amount_minor), payment.amount_minor - payment.refunded_minor
+    # The shares as the invoices computed them (kept / total), before the refund and after it.
+    before, after = Decimal(kept + refund_minor) / total, Decimal(kept) / total
+    invoices = {
+        str(document.kind): document
+        for document in Document.objects.filter(
+            payment=payment, kind__in=(DocumentKind.FEE_INVOICE, DocumentKind.PROVIDER_INVOICE)
+        ).order_by("issued_at", "id")
+    }
+    plans = [
+        (DocumentKind.FEE_INVOICE, DocumentKind.CREDIT_NOTE, _provider_lines(paper), -1, "credit-note"),
+        (
+            DocumentKind.PROVIDER_INVOICE,
+            DocumentKind.PROVIDER_CREDIT_NOTE,
+            _provider_supply(paper),
+            1,
+            "provider-credit-note",
+        ),
+    ]
+    issued = []
+    for invoice_kind, kind, items, sign, suffix in plans:  # the marketplace's series first
+        invoice = invoices.get(invoice_kind.value)
+        if invoice is None:
+            continue
+        lines = _credited(items, sign=sign, before=before, after=after)
+        if not lines:
+            continue
+        issued.append(
+            document_issue(
+                kind=kind,
+                payment=payment,
+                paper=paper,
+                lines=lines,
+                total_minor=_sum(lines),
+                recipient=invoice.recipient,
+                issuer=invoice.issuer,
+                now=now,
+                key=f"{key}:{suffix}",
+                invoice=invoice,
+            )
+        )
+    return issued
+
+
 # --- Reads --------------------------------------------------------------------------------------
 
 
 def documents_of(user: User) -> QuerySet[Document]:
-    """The documents a member received or issued, newest first."""
-    return Document.objects.filter(Q(recipient=user) | Q(issuer=user)).order_by("-issued_at", "-id")
+    """The documents a member received or issued, newest first (a credit note with its invoice)."""
+    return (
+        Document.objects.filter(Q(recipient=user) | Q(issuer=user))
+        .select_related("invoice")
+        .order_by("-issued_at", "-id")
+    )
 
 
 def documents_of_deal(*, actor: User, deal_id: UUID) -> list[Document]:
     """The documents of a deal that `actor` may read (theirs; all of them for finance)."""
-    found = Document.objects.filter(reference=f"transaction:{deal_id}").order_by("issued_at", "id")
+    found = (
+        Document.objects.filter(reference=f"transaction:{deal_id}")
+        .select_related("invoice")
+        .order_by("issued_at", "id")
+    )
     if operators.operator_in(actor, operators.FINANCE):
         return list(found)
     return list(found.filter(Q(recipient=actor) | Q(issuer=actor)))

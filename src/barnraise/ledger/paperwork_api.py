@@ -35,9 +35,17 @@ class PaperLineOut(Schema):
     is_tax: bool
 
 
+class PaperInvoiceOut(Schema):
+    id: UUID
+    number: str
+
+
 class PaperOut(Schema):
     id: UUID
-    kind: str = Field(description="receipt, refund_receipt, fee_invoice or provider_invoice.")
+    kind: str = Field(
+        description="receipt, refund_receipt, fee_invoice, provider_invoice, credit_note (the "
+        "marketplace's, for its fee invoice) or provider_credit_note (the provider's, for theirs)."
+    )
     name: str = Field(description="What it is, in words.")
     number: str = Field(description="Gapless per series and year.")
     issued_at: datetime
@@ -47,13 +55,20 @@ class PaperOut(Schema):
     lines: list[PaperLineOut]
     subtotal: MoneyOut
     taxes: MoneyOut
-    total: MoneyOut
+    total: MoneyOut = Field(description="Negative on a credit note: what it credits.")
+    invoice: PaperInvoiceOut | None = Field(
+        description="The invoice a credit note credits; null for the rest."
+    )
     pdf_url: str
     html_url: str
 
 
 class PaperListParams(PageParams):
     transaction_id: UUID | None = Field(None, description="Only this deal's documents.")
+
+
+def _invoice_out(invoice: Document | None) -> dict[str, Any] | None:
+    return {"id": invoice.pk, "number": invoice.number} if invoice is not None else None
 
 
 def paper_out(document: Document) -> dict[str, Any]:
@@ -88,6 +103,7 @@ def paper_out(document: Document) -> dict[str, Any]:
         "subtotal": facts.subtotal.as_json(),
         "taxes": facts.taxes.as_json(),
         "total": facts.total.as_json(),
+        "invoice": _invoice_out(document.invoice),
         "pdf_url": f"/api/v1/paperwork/{document.pk}/pdf",
         "html_url": f"/paperwork/{document.pk}/",
     }

@@ -1,4 +1,4 @@
-"""A receipt or an invoice as people read it: its facts (one shape for the page, the PDF and
+"""A receipt, an invoice or a credit note as people read it: its facts (one shape for the page, the PDF and
 the API) and its PDF, drawn with ReportLab (pure Python, no system library).
 
 The PDF embeds Bitstream Vera (shipped with ReportLab), a TrueType font, so its text (amounts
@@ -40,6 +40,8 @@ class Facts:
     taxes: Money
     total: Money
     note: str
+    # A credit note's invoice: "For invoice BR-2026-000002 of 2026-12-07"; empty for the rest.
+    credits: str = ""
 
 
 def _headings() -> dict[str, str]:
@@ -48,6 +50,8 @@ def _headings() -> dict[str, str]:
         DocumentKind.REFUND_RECEIPT: _("Refund receipt"),
         DocumentKind.FEE_INVOICE: _("Invoice for the marketplace's fees"),
         DocumentKind.PROVIDER_INVOICE: _("Invoice"),
+        DocumentKind.CREDIT_NOTE: _("Credit note for the marketplace's fees"),
+        DocumentKind.PROVIDER_CREDIT_NOTE: _("Credit note"),
     }
 
 
@@ -57,6 +61,13 @@ def _notes() -> dict[str, str]:
         DocumentKind.REFUND_RECEIPT: _("Refunded to the card that paid. It arrives within a few days."),
         DocumentKind.FEE_INVOICE: _("Taken from your earnings on this deal; nothing to pay."),
         DocumentKind.PROVIDER_INVOICE: _("Paid by card through the marketplace."),
+        DocumentKind.CREDIT_NOTE: _(
+            "Part of this deal was refunded, so the marketplace gives back its fees on that part: "
+            "the refund took that much less from your earnings. Nothing to pay."
+        ),
+        DocumentKind.PROVIDER_CREDIT_NOTE: _(
+            "Part of this deal was refunded to the card that paid, through the marketplace."
+        ),
     }
 
 
@@ -84,6 +95,13 @@ def document_facts(document: Document) -> Facts:
         "provider": _("Provided by"),
     }
     parties = [(roles[role], document.parties[role]) for role in roles if role in document.parties]
+    invoice = document.invoice
+    credits = (
+        _("For invoice %(number)s of %(date)s")
+        % {"number": invoice.number, "date": invoice.issued_at.date().isoformat()}
+        if invoice is not None
+        else ""
+    )
     return Facts(
         heading=_headings()[DocumentKind(document.kind)],
         number=document.number,
@@ -95,6 +113,7 @@ def document_facts(document: Document) -> Facts:
         taxes=taxes,
         total=total,
         note=_notes()[DocumentKind(document.kind)],
+        credits=credits,
     )
 
 
@@ -136,6 +155,7 @@ def document_pdf(document: Document) -> bytes:
     )
     head = [
         Paragraph(escape(f"{facts.heading} {facts.number}"), big),
+        *([Paragraph(escape(facts.credits), body)] if facts.credits else []),
         Paragraph(escape(_("Issued on %(date)s") % {"date": facts.issued_on}), body),
         Paragraph(escape(facts.title), body),
         Spacer(1, 6 * mm),

@@ -110,6 +110,9 @@ def close_out(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
     if provider > 0:
         _schedule_settle(payment, now)
     paperwork.refund_receipt_issue(payment, refund_minor=refund_minor, now=now, key=key)
+    # Before the fee invoice, which covers only the part kept: nothing of it is refunded. The
+    # provider's own invoice (issued at capture) is, in part.
+    paperwork.credit_notes_issue(payment, refund_minor=refund_minor, now=now, key=key)
     paperwork.fee_invoice_issue(payment, kept_minor=held - refund_minor, now=now, key=key)
     return provider
 
@@ -156,6 +159,8 @@ def claw_back(payment: Payment, *, refund_minor: int, now: datetime, key: str) -
         pending_minor=payment.pending_minor - from_pending,
     )
     paperwork.refund_receipt_issue(payment, refund_minor=refund_minor, now=now, key=key)
+    # The fee invoice charged the commission on what is now refunded: a credit note gives it back.
+    paperwork.credit_notes_issue(payment, refund_minor=refund_minor, now=now, key=key)
 
 
 def _schedule_settle(payment: Payment, now: datetime) -> None:

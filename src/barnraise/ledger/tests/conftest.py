@@ -4,20 +4,23 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
 import time_machine
 from django.test import Client
 
 from barnraise.accounts.models import User
-from barnraise.commerce.models import Transaction
+from barnraise.commerce.models import CommercePolicy, TaxRate, Transaction
 
 # The deal fixtures, for the tests of money moving through deals (test_escrow_flow.py).
 from barnraise.commerce.tests.conftest import cats, customer, listing, provider, slot  # noqa: F401
 from barnraise.conftest import TEST_CARD, after_commit
+from barnraise.ledger import paperwork
 from barnraise.ledger.journal import account_for, entry_post
-from barnraise.ledger.models import Account, AccountKind, JournalEntry
+from barnraise.ledger.models import Account, AccountKind, Document, JournalEntry
 from barnraise.ledger.tests.fixtures.stripe.fake import shape
 from barnraise.money import Money
 from barnraise.timers import services as timers
@@ -114,3 +117,38 @@ def save_in_sandbox(setup: dict[str, Any], card: str = TEST_CARD) -> None:
     SandboxProvider().setup_confirm(
         setup_id=setup["setup_id"], client_secret=setup["client_secret"], card_number=card
     )
+
+
+# Receipts, invoices and credit notes (test_paperwork.py, test_credit_notes.py) ----------------
+
+
+@pytest.fixture
+def vat(db: None) -> None:
+    """The operator's tax table: VAT at 20% on top of the price and of the marketplace's fees in
+    Belgium (where the test listings are), the marketplace collecting it as facilitator
+    (docs/taxes.md)."""
+    TaxRate.objects.create(label="VAT", country="BE", percent=Decimal(20))
+    policy = CommercePolicy.objects.first() or CommercePolicy()
+    policy.marketplace_facilitator = True
+    policy.save()
+
+
+def pdf_text(content: bytes) -> str:
+    document = pdfium.PdfDocument(content)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def buy(buyer, bike):
+    body = {"listing_id": str(bike.public_id), "quantity": 1, "payment_method": TEST_CARD}
+    return after_commit(lambda: buyer.call("POST", "transactions", json=body)).json()
+
+
+def papers(client, **query):
+    return client.call("GET", "me/paperwork", query_params=query).json()["results"]
+
+
+def numbers(series: str = paperwork.MARKETPLACE_SERIES) -> list[int]:
+    return sorted(Document.objects.filter(series=series).values_list("sequence", flat=True))

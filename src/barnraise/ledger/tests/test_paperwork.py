@@ -11,55 +11,22 @@ from decimal import Decimal
 from typing import Any
 from unittest.mock import ANY
 
-import pypdfium2 as pdfium
 import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from barnraise.commerce.models import CommercePolicy, TaxRate
-from barnraise.conftest import TEST_CARD, after_commit
+from barnraise.commerce.models import TaxRate
+from barnraise.conftest import after_commit
 from barnraise.eventlog.models import Event
 from barnraise.ledger import paperwork
-from barnraise.ledger.models import Document, DocumentCounter, PaperworkPolicy
+from barnraise.ledger.models import DocumentCounter, PaperworkPolicy
 from barnraise.ledger.payments import provider_calls_sweep
-from barnraise.ledger.tests.conftest import book, step, sweep_at
+from barnraise.ledger.tests.conftest import book, buy, numbers, papers, pdf_text, step, sweep_at
 from barnraise.money import Money
 from barnraise.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def vat(db: None) -> None:
-    """The operator's tax table: VAT at 20% on top of the price and of the marketplace's fees in
-    Belgium (where the test listings are), the marketplace collecting it as facilitator
-    (docs/taxes.md)."""
-    TaxRate.objects.create(label="VAT", country="BE", percent=Decimal(20))
-    policy = CommercePolicy.objects.first() or CommercePolicy()
-    policy.marketplace_facilitator = True
-    policy.save()
-
-
-def pdf_text(content: bytes) -> str:
-    document = pdfium.PdfDocument(content)
-    try:
-        return "\n".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
-
-
-def buy(customer, bike):
-    body = {"listing_id": str(bike.public_id), "quantity": 1, "payment_method": TEST_CARD}
-    return after_commit(lambda: customer.call("POST", "transactions", json=body)).json()
-
-
-def papers(client, **query):
-    return client.call("GET", "me/paperwork", query_params=query).json()["results"]
-
-
-def numbers(series: str = paperwork.MARKETPLACE_SERIES) -> list[int]:
-    return sorted(Document.objects.filter(series=series).values_list("sequence", flat=True))
 
 
 def test_the_customer_gets_a_receipt_and_the_seller_a_fee_invoice(customer, provider, listing, api_as, vat):
