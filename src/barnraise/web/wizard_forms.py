@@ -1,4 +1,4 @@
-"""The listing wizard's forms: the one-page listing form cut into steps, and its booking rules
+"""The listing wizard's forms: the listing form cut into steps, and its booking rules
 in plain sentences whose words follow the listing's unit ("Each stay is at least 2 nights").
 
 They parse input only; the catalog's services hold the rules (web/listing_forms.py).
@@ -62,7 +62,7 @@ class StepForm(ListingForm):
     """The fields of one step (`details` or `price`) of a listing of `kind` in `category`."""
 
     def __init__(self, *args: Any, step: str, unit: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, editing=True, **kwargs)
+        super().__init__(*args, **kwargs)
         self.step = step
         keep: tuple[str, ...] = DETAILS_FIELDS if step == "details" else PRICE_FIELDS
         if step == "price" and unit not in (Unit.HOUR, Unit.JOB):
