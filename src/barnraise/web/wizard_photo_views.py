@@ -27,7 +27,7 @@ from barnraise.catalog.services import listing_update, policy
 from barnraise.web.photo_views import _rows, _said
 from barnraise.web.views import member_of
 from barnraise.web.wizard_forms import step_number
-from barnraise.web.wizard_views import _editable, _saved, _step_page, editing, next_step
+from barnraise.web.wizard_views import _editable, _saved, _step_page
 
 
 def _cover_orders(photos: list[Photo]) -> list[str]:
@@ -119,9 +119,7 @@ def wizard_photos_order(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
         except errors.DomainError as error:
             return _page(request, listing, status=error.status, problems=[error.message])
-        if editing(listing):
-            return _saved(request, listing, saved, "photos")
-        return redirect(f"wizard_{next_step(listing, 'photos')}", public_id=listing.public_id)
+        return _saved(request, listing, saved, "photos")
     if action == "save":
         messages.success(request, _("The descriptions are saved."))
         return redirect("wizard_photos", public_id=listing.public_id)
