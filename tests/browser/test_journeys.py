@@ -28,9 +28,9 @@ from tests.browser.journey import (
     PHONE,
     Person,
     jpeg,
+    list_in_wizard,
     member,
     pay_with_card,
-    public_id_in,
 )
 
 ZONE = ZoneInfo("America/New_York")
@@ -81,19 +81,17 @@ def test_a_newcomer_signs_up_lists_a_room_and_finds_it_on_the_map(live_server: A
     assert page.locator("#id_location").input_value() == "Burlington, VT"
 
     # and list a room with its details, a photo and a closed day
-    ana.go("/listings/new/?kind=rental&category=rooms")
-    page.fill("[name=title]", "Sunny attic room near the lake")
-    page.fill("[name=description]", "A bright room under the roof, with a desk.")
-    page.fill("[name=attr_bedrooms]", "1")
-    page.check("[name=attr_wifi]")
-    page.fill("[name=price]", "45")
-    page.fill("[name=currency]", "USD")
-    page.select_option("[name=unit]", "night")
-    page.fill("[name=address]", "7 Maple St, Burlington, VT")
-    page.fill("[name=timezone]", "America/New_York")
-    page.locator("button[name=action][value=publish]").click()
-    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
-    public_id = public_id_in(page.url)
+    public_id = list_in_wizard(
+        ana,
+        "rental",
+        "rooms",
+        title="Sunny attic room near the lake",
+        description="A bright room under the roof, with a desk.",
+        details=(("[name=attr_bedrooms]", "1"), ("[name=attr_wifi]", "on")),
+        address="7 Maple St, Burlington, VT",
+        price="45",
+        unit="night",
+    )
     ana.go(f"/listings/{public_id}/photos/")
     page.set_input_files("#photo-image", jpeg())
     page.fill("#photo-alt", "The attic room with its skylight")
@@ -262,15 +260,15 @@ def test_customer_and_provider_book_buy_ask_answer_then_a_request_is_paid_into_t
     )).status == "captured"  # fmt: skip
 
     # when the customer posts a request
-    page = alice.go("/listings/new/?kind=request&category=errands")
-    page.fill("[name=title]", "Help hanging three shelves")
-    page.fill("[name=description]", "Drill and plugs are here; I need steady hands.")
-    page.fill("[name=price]", "50")
-    page.fill("[name=currency]", "USD")
-    page.fill("[name=address]", "Burlington, Vermont")
-    page.fill("[name=timezone]", "America/New_York")
-    page.locator("button[name=action][value=publish]").click()
-    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+    list_in_wizard(
+        alice,
+        "request",
+        "errands",
+        title="Help hanging three shelves",
+        description="Drill and plugs are here; I need steady hands.",
+        address="Burlington, Vermont",
+        price="50",
+    )
 
     # then the provider finds it on their dashboard, near them, and offers $45
     bob_page = provider

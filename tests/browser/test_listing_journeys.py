@@ -1,4 +1,4 @@
-"""Listing every kind through the one-page listing form, in real Chromium against a live server.
+"""Listing every kind through the listing wizard, in real Chromium against a live server.
 
 The room (a rental) is listed in test_journeys.py; here a member lists a bike for sale on a
 phone, then a tutoring service with its weekly hours and a request on a desktop, each with a
@@ -15,22 +15,11 @@ from playwright.sync_api import expect
 
 from barnraise.catalog.models import Listing
 from barnraise.demo.seed import seed_categories
-from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, jpeg, member, public_id_in
+from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, jpeg, list_in_wizard, member
 
 ZONE = ZoneInfo("America/New_York")
 
 pytestmark = MARKS
-
-
-def fill_place(page: Any) -> None:
-    page.fill("[name=address]", "Burlington, VT")
-    page.fill("[name=timezone]", "America/New_York")
-
-
-def publish(page: Any) -> str:
-    page.locator("button[name=action][value=publish]").click()
-    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
-    return public_id_in(page.url)
 
 
 def add_photo(person: Person, public_id: str, alt: str, tint: int) -> None:
@@ -51,39 +40,41 @@ def test_a_member_lists_a_sale_on_a_phone_then_a_service_with_its_hours_and_a_re
     cleo.log_in("cleo@example.com")
     page = cleo.page
 
-    # when, on a phone, she lists a bike for sale on the one-page form (the wizard, which asks
-    # the kind and the category first, has its own journeys: test_wizard_journeys.py)
-    cleo.go("/listings/new/?kind=sale&category=bikes")
-    page.fill("[name=title]", "Steel touring bike, 56 cm")
-    page.fill("[name=description]", "Serviced in May. New chain and tyres.")
-    page.select_option("[name=attr_frame_size]", "L")
-    page.select_option("[name=attr_condition]", "good")
-    page.fill("[name=price]", "320")
-    page.fill("[name=currency]", "USD")
-    page.fill("[name=stock]", "1")
-    fill_place(page)
-    cleo.shot("13-sale-form-phone")
-    bike_id = publish(page)
+    # when, on a phone, she lists a bike for sale through the wizard (its photo steps have their
+    # own journeys: test_wizard_journeys.py)
+    bike_id = list_in_wizard(
+        cleo,
+        "sale",
+        "bikes",
+        title="Steel touring bike, 56 cm",
+        description="Serviced in May. New chain and tyres.",
+        details=(("[name=attr_frame_size]", "L"), ("[name=attr_condition]", "good")),
+        price="320",
+        rules=(("[name=stock]", "1"),),
+    )
+    cleo.shot("13-sale-listed-phone")
     add_photo(cleo, bike_id, "The touring bike against a red wall", 40)
 
     # and, on a desktop, a tutoring service by the hour, open 9 to 5 on weekdays only
     page.set_viewport_size(DESKTOP)
-    cleo.go("/listings/new/?kind=service&category=tutoring")
-    page.fill("[name=title]", "Physics and maths tutoring")
-    page.fill("[name=description]", "High school and first-year university.")
-    page.select_option("[name=attr_subject]", "physics")
-    page.fill("[name=price]", "35")
-    page.fill("[name=currency]", "USD")
-    page.select_option("[name=unit]", "hour")
-    fill_place(page)
-    tutoring_id = publish(page)
+    tutoring_id = list_in_wizard(
+        cleo,
+        "service",
+        "tutoring",
+        title="Physics and maths tutoring",
+        description="High school and first-year university.",
+        details=(("[name=attr_subject]", "physics"),),
+        price="35",
+        unit="hour",
+    )
     add_photo(cleo, tutoring_id, "A blackboard with equations", 120)
     page = cleo.go(f"/listings/{tutoring_id}/availability/")
     rows = page.locator("#availability-form .plan-row:not(.plan-row-exception)")
-    for _weekend_day in range(2):  # the plan starts open all week; Saturday, then Sunday go
-        before = rows.count()  # counted before the click: htmx may swap the form at once
-        rows.nth(before - 1).get_by_role("button", name="Remove").click()
-        expect(rows).to_have_count(before - 1)
+    # (the wizard starts a service on weekdays, nine to five: she adds a row, then takes it out)
+    expect(rows).to_have_count(5)
+    page.get_by_role("button", name="Add hours").click()
+    expect(rows).to_have_count(6)
+    rows.nth(5).get_by_role("button", name="Remove").click()
     expect(rows).to_have_count(5)
     for n in range(5):
         rows.nth(n).locator("[name=w_start]").fill("09:00")
@@ -92,13 +83,14 @@ def test_a_member_lists_a_sale_on_a_phone_then_a_service_with_its_hours_and_a_re
     page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
 
     # and a request for help moving a sofa, with a photo of it
-    cleo.go("/listings/new/?kind=request&category=moving")
-    page.fill("[name=title]", "Two people to carry a sofa upstairs")
-    page.fill("[name=description]", "Third floor, no lift. Saturday morning.")
-    page.fill("[name=price]", "60")
-    page.fill("[name=currency]", "USD")
-    fill_place(page)
-    request_id = publish(page)
+    request_id = list_in_wizard(
+        cleo,
+        "request",
+        "moving",
+        title="Two people to carry a sofa upstairs",
+        description="Third floor, no lift. Saturday morning.",
+        price="60",
+    )
     add_photo(cleo, request_id, "The green sofa in the hallway", 200)
 
     # then all three are live with what she entered

@@ -1,6 +1,7 @@
 """A provider lists each kind through the listing wizard with several photos, on a phone
 (375 × 812, touch: photos moved with the buttons) and on a desktop (photos dragged into order),
-in real Chromium against a live server (issue #19, "Bars")."""
+then edits it in the same wizard: "Edit" opens the overview of its steps, where she describes
+the cover photo and changes the price; in real Chromium against a live server (issue #19)."""
 
 import re
 from typing import Any
@@ -24,12 +25,14 @@ KINDS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
 }
 
 
-def choose(page: Any, selector: str, phone: bool) -> None:
-    """A radio button or a button, tapped on the phone and clicked on the desktop."""
+def choose(page: Any, selector: str | Any, phone: bool) -> None:
+    """A radio button or a button (a selector or a locator), tapped on the phone and clicked on
+    the desktop."""
+    target = page.locator(selector) if isinstance(selector, str) else selector
     if phone:
-        page.locator(selector).tap()
+        target.tap()
     else:
-        page.locator(selector).click()
+        target.click()
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
@@ -111,4 +114,30 @@ def test_a_provider_lists_each_kind_with_several_photos(
     assert [str(p.id) for p in listing.photos.all()] == [third, second]
     if kind == "rental":
         assert listing.unit == "night" and listing.check_in is not None
+
+    # when she opens "Edit" on it: the overview of its steps, each with "Change"
+    choose(page, page.get_by_role("button", name="Edit", exact=True), phone)
+    page.wait_for_url(re.compile(r"/edit/$"))
+    expect(page.locator("main")).to_contain_text("$40.00")
+    pia.shot(f"wizard-overview-{kind}-{viewport}")
+    # and describes the cover photo, then comes back
+    choose(page, page.get_by_role("button", name="Change the photos"), phone)
+    page.wait_for_url(re.compile(r"/steps/photos/$"))
+    page.fill(f"[name=alt_{third}]", f"{title}, seen from the front")
+    choose(page, page.get_by_role("button", name="Done"), phone)
+    page.wait_for_url(re.compile(r"/edit/$"))
+    expect(page.locator("main")).to_contain_text("Your changes are saved.")
+    # and changes the price
+    choose(page, page.get_by_role("button", name="Change the price and rules"), phone)
+    page.wait_for_url(re.compile(r"/steps/price/$"))
+    page.fill("[name=price]", "45")
+    choose(page, page.get_by_role("button", name="Save", exact=True), phone)
+    page.wait_for_url(re.compile(r"/edit/$"))
+    expect(page.locator("main")).to_contain_text("$45.00")
+    # then the listing is still live with both, and visitors see the photo described
+    listing.refresh_from_db()
+    assert (listing.status, listing.price_amount_minor) == ("published", 4500)
+    assert [p.alt_text for p in listing.photos.all()] == [f"{title}, seen from the front", ""]
+    seen = pia.go(f"/listings/{public_id}/")
+    expect(seen.get_by_alt_text(f"{title}, seen from the front").first).to_be_visible()
     pia.assert_no_csp_violations()

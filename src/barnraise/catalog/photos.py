@@ -1,4 +1,4 @@
-"""Writes for listing photos: add, delete, reorder.
+"""Writes for listing photos: add, describe, delete, reorder.
 
 A photo's files are written only once the upload has passed every check, and outside any lock
 (storage may be a network service). If the database write then fails, the files are deleted
@@ -109,6 +109,26 @@ def _photo_with_files(listing: Listing, ingested: IngestedImage, alt_text: str) 
     except BaseException:
         _delete_files(photo.image)
         raise
+    return photo
+
+
+def photo_describe(*, actor: User, public_id: Any, photo_id: Any, alt_text: str) -> Photo:
+    """Set a photo's short description (its alt text; empty means the listing's title stands in).
+
+    A new description on an approved listing sends it back for review (when the marketplace
+    reviews listings), as any change to its photos does; the same text again changes nothing.
+    """
+    alt_text = _clean_alt_text(alt_text)
+    with transaction.atomic(durable=True):
+        listing = _own_listing(actor, public_id, lock=True)
+        _require_open(listing)
+        photo = Photo.objects.filter(listing=listing, id=photo_id).first()
+        if photo is None:
+            raise NotFound()
+        if photo.alt_text != alt_text:
+            photo.alt_text = alt_text
+            photo.save(update_fields=["alt_text"])
+            _touch(listing, actor)
     return photo
 
 

@@ -1,16 +1,15 @@
-"""The listing form: its fields depend on the kind and the category's attribute schema.
+"""The listing form: its fields depend on the kind and the category's attribute schema. The
+listing wizard (wizard_forms.StepForm) cuts it into steps; it is the web's one listing editor.
 
 It parses input only. The catalog services hold the rules and their errors land beside the
 fields through `listing_form_add_error`.
 """
 
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from barnraise.catalog import cancellation_policies
@@ -95,9 +94,8 @@ def attribute_field(definition: dict[str, Any], *, for_filter: bool = False) -> 
 
 
 class ListingForm(forms.Form):
-    """Create or edit a listing. `kind` and `category` decide which fields exist."""
+    """A listing's fields. `kind` and `category` decide which exist."""
 
-    kind = forms.ChoiceField(label=_("What is it?"), choices=[(k.value, capfirst(k.label)) for k in Kind])
     category = forms.ChoiceField(label=_("Category"))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(
@@ -180,15 +178,12 @@ class ListingForm(forms.Form):
         kind: str,
         category: Category | None,
         categories: list[Category],
-        editing: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.kind_value, self.category_obj = kind, category
         self._choose("category", category_choices(categories))
         self._choose("unit", [(u, str(Unit(u).label)) for u in KIND_UNITS.get(kind, ())])
-        if editing:
-            del self.fields["kind"]
         if kind != Kind.SALE:
             del self.fields["stock"]
         else:
@@ -255,26 +250,6 @@ class ListingForm(forms.Form):
                 data["timezone"] = located.time_zone  # the town's, unless the member chose one
         return data
 
-    def service_fields(self) -> dict[str, Any]:
-        """The cleaned data as listing_create / listing_update take it."""
-        data = dict(self.cleaned_data)
-        fields: dict[str, Any] = {"category": self.category_obj}
-        for name in self.attribute_names:
-            value = data.pop(f"attr_{name}", None)
-            if value not in (None, ""):
-                fields.setdefault("attributes", {})[name] = value
-        fields.setdefault("attributes", {})
-        data.pop("category", None)
-        data.pop("kind", None)
-        if not data.get("cancellation_policy"):
-            data.pop("cancellation_policy", None)
-        price = data.pop("price")
-        fields["price_amount_minor"] = price_minor(price, data["currency"])
-        if data.get("deadline") is not None:
-            naive = data["deadline"].replace(tzinfo=None)
-            data["deadline"] = naive.replace(tzinfo=ZoneInfo(data["timezone"]))
-        return {**data, **fields}
-
 
 def price_minor(amount: Decimal, currency: str) -> int:
     """A price typed in major units ("12.50") as integer minor units (1250)."""
@@ -314,7 +289,3 @@ def listing_form_add_error(form: ListingForm, error: DomainError) -> None:
             details[target] = messages
         error = InvalidInput(error.message, details=details)
     form_add_domain_error(form, error)
-
-
-def as_naive_local(moment: datetime | None, zone: str) -> datetime | None:
-    return None if moment is None else moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)

@@ -1,5 +1,5 @@
-"""Listing pages: the listing and its calendar of free dates, its create/edit form, closing it,
-its availability, "My listings"."""
+"""Listing pages: the listing and its calendar of free dates, closing it, its availability,
+"My listings". Making and editing a listing is the wizard's (wizard_views.py)."""
 
 from datetime import date
 from typing import Any
@@ -21,15 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from barnraise import errors
 from barnraise.accounts.models import User
 from barnraise.catalog.cancellation_policies import policy_view
-from barnraise.catalog.models import Category, Kind, Listing
+from barnraise.catalog.models import Kind, Listing
 from barnraise.catalog.selectors import (
     availability_of,
-    categories_all,
     listing_start_times,
     listing_visible,
     listings_by_author,
 )
-from barnraise.catalog.services import availability_set, listing_close, listing_create, listing_update
+from barnraise.catalog.services import availability_set, listing_close
 from barnraise.commerce.services import booking_quote
 from barnraise.markup import render_markdown
 from barnraise.reputation import selectors as reputation_selectors
@@ -45,11 +44,6 @@ from barnraise.web.deal_forms import Parsed, add_domain_error, parse_params
 from barnraise.web.deal_presenters import Panel, deal_panel, line_rows, money
 from barnraise.web.listing_forms import (
     BOOKABLE,
-    COMMON_CURRENCIES,
-    COMMON_ZONES,
-    ListingForm,
-    listing_form_add_error,
-    listing_initial,
 )
 from barnraise.web.listing_presenters import (
     MonthCalendar,
@@ -251,123 +245,16 @@ def listing_quote(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "web/listings/_quote.html", context)
 
 
-def _form_page(
-    request: HttpRequest,
-    form: ListingForm,
-    *,
-    listing: Listing | None = None,
-    status: int = 200,
-    **extra: Any,
-) -> HttpResponse:
-    context = {
-        "form": form,
-        "listing": listing,
-        "kind": form.kind_value,
-        "kind_label": Kind(form.kind_value).label,
-        "bookable": form.kind_value in BOOKABLE,
-        "zones": COMMON_ZONES,
-        "currencies": COMMON_CURRENCIES,
-        **extra,
-    }
-    return render(request, "web/listings/form.html", context, status=status)
-
-
-def _categories_for(kind: str, chosen: Category | None) -> list[Category]:
-    return [c for c in categories_all() if not c.kinds or kind in c.kinds or c == chosen]
-
-
-def _chosen(data: Any, default_kind: str | None = None) -> tuple[str | None, Category | None]:
-    kind = default_kind or data.get("kind")
-    if kind not in Kind.values:
-        kind = None
-    slug = data.get("category") or ""
-    category = next((c for c in categories_all() if c.slug == slug), None)
-    return kind, category
-
-
-def _refreshed(data: Any) -> dict[str, Any]:
-    """The posted values as a form's initial data, for re-rendering after kind/category changes."""
-    return {key: data.get(key) for key in data if key != "csrfmiddlewaretoken"}
-
-
-def _save_error(
-    request: HttpRequest, form: ListingForm, error: errors.DomainError, **extra: Any
-) -> HttpResponse:
-    if isinstance(error, errors.PermissionDenied) and not isinstance(error, errors.EmailUnverified):
-        raise PermissionDenied(error.message) from error
-    listing_form_add_error(form, error)
-    extra["email_unverified"] = isinstance(error, errors.EmailUnverified)
-    return _form_page(request, form, status=403 if extra["email_unverified"] else 422, **extra)
-
-
 @login_required
-@require_http_methods(GET_POST)
+@require_GET
 def listing_new(request: HttpRequest) -> HttpResponse:
-    data = request.POST if request.method == "POST" else request.GET
-    kind, category = _chosen(data)
-    if kind is None or category is None:
-        # Kind and category are chosen in the listing wizard (wizard_views.py), which goes on
-        # step by step; this one-page form serves links that name both, and editing.
-        if kind is None:
-            return redirect("wizard_kind")
+    """Old links to the one-page form: the wizard, at the step their kind and category reach."""
+    kind, slug = request.GET.get("kind"), request.GET.get("category")
+    if kind not in Kind.values:
+        return redirect("wizard_kind")
+    if not slug:
         return redirect(f"{reverse('wizard_category')}?{urlencode({'kind': kind})}")
-    categories = _categories_for(kind, category)
-    if request.method == "GET" or data.get("action") == "refresh":
-        initial = _refreshed(data)
-        return _form_page(
-            request, ListingForm(initial=initial, kind=kind, category=category, categories=categories)
-        )
-    form = ListingForm(data, kind=kind, category=category, categories=categories)
-    if not form.is_valid():
-        return _form_page(request, form, status=422)
-    publish = data.get("action") != "draft"
-    try:
-        listing = listing_create(
-            actor=member_of(request), publish=publish, kind=kind, **form.service_fields()
-        )
-    except errors.DomainError as error:
-        return _save_error(request, form, error)
-    messages.success(request, _status_message(listing))
-    return redirect("listing_detail", public_id=listing.public_id)
-
-
-def _status_message(listing: Listing) -> str:
-    if listing.status == Listing.Status.PUBLISHED:
-        return _("Your listing is live.")
-    if listing.status == Listing.Status.PENDING_APPROVAL:
-        return _("Your listing is saved and waits for an operator's approval.")
-    return _("Your listing is saved as a draft. Only you can see it.")
-
-
-@login_required
-@require_http_methods(GET_POST)
-def listing_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    listing = _own(request, public_id)
-    if listing.status == Listing.Status.CLOSED:
-        messages.info(request, _("This listing is closed and can no longer be changed."))
-        return redirect("listing_detail", public_id=listing.public_id)
-    data = request.POST
-    _kind, category = _chosen(data, listing.kind) if request.method == "POST" else (None, listing.category)
-    category = category or listing.category
-    kind, categories = listing.kind, _categories_for(listing.kind, category)
-    if request.method == "GET" or data.get("action") == "refresh":
-        initial = listing_initial(listing) if request.method == "GET" else _refreshed(data)
-        form = ListingForm(initial=initial, editing=True, kind=kind, category=category, categories=categories)
-        return _form_page(request, form, listing=listing)
-    form = ListingForm(data, editing=True, kind=kind, category=category, categories=categories)
-    if not form.is_valid():
-        return _form_page(request, form, listing=listing, status=422)
-    changes = form.service_fields()
-    if data.get("action") in ("publish", "draft"):
-        changes["status"] = "published" if data["action"] == "publish" else "draft"
-    try:
-        listing = listing_update(actor=member_of(request), public_id=listing.public_id, changes=changes)
-    except errors.DomainError as error:
-        return _save_error(request, form, error, listing=listing)
-    messages.success(
-        request, _status_message(listing) if "status" in changes else _("Your changes are saved.")
-    )
-    return redirect("listing_detail", public_id=listing.public_id)
+    return redirect(f"{reverse('wizard_new_details')}?{urlencode({'kind': kind, 'category': slug})}")
 
 
 @login_required

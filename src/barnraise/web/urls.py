@@ -131,7 +131,13 @@ urlpatterns = [
     path("listings/<uuid:public_id>/steps/preview/", wizard_views.wizard_preview, name="wizard_preview"),
     path("listings/<uuid:public_id>/steps/publish/", wizard_views.wizard_publish, name="wizard_publish"),
     path("listings/<uuid:public_id>/", listing_views.listing_detail, name="listing_detail"),
-    path("listings/<uuid:public_id>/edit/", listing_views.listing_edit, name="listing_edit"),
+    # "Edit": the wizard's overview of the listing, each step with a "Change" link.
+    path("listings/<uuid:public_id>/edit/", wizard_views.wizard_overview, name="listing_edit"),
+    path(
+        "listings/<uuid:public_id>/steps/unpublish/",
+        wizard_views.wizard_unpublish,
+        name="wizard_unpublish",
+    ),
     path("listings/<uuid:public_id>/close/", listing_views.listing_close_confirm, name="listing_close"),
     path(
         "listings/<uuid:public_id>/availability/",

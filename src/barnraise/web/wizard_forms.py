@@ -1,12 +1,14 @@
-"""The listing wizard's forms: the one-page listing form cut into steps, and its booking rules
+"""The listing wizard's forms: the listing form cut into steps, and its booking rules
 in plain sentences whose words follow the listing's unit ("Each stay is at least 2 nights").
 
 They parse input only; the catalog's services hold the rules (web/listing_forms.py).
 """
 
+from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from barnraise.catalog.models import Kind, Unit
@@ -23,7 +25,7 @@ STEP_NAMES = {
     "availability": _("Availability"),
     "preview": _("Preview"),
 }
-DETAILS_FIELDS = ("title", "description", "address", "lat", "lng", "timezone", "deadline")
+DETAILS_FIELDS = ("category", "title", "description", "address", "lat", "lng", "timezone", "deadline")
 PRICE_FIELDS = (
     "price",
     "currency",
@@ -60,7 +62,7 @@ class StepForm(ListingForm):
     """The fields of one step (`details` or `price`) of a listing of `kind` in `category`."""
 
     def __init__(self, *args: Any, step: str, unit: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, editing=True, **kwargs)
+        super().__init__(*args, **kwargs)
         self.step = step
         keep: tuple[str, ...] = DETAILS_FIELDS if step == "details" else PRICE_FIELDS
         if step == "price" and unit not in (Unit.HOUR, Unit.JOB):
@@ -82,6 +84,7 @@ class StepForm(ListingForm):
         """The cleaned data as listing_create / listing_update take it, this step's fields only."""
         data = dict(self.cleaned_data)
         if self.step == "details":
+            data["category"] = self.category_obj
             data["attributes"] = {}
             for name in self.attribute_names:
                 value = data.pop(f"attr_{name}", None)
@@ -120,6 +123,28 @@ def rule_sentences(form: StepForm, unit: str) -> list[dict[str, Any]]:
         if name not in form.fields:
             continue
         rows.append({"field": form[name], "before": before, "after": after})
+    return rows
+
+
+def field_rows(form: StepForm, *, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The form's starting values as (label, value) in words, for a step's summary."""
+    rows = []
+    for name, field in form.fields.items():
+        if name in skip or isinstance(field.widget, forms.HiddenInput):
+            continue
+        value = form.initial.get(name, field.initial)
+        if isinstance(field, forms.BooleanField):
+            shown = str(_("Yes") if value else _("No"))
+        elif value in (None, ""):
+            shown = str(_("Not set"))
+        elif isinstance(field, forms.ChoiceField):
+            labels = {str(key): label for key, label in field.widget.choices}
+            shown = str(labels.get(str(value), value))
+        elif isinstance(value, time):
+            shown = value.strftime("%H:%M")
+        else:
+            shown = str(value)
+        rows.append((str(field.label), shown))
     return rows
 
 

@@ -1,6 +1,9 @@
 """The listing wizard's photo step: several photos uploaded at once, put in order (dragged on
 a desktop, moved with buttons or by touch on a phone), one made the cover, some removed.
 
+Each photo has an optional short description (its alt text; the listing's title stands in when
+it is empty), typed beside it: every button of the list's form saves the descriptions first.
+
 Without JavaScript every button works on its own: each "move" or "cover" button posts the whole
 new order, worked out when the page was drawn (as on the photo manager, photo_views.py). The
 script (static/web/photo-order.js) lets the rows be dragged and then posts the order it shows.
@@ -19,12 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from barnraise import errors
 from barnraise.catalog.models import Listing, Photo
-from barnraise.catalog.photos import ALT_TEXT_MAX, photo_add, photo_delete, photos_reorder
+from barnraise.catalog.photos import ALT_TEXT_MAX, photo_add, photo_delete, photo_describe, photos_reorder
 from barnraise.catalog.services import listing_update, policy
 from barnraise.web.photo_views import _rows, _said
 from barnraise.web.views import member_of
 from barnraise.web.wizard_forms import step_number
-from barnraise.web.wizard_views import _editable, _step_page, next_step
+from barnraise.web.wizard_views import _editable, _saved, _step_page
 
 
 def _cover_orders(photos: list[Photo]) -> list[str]:
@@ -78,14 +81,37 @@ def wizard_photos_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("wizard_photos", public_id=listing.public_id)
 
 
+def _describe(request: HttpRequest, listing: Listing) -> tuple[list[str], int]:
+    """The descriptions posted beside the photos (`alt_<photo id>`), each saved through the
+    photo door when it changed: the problems, and the page's status."""
+    problems, status = [], 200
+    for position, photo in enumerate(listing.photos.all(), start=1):
+        posted = request.POST.get(f"alt_{photo.id}")
+        if posted is None or " ".join(posted.split()) == photo.alt_text:
+            continue
+        try:
+            photo_describe(
+                actor=member_of(request), public_id=listing.public_id, photo_id=photo.id, alt_text=posted
+            )
+        except errors.DomainError as error:
+            problems.append(_("Photo %(n)d: %(why)s") % {"n": position, "why": _said(error)})
+            status = error.status
+    return problems, status
+
+
 @login_required
 @require_POST
 def wizard_photos_order(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """A new order (from a move or cover button, or a drag), or "continue" to the next step."""
+    """The photos' descriptions, then a new order (from a move or cover button, or a drag), or
+    "save" (the descriptions alone), or "continue" to the next step."""
     listing = _editable(request, public_id)
-    if request.POST.get("action") == "continue":
+    problems, status = _describe(request, listing)
+    if problems:
+        return _page(request, listing, status=status, problems=problems)
+    action = request.POST.get("action")
+    if action == "continue":
         try:
-            listing_update(
+            saved = listing_update(
                 actor=member_of(request),
                 public_id=listing.public_id,
                 changes={},
@@ -93,7 +119,10 @@ def wizard_photos_order(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
         except errors.DomainError as error:
             return _page(request, listing, status=error.status, problems=[error.message])
-        return redirect(f"wizard_{next_step(listing, 'photos')}", public_id=listing.public_id)
+        return _saved(request, listing, saved, "photos")
+    if action == "save":
+        messages.success(request, _("The descriptions are saved."))
+        return redirect("wizard_photos", public_id=listing.public_id)
     order = [part.strip() for part in request.POST.get("order", "").split(",") if part.strip()]
     try:
         photos_reorder(actor=member_of(request), public_id=listing.public_id, photo_ids=order)

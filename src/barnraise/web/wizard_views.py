@@ -1,10 +1,16 @@
 """The listing wizard: kind → category → details → photos → price and rules → availability →
-preview → publish, one short page each (docs/web.md, "Listing something").
+preview → publish, one short page each (docs/web.md, "Listing something"). It is also the one
+editor of a listing that exists.
 
 The draft is made at the details step (publish=False) and every later step saves into it
 through the catalog's services, so a member can leave and come back to "My listings". It stays
 a draft, seen by its author only, until "Publish" (which waits for an operator's review when the
 marketplace reviews listings).
+
+Once a listing has been through every step (or was made elsewhere, through the API), "Edit"
+opens its overview (`wizard_overview`, at /listings/<id>/edit/): each step with what it holds
+now and a "Change" link; a step saved there comes back to the overview, through the same
+catalog services (a reviewed change sends a published listing back for review).
 """
 
 from typing import Any
@@ -18,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barnraise import errors
 from barnraise.catalog.defaults import listing_defaults, weekly_plan
@@ -33,6 +39,7 @@ from barnraise.web.availability_forms import (
     plan_parse,
     weekday_choices,
 )
+from barnraise.web.deal_presenters import money
 from barnraise.web.listing_forms import (
     BOOKABLE,
     COMMON_CURRENCIES,
@@ -41,12 +48,14 @@ from barnraise.web.listing_forms import (
     listing_form_add_error,
     listing_initial,
 )
+from barnraise.web.listing_presenters import attribute_rows, weekly_summary
 from barnraise.web.listing_views import _own, listing_page
 from barnraise.web.views import member_of
 from barnraise.web.wizard_forms import (
     STEP_NAMES,
     STEPS,
     StepForm,
+    field_rows,
     kind_sentences,
     rule_sentences,
     step_number,
@@ -54,6 +63,13 @@ from barnraise.web.wizard_forms import (
 
 GET_POST = ["GET", "POST"]
 PRICED = step_number("price")  # a draft may be published once its price step is saved
+
+
+def editing(listing: Listing) -> bool:
+    """Whether the wizard edits the listing (each saved step goes back to its overview) rather
+    than walking a new draft through its steps: it is published, waiting, or has been through
+    every step (a draft taken back down), or it was not made in the wizard."""
+    return listing.status != Listing.Status.DRAFT or (listing.wizard_steps or len(STEPS)) >= len(STEPS)
 
 
 def steps_of(listing: Listing | None, current: str, kind: str | None = None) -> list[dict[str, Any]]:
@@ -83,7 +99,13 @@ def _step_page(
     **extra: Any,
 ) -> HttpResponse:
     kind = listing.kind if listing else extra.get("kind")
-    context = {"listing": listing, "step": step, "steps": steps_of(listing, step, kind), **extra}
+    context = {
+        "listing": listing,
+        "step": step,
+        "steps": steps_of(listing, step, kind),
+        "editing": listing is not None and editing(listing),
+        **extra,
+    }
     return render(request, f"web/listings/wizard/{template}.html", context, status=status)
 
 
@@ -185,7 +207,6 @@ def wizard_new_details(request: HttpRequest) -> HttpResponse:
             actor=member_of(request),
             publish=False,
             kind=kind,
-            category=category,
             wizard_steps=step_number("details"),
             **fields,
             **form.service_fields(),
@@ -223,6 +244,17 @@ def _save_step(request: HttpRequest, listing: Listing, form: StepForm, step: str
         return _refused(request, form, error)
 
 
+def _saved(request: HttpRequest, before: Listing, after: Listing, step: str) -> HttpResponse:
+    """Where a saved step goes: the listing's overview when editing, else the next step."""
+    if not editing(before):
+        return redirect(f"wizard_{next_step(before, step)}", public_id=before.public_id)
+    if after.status == Listing.Status.PENDING_APPROVAL and before.status == Listing.Status.PUBLISHED:
+        messages.success(request, _("Your changes are saved. The listing waits for a new review."))
+    else:
+        messages.success(request, _("Your changes are saved."))
+    return redirect("listing_edit", public_id=before.public_id)
+
+
 def next_step(listing: Listing, step: str) -> str:
     following = STEPS[STEPS.index(step) + 1]
     if following == "availability" and listing.kind not in BOOKABLE:
@@ -233,31 +265,35 @@ def next_step(listing: Listing, step: str) -> str:
 @login_required
 @require_http_methods(GET_POST)
 def wizard_details(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """Step 3 again, for a listing that exists."""
+    """Step 3 again, for a listing that exists: here its category may change too, among those
+    that take its kind ("refresh" redraws the category's own fields, keeping what was typed)."""
     listing = _editable(request, public_id)
-    shape: dict[str, Any] = {
-        "kind": listing.kind,
-        "category": listing.category,
-        "categories": [listing.category],
-    }
-    if request.method == "GET":
-        return _details_page(
-            request, StepForm(initial=listing_initial(listing), step="details", **shape), listing=listing
-        )
+    categories = _categories_for(listing.kind)
+    if listing.category not in categories:
+        categories.append(listing.category)
+    slug = request.POST.get("category") if request.method == "POST" else None
+    category = next((c for c in categories if c.slug == slug), listing.category)
+    shape: dict[str, Any] = {"kind": listing.kind, "category": category, "categories": categories}
+    if request.method == "GET" or request.POST.get("action") == "refresh":
+        initial = listing_initial(listing) if request.method == "GET" else dict(request.POST.items())
+        return _details_page(request, StepForm(initial=initial, step="details", **shape), listing=listing)
     form = StepForm(request.POST, step="details", **shape)
     if not form.is_valid():
         return _details_page(request, form, listing=listing, status=422)
     saved = _save_step(request, listing, form, "details")
     if isinstance(saved, dict):
         return _details_page(request, form, listing=listing, **saved)
-    return redirect(f"wizard_{next_step(listing, 'details')}", public_id=listing.public_id)
+    return _saved(request, listing, saved, "details")
 
 
 @login_required
 @require_http_methods(["GET"])
 def wizard_resume(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """Back to a draft: the step after the last one saved (from "My listings" or the listing)."""
+    """Back to a draft: the step after the last one saved (from "My listings" or the listing);
+    a listing being edited opens on its overview."""
     listing = _editable(request, public_id)
+    if editing(listing):
+        return redirect("listing_edit", public_id=listing.public_id)
     done = STEPS[(listing.wizard_steps or len(STEPS)) - 1]
     step = "preview" if done == "preview" else next_step(listing, done)
     return redirect(f"wizard_{step}", public_id=listing.public_id)
@@ -301,7 +337,7 @@ def wizard_price(request: HttpRequest, public_id: UUID) -> HttpResponse:
     saved = _save_step(request, listing, form, "price")
     if isinstance(saved, dict):
         return _price_page(request, listing, form, unit, **saved)
-    return redirect(f"wizard_{next_step(listing, 'price')}", public_id=listing.public_id)
+    return _saved(request, listing, saved, "price")
 
 
 def _availability_page(
@@ -344,14 +380,14 @@ def wizard_availability(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = member_of(request)
     try:
         availability_set(actor=actor, public_id=listing.public_id, weekly=weekly, exceptions=exceptions)
-        listing_update(
+        saved = listing_update(
             actor=actor, public_id=listing.public_id, changes={}, wizard_steps=step_number("availability")
         )
     except errors.InvalidInput as error:
         return _availability_page(request, listing, plan, status=422, problems=plan_add_error(plan, error))
     except errors.DomainError as error:
         return _availability_page(request, listing, plan, status=error.status, problems=[error.message])
-    return redirect("wizard_preview", public_id=listing.public_id)
+    return _saved(request, listing, saved, "availability")
 
 
 @login_required
@@ -379,7 +415,10 @@ def wizard_publish(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect("wizard_price", public_id=listing.public_id)
     try:
         listing = listing_update(
-            actor=member_of(request), public_id=listing.public_id, changes={"status": "published"}
+            actor=member_of(request),
+            public_id=listing.public_id,
+            changes={"status": "published"},
+            wizard_steps=len(STEPS),  # through every step: "Edit" opens its overview from now on
         )
     except errors.DomainError as error:
         messages.error(request, error.message)
@@ -389,3 +428,57 @@ def wizard_publish(request: HttpRequest, public_id: UUID) -> HttpResponse:
     else:
         messages.success(request, _("Your listing is live."))
     return redirect("listing_detail", public_id=listing.public_id)
+
+
+@login_required
+@require_POST
+def wizard_unpublish(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Take a published (or waiting) listing back down to a draft, seen by its author only."""
+    listing = _editable(request, public_id)
+    try:
+        listing_update(actor=member_of(request), public_id=listing.public_id, changes={"status": "draft"})
+    except errors.DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your listing is a draft again. Only you can see it."))
+    return redirect("listing_edit", public_id=listing.public_id)
+
+
+def _price_rows(listing: Listing) -> list[tuple[str, str]]:
+    shape: dict[str, Any] = {"kind": listing.kind, "category": listing.category}
+    form = StepForm(
+        initial=listing_initial(listing),
+        step="price",
+        unit=listing.unit,
+        categories=[listing.category],
+        **shape,
+    )
+    price = f"{money(listing.price_amount_minor, listing.currency)} · {listing.get_unit_display()}"
+    rows = [(str(_("Price")), price)]
+    return rows + field_rows(form, skip=("price", "currency", "unit"))
+
+
+@login_required
+@require_GET
+def wizard_overview(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """ "Edit": each step of the listing with what it holds now, a "Change" link to each, and
+    its status (publish, take down, close)."""
+    listing = _own(request, public_id)
+    if listing.status == Listing.Status.CLOSED:
+        messages.info(request, _("This listing is closed and can no longer be changed."))
+        return redirect("listing_detail", public_id=listing.public_id)
+    if not editing(listing):
+        return redirect("wizard_resume", public_id=listing.public_id)
+    bookable = listing.kind in BOOKABLE
+    return _step_page(
+        request,
+        "overview",
+        "overview",
+        listing=listing,
+        attributes=attribute_rows(listing),
+        photos=list(listing.photos.all()),
+        price_rows=_price_rows(listing),
+        weekly=weekly_summary(availability_of(listing)) if bookable else None,
+        ready=listing.wizard_steps is None or listing.wizard_steps >= PRICED,
+        approval_required=policy().approval_required,
+    )

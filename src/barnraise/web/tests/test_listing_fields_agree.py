@@ -1,6 +1,6 @@
 """The editable fields of a listing are listed once (catalog.services.EDITABLE_FIELDS): the
-service, the API's create and change bodies, and the web form take exactly those, and the edit
-form starts from each of them."""
+service, the API's create and change bodies, and the web form take exactly those, and the
+wizard's steps, editing a listing, start from each of them."""
 
 from typing import Any
 
@@ -11,6 +11,7 @@ from barnraise.catalog import services
 from barnraise.catalog.schemas import ListingIn, ListingPatch
 from barnraise.catalog.services import category_create, listing_create
 from barnraise.web.listing_forms import ListingForm, listing_initial
+from barnraise.web.wizard_forms import StepForm
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def _form_fields() -> set[str]:
     )
     shown: set[str] = set()
     for kind in ("sale", "rental", "service", "request"):
-        form = ListingForm(kind=kind, category=category, categories=[category], editing=True)
+        form = ListingForm(kind=kind, category=category, categories=[category])
         shown |= set(form.fields)
     return shown
 
@@ -70,7 +71,7 @@ def test_a_field_added_to_the_list_alone_is_found(monkeypatch):
     }
 
 
-def test_the_edit_form_starts_from_every_editable_field(make_user):
+def test_the_wizards_steps_start_from_every_editable_field(make_user):
     # given a rental listing and its author
     author = make_user()
     rooms = category_create(slug="rooms", name="Rooms", kinds=["rental"])
@@ -94,16 +95,19 @@ def test_the_edit_form_starts_from_every_editable_field(make_user):
         cancellation_policy="strict",
     )
     before = {name: getattr(room, name) for name in services.EDITABLE_FIELDS}
-    # when the edit page is posted back as it was first shown
+    # when each step of the wizard is posted back as it was first shown
     browser = Client()
     browser.force_login(author)
     initial: dict[str, Any] = listing_initial(room)
-    form = ListingForm(initial=initial, editing=True, kind="rental", category=rooms, categories=[rooms])
-    posted = {name: "" if value is None else value for name, value in initial.items() if name in form.fields}
-    if posted.pop("instant_booking"):
-        posted["instant_booking"] = "on"
-    saved = browser.post(f"/listings/{room.public_id}/edit/", posted)
-    # then every editable field is as it was
-    assert saved.status_code == 302, saved.content.decode()[:2000]
+    for step in ("details", "price"):
+        form = StepForm(
+            initial=initial, step=step, unit="hour", kind="rental", category=rooms, categories=[rooms]
+        )
+        posted = {name: "" if v is None else v for name, v in initial.items() if name in form.fields}
+        if posted.pop("instant_booking", None):
+            posted["instant_booking"] = "on"
+        saved = browser.post(f"/listings/{room.public_id}/steps/{step}/", posted)
+        # then every editable field is as it was
+        assert saved.status_code == 302, saved.content.decode()[:2000]
     room.refresh_from_db()
     assert {name: getattr(room, name) for name in services.EDITABLE_FIELDS} == before

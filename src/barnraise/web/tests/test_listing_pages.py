@@ -68,6 +68,9 @@ def bike(author: User, cats: dict[str, Category], **fields: Any) -> Listing:
     return listing_create(actor=author, **values)
 
 
+DETAILS = ("title", "description", "lat", "lng", "address", "timezone", "deadline")
+
+
 def form_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "kind": "sale",
@@ -85,10 +88,24 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "attr_frame_size": "L",
         "attr_gears": "11",
         "attr_electric": "on",
-        "action": "publish",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def listed(client: Client, data: dict[str, Any]) -> tuple[Any, Listing | None]:
+    """The wizard with the form's values: details (the draft is made), then the price and its
+    rules, then "Publish". The first answer that is not a redirect, or the last; and the listing."""
+    details = {k: v for k, v in data.items() if k in (*DETAILS, "kind", "category") or k.startswith("attr_")}
+    made = client.post("/list/details/", details)
+    if made.status_code != 302:
+        return made, None
+    listing = Listing.objects.get(title=data["title"])
+    price = {k: v for k, v in data.items() if k not in details}
+    priced = client.post(f"/listings/{listing.public_id}/steps/price/", price)
+    if priced.status_code != 302:
+        return priced, listing
+    return client.post(f"/listings/{listing.public_id}/steps/publish/"), listing
 
 
 def test_listing_page_shows_its_fields(client: Client, author: User, cats: dict[str, Category]) -> None:
@@ -143,39 +160,29 @@ def test_rental_page_summarises_the_week(client: Client, author: User, cats: dic
     assert "Monday" in html and "09:00–24:00 · 2 seats" in html
 
 
-def test_choose_kind_and_category_first(author_client: Client, cats: dict[str, Category]) -> None:
-    # when the author opens the new-listing page, then chooses
+def test_old_new_listing_links_go_to_the_wizard_which_draws_the_categorys_fields(
+    author_client: Client, cats: dict[str, Category]
+) -> None:
+    # when the author opens the old new-listing page, then with a kind and a category
     first = author_client.get("/listings/new/")
     chosen = author_client.get("/listings/new/?kind=sale&category=bikes")
-    # then kind and category are asked by the wizard; the form has the category's attributes
+    # then the wizard asks; its details step has the category's attributes
     assert first.status_code == 302 and first["Location"] == "/list/"
-    html = chosen.content.decode()
+    assert chosen["Location"] == "/list/details/?kind=sale&category=bikes"
+    details = author_client.get(chosen["Location"])
+    html = details.content.decode()
     assert 'name="attr_frame_size"' in html and '<select name="attr_frame_size"' in html
     assert 'type="number" name="attr_gears"' in html and 'min="1"' in html and 'max="30"' in html
     assert 'type="checkbox" name="attr_electric"' in html
-    assert 'name="stock"' in html and 'name="slot_minutes"' not in html
-    assert_csp_clean(chosen)
-
-
-def test_refresh_keeps_values_and_switches_the_fields(
-    author_client: Client, cats: dict[str, Category]
-) -> None:
-    # when the author switches a half-filled sale to a rental in the spaces category
-    data = form_data(kind="rental", category="spaces", action="refresh", title="Half typed")
-    response = author_client.post("/listings/new/", data)
-    # then the form re-renders for a rental: no errors, no bike attributes, the title kept
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert 'value="Half typed"' in html and 'name="attr_frame_size"' not in html
-    assert 'name="slot_minutes"' in html and 'name="seats"' in html and "field-error" not in html
-    assert not Listing.objects.exists()
+    assert_csp_clean(details)
 
 
 def test_create_a_sale_with_attributes(
     author_client: Client, author: User, cats: dict[str, Category]
 ) -> None:
-    response = author_client.post("/listings/new/", form_data())
-    listing = Listing.objects.get()
+    response, listing = listed(author_client, form_data())
+    assert listing is not None
+    listing.refresh_from_db()
     assert response.status_code == 302 and response["Location"] == f"/listings/{listing.public_id}/"
     assert listing.author == author and listing.status == "published"
     assert listing.price_amount_minor == 25050 and listing.currency == "USD" and listing.stock == 2
@@ -186,9 +193,8 @@ def test_create_a_sale_with_attributes(
 @pytest.mark.parametrize(
     ("kind", "category", "extra"),
     [
-        ("rental", "spaces", {"unit": "night", "seats": "3", "slot_minutes": "60", "min_units": "1",
-                              "buffer_minutes": "0", "min_notice_hours": "2", "max_advance_days": "90",
-                              "instant_booking": "on"}),
+        ("rental", "spaces", {"unit": "night", "seats": "3", "min_units": "1", "min_notice_hours": "2",
+                              "max_advance_days": "90", "instant_booking": "on"}),
         ("service", "help", {"unit": "hour", "slot_minutes": "30", "min_units": "2", "buffer_minutes": "15",
                              "min_notice_hours": "0", "max_advance_days": "365"}),
         ("request", "help", {"unit": "job", "deadline": "2099-06-01T17:00"}),
@@ -198,10 +204,10 @@ def test_create_each_kind(
     author_client: Client, cats: dict[str, Category], kind: str, category: str, extra: dict[str, str]
 ) -> None:
     data = form_data(kind=kind, category=category, stock=None, **extra)
-    response = author_client.post("/listings/new/", data)
+    response, listing = listed(author_client, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     listing = Listing.objects.get()
-    assert listing.kind == kind and listing.unit == extra["unit"]
+    assert listing.kind == kind and listing.unit == extra["unit"] and listing.status == "published"
     if kind == "rental":
         assert listing.seats == 3 and listing.instant_booking and listing.min_notice_hours == 2
     if kind == "service":
@@ -217,7 +223,7 @@ def test_an_address_without_a_pin_places_the_listing_in_its_town(
     # given no pin from the map (no JavaScript) and an address with its town
     data = form_data(lat="", lng="", address="12 Church St, Burlington, VT")
     # when the author publishes
-    response = author_client.post("/listings/new/", data)
+    response, _listing = listed(author_client, data)
     # then the listing stands in Burlington, Vermont (the town's middle, from the gazetteer)
     assert response.status_code == 302, response.content.decode()[:2000]
     listing = Listing.objects.get()
@@ -228,60 +234,45 @@ def test_an_address_without_a_pin_places_the_listing_in_its_town(
 def test_a_pin_from_the_map_wins_and_an_unknown_place_is_said_beside_the_address(
     author_client: Client, cats: dict[str, Category]
 ) -> None:
-    unknown = author_client.post("/listings/new/", form_data(lat="", lng="", address="Qzxqzx"))
+    unknown, _listing = listed(author_client, form_data(lat="", lng="", address="Qzxqzx"))
     html = unknown.content.decode()
     assert unknown.status_code == 422 and 'id="id_address_error"' in html
     assert "We couldn’t find this place" in html and not Listing.objects.exists()
-    nothing = author_client.post("/listings/new/", form_data(lat="", lng="", address=""))
+    nothing, _listing = listed(author_client, form_data(lat="", lng="", address=""))
     assert "Type the address or the town" in nothing.content.decode()
     # a pin set on the map is kept, whatever the address says
-    author_client.post("/listings/new/", form_data(lat="50.85", lng="4.35", address="Burlington, VT"))
+    listed(author_client, form_data(lat="50.85", lng="4.35", address="Burlington, VT"))
     assert (Listing.objects.get().lat, Listing.objects.get().lng) == (50.85, 4.35)
 
 
 def test_validation_errors_sit_beside_their_fields(author_client: Client, cats: dict[str, Category]) -> None:
-    # when the author posts a bike with a missing size, too many gears, a bad unit and currency
-    data = form_data(attr_frame_size="", attr_gears="99", unit="night", currency="XXQ", title="")
-    response = author_client.post("/listings/new/", data)
+    # when the author gives a bike with a missing size, too many gears and no title
+    response, _listing = listed(author_client, form_data(attr_frame_size="", attr_gears="99", title=""))
     # then the page answers 422 with the messages by their fields, and nothing is saved
     html = response.content.decode()
     assert response.status_code == 422
-    assert 'id="id_title_error"' in html and 'id="id_currency_error"' in html
+    assert 'id="id_title_error"' in html and 'id="id_attr_frame_size_error"' in html
     assert not Listing.objects.exists()
-    assert 'id="id_attr_frame_size_error"' in html
     # and once the form's own checks pass, the service's errors land beside the attributes
-    html = author_client.post("/listings/new/", form_data(attr_gears="99")).content.decode()
+    html = listed(author_client, form_data(attr_gears="99"))[0].content.decode()
     assert 'id="id_attr_gears_error"' in html and "Must be at most 30." in html
     assert not Listing.objects.exists()
+    # and a bad unit and currency are said beside them on the price step, the price unchanged
+    response, listing = listed(author_client, form_data(unit="night", currency="XXQ"))
+    html = response.content.decode()
+    assert response.status_code == 422 and 'id="id_currency_error"' in html and 'id="id_unit_error"' in html
+    assert listing is not None and Listing.objects.get().price_amount_minor == 0
 
 
 def test_unverified_members_see_why_with_the_resend_button(
     client: Client, make_user: Callable[..., User], cats: dict[str, Category]
 ) -> None:
     client.force_login(make_user(verified=False))
-    response = client.post("/listings/new/", form_data())
+    response, _listing = listed(client, form_data())
     html = response.content.decode()
     assert response.status_code == 403
     assert "Verify your email address first" in html and "/email/verify/" in html
     assert not Listing.objects.exists()
-
-
-def test_draft_then_publish_through_edit(
-    author_client: Client, author: User, cats: dict[str, Category]
-) -> None:
-    author_client.post("/listings/new/", form_data(action="draft"))
-    listing = Listing.objects.get()
-    assert listing.status == "draft"
-    page = author_client.get(f"/listings/{listing.public_id}/edit/")
-    html = page.content.decode()
-    assert 'value="Green gravel bike"' in html and 'value="250.50"' in html
-    assert_csp_clean(page)
-    response = author_client.post(
-        f"/listings/{listing.public_id}/edit/", form_data(title="Renamed", action="publish")
-    )
-    listing.refresh_from_db()
-    assert response.status_code == 302
-    assert listing.title == "Renamed" and listing.status == "published"
 
 
 def test_only_the_author_may_edit(
@@ -291,7 +282,8 @@ def test_only_the_author_may_edit(
     draft = bike(author, cats, publish=False, title="Hidden")
     client.force_login(make_user())
     assert client.get(f"/listings/{listing.public_id}/edit/").status_code == 403
-    assert client.post(f"/listings/{listing.public_id}/edit/", form_data()).status_code == 403
+    for step in ("details", "price"):
+        assert client.post(f"/listings/{listing.public_id}/steps/{step}/", form_data()).status_code == 403
     assert client.get(f"/listings/{draft.public_id}/edit/").status_code == 404
     assert client.post(f"/listings/{listing.public_id}/close/").status_code == 403
     listing.refresh_from_db()
@@ -376,22 +368,27 @@ def test_home_links_to_listings_and_category_searches(
 def test_a_rental_takes_its_cancellation_policy_from_the_form_and_shows_it_in_plain_words(
     author_client: Client, client: Client, cats: dict[str, Category]
 ) -> None:
-    # given the new-listing form for a room, which offers the marketplace's policies
-    form = author_client.get("/listings/new/?kind=rental&category=spaces").content.decode()
-    assert 'name="cancellation_policy"' in form and "Strict: Half refunded until 7 days" in form
-    # when the author chooses the strict one
+    # given a room's draft, whose price step offers the marketplace's policies
     data = form_data(
-        kind="rental", category="spaces", stock=None, unit="night", seats="1", slot_minutes="60",
-        min_units="1", buffer_minutes="0", min_notice_hours="0", max_advance_days="90",
-        cancellation_policy="strict",
+        kind="rental", category="spaces", stock=None, unit="night", seats="1", min_units="1",
+        min_notice_hours="0", max_advance_days="90", cancellation_policy="strict",
     )  # fmt: skip
-    response = author_client.post("/listings/new/", data)
-    # then the listing keeps it and its page says what it means
+    author_client.post(
+        "/list/details/", {k: v for k, v in data.items() if k in (*DETAILS, "kind", "category")}
+    )
+    draft = Listing.objects.get()
+    form = author_client.get(f"/listings/{draft.public_id}/steps/price/").content.decode()
+    assert 'name="cancellation_policy"' in form and "Strict: Half refunded until 7 days" in form
+    # when the author chooses the strict one and publishes
+    price = {k: v for k, v in data.items() if k not in (*DETAILS, "kind", "category")}
+    response = author_client.post(f"/listings/{draft.public_id}/steps/price/", price)
     assert response.status_code == 302, response.content.decode()[:3000]
+    author_client.post(f"/listings/{draft.public_id}/steps/publish/")
+    # then the listing keeps it and its page says what it means
     listing = Listing.objects.get()
     assert listing.cancellation_policy == "strict"
     page = client.get(f"/listings/{listing.public_id}/").content.decode()
     assert "Half refunded until 7 days before the start, nothing after." in page
-    # and the edit form starts from it
-    edit = author_client.get(f"/listings/{listing.public_id}/edit/").content.decode()
+    # and editing its price starts from it
+    edit = author_client.get(f"/listings/{listing.public_id}/steps/price/").content.decode()
     assert '<option value="strict" selected>' in edit

@@ -52,9 +52,10 @@ def url(drill: Listing, tail: str = "") -> str:
 
 
 def test_upload_reorder_and_delete(author_client: Client, drill: Listing) -> None:
-    # Given the author's manager page, linked from the listing and the edit form
+    # Given the author's manager page, linked from the listing (and "Edit" has the wizard's step)
     assert url(drill).encode() in author_client.get(f"/listings/{drill.public_id}/").content
-    assert url(drill).encode() in author_client.get(f"/listings/{drill.public_id}/edit/").content
+    steps = f"/listings/{drill.public_id}/steps/photos/"
+    assert steps.encode() in author_client.get(f"/listings/{drill.public_id}/edit/").content
     page = author_client.get(url(drill))
     assert page.status_code == 200 and b'enctype="multipart/form-data"' in page.content
     assert_csp_clean(page)
