@@ -175,7 +175,9 @@ def test_a_far_ahead_booking_saves_a_new_card_and_charges_it_nearer_the_date(
     sweep_at(due_of(second) + timedelta(minutes=1))
     assert Transaction.objects.get(pk=second).state == "payment_action_needed"
     # then she is told, by a notification and an email, in words
-    assert OutgoingEmail.objects.filter(to="alice@example.com", subject__contains="Confirm your payment").exists()
+    assert OutgoingEmail.objects.filter(
+        to="alice@example.com", subject__contains="Confirm your payment"
+    ).exists()
     page = alice.go("/notifications/")
     link = page.get_by_role("link", name=re.compile("Confirm your payment for “Garden room”"))
     link.click()

@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, ngettext, to_locale
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from barnraise.accounts.models import User
 from barnraise.catalog.models import Listing
@@ -97,38 +96,38 @@ def charge_words(
     days = max(1, round(authorization_lead().total_seconds() / 86400))
     values = {"date": place_date(due, listing), "days": days}
     if not to_customer:
-        return ngettext(
-            "The customer's saved card will be charged on %(date)s, %(days)d day before the start.",
-            "The customer's saved card will be charged on %(date)s, %(days)d days before the start.",
-            days,
-        ) % values
-    if listing.unit == "night":
-        sentence = (
+        return (
             ngettext(
-                "Your card will be charged on %(date)s, %(days)d day before check-in; we've saved it for that.",
-                "Your card will be charged on %(date)s, %(days)d days before check-in; we've saved it for that.",
+                "The customer's saved card will be charged on %(date)s, %(days)d day before the start.",
+                "The customer's saved card will be charged on %(date)s, %(days)d days before the start.",
                 days,
             )
-            if saved
-            else ngettext(
-                "Your card will be charged on %(date)s, %(days)d day before check-in; we'll save it for that.",
-                "Your card will be charged on %(date)s, %(days)d days before check-in; we'll save it for that.",
-                days,
-            )
+            % values
+        )
+    night = listing.unit == "night"
+    if night and saved:
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before check-in; we've saved it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before check-in; we've saved it for that.",
+            days,
+        )
+    elif night:
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before check-in; we'll save it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before check-in; we'll save it for that.",
+            days,
+        )
+    elif saved:
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before the start; we've saved it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before the start; we've saved it for that.",
+            days,
         )
     else:
-        sentence = (
-            ngettext(
-                "Your card will be charged on %(date)s, %(days)d day before the start; we've saved it for that.",
-                "Your card will be charged on %(date)s, %(days)d days before the start; we've saved it for that.",
-                days,
-            )
-            if saved
-            else ngettext(
-                "Your card will be charged on %(date)s, %(days)d day before the start; we'll save it for that.",
-                "Your card will be charged on %(date)s, %(days)d days before the start; we'll save it for that.",
-                days,
-            )
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before the start; we'll save it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before the start; we'll save it for that.",
+            days,
         )
     return sentence % values
 
@@ -339,7 +338,8 @@ def timeline(
             rows.append(EventRow(m.sender.name, str(_("wrote")), m.created_at, notes, m.pk))
     rows.sort(key=lambda row: row.when)
     if charge_due is not None:
-        rows.append(EventRow(str(_("Planned:")), str(_("the saved card is charged for the booking")), charge_due, []))
+        planned = str(_("the saved card is charged for the booking"))
+        rows.append(EventRow(str(_("Planned:")), planned, charge_due, []))
     return rows
 
 

@@ -24,8 +24,8 @@ from barnraise.commerce import cancellation, processes, selectors, services
 from barnraise.commerce.engine import Outcome
 from barnraise.commerce.models import Transaction
 from barnraise.ledger import paperwork
-from barnraise.ledger.escrow.scheduled import charge_date
 from barnraise.ledger import selectors as ledger_selectors
+from barnraise.ledger.escrow.scheduled import charge_date
 from barnraise.messaging.selectors import messages_of
 from barnraise.web.deal_forms import Parsed, add_domain_error, day_based, parse_params
 from barnraise.web.deal_presenters import (

@@ -8,7 +8,6 @@ The sandbox's window is 7 days; a deferred payment is charged 6 days before the 
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -95,7 +94,9 @@ def test_the_preview_says_when_a_far_ahead_booking_is_charged_and_a_near_one_say
     assert "will be charged on" not in near and "data-pay-ahead" not in near and "€" in near
 
 
-def test_a_far_ahead_booking_with_a_card_saved_on_the_page_waits_to_be_charged(room: Listing, cam: Client) -> None:
+def test_a_far_ahead_booking_with_a_card_saved_on_the_page_waits_to_be_charged(
+    room: Listing, cam: Client
+) -> None:
     # given a card the page saved (a SetupIntent), never its number on this server
     card = saved_card(cam)
     # when the booking is sent with it
@@ -105,9 +106,10 @@ def test_a_far_ahead_booking_with_a_card_saved_on_the_page_waits_to_be_charged(r
     # then it opens on booking v3, nothing held: the saved card is kept to be charged
     tx = Transaction.objects.get()
     assert (tx.process_version, tx.state) == (3, "requested")
-    assert Payment.objects.get().status == "scheduled" and not ProviderCall.objects.filter(
-        operation__startswith="authorize"
-    ).exists()
+    assert (
+        Payment.objects.get().status == "scheduled"
+        and not ProviderCall.objects.filter(operation__startswith="authorize").exists()
+    )
     # and the deal page says when, in words, and shows the moment, planned, in the timeline
     page = cam.get(made["Location"])
     assert_csp_clean(page)
