@@ -76,6 +76,29 @@ def seed_saved_card(member: User) -> None:
     )
 
 
+def _seed_far_ahead(customer: User, provider: User, bookable: list[Listing]) -> int:
+    """A booking a month ahead, beyond the sandbox's 7-day authorization window, paid with the
+    customer's saved card: accepted, it waits to be charged nearer the date (booking v3), and
+    its page says when. With the sandbox only (where the demo saves the card)."""
+    cards = saved_list(member=customer) if payment_provider().name == "sandbox" else []
+    if not cards:
+        return 0
+    for listing in bookable:
+        for later in range(30, 37):
+            try:
+                outcome = transaction_create(
+                    actor=customer,
+                    listing_id=listing.public_id,
+                    params={**_window(listing, later), "message": "Booking early for the summer."},
+                    payment_method=cards[0].id,
+                )
+            except DomainError:
+                continue
+            _then(outcome.tx, [("accept_ahead", provider)])
+            return 1
+    return 0
+
+
 def seed_deals(customer: User, provider: User, people: list[User], rng: random.Random) -> int:
     """A handful of deals per demo login, in different states. Skipped when any exist.
 
@@ -119,6 +142,7 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
             _then(outcome.tx, steps)
             made += 1
             break
+    made += _seed_far_ahead(customer, provider, bookable)
     for listing, names in zip(buyable, [[], ["accept"], ["accept", "mark_shipped"]], strict=False):
         outcome = transaction_create(
             actor=customer, listing_id=listing.public_id, params={"quantity": 1}, payment_method=TEST_CARD
