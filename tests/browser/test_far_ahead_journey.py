@@ -1,5 +1,6 @@
 """A booking further out than the payment provider's authorization window (booking v3), in the
-browser with the sandbox, on a phone and on a desktop:
+browser, on a phone and on a desktop, with the sandbox and with PAYMENT_PROVIDER=stripe against
+the fake Stripe API (`stripe_fake`, see test_stripe_journey.py; its window is Stripe's 7 days):
 
 - a customer books a room 20 days ahead with a new card: before she pays, the price says when
   the card will be charged; the payment element saves the card (a SetupIntent, off-session) and
@@ -25,8 +26,10 @@ from barnraise.catalog.services import category_create, listing_create
 from barnraise.commerce.models import Transaction
 from barnraise.conftest import payout_ready
 from barnraise.ledger.models import Payment, ProviderCall, ProviderOperation
+from barnraise.ledger.payouts import payout_account_fetch, payout_account_open
 from barnraise.notifications.models import Notification, OutgoingEmail
 from barnraise.timers import services as timers
+from tests.browser.conftest import Fake
 from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, member, pay_with_card
 
 pytestmark = MARKS
@@ -100,7 +103,40 @@ def test_a_far_ahead_booking_saves_a_new_card_and_charges_it_nearer_the_date(
     live_server: Any, chromium: Any, viewport: dict[str, int]
 ) -> None:
     host = payout_ready(member("pat@example.com", "Pat Provider"))
-    room = garden_room(host)
+    journey(live_server, chromium, viewport, garden_room(host), card_prefix="sbx_pm_", complete="Complete")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_same_against_the_fake_stripe_api(
+    live_server: Any, chromium: Any, stripe_fake: Fake, viewport: dict[str, int]
+) -> None:
+    host = member("pat@example.com", "Pat Provider")
+    account = payout_account_open(actor=host)
+    stripe_fake.onboard(account.external_id)
+    assert payout_account_fetch(actor=host).ready
+    journey(
+        live_server,
+        chromium,
+        viewport,
+        garden_room(host),
+        card_prefix="pm_",
+        complete="Complete authentication",
+        setup_challenge=True,
+    )
+    # the fake authorized the saved cards off-session: one held, one refused for authentication
+    assert stripe_fake.delivered()["shape_failures"] == []
+
+
+def journey(
+    live_server: Any,
+    chromium: Any,
+    viewport: dict[str, int],
+    room: Any,
+    *,
+    card_prefix: str,
+    complete: str,
+    setup_challenge: bool = False,
+) -> None:
     member("alice@example.com", "Alice M.")
     alice = Person(chromium, live_server.url, viewport, touch=viewport["width"] < 768)
     alice.log_in("alice@example.com")
@@ -125,7 +161,7 @@ def test_a_far_ahead_booking_saves_a_new_card_and_charges_it_nearer_the_date(
     tx = Transaction.objects.get(pk=first)
     assert (tx.process_version, tx.state) == (3, "requested")
     payment = Payment.objects.get(reference=f"transaction:{first}")
-    assert payment.status == "scheduled" and payment.payment_method.startswith("sbx_pm_")
+    assert payment.status == "scheduled" and payment.payment_method.startswith(card_prefix)
     assert payment.authorization_id == ""
     assert not ProviderCall.objects.filter(operation__startswith="authorize").exists()
     # and her deal says when it is charged, and shows it planned in the timeline
@@ -165,6 +201,9 @@ def test_a_far_ahead_booking_saves_a_new_card_and_charges_it_nearer_the_date(
     page.get_by_label("A new card").check()
     pay_with_card(page, card=ALWAYS_AUTHENTICATES)
     pay(page, viewport)
+    if setup_challenge:  # Stripe's test card asks for 3-D Secure when it is saved too
+        frame = page.frame_locator("dialog.stripe-shim-challenge iframe")
+        frame.get_by_role("button", name=complete, exact=True).click()
     second = opened(page)
     assert Payment.objects.get(reference=f"transaction:{second}").status == "scheduled"
     host_page = pat.go(f"/transactions/{second}/")
@@ -196,7 +235,7 @@ def test_a_far_ahead_booking_saves_a_new_card_and_charges_it_nearer_the_date(
     else:
         step.get_by_role("button", name="Confirm the payment").click()
     frame = page.frame_locator("dialog.stripe-shim-challenge iframe")
-    frame.get_by_role("button", name="Complete").click()
+    frame.get_by_role("button", name=complete, exact=True).click()
     # then the money is held and captured, and the deal goes on
     expect(page.locator(".page-head")).to_contain_text("Accepted")
     assert Payment.objects.get(reference=f"transaction:{second}").status == "captured"
