@@ -62,6 +62,13 @@ PAYOUT_STATES = (
     "    print(a.owner.email.split('@')[0], 'ready' if a.ready else 'onboarding', a.currently_due)"
 )
 
+PAID_OUT_DEALS = (
+    "from barnraise.ledger.models import PayoutItem as I\n"
+    "for i in I.objects.filter(owner__email__startswith='bob.nguyen@', payout__status='paid', "
+    "reference__startswith='transaction:'):\n"
+    "    print('paid out for a deal', i.amount_minor > 0)"
+)
+
 
 FAR_AHEAD = (
     "from barnraise.commerce.models import Transaction as T\n"
@@ -93,6 +100,9 @@ def test_seed_is_idempotent_and_createoperator_works(tmp_path):
     far = run(["manage", "shell", "-c", FAR_AHEAD], tmp_path)
     assert far.returncode == 0, far.stderr
     assert "scheduled 3 scheduled" in far.stdout
+    # and the provider login's completed deal was paid out (its timeline shows the payout)
+    paid_out = run(["manage", "shell", "-c", PAID_OUT_DEALS], tmp_path)
+    assert "paid out for a deal True" in paid_out.stdout, paid_out.stdout + paid_out.stderr
     # and an operator can be created from the command line
     made = run(
         ["createoperator", "--email", "ops@example.com", "--group", "finance", "--password", "x-9-long-pass"],

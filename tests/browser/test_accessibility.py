@@ -11,13 +11,21 @@ the CSP for that reason only (the journeys keep it, and fail on any violation of
 
 import time
 from collections.abc import Callable
+from datetime import time as clock
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
+from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
+from barnraise.catalog.services import availability_set, category_create, listing_create
+from barnraise.conftest import payout_ready
 from barnraise.web.tests.pages import pages_of, seed_world, site_routes
-from tests.browser.journey import MARKS
+from tests.browser.journey import MARKS, member
 
 pytestmark = MARKS
 
@@ -151,3 +159,61 @@ def test_the_check_finds_what_the_site_had(chromium: Any) -> None:
     context.close()
     # then it names each of them
     assert {"nested-interactive", "color-contrast", "label-content-name-mismatch"} <= found, found
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_the_hourly_start_times_pass_axe_once_shown_and_once_chosen(
+    live_server: Any, chromium: Any, viewport: str
+) -> None:
+    # given guitar lessons booked by the hour, 9:00 to 17:00 every day, 3 hours at most; the
+    # sweep above sees their page before a tap only (the start times are an htmx fragment)
+    ana = payout_ready(member("ana@example.com", "Ana P."))
+    lessons = category_create(slug="lessons", name="Lessons", kinds=["service"])
+    tutor = listing_create(
+        actor=ana,
+        kind="service",
+        category=lessons,
+        title="Guitar lessons",
+        price_amount_minor=4000,
+        currency="USD",
+        unit="hour",
+        lat=40.7,
+        lng=-74.0,
+        timezone="America/New_York",
+        max_units=3,
+        max_advance_days=90,
+    )
+    availability_set(
+        actor=ana,
+        public_id=tutor.public_id,
+        weekly=[{"weekday": d, "start": clock(9), "end": clock(17), "seats": 1} for d in range(7)],
+        exceptions=[],
+    )
+    context = chromium.new_context(
+        viewport=VIEWPORTS[viewport], bypass_csp=True, has_touch=viewport == "phone"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/listings/{tutor.public_id}/")
+
+    # when a visitor taps a day next month and its start times show
+    page.locator("#free-dates a[rel=next]").click()
+    first = timezone.now().astimezone(ZoneInfo("America/New_York")).date().replace(day=1)
+    day = (first + timedelta(days=32)).replace(day=10)
+    expect(page.locator(".calendar-month")).to_have_text(f"{day:%B %Y}")
+    tap = page.get_by_role("button", name=f"Choose {day.day} {day:%B}, then a start time")
+    tap.tap() if viewport == "phone" else tap.click()
+    times = page.locator("#pick-times")
+    expect(times.get_by_role("radio")).to_have_count(8)
+    # then axe finds nothing critical or serious
+    shown = gated_violations(page)
+    # nor once she has chosen a start and a length
+    times.get_by_role("radio", name="14:00").check()
+    times.get_by_role("combobox", name="How long").select_option("2")
+    expect(times.locator(".pick-summary")).to_contain_text("14:00")
+    chosen = gated_violations(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert not shown, shown
+    assert not chosen, chosen
+    assert width <= VIEWPORTS[viewport]["width"], width

@@ -81,6 +81,7 @@ class DealOverview:
     payment: Payment | None = None
     ledger: list[LedgerRow] = field(default_factory=list)
     refundable: Money | None = None
+    payouts: list[ledger_selectors.DealPayout] = field(default_factory=list)
 
 
 def _account_label(posting: Posting) -> str:
@@ -116,6 +117,7 @@ def deal_overview(*, viewer: User, deal: Transaction) -> DealOverview:
             LedgerRow(p.entry, _account_label(p), Money(p.amount_minor, p.currency)) for p in postings
         ]
         overview.refundable = Money(refundable_minor(payment), payment.currency)
+        overview.payouts = ledger_selectors.deal_payouts(deal_id=deal.pk)
     return overview
 
 

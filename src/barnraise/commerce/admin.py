@@ -1,6 +1,8 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
@@ -8,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from barnraise.accounts.models import User
-from barnraise.commerce import disputes
+from barnraise.commerce import disputes, taxes
 from barnraise.commerce.models import (
     Booking,
     CancellationPolicy,
@@ -20,9 +22,12 @@ from barnraise.commerce.models import (
     TaxRate,
     Transaction,
     TransactionEvent,
+    region_checked,
 )
 from barnraise.errors import DomainError
+from barnraise.eventlog.models import Event
 from barnraise.money import Money
+from barnraise.places import gazetteer
 from barnraise.private_files import private_file_response
 
 # The site's stylesheet for the admin's own additions (page images), which the CSP allows.
@@ -149,19 +154,61 @@ class CommercePolicyAdmin(admin.ModelAdmin[CommercePolicy]):
     list_display = ("__str__", "review_window_days", "dispute_window_days", "marketplace_facilitator")
 
 
+class TaxRateForm(forms.ModelForm[TaxRate]):
+    """The region is typed by name ("Ontario") and checked against the country's regions."""
+
+    region = forms.CharField(
+        max_length=80, required=False, help_text=TaxRate._meta.get_field("region").help_text
+    )
+
+    class Meta:
+        model = TaxRate
+        fields = (
+            "label",
+            "country",
+            "region",
+            "category",
+            "percent",
+            "inclusive",
+            "applies_to_price",
+            "applies_to_fees",
+            "reverse_charge",
+            "active",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rate = self.instance
+        if rate.pk and rate.region and not self.is_bound:  # shown by name, as it is typed
+            self.initial["region"] = gazetteer.region_name(rate.country, rate.region) or rate.region
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        country = (data.get("country") or "").strip().upper()
+        if country and data.get("region"):
+            try:
+                data["region"] = region_checked(country, data["region"])
+            except ValidationError as error:
+                self.add_error("region", error.message_dict["region"])
+        return data
+
+
 @admin.register(TaxRate)
 class TaxRateAdmin(admin.ModelAdmin[TaxRate]):
     """Taxes for deals priced from now on; a deal keeps the tax lines it was priced with.
 
     A deal's place (its listing's country, and region where the gazetteer names one) picks the
     most specific active rate: a region's over its country's, a category's over the default.
-    See docs/taxes.md.
+    Every save goes through `taxes.tax_rate_save`, which records it in the event log; a rate is
+    switched off, never deleted. See docs/taxes.md.
     """
 
+    form = TaxRateForm
+    readonly_fields = ("changes",)
     list_display = (
         "label",
         "country",
-        "region",
+        "region_shown",
         "category",
         "percent",
         "inclusive",
@@ -172,6 +219,38 @@ class TaxRateAdmin(admin.ModelAdmin[TaxRate]):
     )
     list_filter = ("active", "country", "inclusive", "reverse_charge")
     list_select_related = ("category",)
+
+    @admin.display(description=_("region"), ordering="region")
+    def region_shown(self, rate: TaxRate) -> str:
+        return gazetteer.region_name(rate.country, rate.region) or rate.region or "—"
+
+    @admin.display(description=_("changes"))
+    def changes(self, rate: TaxRate) -> str:
+        """This rate's events: when, who, what."""
+        events = Event.objects.filter(subject_type="tax_rate", subject_id=str(rate.pk)).select_related(
+            "actor"
+        )
+        return (
+            format_html_join(
+                "",
+                "<p>{}: {} ({})</p>",
+                (
+                    (
+                        event.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                        event.get_type_display(),
+                        event.actor or "—",
+                    )
+                    for event in events.order_by("-id")[:50]
+                ),
+            )
+            or "—"
+        )
+
+    def save_model(self, request: HttpRequest, obj: TaxRate, form: Any, change: bool) -> None:
+        taxes.tax_rate_save(actor=request.user, rate=obj)  # type: ignore[arg-type]  # staff-only page: a User
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # switch a rate off instead: deals priced with it keep naming it
 
 
 class FeeAmountInline(admin.TabularInline[FeeAmount, FeeRule]):

@@ -12,7 +12,7 @@ from barnraise.accounts.models import User
 from barnraise.api.auth import caller
 from barnraise.api.pagination import MAX_BIGINT, PageParams, page_by_id
 from barnraise.api.schemas import ErrorOut, InputSchema, MoneyIn, MoneyOut, Page, StrictInt
-from barnraise.commerce import cancellation, engine, processes, selectors, services
+from barnraise.commerce import cancellation, engine, processes, registry, selectors, services
 from barnraise.commerce.models import Transaction, TransactionEvent
 from barnraise.commerce.processes.definitions import Process
 from barnraise.errors import InvalidCursor, InvalidInput, NotFound
@@ -188,8 +188,27 @@ class DealFields(Schema):
     dry_run: bool = False
 
 
+class DealPayoutOut(Schema):
+    id: UUID = Field(description="The payout's id (as in `GET /me/payouts`).")
+    status: Literal["pending", "paid", "failed"] = Field(
+        description="`failed`: the money is back in the provider's balance and a later payout pays it out."
+    )
+    amount: MoneyOut = Field(description="What this payout paid out of this deal's share.")
+    payout_amount: MoneyOut = Field(
+        description="The whole payout, which may cover other deals or pay this one in parts."
+    )
+    created_at: datetime
+    finished_at: datetime | None
+    summary: str = Field(description='In words: "Paid out $180.00 to your bank account on 12 March."')
+
+
 class TransactionOut(DealFields):
     id: UUID
+    payouts: list[DealPayoutOut] = Field(
+        default_factory=list,
+        description="The deal's detail, to its provider only: the payouts of the provider's share, "
+        "oldest first (empty for anyone else, and in lists).",
+    )
 
 
 class DealPreviewOut(DealFields):
@@ -378,7 +397,8 @@ def transactions_list(request: HttpRequest, query: Query[TransactionListQuery]) 
 @router.get("/{transaction_id}", response=TransactionOut, summary="A deal (parties and operators only)")
 def transaction_detail(request: HttpRequest, transaction_id: UUID) -> dict[str, Any]:
     user = caller(request)
-    return tx_out(selectors.transaction_visible(actor=user, transaction_id=transaction_id), user)
+    tx = selectors.transaction_visible(actor=user, transaction_id=transaction_id)
+    return {**tx_out(tx, user), **registry.deal_details(tx, user)}
 
 
 class TransitionIn(InputSchema):

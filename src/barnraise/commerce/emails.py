@@ -2,8 +2,9 @@
 
 Each (process, step, party told) pair has a default subject and text, built from the process
 data's words (`Say.headline`, `Say.done`, `Awaits`, the buttons a party has next) and a few
-gettext'd sentences. An operator may replace either with their own (`DealEmailText`, saved
-through `email_text_save`, which writes an event). Both are written in a small placeholder
+gettext'd sentences, translated into the reader's language. An operator may replace either
+with their own, per language of `settings.LANGUAGES` (`DealEmailText`, saved through
+`email_text_save`, which writes an event). Both are written in a small placeholder
 language: `{listing}`, `{customer}`, `{dates}`… (`PLACEHOLDERS`); anything else in braces is
 refused when saved. `compose` fills them for a real deal, `preview` for a sample one.
 """
@@ -19,13 +20,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext_lazy, to_locale
+from django.utils import formats, timezone, translation
+from django.utils.translation import get_language, get_supported_language_variant, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
 
 from barnraise.accounts import operators
 from barnraise.commerce import processes
 from barnraise.commerce.models import DealEmailText
+from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import Process, Transition
 from barnraise.errors import InvalidInput, NotFound
 from barnraise.eventlog.models import EventType
@@ -59,15 +61,18 @@ class Email:
     subject: str
     text: str
     link: str
+    language: str
 
     def plain(self) -> str:
         """The plain-text part, as `notification_send` sends it: the text, then the link."""
         return f"{self.text}\n\n{self.link}"
 
     def html(self) -> str:
-        """The HTML part, from the same template the notification's email uses."""
+        """The HTML part, from the same template the notification's email uses, in the email's
+        language."""
         context = {"headline": self.subject, "text": self.text, "deal_link": self.link}
-        return render_to_string("notifications/transaction_update/email.html", context).strip()
+        with translation.override(self.language):
+            return render_to_string("notifications/transaction_update/email.html", context).strip()
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class Deal:
     customer: str
     provider: str
     listing: str
+    kind: str
+    unit: str
     start: datetime | None
     end: datetime | None
     zone: str
@@ -92,6 +99,8 @@ class Deal:
             customer=tx.customer.name,
             provider=tx.provider.name,
             listing=tx.listing.title,
+            kind=tx.listing.kind,
+            unit=tx.listing.unit,
             start=tx.start,
             end=tx.end,
             zone=tx.listing.timezone,
@@ -105,13 +114,31 @@ class Deal:
 
 def sample_deal(process: Process) -> Deal:
     """The preview's deal: two nights in a garden room a fortnight from now, or (a process
-    that sells things) two of an item."""
+    that sells things) two of an item, or (a process for requests) a job asked for."""
     start = (timezone.now() + timedelta(days=14)).replace(hour=14, minute=0, second=0, microsecond=0)
+    if process.kinds == ("request",):
+        return Deal(
+            customer="Bruno Booker",
+            provider="Alice Maker",
+            listing=str(_("A logo for my bakery")),
+            kind="request",
+            unit="job",
+            start=None,
+            end=None,
+            zone="Europe/Paris",
+            day_based=False,
+            quantity=1,
+            total=Money(33000, "EUR"),
+            payout=Money(30000, "EUR"),
+            path="/transactions/00000000-0000-0000-0000-000000000000/",
+        )
     if not {"rental", "service"} & set(process.kinds):
         return Deal(
             customer="Bruno Booker",
             provider="Alice Maker",
             listing=str(_("Oak stool")),
+            kind="sale",
+            unit="item",
             start=None,
             end=None,
             zone="Europe/Paris",
@@ -125,6 +152,8 @@ def sample_deal(process: Process) -> Deal:
         customer="Bruno Booker",
         provider="Alice Host",
         listing=str(_("Garden room")),
+        kind="rental",
+        unit="night",
         start=start,
         end=start + timedelta(days=2),
         zone="Europe/Paris",
@@ -198,8 +227,9 @@ def _dates(deal: Deal) -> str:
 
 
 def _money(process: Process, to_state: str, audience: str, deal: Deal, locale: str) -> str:
-    """The money, for the reader: what they pay or are paid; once the deal can go no further
-    (cancelled, declined, settled), where to read what was refunded or paid."""
+    """The money, for the reader: what they pay or are paid, and when in the deal's own terms
+    (`words.paid_when`: after check-out, once the buyer has received it…); once the deal can go
+    no further (cancelled, declined, settled), where to read what was refunded or paid."""
     if deal.total.amount_minor == 0 and deal.payout.amount_minor == 0:
         return ""
     over = to_state in process.final_states and not process.from_state(to_state)
@@ -209,7 +239,10 @@ def _money(process: Process, to_state: str, audience: str, deal: Deal, locale: s
         return _("Your total: %(total)s.") % {"total": deal.total.format(locale)}
     if over:
         return _("What you are paid, if anything, is shown on the deal's page.")
-    return _("You'll be paid %(payout)s once the deal is complete.") % {"payout": deal.payout.format(locale)}
+    return _("You'll be paid %(payout)s %(when)s.") % {
+        "payout": deal.payout.format(locale),
+        "when": words.paid_when(deal.kind, deal.unit),
+    }
 
 
 def _next(process: Process, to_state: str, audience: str) -> str:
@@ -247,6 +280,30 @@ def values_for(
     }
 
 
+# Languages ------------------------------------------------------------------------------------
+
+
+def languages() -> list[tuple[str, str]]:
+    """The site's languages (`settings.LANGUAGES`): code and name."""
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
+def site_language() -> str:
+    """The site's default language, as a code of `settings.LANGUAGES`."""
+    return get_supported_language_variant(settings.LANGUAGE_CODE)
+
+
+def language_of(member: User) -> str:
+    """The language a member's emails are written in. Members choose no language of their own,
+    so it is the site's default: an email is never in the language of whoever's browser
+    happened to take the step that sent it."""
+    return site_language()
+
+
+def language_known(language: str) -> bool:
+    return language in dict(settings.LANGUAGES)
+
+
 # Rendering ------------------------------------------------------------------------------------
 
 
@@ -259,27 +316,40 @@ def pairs() -> list[tuple[Process, Transition, str]]:
     return found
 
 
-def overrides_all() -> dict[tuple[str, str, str], DealEmailText]:
-    """Every operator's override, by (process, step, audience): for pages that list them all."""
-    return {(o.process, o.transition, o.audience): o for o in DealEmailText.objects.all()}
+Overrides = dict[tuple[str, str, str, str], DealEmailText]
+
+
+def overrides_all() -> Overrides:
+    """Every operator's override, by (process, step, audience, language): for pages that list
+    them all."""
+    return {(o.process, o.transition, o.audience, o.language): o for o in DealEmailText.objects.all()}
+
+
+def languages_edited(process: str, transition: str, audience: str) -> set[str]:
+    """The languages one step's email to one party has an operator's override in."""
+    found = DealEmailText.objects.filter(process=process, transition=transition, audience=audience)
+    return set(found.values_list("language", flat=True))
 
 
 def wording(
     process: str,
     step: Transition,
     audience: str,
-    overrides: dict[tuple[str, str, str], DealEmailText] | None = None,
+    language: str,
+    overrides: Overrides | None = None,
 ) -> tuple[str, str, DealEmailText | None]:
-    """The subject and text in force: the operator's override, else the default. `overrides`
-    (from `overrides_all`) answers without a query."""
+    """The subject and text in force in `language`: the operator's override in that language,
+    else the default, translated into it. `overrides` (from `overrides_all`) answers without a
+    query."""
     if overrides is not None:
-        override = overrides.get((process, step.name, audience))
+        override = overrides.get((process, step.name, audience, language))
     else:
         override = DealEmailText.objects.filter(
-            process=process, transition=step.name, audience=audience
+            process=process, transition=step.name, audience=audience, language=language
         ).first()
-    subject = override.subject if override and override.subject else default_subject(step)
-    text = override.text if override and override.text else default_text(audience)
+    with translation.override(language):
+        subject = override.subject if override and override.subject else default_subject(step)
+        text = override.text if override and override.text else default_text(audience)
     return subject, text, override
 
 
@@ -290,15 +360,23 @@ def render(
     audience: str,
     deal: Deal,
     actor_name: str,
+    language: str,
     draft: tuple[str, str] | None = None,
 ) -> Email:
-    subject, text, _override = wording(process.name, step, audience)
-    if draft is not None:
-        subject, text = draft[0] or default_subject(step), draft[1] or default_text(audience)
-    values = values_for(process=process, step=step, audience=audience, deal=deal, actor_name=actor_name)
-    return Email(
-        subject=" ".join(fill(subject, values).split()), text=fill(text, values), link=values["deal_link"]
-    )
+    """The email, in `language`: its wording (the override in that language, else the default
+    translated) and every sentence, date and amount it is filled with. The caller renders
+    anything else it sends with it (the HTML part) in that language too."""
+    subject, text, _override = wording(process.name, step, audience, language)
+    with translation.override(language):
+        if draft is not None:
+            subject, text = draft[0] or default_subject(step), draft[1] or default_text(audience)
+        values = values_for(process=process, step=step, audience=audience, deal=deal, actor_name=actor_name)
+        return Email(
+            subject=" ".join(fill(subject, values).split()),
+            text=fill(text, values),
+            link=values["deal_link"],
+            language=language,
+        )
 
 
 def actor_name_of(step: Transition, actor: User | None) -> str:
@@ -313,14 +391,26 @@ def preview(
     transition: str,
     audience: str,
     *,
+    language: str | None = None,
     draft: tuple[str, str] | None = None,
 ) -> Email:
-    """The email a step sends `audience`, filled for the sample deal (the console's preview):
-    with the wording in force, or with a `draft` (subject, text) not yet saved."""
+    """The email a step sends `audience` in `language` (the site's default unless given),
+    filled for the sample deal (the console's preview): with the wording in force, or with a
+    `draft` (subject, text) not yet saved."""
     process, step = step_of(process_name, version, transition, audience)
-    deal = sample_deal(process)
-    actor = {"customer": deal.customer, "provider": deal.provider}.get(step.actor, _("Our team"))
-    return render(process=process, step=step, audience=audience, deal=deal, actor_name=actor, draft=draft)
+    language = language or site_language()
+    with translation.override(language):
+        deal = sample_deal(process)
+        actor = {"customer": deal.customer, "provider": deal.provider}.get(step.actor, _("Our team"))
+    return render(
+        process=process,
+        step=step,
+        audience=audience,
+        deal=deal,
+        actor_name=actor,
+        language=language,
+        draft=draft,
+    )
 
 
 def step_of(process_name: str, version: int, transition: str, audience: str) -> tuple[Process, Transition]:
@@ -335,15 +425,18 @@ def step_of(process_name: str, version: int, transition: str, audience: str) -> 
 
 
 def email_text_save(
-    *, actor: User, process: str, transition: str, audience: str, subject: str, text: str
+    *, actor: User, process: str, transition: str, audience: str, language: str, subject: str, text: str
 ) -> DealEmailText:
     """An admin operator sets (or, with both empty, clears) the wording of one step's email to
-    one party. Placeholders are checked first: an unknown or broken one is refused by name."""
+    one party in one language of the site. Placeholders are checked first: an unknown or broken
+    one is refused by name."""
     operators.require_operator(actor, operators.ADMIN)
     latest = processes.latest(process)
     if latest is None:
         raise NotFound()
     step_of(process, latest.version, transition, audience)
+    if not language_known(language):
+        raise InvalidInput(details={"language": [_("The site has no such language.")]})
     subject, text = subject.strip(), text.strip()
     errors = {
         field: found
@@ -358,7 +451,7 @@ def email_text_save(
         raise InvalidInput(details=errors)
     with transaction.atomic(durable=True):
         row, _created = DealEmailText.objects.select_for_update().get_or_create(
-            process=process, transition=transition, audience=audience
+            process=process, transition=transition, audience=audience, language=language
         )
         row.subject, row.text, row.updated_by, row.updated_at = subject, text, actor, timezone.now()
         if subject or text:
@@ -369,6 +462,6 @@ def email_text_save(
             Subject("deal_email", f"{process}.{transition}.{audience}"),
             EventType.DEAL_EMAIL_TEXT_SAVED,
             actor=actor,
-            payload={"subject_set": bool(subject), "text_set": bool(text)},
+            payload={"language": language, "subject_set": bool(subject), "text_set": bool(text)},
         )
     return row

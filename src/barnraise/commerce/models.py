@@ -12,6 +12,7 @@ from barnraise import private_files
 from barnraise.catalog.models import Calendar, Category, Listing
 from barnraise.ids import uuid7
 from barnraise.money import known_currencies
+from barnraise.places import gazetteer
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -65,7 +66,10 @@ class TaxRate(models.Model):
     region = models.CharField(
         max_length=10,
         blank=True,
-        help_text=_('Empty: the whole country. A region code, e.g. "CA" in the US.'),
+        help_text=_(
+            'Empty: the whole country. Else one of its regions, by name ("Ontario", "California"): '
+            "the state, province or first-level region the place search names."
+        ),
     )
     category = models.ForeignKey(
         Category,
@@ -100,14 +104,23 @@ class TaxRate(models.Model):
         ordering = ("country", "region", "label")
 
     def __str__(self) -> str:
-        place = f"{self.country}-{self.region}" if self.region else self.country
-        return f"{self.label} {self.percent.normalize()}% ({place})"
+        return f"{self.label} {self.percent.normalize()}% ({self.place})"
+
+    @property
+    def jurisdiction(self) -> str:
+        """ "FR", "US-VT", "CA-08": as tax lines, deals and the ledger write it."""
+        return f"{self.country}-{self.region}" if self.region else self.country
+
+    @property
+    def place(self) -> str:
+        """ "Ontario, Canada": the jurisdiction in words."""
+        return gazetteer.jurisdiction_name(self.jurisdiction)
 
     def clean(self) -> None:
         self.country = (self.country or "").strip().upper()
-        self.region = (self.region or "").strip().upper()
         if len(self.country) != 2 or not self.country.isalpha():
             raise ValidationError({"country": _("Give a two-letter country code.")})
+        self.region = region_checked(self.country, self.region or "")
         if not (self.applies_to_price or self.applies_to_fees):
             raise ValidationError(_("A rate applies to the price, to the fees, or to both."))
         if self.active:
@@ -116,6 +129,27 @@ class TaxRate(models.Model):
             ).exclude(pk=self.pk)
             if twins.exists():
                 raise ValidationError(_("An active rate for this place and category exists already."))
+
+
+def region_checked(country: str, region: str) -> str:
+    """The code of `country`'s region given by name or code ("Ontario" or "08" in CA → "08"),
+    "" for none; a ValidationError on the region where the country has no such region."""
+    region = region.strip()
+    if not region:
+        return ""
+    code = gazetteer.region_code(country, region)
+    if code is not None:
+        return code
+    names = [name for _code, name in gazetteer.regions(country)]
+    if not names:
+        message = _("The place search names no regions in %(country)s: leave the region empty.")
+    elif len(names) > 12:
+        message = _("%(country)s has no region called “%(region)s”. Give its name, e.g. %(names)s.")
+    else:
+        message = _("%(country)s has no region called “%(region)s”. Choose one of: %(names)s.")
+    shown = ", ".join(names[:12]) + ("…" if len(names) > 12 else "")
+    params = {"country": gazetteer.country_name(country), "region": region, "names": shown}
+    raise ValidationError({"region": message % params})
 
 
 def percent_field(help_text: "str | _StrPromise") -> "models.DecimalField[Decimal, Decimal]":
@@ -435,13 +469,17 @@ class EvidencePage(models.Model):
 
 
 class DealEmailText(models.Model):
-    """An operator's wording for the email one step of a process sends to one party, in place
-    of the default (`barnraise.commerce.emails`). Empty fields keep the default. Saved only
-    through `emails.email_text_save`, which checks the placeholders and writes an event."""
+    """An operator's wording for the email one step of a process sends to one party in one
+    language, in place of the default (`barnraise.commerce.emails`). Empty fields keep the
+    default. Saved only through `emails.email_text_save`, which checks the placeholders and
+    writes an event."""
 
     process = models.CharField(max_length=40)
     transition = models.CharField(max_length=40)
     audience = models.CharField(max_length=10, help_text=_("customer or provider: who reads it."))
+    language = models.CharField(
+        max_length=15, help_text=_("A code of settings.LANGUAGES: who reads it in it.")
+    )
     subject = models.CharField(max_length=200, blank=True)
     text = models.TextField(max_length=5000, blank=True)
     updated_by = models.ForeignKey(
@@ -451,8 +489,11 @@ class DealEmailText(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["process", "transition", "audience"], name="deal_email_text_once")
+            models.UniqueConstraint(
+                fields=["process", "transition", "audience", "language"],
+                name="deal_email_text_once_a_language",
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.process}.{self.transition} → {self.audience}"
+        return f"{self.process}.{self.transition} → {self.audience} ({self.language})"

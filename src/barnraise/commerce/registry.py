@@ -190,3 +190,22 @@ def payment_hooks() -> PaymentHooks:
     if not _payment_hooks:
         raise RuntimeError("no payment hooks are registered (the ledger app registers them)")
     return _payment_hooks[0]
+
+
+# What a higher app adds to a deal's API detail for its viewer (the ledger: the provider's
+# payouts of the deal, `payouts`): each answers {field: value}, and the deal's detail shows it.
+# Registered in the app's ready(), so commerce needs no import of it.
+DealDetail = Callable[[Any, Any], dict[str, Any]]
+_deal_details: dict[str, DealDetail] = {}
+
+
+def register_deal_detail(name: str, detail: DealDetail) -> None:
+    _deal_details[name] = detail
+
+
+def deal_details(tx: Any, viewer: Any) -> dict[str, Any]:
+    """Every registered detail of the deal `tx` for `viewer`, merged."""
+    found: dict[str, Any] = {}
+    for detail in _deal_details.values():
+        found.update(detail(tx, viewer))
+    return found

@@ -2,9 +2,10 @@
 deal is priced (docs/taxes.md).
 
 The jurisdiction is the listing's place: the gazetteer's populated place nearest to the
-listing's exact point gives its country and, where the gazetteer names regions (US states), its
-region. The rate of a jurisdiction is the most specific active row: a region's over its
-country's, a category's (or its nearest ancestor's) over one for every category.
+listing's exact point gives its country and, where the gazetteer names its region (a US state,
+a Canadian province, a German Land), its region's code ("US-VT", "CA-08"). The rate of a
+jurisdiction is the most specific active row: a region's over its country's, a category's (or
+its nearest ancestor's) over one for every category.
 
 Each tax is a line item of its own (`"kind": "tax"`), on one taxed line: the price (the sum of
 the base items), the customer's service fee, or the provider's commission. A line is rounded
@@ -20,18 +21,25 @@ Who remits: the tax on the marketplace's fees is the operator's (its own supply)
 price is the provider's, paid to them with the price, unless `CommercePolicy.
 marketplace_facilitator` is on, when the operator collects and remits it too. What the operator
 remits is `tax_payable` on the transaction, and the ledger posts it to the `tax_payable` account.
+
+The table changes through one door, `tax_rate_save` (the admin calls it): each new rate, change
+and switching off is an event in the log, shown with the tax report.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.catalog.models import Listing
 from barnraise.commerce.models import CommercePolicy, TaxRate
 from barnraise.copies import LocalCopy
+from barnraise.eventlog.models import Event, EventType
+from barnraise.eventlog.services import Subject, record
 from barnraise.money import Money, round_minor
 from barnraise.places import gazetteer
 
@@ -171,3 +179,64 @@ def is_tax(item: dict[str, Any]) -> bool:
 def added(item: dict[str, Any]) -> bool:
     """Whether a line adds to what its payer pays: every line but an inclusive tax."""
     return not (is_tax(item) and item.get("inclusive"))
+
+
+# What an edit of the table records: every field an operator sets.
+TAX_RATE_FIELDS = (
+    "label",
+    "country",
+    "region",
+    "category",
+    "percent",
+    "inclusive",
+    "applies_to_price",
+    "applies_to_fees",
+    "reverse_charge",
+    "active",
+)
+
+
+def _field_values(rate: TaxRate) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in TAX_RATE_FIELDS:
+        value = getattr(rate, name) if name != "category" else rate.category_id and str(rate.category_id)
+        values[name] = f"{value.normalize():f}" if isinstance(value, Decimal) else value
+    return values
+
+
+def tax_rate_save(*, actor: User | None, rate: TaxRate) -> TaxRate:
+    """The one door to the tax table: add `rate` (no pk yet) or save the changes made to it.
+
+    Checked as the model checks it (a region of its country, no active twin), saved, and
+    recorded in the same transaction: `commerce:tax_rate:created`, `…:changed` with each changed
+    field's before and after, or `…:deactivated` when it is switched off. Saving no change
+    records nothing. Only `admin` and `finance` operators may; no actor is the system (the
+    demo's seed)."""
+    if actor is not None:
+        operators.require_operator(actor, operators.ADMIN, operators.FINANCE)
+    rate.full_clean()
+    with transaction.atomic():
+        before = None
+        if rate.pk is not None:
+            stored = TaxRate.objects.select_for_update().filter(pk=rate.pk).first()
+            before = _field_values(stored) if stored is not None else None
+        after = _field_values(rate)
+        rate.save()
+        payload: dict[str, Any]
+        if before is None:
+            type, payload = EventType.TAX_RATE_CREATED, {"fields": after}
+        else:
+            changed = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+            if not changed:
+                return rate
+            switched_off = before["active"] and not after["active"]
+            type = EventType.TAX_RATE_DEACTIVATED if switched_off else EventType.TAX_RATE_CHANGED
+            payload = {"changed": changed}
+        payload.update(jurisdiction=rate.jurisdiction, label=rate.label, percent=after["percent"])
+        record(Subject("tax_rate", str(rate.pk)), type, actor=actor, payload=payload)
+    return rate
+
+
+def tax_rate_history(*, limit: int = 20) -> list[Event]:
+    """The latest edits of the tax table, newest first, with who made them."""
+    return list(Event.objects.filter(subject_type="tax_rate").select_related("actor").order_by("-id")[:limit])

@@ -4,6 +4,7 @@ import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.utils import timezone
 
 from barnraise.accounts.models import User
@@ -13,12 +14,14 @@ from barnraise.commerce import engine
 from barnraise.commerce.models import Transaction
 from barnraise.commerce.services import offer_create, transaction_create
 from barnraise.errors import DomainError
-from barnraise.ledger.models import ProviderCall, ProviderCallStatus
+from barnraise.ledger.escrow.settlement import settle_many
+from barnraise.ledger.models import Payment, ProviderCall, ProviderCallStatus
 from barnraise.ledger.payments import provider_call_make
-from barnraise.ledger.payouts import payout_account_open, sandbox_onboarding_finish
+from barnraise.ledger.payouts import payout_account_open, payout_request, sandbox_onboarding_finish
 from barnraise.ledger.providers import provider as payment_provider
 from barnraise.ledger.providers.sandbox import SandboxProvider
 from barnraise.ledger.saved_cards import saved_list, setup_begin
+from barnraise.ledger.selectors import member_balances
 
 TEST_CARD = "4242424242424242"  # the sandbox card that always succeeds
 
@@ -99,6 +102,18 @@ def _seed_far_ahead(customer: User, provider: User, bookable: list[Listing]) -> 
     return 0
 
 
+def seed_payout(provider: User) -> None:
+    """The provider's completed deals settle now, as if their dispute windows had closed, and
+    their balance is paid out: the deal's timeline shows "Paid out … to your bank account"."""
+    with transaction.atomic():
+        due = Payment.objects.filter(payee=provider, pending_minor__gt=0, frozen=False)
+        settle_many(list(due.values_list("pk", flat=True)), now=timezone.now())
+    for balance in member_balances(member=provider):
+        if balance.available.amount_minor > 0:
+            payout_request(actor=provider, currency=balance.currency)
+    _provider_calls_now()
+
+
 def seed_deals(customer: User, provider: User, people: list[User], rng: random.Random) -> int:
     """A handful of deals per demo login, in different states. Skipped when any exist.
 
@@ -150,6 +165,7 @@ def seed_deals(customer: User, provider: User, people: list[User], rng: random.R
         seller: User | None = outcome.tx.provider
         _then(outcome.tx, [(name, seller) for name in names])
         made += 1
+    seed_payout(provider)
     request = Listing.objects.filter(author=customer, kind="request", status="published").first()
     if request is not None:
         for helper in rng.sample([p for p in people if p.pk != customer.pk], 2):

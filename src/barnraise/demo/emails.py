@@ -16,7 +16,7 @@ TEXT = (
 
 
 def seed_email_texts(operator: User) -> int:
-    """The booking's acceptance, as the customer reads it, reworded (once)."""
+    """The booking's acceptance, as the customer reads it in the site's language, reworded (once)."""
     if DealEmailText.objects.exists():
         return 0
     emails.email_text_save(
@@ -24,6 +24,7 @@ def seed_email_texts(operator: User) -> int:
         process="booking",
         transition="accept",
         audience="customer",
+        language=emails.site_language(),
         subject=SUBJECT,
         text=TEXT,
     )

@@ -18,6 +18,7 @@ from barnraise.catalog.defaults import listing_defaults
 from barnraise.catalog.models import Category, Listing
 from barnraise.catalog.photos import photo_add
 from barnraise.catalog.services import availability_set, category_create, listing_create
+from barnraise.commerce import taxes
 from barnraise.commerce.models import CommercePolicy, TaxRate
 from barnraise.demo import conversations, credentials, data, deals, emails, pictures, reviews, safety
 from barnraise.web.wizard_forms import step_number
@@ -77,14 +78,10 @@ def seed_taxes(categories: dict[str, Category]) -> int:
         ("Rooms tax", categories.get("rooms"), Decimal("9")),
     ]
     for label, category, percent in rates:
-        _rate, created = TaxRate.objects.get_or_create(
-            country="US",
-            region="VT",
-            category=category,
-            active=True,
-            defaults={"label": label, "percent": percent, "inclusive": False},
-        )
-        made += created
+        if not TaxRate.objects.filter(country="US", region="VT", category=category, active=True).exists():
+            rate = TaxRate(label=label, country="US", region="VT", category=category, percent=percent)
+            taxes.tax_rate_save(actor=None, rate=rate)
+            made += 1
     policy = CommercePolicy.objects.first() or CommercePolicy()
     if not policy.marketplace_facilitator:
         policy.marketplace_facilitator = True

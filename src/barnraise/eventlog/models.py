@@ -49,6 +49,9 @@ class EventType(models.TextChoices):
     PAYMENT_HOLD_RELEASED = "ledger:payment:hold_released", _("hold on the card released")
     PAYMENT_RETURNED = "ledger:payment:returned", _("refund given by the deal's terms")
     PAYMENT_EARNED = "ledger:payment:earned", _("provider's share credited")
+    TAX_RATE_CREATED = "commerce:tax_rate:created", _("tax rate added")
+    TAX_RATE_CHANGED = "commerce:tax_rate:changed", _("tax rate changed")
+    TAX_RATE_DEACTIVATED = "commerce:tax_rate:deactivated", _("tax rate switched off")
 
 
 class Event(models.Model):

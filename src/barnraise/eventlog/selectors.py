@@ -14,6 +14,7 @@ OPERATOR_READERS: dict[str, tuple[str, ...]] = {
     "payout_hold": (operators.FINANCE,),
     "payout_account": (operators.FINANCE,),
     "document": (operators.FINANCE,),
+    "tax_rate": (operators.FINANCE,),
 }
 
 

@@ -178,3 +178,9 @@ def register_with_commerce(
         defer=defer,
         authorization_lead=authorization_lead,
     )
+
+
+def deal_detail_register(name: str, detail: Callable[[Any, Any], dict[str, Any]]) -> None:
+    """Add `name` to a deal's API detail: `detail(deal, viewer)` answers {field: value} (the
+    provider's payouts of the deal, `ledger.selectors.deal_payouts_detail`)."""
+    registry.register_deal_detail(name, detail)

@@ -9,6 +9,7 @@ from barnraise.accounts.models import User
 from barnraise.ledger import paperwork
 from barnraise.ledger.models import AccountKind, EntryKind, Payment, Payout, Posting
 from barnraise.ledger.paperwork_render import document_facts
+from barnraise.ledger.selectors import payout_deals
 from barnraise.money import Money
 
 
@@ -61,6 +62,10 @@ def refunds_export_for(user: User) -> list[dict[str, Any]]:
 
 
 def payouts_export_for(user: User) -> list[dict[str, Any]]:
+    """Each payout with the deals it paid out (`deal`: the deal's id; other credits by their
+    entry's reference), oldest first; a failed payout's deals went back to the balance."""
+    payouts = list(Payout.objects.filter(owner=user).order_by("created_at", "id"))
+    items = payout_deals(payouts)
     return [
         {
             "id": str(p.pk),
@@ -69,8 +74,16 @@ def payouts_export_for(user: User) -> list[dict[str, Any]]:
             "scheduled": p.scheduled,
             "created_at": p.created_at.isoformat(),
             "finished_at": p.finished_at.isoformat() if p.finished_at else None,
+            "deals": [
+                {
+                    "deal": _deal(reference) if reference.startswith("transaction:") else None,
+                    "reference": reference,
+                    "amount": amount.as_json(),
+                }
+                for reference, amount in items[p.pk]
+            ],
         }
-        for p in Payout.objects.filter(owner=user).order_by("created_at", "id")
+        for p in payouts
     ]
 
 

@@ -413,6 +413,38 @@ class Payout(models.Model):
         return f"payout {self.amount_minor} {self.currency} ({self.status})"
 
 
+class PayoutItem(models.Model):
+    """The part of a payout that pays out one credit to the member's available balance: a
+    deal's share (`reference` "transaction:<uuid>") or any other credit, by its journal entry's
+    reference. Written with the payout by `ledger.payouts.payout_allocate`, oldest credit first;
+    a payout's items sum to its amount. A failed payout's items stay as its history but no longer
+    count: the money is back in the balance and a later payout allocates it again."""
+
+    id = models.BigAutoField(primary_key=True)
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="items")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(
+        max_length=80, help_text=_('The credit\'s entry reference: "transaction:<uuid>".')
+    )
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["reference"]),
+            models.Index(fields=["owner", "currency"]),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="ledger_payout_item_positive"
+            ),
+            models.UniqueConstraint(fields=["payout", "reference"], name="ledger_payout_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} {self.currency} of {self.payout_id} for {self.reference}"
+
+
 class PayoutHold(models.Model):
     """An operator's hold on a member's payouts; in force until released."""
 

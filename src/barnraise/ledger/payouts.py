@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from barnraise.errors import Conflict, InvalidInput, NotFound
 from barnraise.eventlog.models import EventType
 from barnraise.eventlog.services import Subject, record
 from barnraise.ids import uuid7
-from barnraise.ledger import journal, onboarding, payments, selectors, webhooks
+from barnraise.ledger import allocation, deals, journal, onboarding, payments, selectors, webhooks
 from barnraise.ledger.errors import (
     InsufficientFunds,
     PayoutAccountNotReady,
@@ -35,10 +35,13 @@ from barnraise.ledger.models import (
     Account,
     AccountKind,
     EntryKind,
+    EntryStatus,
     Payout,
     PayoutAccount,
     PayoutHold,
+    PayoutItem,
     PayoutSchedule,
+    Posting,
     ProviderCall,
     ProviderCallStatus,
     ProviderOperation,
@@ -303,6 +306,7 @@ def payout_request(
             idempotency_key=key or f"payout:{uuid7()}",
         )
         _payout_record(payout, "", None if scheduled else actor)  # scheduled: the system asked
+        payout_allocate(payout, available)  # under the balance's lock, taken above
         reference = f"payout:{payout.pk}"
         journal.entry_post(
             kind=EntryKind.PAYOUT,
@@ -324,6 +328,48 @@ def payout_request(
             account_id=account.external_id,
         )
     return payout
+
+
+def credits_of(available: Account) -> list[tuple[str, int]]:
+    """What each credit (a deal's reference) put into the available account, net of what came
+    back out for it (a claw-back), oldest first; payouts and their reversals are not credits."""
+    rows = (
+        Posting.objects.filter(account=available, entry__status=EntryStatus.POSTED)
+        .exclude(entry__reference__startswith=allocation.PAYOUT_PREFIX)
+        .values("entry__reference")
+        .annotate(total=Sum("amount_minor"), first=Min("id"))
+        .order_by("first")
+    )
+    return [(row["entry__reference"], -int(row["total"])) for row in rows]
+
+
+def allocated_of(owner_id: Any, currency: str) -> dict[str, int]:
+    """Per credit, what live payouts (pending or paid, not failed) pay out of it."""
+    rows = (
+        PayoutItem.objects.filter(owner_id=owner_id, currency=currency)
+        .exclude(payout__status=Payout.Status.FAILED)
+        .values("reference")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return {row["reference"]: int(row["total"]) for row in rows}
+
+
+def payout_allocate(payout: Payout, available: Account) -> list[PayoutItem]:
+    """Allocate a new payout to the credits it pays out, oldest first (`ledger.allocation`).
+    The caller holds the lock on `available`, so no other payout reads the same credits."""
+    planned = allocation.plan(
+        credits_of(available), allocated_of(payout.owner_id, payout.currency), payout.amount_minor
+    )
+    return PayoutItem.objects.bulk_create(
+        PayoutItem(
+            payout=payout,
+            owner_id=payout.owner_id,
+            reference=reference,
+            amount_minor=amount,
+            currency=payout.currency,
+        )
+        for reference, amount in planned
+    )
 
 
 def on_payout(call: ProviderCall) -> None:
@@ -362,14 +408,23 @@ def on_payout(call: ProviderCall) -> None:
         from barnraise.notifications.services import notification_send
 
         kind = "payout_sent" if paid else "payout_failed"
+        context = {"amount": Money(payout.amount_minor, payout.currency).format(), **_deals_of(payout)}
+        # one deal: its page, where the payout is on the timeline; several: the wallet
+        url = f"/transactions/{context['deal']}/" if context.get("deal") else "/wallet/"
         transaction.on_commit(
-            lambda: notification_send(
-                recipient=payout.owner,
-                kind=kind,
-                context={"amount": Money(payout.amount_minor, payout.currency).format()},
-                url="/wallet/",
-            )
+            lambda: notification_send(recipient=payout.owner, kind=kind, context=context, url=url)
         )
+
+
+def _deals_of(payout: Payout) -> dict[str, Any]:
+    """What a payout's notification says it paid out: the deal's listing, or how many deals."""
+    references = sorted({i.reference for i in payout.items.all() if i.reference.startswith("transaction:")})
+    if len(references) != 1:
+        return {"deal_count": len(references)}
+    title = deals.deal_title(references[0])
+    if title is None:
+        return {"deal_count": 0}
+    return {"deal_count": 1, "listing": title, "deal": references[0].removeprefix("transaction:")}
 
 
 def payouts_due(now: datetime | None = None) -> int:

@@ -7,9 +7,14 @@ no account has a running-balance row that every entry must update.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from barnraise.accounts import operators
 from barnraise.accounts.models import User
@@ -25,6 +30,8 @@ from barnraise.ledger.models import (
     JournalEntry,
     Payment,
     PaymentStatus,
+    Payout,
+    PayoutItem,
     Posting,
     SnapshotTotal,
 )
@@ -280,3 +287,102 @@ def paid_rows(*, member: User, limit: int = 50) -> list[PaidRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class DealPayout:
+    """A payout that paid out (part of) one deal's credit: `part` of this deal in a payout of
+    `whole` that covered `deals` credits in all."""
+
+    payout_id: UUID
+    status: str  # pending, paid, failed (a failed payout's money is back in the balance)
+    part: Money
+    whole: Money
+    deals: int
+    created_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def when(self) -> datetime:
+        return self.finished_at or self.created_at
+
+
+def deal_payouts(*, deal_id: UUID | str) -> list[DealPayout]:
+    """The payouts of the provider's credit from one deal, oldest first (`PayoutItem`). Who may
+    read them is the caller's check: the provider and finance operators."""
+    items = list(
+        PayoutItem.objects.filter(reference=f"transaction:{deal_id}")
+        .select_related("payout")
+        .annotate(covers=Count("payout__items"))
+        .order_by("payout__created_at", "id")
+    )
+    return [
+        DealPayout(
+            payout_id=item.payout_id,
+            status=item.payout.status,
+            part=Money(item.amount_minor, item.currency),
+            whole=Money(item.payout.amount_minor, item.payout.currency),
+            deals=int(item.covers),
+            created_at=item.payout.created_at,
+            finished_at=item.payout.finished_at,
+        )
+        for item in items
+    ]
+
+
+def payout_deals(payouts: list[Payout]) -> dict[UUID, list[tuple[str, Money]]]:
+    """Per payout, the credits it pays out: (reference, amount), oldest first, in one query."""
+    found: dict[UUID, list[tuple[str, Money]]] = {p.pk: [] for p in payouts}
+    for item in PayoutItem.objects.filter(payout__in=payouts).order_by("id"):
+        found[item.payout_id].append((item.reference, Money(item.amount_minor, item.currency)))
+    return found
+
+
+def payout_summary(payout: DealPayout, *, day: str, to_provider: bool = True) -> str:
+    """A deal's payout in a sentence, for its provider ("your") or an operator ("the
+    provider's"): paid on `day`, on its way, or failed and back in the balance; and, when the
+    payout paid out more than this deal's part, that it was part of a bigger one."""
+    amounts = {"part": payout.part.format(), "whole": payout.whole.format(), "day": day}
+    if payout.status == Payout.Status.PAID:
+        said = (
+            _("Paid out %(part)s to your bank account on %(day)s.")
+            if to_provider
+            else _("Paid out %(part)s to the provider's bank account on %(day)s.")
+        )
+    elif payout.status == Payout.Status.PENDING:
+        said = (
+            _("Payout on its way: %(part)s to your bank account.")
+            if to_provider
+            else _("Payout on its way: %(part)s to the provider's bank account.")
+        )
+    else:
+        said = (
+            _("Payout of %(part)s failed, the money is back in your balance.")
+            if to_provider
+            else _("Payout of %(part)s failed, the money is back in the provider's balance.")
+        )
+    if payout.part != payout.whole:
+        said += " " + _("It was part of a payout of %(whole)s.")
+    return said % amounts
+
+
+def deal_payouts_detail(tx: Any, viewer: User) -> dict[str, Any]:
+    """The deal API detail's `payouts` (registered with commerce): the payouts of the provider's
+    share, to the provider only, the day in the provider's time zone."""
+    if viewer.pk != tx.provider_id:
+        return {"payouts": []}
+    zone = ZoneInfo(getattr(viewer, "time_zone", "") or settings.MARKETPLACE_TIME_ZONE)
+    return {
+        "payouts": [
+            {
+                "id": p.payout_id,
+                "status": p.status,
+                "amount": p.part.as_json(),
+                "payout_amount": p.whole.as_json(),
+                "created_at": p.created_at,
+                "finished_at": p.finished_at,
+                "summary": payout_summary(p, day=dateformat.format(p.when.astimezone(zone), "j F")),
+            }
+            for p in deal_payouts(deal_id=tx.pk)
+        ]
+    }

@@ -16,6 +16,7 @@ from barnraise.accounts import operators
 from barnraise.accounts.models import User
 from barnraise.ledger.models import AccountKind, EntryStatus, Posting
 from barnraise.money import Money
+from barnraise.places import gazetteer
 
 PREFIX = "tax:"
 LONGEST_PERIOD_DAYS = 3 * 366
@@ -23,7 +24,8 @@ LONGEST_PERIOD_DAYS = 3 * 366
 
 @dataclass(frozen=True)
 class TaxRow:
-    jurisdiction: str  # "BE", "US-CA"; "" for tax posted without one
+    jurisdiction: str  # "BE", "US-CA", "CA-08"; "" for tax posted without one
+    place: str  # the jurisdiction in words: "Belgium", "California, United States", "Ontario, Canada"
     currency: str
     collected: Money
     refunded: Money
@@ -60,9 +62,11 @@ def tax_report(*, actor: User, start: date, end: date) -> list[TaxRow]:
         currency = row["currency"]
         collected, refunded = -(row["credits"] or 0), row["debits"] or 0
         reference = row["account__reference"]
+        jurisdiction = reference.removeprefix(PREFIX) if reference.startswith(PREFIX) else ""
         report.append(
             TaxRow(
-                jurisdiction=reference.removeprefix(PREFIX) if reference.startswith(PREFIX) else "",
+                jurisdiction=jurisdiction,
+                place=gazetteer.jurisdiction_name(jurisdiction),
                 currency=currency,
                 collected=Money(collected, currency),
                 refunded=Money(refunded, currency),

@@ -13,6 +13,8 @@ from barnraise.ledger.models import (
     BalanceSnapshot,
     EntryStatus,
     JournalEntry,
+    Payout,
+    PayoutItem,
     Posting,
     SnapshotTotal,
 )
@@ -127,12 +129,28 @@ def _check_totals(result: Verification) -> None:
             )
 
 
+def _check_payout_items(result: Verification) -> None:
+    """Each live payout (pending or paid) is allocated exactly: its items sum to its amount
+    (docs/money.md, "Payouts on a deal"). A failed payout's items no longer count."""
+    sums = dict(
+        PayoutItem.objects.exclude(payout__status=Payout.Status.FAILED)
+        .values("payout_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payout_id", "total")
+    )
+    live = Payout.objects.exclude(status=Payout.Status.FAILED).values_list("pk", "amount_minor")
+    for payout_id, amount in live.iterator():
+        if sums.get(payout_id, 0) != amount:
+            result.problem(f"payout {payout_id} of {amount} is allocated {sums.get(payout_id, 0)}")
+
+
 def ledger_verify() -> Verification:
     """Scan the whole ledger; `problems` is empty when it is sound."""
     result = Verification()
     _check_entries(result)
     _check_balances(result)
     _check_totals(result)
+    _check_payout_items(result)
     for currency, total in result.totals.items():
         if total != 0:
             result.problem(f"postings in {currency} sum to {total}, not zero")

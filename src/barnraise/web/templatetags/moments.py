@@ -10,6 +10,13 @@
   marketplace's), or for an email `{{ at|viewer_time:recipient }}` (a member or an IANA name);
   `{{ at|viewer_date }}` for the day alone.
 
+On a page (no recipient given) a viewer's time is markup, not just text:
+`<time datetime="…" data-viewer="time">Tue 3 Mar, 15:00 EST</time>` (`clock`, `date`), in the
+zone the server knows. A visitor's first page is rendered before their browser has told the
+server its zone (the `tz` cookie), so web/static/web/time-zone.js rewrites these elements into
+the browser's zone, in this format and with these labels, when it is not the one used
+(web/zone_labels.py gives it the abbreviations). Text (an email, `{% autoescape off %}`) stays text.
+
 Every time carries its zone's label: the zone's abbreviation where it has one (EST, CET, UTC),
 else the zone's city ("Istanbul time"). Dates are shown without one. The year is given only when
 it is not the current one.
@@ -22,6 +29,9 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.conf import settings
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from barnraise import moments
@@ -108,19 +118,42 @@ def place_date(value: datetime | date | None, place: Any) -> str:
     return format_date(value, place_zone(place)) if value else ""
 
 
-@register.filter
-def viewer_time(value: datetime | None, who: Any = None) -> str:
-    return format_time(value, viewer_zone(who)) if value else ""
+def _viewer(value: datetime | date | None, who: Any, autoescape: bool, kind: str, text: str) -> str:
+    """On a page, the text inside a `<time>` the browser's script may rewrite (module doc)."""
+    if not (autoescape and (who is None or who == "") and isinstance(value, datetime)):
+        return text
+    instant = value.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return mark_safe(  # noqa: S308  # the text is escaped, the rest is ours
+        f'<time datetime="{instant}" data-viewer="{kind}">{conditional_escape(text)}</time>'
+    )
 
 
-@register.filter
-def viewer_clock(value: datetime | None, who: Any = None) -> str:
-    return format_clock(value, viewer_zone(who)) if value else ""
+@register.filter(needs_autoescape=True)
+def viewer_time(value: datetime | None, who: Any = None, autoescape: bool = True) -> str:
+    return _viewer(value, who, autoescape, "time", format_time(value, viewer_zone(who))) if value else ""
 
 
-@register.filter
-def viewer_date(value: datetime | date | None, who: Any = None) -> str:
-    return format_date(value, viewer_zone(who)) if value else ""
+@register.filter(needs_autoescape=True)
+def viewer_clock(value: datetime | None, who: Any = None, autoescape: bool = True) -> str:
+    return _viewer(value, who, autoescape, "clock", format_clock(value, viewer_zone(who))) if value else ""
+
+
+@register.filter(needs_autoescape=True)
+def viewer_date(value: datetime | date | None, who: Any = None, autoescape: bool = True) -> str:
+    return _viewer(value, who, autoescape, "date", format_date(value, viewer_zone(who))) if value else ""
+
+
+@register.simple_tag
+def moment_names() -> SafeString:
+    """The attributes time-zone.js formats with: the days' and months' short names as "D" and
+    "M" give them, and how a zone without an abbreviation is labelled (`zone_label`)."""
+    days = "|".join(str(WEEKDAYS_ABBR[day]) for day in range(7))
+    months = "|".join(str(MONTHS_3[month]).title() for month in range(1, 13))
+    city = _("%(city)s time") % {"city": "{city}"}
+    return mark_safe(  # noqa: S308  # every value is escaped
+        f'data-days="{conditional_escape(days)}" data-months="{conditional_escape(months)}" '
+        f'data-city="{conditional_escape(city)}"'
+    )
 
 
 def format_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:

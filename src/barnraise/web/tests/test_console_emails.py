@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from barnraise.accounts.models import User
@@ -17,6 +17,7 @@ from barnraise.catalog.services import category_create, listing_create
 from barnraise.commerce.models import DealEmailText
 from barnraise.conftest import TEST_CARD, after_commit, payout_ready
 from barnraise.eventlog.models import Event, EventType
+from barnraise.money import Money
 from barnraise.web.tests.page_testing import assert_csp_clean
 
 pytestmark = pytest.mark.django_db
@@ -102,15 +103,17 @@ def test_saved_wording_is_logged_previewed_and_used_by_the_next_email(
     # then it is stored, and the save is an event in the log by that operator
     assert saved.status_code == 302
     row = DealEmailText.objects.get()
-    assert (row.process, row.transition, row.audience, row.subject) == (
+    assert (row.process, row.transition, row.audience, row.language, row.subject) == (
         "booking",
         "request",
         "provider",
+        "en",
         wording["subject"],
     )
     event = Event.objects.get(type=EventType.DEAL_EMAIL_TEXT_SAVED)
     assert event.actor is not None and event.actor.email == "ada@example.com"
     assert event.subject_id == "booking.request.provider"
+    assert event.payload["language"] == "en"
     # and the preview shows it, in the page and in the HTML part
     page = client.get(EDIT).content.decode()
     assert "Bruno Booker would like Garden room" in page and "Good news, Alice Host!" in page
@@ -157,3 +160,41 @@ def test_saved_wording_is_logged_previewed_and_used_by_the_next_email(
     assert Event.objects.filter(type=EventType.DEAL_EMAIL_TEXT_SAVED).count() == 2
     assert not DealEmailText.objects.exists()
     assert "New request for “Garden room”" in client.get(EDIT).content.decode()
+
+
+@override_settings(LANGUAGES=[("en", "English"), ("fr", "Français")], LANGUAGE_CODE="en")
+def test_an_admin_words_an_email_per_language_and_previews_it_in_that_language() -> None:
+    # given a site in English and French, and an admin in the editor, in French
+    client = admin()
+    page = client.get(EDIT + "?language=fr")
+    assert page.status_code == 200
+    assert_csp_clean(page)
+    html = page.content.decode()
+    assert f'href="{EDIT}?language=en"' in html and "The wording in Français" in html
+    # whose preview is the default wording filled in the French way
+    assert Money(18000, "EUR").format("fr") in html
+    # when they save French wording (its placeholders checked as ever)
+    bad = client.post(EDIT + "?language=fr", {"subject": "{clent}", "text": "", "action": "save"})
+    assert "“{clent}” is not a placeholder." in bad.content.decode()
+    saved = client.post(
+        EDIT + "?language=fr", {"subject": "Demande de {customer}", "text": "", "action": "save"}
+    )
+    # then it is stored for French, the save is logged with its language, and they stay in French
+    assert saved.status_code == 302 and saved["Location"] == EDIT + "?language=fr"
+    assert list(DealEmailText.objects.values_list("language", "subject")) == [("fr", "Demande de {customer}")]
+    event = Event.objects.get(type=EventType.DEAL_EMAIL_TEXT_SAVED)
+    assert event.payload["language"] == "fr"
+    # and the French preview (page and HTML part) uses it, the English one the default
+    assert "Demande de Bruno Booker" in client.get(EDIT + "?language=fr").content.decode()
+    frame = client.get(EDIT + "html/?language=fr").content.decode()
+    assert "Demande de Bruno Booker" in frame and Money(18000, "EUR").format("fr") in frame
+    english = client.get(EDIT + "?language=en").content.decode()
+    assert "New request for “Garden room”" in english and "Demande de" not in english
+    # and the list says which languages the email is edited in
+    assert "edited in Français" in client.get("/console/emails/").content.decode()
+    # and a language the site does not have is no page
+    assert client.get(EDIT + "?language=de").status_code == 404
+    assert (
+        client.post(EDIT + "?language=de", {"subject": "x", "text": "", "action": "save"}).status_code == 404
+    )
+    assert DealEmailText.objects.count() == 1

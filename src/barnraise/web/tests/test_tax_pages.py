@@ -169,7 +169,7 @@ def test_finance_reads_the_tax_report_for_a_period_and_downloads_it(
     page = finance.get("/console/taxes/", period)
     assert_csp_clean(page)
     html = page.content.decode()
-    assert page.status_code == 200 and "BE" in html and "€19.42" in html
+    assert page.status_code == 200 and "Belgium" in html and "€19.42" in html
     download = finance.get("/console/taxes/export.csv", period)
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(download.content.decode())))

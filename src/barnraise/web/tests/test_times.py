@@ -221,3 +221,74 @@ def test_the_filters_emails_use_label_every_time(make_user: Callable[..., User])
         text
         == "Wed 5 Mar 2031, 02:30 Dubai time|Tue 4 Mar 2031, 23:30 – Wed 5 Mar 2031, 02:30 CET|Tue 4 Mar 2031"
     )
+
+
+@override_settings(MARKETPLACE_TIME_ZONE="Europe/Berlin")
+def test_a_viewers_time_is_marked_for_the_browser_and_a_places_is_not(
+    tutor: Listing, make_user: Callable[..., User]
+) -> None:
+    # given a visitor's first deal page: no setting, no cookie yet (the marketplace's zone)
+    customer = make_user(email="vi@example.com", name="Vi")
+    visitor = Client()
+    visitor.force_login(customer)
+    day = a_week_on()
+    window = {"start": f"{day}T10:00", "end": f"{day}T12:00", "seats": "1", "message": "Hello!"}
+    answer = after_commit(
+        lambda: visitor.post(f"/listings/{tutor.public_id}/deal/", {**window, "payment_method": TEST_CARD})
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    response = visitor.get(answer["Location"])
+    html = response.content.decode()
+
+    # then each time of the timeline is a <time> the script may rewrite, its instant in UTC, its
+    # text in Berlin's time, labelled
+    marked = re.findall(r'<time datetime="([^"]+)" data-viewer="time">([^<]+)</time>', html)
+    assert marked, html
+    for instant, text in marked:
+        at = datetime.fromisoformat(instant)
+        assert instant.endswith("Z") and at.tzinfo is not None
+        local = at.astimezone(ZoneInfo("Europe/Berlin"))
+        assert text.endswith(f", {local:%H:%M} {local.tzname()}"), text
+    # and the booking's window (the place's) is not marked
+    start = datetime.combine(day, time(10), tzinfo=ZONE)
+    assert f"10:00–12:00 {start.tzname()}</time>" in html
+    assert not re.search(r'data-viewer="[a-z]+">[^<]*10:00–12:00', html)
+    # and the page tells the script the zone it used, that it was not chosen, and the names
+    assert 'data-zone="Europe/Berlin"' in html and "data-zone-chosen" not in html
+    assert 'data-days="Mon|Tue|Wed|Thu|Fri|Sat|Sun"' in html
+    assert 'data-months="Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"' in html
+    assert 'data-city="{city} time"' in html and "zone-labels.js" in html
+    assert_csp_clean(response)
+
+    # when the member chooses a zone, the page says so (the script then leaves times alone)
+    customer.time_zone = "Asia/Tokyo"
+    customer.save(update_fields=["time_zone"])
+    html = visitor.get(answer["Location"]).content.decode()
+    assert 'data-zone="Asia/Tokyo" data-zone-chosen' in html
+
+
+def test_an_email_gets_the_time_as_text() -> None:
+    from django.template import Context, Template
+
+    at = datetime(2031, 3, 4, 22, 30, tzinfo=ZoneInfo("UTC"))
+    template = "{% load moments %}{{ at|viewer_time }}|{{ at|viewer_time:'Asia/Tokyo' }}"
+    # a text body (autoescape off) and any email naming its recipient: plain text
+    text = Template("{% autoescape off %}" + template + "{% endautoescape %}").render(Context({"at": at}))
+    assert text == "Tue 4 Mar 2031, 22:30 UTC|Wed 5 Mar 2031, 07:30 JST"
+    # a page: markup around the same text
+    html = Template(template).render(Context({"at": at}))
+    assert html == (
+        '<time datetime="2031-03-04T22:30:00Z" data-viewer="time">Tue 4 Mar 2031, 22:30 UTC</time>'
+        "|Wed 5 Mar 2031, 07:30 JST"
+    )
+
+
+def test_the_browsers_zone_labels_are_the_zone_databases() -> None:
+    from barnraise.web import zone_labels
+
+    # the file the script reads is what this zone database says (regenerate it when it changes)
+    assert zone_labels.FILE.read_text(encoding="utf-8") == zone_labels.script()
+    labels = zone_labels.labels()
+    assert labels["America/New_York"] == {-300: "EST", -240: "EDT"}
+    assert labels["Asia/Tokyo"] == {540: "JST"}
+    assert "Asia/Dubai" not in labels  # "+04": labelled by its city, as on the server
