@@ -75,6 +75,7 @@ def _started(request: HttpRequest, outcome: Outcome) -> HttpResponse:
         said = {
             "requested": _("Your request is sent. You will hear back here."),
             "accepted": _("It is booked. The contact details are below."),
+            "scheduled": _("It is booked. Your saved card is charged nearer the date."),
             "offered": _("Your offer is sent."),
         }
         messages.success(request, said.get(outcome.tx.state, _("Your question is sent.")))

@@ -124,3 +124,23 @@ def test_a_far_ahead_booking_with_a_card_saved_on_the_page_waits_to_be_charged(
     theirs = pat.get(made["Location"]).content.decode().replace("&#x27;", "'")
     assert f"The customer's saved card will be charged on {due}, 6 days before the start." in theirs
     assert "Your card will be charged" not in theirs
+
+
+def test_an_instant_booking_far_ahead_is_booked_and_says_the_card_is_charged_later(
+    room: Listing, cam: Client
+) -> None:
+    # given a room that books instantly, and a card the page saved
+    room.instant_booking = True
+    room.save(update_fields=["instant_booking"])
+    card = saved_card(cam)
+    # when it is booked 20 days ahead with it
+    url = f"/listings/{room.public_id}/deal/"
+    made = after_commit(lambda: cam.post(url, {**nights(AHEAD), "payment_method": card, "key": "far-2"}))
+    assert made.status_code == 302, made.content.decode()[:2000]
+    # then it is booked on v3, waiting to charge, and the page says so in words
+    tx = Transaction.objects.get()
+    assert (tx.process_version, tx.state) == (3, "scheduled")
+    html = cam.get(made["Location"]).content.decode().replace("&#x27;", "'")
+    assert "It is booked. Your saved card is charged nearer the date." in html
+    assert "Booked: paid nearer the date" in html and "we've saved it for that." in html
+    assert "scheduled" not in html.split("<main", 1)[1].replace("state-scheduled", "")
