@@ -214,9 +214,9 @@ def journey(
     sweep_at(due_of(second) + timedelta(minutes=1))
     assert Transaction.objects.get(pk=second).state == "payment_action_needed"
     # then she is told, by a notification and an email, in words
-    assert OutgoingEmail.objects.filter(
-        to="alice@example.com", subject__contains="Confirm your payment"
-    ).exists()
+    email = OutgoingEmail.objects.get(to="alice@example.com", subject__contains="Confirm your payment")
+    assert f"/transactions/{second}/" in email.text_body and email.html_body
+    in_words(email.subject + email.text_body)
     page = alice.go("/notifications/")
     link = page.get_by_role("link", name=re.compile("Confirm your payment for “Garden room”"))
     link.click()
