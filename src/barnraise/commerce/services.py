@@ -84,6 +84,15 @@ def _paid(
         raise
 
 
+def opening_pays_ahead(tx: Transaction) -> bool:
+    """Whether the step that opens `tx` (priced by a dry run) may be paid nearer the date: it
+    has an `ahead` alternative (booking v3), taken when the payment method is a saved card and
+    the deal starts beyond the provider's authorization window."""
+    process = processes.get(tx.process, tx.process_version)
+    step = process.transition(_first_step(process, tx.listing, None))
+    return step is not None and bool(step.ahead)
+
+
 def _is_ahead(process: Process, name: str) -> bool:
     return any(t.ahead == name for t in process.transitions)
 

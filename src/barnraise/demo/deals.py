@@ -93,6 +93,29 @@ def seed_saved_card(member: User) -> None:
     )
 
 
+def _seed_far_ahead(customer: User, provider: User, bookable: list[Listing]) -> int:
+    """A booking a month ahead, beyond the sandbox's 7-day authorization window, paid with the
+    customer's saved card: accepted, it waits to be charged nearer the date (booking v3), and
+    its page says when. With the sandbox only (where the demo saves the card)."""
+    cards = saved_list(member=customer) if payment_provider().name == "sandbox" else []
+    if not cards:
+        return 0
+    for listing in bookable:
+        for later in range(30, 37):
+            try:
+                outcome = transaction_create(
+                    actor=customer,
+                    listing_id=listing.public_id,
+                    params={**_window(listing, later), "message": "Booking early for the summer."},
+                    payment_method=cards[0].id,
+                )
+            except DomainError:
+                continue
+            _then(outcome.tx, [("accept_ahead", provider)])
+            return 1
+    return 0
+
+
 def seed_payout(provider: User) -> None:
     """The provider's completed deals settle now, as if their dispute windows had closed, and
     their balance is paid out: the deal's timeline shows "Paid out … to your bank account"."""
@@ -152,6 +175,7 @@ def seed_deals(
             _then(outcome.tx, steps)
             made += 1
             break
+    made += _seed_far_ahead(customer, provider, bookable)
     for listing, names in zip(buyable, [[], ["accept"], ["accept", "mark_shipped"]], strict=False):
         outcome = transaction_create(
             actor=customer, listing_id=listing.public_id, params={"quantity": 1}, payment_method=TEST_CARD

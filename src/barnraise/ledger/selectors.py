@@ -206,6 +206,12 @@ def payment_visible(*, actor: User, deal_id: UUID) -> Payment:
     return payment
 
 
+def payment_scheduled(*, deal: deals.Deal) -> bool:
+    """Whether the deal's card is saved to be charged nearer the date (booking v3): nothing is
+    held yet. The caller has checked that the viewer may see the deal."""
+    return Payment.objects.filter(reference=deals.reference_of(deal), status=PaymentStatus.SCHEDULED).exists()
+
+
 def may_see_ledger(user: User) -> bool:
     """Finance operators (and the admin group, superusers)."""
     return operators.operator_in(user, operators.FINANCE)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, ngettext, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from barnraise.accounts.models import User
@@ -18,11 +18,12 @@ from barnraise.commerce.processes import words
 from barnraise.commerce.processes.definitions import Transition
 from barnraise.commerce.services import allowed_processes
 from barnraise.eventlog.models import Event, EventType
+from barnraise.ledger.escrow.scheduled import authorization_lead, charge_date
 from barnraise.ledger.selectors import DealPayout, event_amount, payout_summary
 from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
-from barnraise.web.templatetags.moments import format_date, viewer_zone
+from barnraise.web.templatetags.moments import format_date, place_date, viewer_zone
 
 PARAM_LABELS: dict[str, Any] = {
     "message": _("Message"),
@@ -80,6 +81,55 @@ def waiting_for(tx: Transaction) -> str:
     """What the deal waits for in its state, as its process version says ("" for no one)."""
     awaits = processes.get(tx.process, tx.process_version).awaiting(tx.state)
     return str(_("Waiting for %(what)s.") % {"what": awaits.what}) if awaits else ""
+
+
+def charge_words(
+    *, start: datetime | None, amount_minor: int, listing: Listing, saved: bool, to_customer: bool = True
+) -> str:
+    """When a booking beyond the payment provider's authorization window is charged, in a
+    sentence: "Your card will be charged on Tue 12 Jan, 6 days before check-in; we'll save it
+    for that." ("we've saved it" once it is, and the provider's words on their side); "" for a
+    booking held at once (booking v3, docs/money.md)."""
+    due = charge_date(start=start, amount_minor=amount_minor)
+    if due is None:
+        return ""
+    days = max(1, round(authorization_lead().total_seconds() / 86400))
+    values = {"date": place_date(due, listing), "days": days}
+    if not to_customer:
+        return (
+            ngettext(
+                "The customer's saved card will be charged on %(date)s, %(days)d day before the start.",
+                "The customer's saved card will be charged on %(date)s, %(days)d days before the start.",
+                days,
+            )
+            % values
+        )
+    night = listing.unit == "night"
+    if night and saved:
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before check-in; we've saved it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before check-in; we've saved it for that.",
+            days,
+        )
+    elif night:
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before check-in; we'll save it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before check-in; we'll save it for that.",
+            days,
+        )
+    elif saved:
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before the start; we've saved it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before the start; we've saved it for that.",
+            days,
+        )
+    else:
+        sentence = ngettext(
+            "Your card will be charged on %(date)s, %(days)d day before the start; we'll save it for that.",
+            "Your card will be charged on %(date)s, %(days)d days before the start; we'll save it for that.",
+            days,
+        )
+    return sentence % values
 
 
 @dataclass
@@ -284,9 +334,11 @@ def timeline(
     events: list[TransactionEvent],
     messages: Iterable[Message] = (),
     money_events: Iterable[EventRow] = (),
+    charge_due: datetime | None = None,
 ) -> list[EventRow]:
     """The deal's steps, its money and its messages, oldest first: each message as its sender
-    wrote it, masked as the reader sees it, cut short (the conversation above has it whole)."""
+    wrote it, masked as the reader sees it, cut short (the conversation above has it whole);
+    last, when a saved card is still to be charged (`charge_due`), that moment, planned."""
     rows = [
         EventRow(_who(e, tx), event_text(tx, e.name), e.created_at, _notes(e.params or {}, tx.currency))
         for e in events
@@ -297,6 +349,9 @@ def timeline(
             notes = [(str(_("Message")), _excerpt(m.body))]
             rows.append(EventRow(m.sender.name, str(_("wrote")), m.created_at, notes, m.pk))
     rows.sort(key=lambda row: row.when)
+    if charge_due is not None:
+        planned = str(_("the saved card is charged for the booking"))
+        rows.append(EventRow(str(_("Planned:")), planned, charge_due, []))
     return rows
 
 

@@ -4,6 +4,7 @@ check who asks, call one service and render.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -24,11 +25,13 @@ from barnraise.commerce.engine import Outcome
 from barnraise.commerce.models import Transaction
 from barnraise.ledger import paperwork
 from barnraise.ledger import selectors as ledger_selectors
+from barnraise.ledger.escrow.scheduled import charge_date
 from barnraise.messaging.selectors import messages_of
 from barnraise.web.deal_forms import Parsed, add_domain_error, day_based, parse_params
 from barnraise.web.deal_presenters import (
     FORM_PARAMS,
     Step,
+    charge_words,
     contact_of,
     deal_panel,
     inbox_rows,
@@ -72,6 +75,7 @@ def _started(request: HttpRequest, outcome: Outcome) -> HttpResponse:
         said = {
             "requested": _("Your request is sent. You will hear back here."),
             "accepted": _("It is booked. The contact details are below."),
+            "scheduled": _("It is booked. Your saved card is charged nearer the date."),
             "offered": _("Your offer is sent."),
         }
         messages.success(request, said.get(outcome.tx.state, _("Your question is sent.")))
@@ -123,6 +127,15 @@ def _preview(
             preview = {
                 "lines": line_rows(priced.line_items),
                 "total": money(priced.total_amount_minor, priced.currency),
+                # beyond the authorization window the card is saved and charged nearer the date
+                "charge": charge_words(
+                    start=priced.start,
+                    amount_minor=priced.total_amount_minor,
+                    listing=listing,
+                    saved=False,
+                )
+                if services.opening_pays_ahead(priced)
+                else "",
             }
     if _is_htmx(request):  # htmx swaps 2xx answers only; the fragment carries the errors
         # The payment element keeps its own error slot: a price preview never says a card is wrong.
@@ -239,6 +252,22 @@ def _refund_previews(tx: Transaction, viewer: Any, steps: list[Step]) -> None:
             )
 
 
+def _charge_ahead(tx: Transaction, viewer: Any) -> tuple[str, datetime | None]:
+    """A booking paid nearer the date (booking v3): when its saved card is charged, in a
+    sentence and as a moment for the timeline; ("", None) for any other deal."""
+    if tx.start is None or not ledger_selectors.payment_scheduled(deal=tx):
+        return "", None
+    due = charge_date(start=tx.start, amount_minor=tx.total_amount_minor)
+    words = charge_words(
+        start=tx.start,
+        amount_minor=tx.total_amount_minor,
+        listing=tx.listing,
+        saved=True,
+        to_customer=viewer.pk == tx.customer_id,
+    )
+    return words, due
+
+
 def _tx_page(
     request: HttpRequest,
     tx: Transaction,
@@ -250,6 +279,7 @@ def _tx_page(
     viewer = member_of(request)
     steps = steps_for(tx, viewer)
     _refund_previews(tx, viewer, steps)
+    charge, due = _charge_ahead(tx, viewer)
     for step in steps:
         if failed is not None and step.name == failed_step:
             step.error = failed.top_error
@@ -276,7 +306,9 @@ def _tx_page(
                 *money_rows(tx, ledger_selectors.deal_money_events(deal_id=tx.pk), viewer),
                 *payout_rows(tx, ledger_selectors.deal_payouts(deal_id=tx.pk), viewer),
             ],
+            due,
         ),
+        "charge": charge,
         "steps": steps,
         "papers": paper_rows(paperwork.documents_of_deal(actor=viewer, deal_id=tx.pk)),
         "step_key": uuid4(),

@@ -49,6 +49,16 @@ def authorization_lead() -> timedelta:
     return max(window - MARGIN, window / 2)
 
 
+def charge_date(*, start: datetime | None, amount_minor: int) -> datetime | None:
+    """When a booking starting at `start` is charged if it is paid with a saved card: the start
+    less the lead, for a paid booking that starts beyond the lead; else None (held at once).
+    The deal pages say it before the customer pays and while the deal waits."""
+    if amount_minor <= 0 or start is None:
+        return None
+    lead = authorization_lead()
+    return start - lead if start - timezone.now() > lead else None
+
+
 def _customer_of(payer_id: Any) -> PaymentCustomer | None:
     return PaymentCustomer.objects.filter(member_id=payer_id, provider=provider().name).first()
 
@@ -60,7 +70,7 @@ def defer(
     authorize nearer the date, when the deal starts beyond the lead and `payment_method` is one
     of the payer's saved cards; else None (the step authorizes now, as before). Outside any
     transaction: it asks the provider for the payer's cards."""
-    if amount.amount_minor <= 0 or start is None or start - timezone.now() <= authorization_lead():
+    if charge_date(start=start, amount_minor=amount.amount_minor) is None:
         return None
     if not isinstance(payment_method, str) or not payment_method.strip().startswith(SAVED_CARD_PREFIXES):
         return None

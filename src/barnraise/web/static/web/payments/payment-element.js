@@ -16,6 +16,11 @@
  * hidden then); the checkout is confirmed with that card (`confirmParams.payment_method`).
  * With `data-setup-url` instead of `data-checkout-url` the element saves a card (setupCard).
  *
+ * A booking that starts beyond the payment provider's authorization window (the preview then
+ * says "Your card will be charged on …", `[data-pay-ahead]`) holds nothing now: with
+ * `data-ahead-setup-url` the element saves a new card (a SetupIntent, `confirmSetup`) or takes
+ * the chosen saved one, and sends the form with that card's id (payAhead).
+ *
  * The sticky bar (`[data-pay-bar]`, shown on phones) follows the price the preview shows.
  */
 (function () {
@@ -69,6 +74,49 @@
     });
     followChoice(box);
 
+    var mode = "payment";
+
+    /* Beyond the authorization window (the preview says when the card is charged): nothing is
+     * held now. A saved card is sent as it is; a new one is saved first (a SetupIntent for
+     * off-session use, 3-D Secure in this tab), and the form is sent with the saved card's id,
+     * for the booking to charge it nearer the date (booking v3). */
+    function payAhead(saved, submitter) {
+      if (saved) {
+        hidden.value = saved;
+        send(submitter);
+        return;
+      }
+      elements.submit().then(function (checked) {
+        if (checked.error) throw checked.error;
+        return fetch(box.dataset.aheadSetupUrl, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        });
+      }).then(function (response) {
+        if (!response.ok) {
+          return response.json().catch(function () { return {}; }).then(function (body) { throw body.error || {}; });
+        }
+        return response.json();
+      }).then(function (started) {
+        if (mode !== "setup") { mode = "setup"; elements.update({ mode: "setup" }); }
+        return stripe.confirmSetup({
+          elements: elements,
+          clientSecret: started.client_secret,
+          confirmParams: { return_url: window.location.href },
+          redirect: "if_required",
+        });
+      }).then(function (result) {
+        if (result.error) throw result.error;
+        hidden.value = result.setupIntent.payment_method;
+        send(submitter);
+      }).catch(function (error) {
+        busy(form, false);
+        showError(box, element, (error && error.message) || box.dataset.failed);
+      });
+    }
+
     function send(submitter) {
       passThrough = true;
       if (form.requestSubmit) form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
@@ -82,6 +130,11 @@
       showError(box, element, "");
       busy(form, true);
       var saved = savedChoice(box);
+      if (box.dataset.aheadSetupUrl && form.querySelector("#deal-preview [data-pay-ahead]")) {
+        payAhead(saved, submitter);
+        return;
+      }
+      if (mode !== "payment") { mode = "payment"; elements.update({ mode: "payment" }); }
       (saved ? Promise.resolve({}) : elements.submit()).then(function (checked) {
         if (checked.error) throw checked.error;
         var data = new FormData(form);
