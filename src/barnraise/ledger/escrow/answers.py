@@ -33,8 +33,10 @@ def on_capture(call: ProviderCall) -> None:
         CaptureStatus.DISPUTED,
     )
     if not captured:
+        from barnraise.ledger.escrow.lapse import on_failed_capture  # it reports through here
+
         failure = result.get("failure_code") or result.get("error", {})
-        report(call.reference, "payment_failed", {"failure": failure}, key=key)
+        on_failed_capture(call, failure, key=key)
         return
     report(call.reference, "payment_captured", {"capture_id": result["id"]}, key=key)
     if result.get("status") == CaptureStatus.DISPUTED:
