@@ -399,7 +399,7 @@ def test_the_pages_and_notices_word_each_step_as_its_process_version_does(
 
     # Then both parties are told, in the version's words
     tx = Transaction.objects.get(customer=customer)
-    assert tx.process_version == 3
+    assert tx.process_version == 4
     titles = {n.recipient_id: n.title for n in Notification.objects.filter(kind="transaction_update")}
     assert titles == {
         customer.pk: "Room wanted: “Garden room”",
