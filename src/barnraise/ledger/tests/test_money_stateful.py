@@ -466,7 +466,7 @@ class MoneyMachine(RuleBasedStateMachine):
             )
             provider_call_make(call_id=authorize.pk)
         payment = self.held(tx)
-        if payment.status == "authorized":
+        if payment.status in ("authorized", "capture_pending"):  # held; its capture waits
             with self.at_clock():
                 after_commit(
                     lambda: SandboxProvider().authorization_expire(
@@ -476,9 +476,10 @@ class MoneyMachine(RuleBasedStateMachine):
         self.lapsed_calls_flush()
         tx.refresh_from_db()
         payment.refresh_from_db()
-        if payment.lapses:
+        if payment.lapses:  # held again and captured, or the customer is asked
             assert tx.state in ("accepted", "payment_action_needed", "disputed"), tx.state
             assert (tx.state == "payment_action_needed") == (payment.status == "scheduled")
+            assert payment.lapses == 1 or tx.state == "payment_action_needed"
 
     @precondition(
         lambda self: Transaction.objects.filter(pk__in=self.deals, state="payment_renewal").exists()
