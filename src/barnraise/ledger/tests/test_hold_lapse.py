@@ -111,7 +111,8 @@ def test_a_lapsed_request_without_a_saved_card_asks_to_pay_again_and_a_new_payme
     assert tx["id"] in email.text_body and "_" not in email.subject
     shown = customer.call("GET", f"transactions/{tx['id']}").json()
     assert shown["available_transitions"] == ["pay_again", "cancel_by_customer"]
-    assert "Waiting for the customer to pay again" in deal_page(customer, told.url)
+    page = deal_page(customer, told.url)  # the paying step, with the payment element
+    assert "Waiting for the customer to pay again" in page and "Pay again" in page
     # a declined card changes nothing; a good one holds the money and the request goes on
     assert step(customer, tx["id"], "pay_again", payment_method="4000000000000002").status_code == 402
     again = step(customer, tx["id"], "pay_again", payment_method=TEST_CARD)
