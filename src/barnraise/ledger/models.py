@@ -313,6 +313,9 @@ class Payment(models.Model):
     # Set while a dispute is open: the provider's pending share does not settle.
     frozen = models.BooleanField(default=False)
     settled = models.BooleanField(default=False, help_text=_("The provider's share became available."))
+    # How many of its holds lapsed at the bank uncaptured (escrow.lapse): a saved card is held
+    # again after the first only.
+    lapses = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
 

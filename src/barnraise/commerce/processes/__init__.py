@@ -1,6 +1,6 @@
 """Every published process version. Add a version; never change one that has run."""
 
-from barnraise.commerce.processes.booking import BOOKING_V1, BOOKING_V2, BOOKING_V3
+from barnraise.commerce.processes.booking import BOOKING_V1, BOOKING_V2, BOOKING_V3, BOOKING_V4
 from barnraise.commerce.processes.definitions import Process
 from barnraise.commerce.processes.inquiry import INQUIRY_V1
 from barnraise.commerce.processes.purchase import PURCHASE_V1, PURCHASE_V2
@@ -17,6 +17,7 @@ PROCESSES: dict[tuple[str, int], Process] = {
         BOOKING_V2,
         REQUEST_V2,
         BOOKING_V3,
+        BOOKING_V4,
     )
 }
 

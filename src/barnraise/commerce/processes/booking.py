@@ -1,5 +1,6 @@
 """Booking: time on a calendar, in seats. Request and accept, or book instantly."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from barnraise.commerce.processes import words
@@ -420,5 +421,102 @@ BOOKING_V3 = Process(
             say=words.COMPLETE,
         ),
         *PAID_DISPUTE_STEPS,
+    ),
+)
+
+
+# Steps of version 3 that version 4 also takes from a request whose customer must pay again.
+_RENEWAL_EXITS = ("decline", "cancel_by_customer", "cancel_by_operator")
+
+
+# Version 4's own steps come before version 3's ways out, so a party sees them first.
+_DECLINE = next(i for i, t in enumerate(BOOKING_V3.transitions) if t.name == "decline")
+
+
+def _renewable(transition: Transition) -> Transition:
+    """A step of version 3, in version 4: the ways out of a request also leave `payment_renewal`."""
+    if transition.name not in _RENEWAL_EXITS:
+        return transition
+    return replace(transition, from_states=(*transition.from_states, "payment_renewal"))
+
+
+BOOKING_V4 = Process(
+    name="booking",
+    version=4,
+    kinds=("rental", "service"),
+    description="Version 3, and a hold that lapses at the card's bank before it is captured "
+    "(most cards hold for 7 days): nothing was taken, so nothing is refunded. On a request, "
+    "the customer's saved card (the same card, saved) is charged again once the provider "
+    "accepts; without one the customer is asked to pay again within 2 days (or before the "
+    "start), else the booking is cancelled. After the provider accepted, the saved card is "
+    "held again off-session (once; a second lapse asks the customer), or the customer confirms "
+    "a new payment. The acceptance takes effect once the money is held again.",
+    final_states=BOOKING_V3.final_states,
+    awaits=(
+        *BOOKING_V3.awaits,
+        Awaits("payment_renewal", "customer", words.PAYMENT_AGAIN),
+    ),
+    transitions=(
+        *(_renewable(t) for t in BOOKING_V3.transitions[:_DECLINE]),
+        Transition(
+            "request_hold_lapsed",
+            ("requested",),
+            "requested",
+            "system",
+            actions=("release_lapsed_hold",),
+            description="The hold lapsed before the provider answered; the customer's saved "
+            "card is charged again once they accept.",
+            say=words.REQUEST_HOLD_LAPSED,
+        ),
+        Transition(
+            "request_hold_lapsed_pay_again",
+            ("requested",),
+            "payment_renewal",
+            "system",
+            actions=("release_lapsed_hold",),
+            description="The hold lapsed before the provider answered, and no card of the "
+            "customer's is saved: they are asked to pay again.",
+            say=words.REQUEST_HOLD_LAPSED_PAY_AGAIN,
+        ),
+        Transition(
+            "pay_again",
+            ("payment_renewal",),
+            "requested",
+            "customer",
+            actions=("hold_scheduled_payment",),
+            takes_payment=True,
+            say=words.PAY_AGAIN,
+        ),
+        timed(
+            "payment_not_renewed",
+            ("payment_renewal",),
+            "cancelled",
+            At("entered_state", 2 * DAY),
+            At("booking_start"),
+            actions=("cancel_booking", "void_payment"),
+            description="The customer did not pay again in time.",
+            say=words.PAYMENT_NOT_RENEWED,
+        ),
+        Transition(
+            "hold_lapsed",
+            ("payment_pending",),
+            "payment_pending",
+            "system",
+            actions=("release_lapsed_hold", "request_saved_authorization"),
+            description="The hold lapsed before it was captured: the customer's saved card is "
+            "held again off-session, then captured.",
+            say=words.HOLD_LAPSED,
+        ),
+        Transition(
+            "hold_lapsed_pay_again",
+            ("payment_pending",),
+            "payment_action_needed",
+            "system",
+            actions=("release_lapsed_hold",),
+            description="The hold lapsed before it was captured and no saved card can be held "
+            "again: the customer confirms a new payment.",
+            say=words.HOLD_LAPSED_PAY_AGAIN,
+        ),
+        *(_renewable(t) for t in BOOKING_V3.transitions[_DECLINE:]),
     ),
 )

@@ -123,6 +123,41 @@ PAYMENT_NOT_CONFIRMED = Say(
     _("Cancelled: the payment for “%(listing)s” could not be taken"),
     BOTH,
 )
+# A hold that lapsed at the card's bank before it was captured (booking v4).
+_LAPSED = _("The hold on your card expired: pay again for “%(listing)s” within 2 days to keep the booking")
+HOLD_LAPSED = Say(
+    _("Hold the payment again"),
+    _("the hold on the card expired, so the saved card is being charged again"),
+    _("The hold on your card expired: your saved card is charged again for “%(listing)s”"),
+    ("customer",),
+)
+HOLD_LAPSED_PAY_AGAIN = Say(
+    _("Ask the customer to pay again"),
+    _("the hold on the card expired; the customer was asked to pay again"),
+    _LAPSED,
+    ("customer",),
+)
+REQUEST_HOLD_LAPSED = Say(
+    _("Keep the saved card for the acceptance"),
+    _("the hold on the card expired; the saved card is charged again when the request is accepted"),
+    _("The hold on your card expired: your saved card is charged again if “%(listing)s” is accepted"),
+    ("customer",),
+)
+REQUEST_HOLD_LAPSED_PAY_AGAIN = Say(
+    _("Ask the customer to pay again"),
+    _("the hold on the card expired; the customer was asked to pay again"),
+    _LAPSED,
+    ("customer",),
+)
+PAY_AGAIN = Say(
+    _("Pay again"), _("paid again"), _("The payment for “%(listing)s” is held again"), ("provider",)
+)
+PAYMENT_NOT_RENEWED = Say(
+    _("Cancel: the customer did not pay again"),
+    _("the booking was cancelled because the hold on the card expired and no new payment came"),
+    _("Cancelled: the payment for “%(listing)s” expired and was not made again"),
+    BOTH,
+)
 
 # What a deal waits for, by state (see each process's `awaits`).
 PROVIDER_ANSWER = _("the provider's answer")
@@ -133,6 +168,7 @@ COUNTER_ANSWER = _("the provider's answer to the counter-offer")
 DELIVERY = _("the provider's delivery")
 APPROVAL = _("the customer's approval of the delivery")
 PAYMENT_CONFIRMATION = _("the customer to confirm the payment")
+PAYMENT_AGAIN = _("the customer to pay again")
 
 # When the provider is paid, in the deal's own terms, by the listing's kind and pricing unit
 # (`catalog.models.KIND_UNITS`): "You'll be paid €180.00 after check-out." A kind's own entry
@@ -165,6 +201,7 @@ STATES: dict[str, Text] = {
     "payment_failed": _("Payment failed"),
     "scheduled": _("Booked: paid nearer the date"),
     "payment_action_needed": _("Waiting for the customer to confirm the payment"),
+    "payment_renewal": _("Waiting for the customer to pay again"),
     "accepted": _("Accepted"),
     "declined": _("Declined"),
     "expired": _("Expired"),

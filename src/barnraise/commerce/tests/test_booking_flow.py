@@ -31,7 +31,7 @@ def test_request_accept_and_complete(
     # then a request waits for the provider, priced, with the contact details still hidden
     assert created.status_code == 201, created.json()
     tx = created.json()
-    assert tx["state"] == "requested" and tx["process"] == "booking" and tx["process_version"] == 3
+    assert tx["state"] == "requested" and tx["process"] == "booking" and tx["process_version"] == 4
     assert tx["total"] == {"amount_minor": 3000, "currency": "EUR", "formatted": "€30.00"}
     assert tx["available_transitions"] == ["cancel_by_customer"]
     assert tx["contact"] is None

@@ -15,7 +15,7 @@ from barnraise.errors import Conflict, InvalidInput, PermissionDenied
 from barnraise.ledger import deals, journal, money_events, paperwork, payments
 from barnraise.ledger.authorization import abandon, authorize, prepare, release
 from barnraise.ledger.errors import PayoutAccountRequired
-from barnraise.ledger.escrow import scheduled
+from barnraise.ledger.escrow import lapse, scheduled
 from barnraise.ledger.escrow.settlement import (
     account,
     claw_back,
@@ -31,6 +31,7 @@ from barnraise.ledger.models import (
     Payment,
     PaymentStatus,
     PayoutAccount,
+    ProviderCall,
     ProviderOperation,
 )
 from barnraise.ledger.providers import Authorization
@@ -78,14 +79,18 @@ def hold_payment(ctx: deals.Step) -> None:
 
 
 def request_capture(ctx: deals.Step) -> None:
-    """Ask the provider to capture the hold; the worker reports through a system transition."""
+    """Ask the provider to capture the hold; the worker reports through a system transition.
+    A hold made again after one lapsed (escrow.lapse) is captured under a numbered key."""
     payment = payment_of(ctx.tx)
     if ctx.dry_run or payment is None:
         return
+    made = ProviderCall.objects.filter(
+        reference=payment.reference, operation=ProviderOperation.CAPTURE
+    ).count()
     payments.provider_call_create(
         operation=ProviderOperation.CAPTURE,
         reference=payment.reference,
-        idempotency_key=f"{payment.reference}:capture",
+        idempotency_key=f"{payment.reference}:capture" + (f":{made}" if made else ""),
         amount=money(payment, payment.amount_minor),
         authorization_id=payment.authorization_id,
     )
@@ -253,6 +258,7 @@ def register() -> None:
     ahead = scheduled.register()
     actions: dict[str, deals.StepFn] = {
         **ahead["actions"],
+        **lapse.register(),
         "hold_payment": hold_payment,
         "request_capture": request_capture,
         "record_capture": record_capture,

@@ -2,6 +2,7 @@
 become a `system` transition of the deal (`payment_captured`, `payment_failed`, `chargeback`)."""
 
 import logging
+from typing import Protocol
 
 from barnraise.errors import DomainError
 from barnraise.ledger import deals, payments, webhooks
@@ -15,6 +16,13 @@ from barnraise.ledger.models import (
 from barnraise.ledger.providers import CaptureStatus
 
 logger = logging.getLogger(__name__)
+
+
+class FailedCapture(Protocol):
+    def __call__(self, call: ProviderCall, failure: object, *, key: str) -> None: ...
+
+
+_failed_capture: list[FailedCapture] = []
 
 
 def report(reference: str, name: str, notes: dict[str, object], *, key: str) -> None:
@@ -34,7 +42,10 @@ def on_capture(call: ProviderCall) -> None:
     )
     if not captured:
         failure = result.get("failure_code") or result.get("error", {})
-        report(call.reference, "payment_failed", {"failure": failure}, key=key)
+        if _failed_capture:  # escrow.lapse: a hold that lapsed is asked for again
+            _failed_capture[0](call, failure, key=key)
+        else:
+            report(call.reference, "payment_failed", {"failure": failure}, key=key)
         return
     report(call.reference, "payment_captured", {"capture_id": result["id"]}, key=key)
     if result.get("status") == CaptureStatus.DISPUTED:
@@ -53,7 +64,9 @@ def on_dispute_webhook(event: ProviderWebhookEvent) -> None:
     report(payment.reference, "chargeback", {}, key="provider_call:None")
 
 
-def register() -> None:
-    """Called by LedgerConfig.ready(): the handlers of the provider's answers."""
+def register(*, on_failed_capture: FailedCapture | None = None) -> None:
+    """Called by LedgerConfig.ready(): the handlers of the provider's answers; a failed capture
+    goes to `on_failed_capture` (escrow.lapse's), which fails the payment or not."""
+    _failed_capture[:] = [on_failed_capture] if on_failed_capture else []
     payments.register_result_handler(ProviderOperation.CAPTURE, on_capture)
     webhooks.register_webhook_handler("charge.dispute.created", on_dispute_webhook)

@@ -59,7 +59,7 @@ def charge_date(*, start: datetime | None, amount_minor: int) -> datetime | None
     return start - lead if start - timezone.now() > lead else None
 
 
-def _customer_of(payer_id: Any) -> PaymentCustomer | None:
+def customer_of(payer_id: Any) -> PaymentCustomer | None:
     return PaymentCustomer.objects.filter(member_id=payer_id, provider=provider().name).first()
 
 
@@ -75,7 +75,7 @@ def defer(
     if not isinstance(payment_method, str) or not payment_method.strip().startswith(SAVED_CARD_PREFIXES):
         return None
     method_id = payment_method.strip()
-    customer = _customer_of(payer_id)
+    customer = customer_of(payer_id)
     if customer is None:
         return None
     cards = provider().saved_methods(customer_id=customer.external_id)
@@ -121,6 +121,8 @@ def schedule_payment(ctx: deals.Step) -> None:
             currency=tx.currency,
             amount_minor=tx.total_amount_minor,
             provider_share_minor=tx.provider_payout_minor,
+            tax_minor=tx.tax_payable_minor,
+            tax_jurisdiction=tx.tax_jurisdiction,
             payment_method=saved["method_id"][:64],
             authorization_id="",
             status=PaymentStatus.SCHEDULED,
@@ -132,15 +134,21 @@ def schedule_payment(ctx: deals.Step) -> None:
 
 def request_saved_authorization(ctx: deals.Step) -> None:
     """The payment is due: ask the provider to hold it on the saved card, off-session (the
-    worker makes the call after commit; its answer moves the deal on)."""
+    worker makes the call after commit; its answer moves the deal on). A hold made again after
+    one lapsed (escrow.lapse) has a key of its own, numbered, so the provider does not replay
+    the lapsed one."""
     payment = payment_of(ctx.tx)
     if ctx.dry_run or payment is None or payment.status != PaymentStatus.SCHEDULED:
         return
-    customer = _customer_of(payment.payer_id)
+    customer = customer_of(payment.payer_id)
+    made = ProviderCall.objects.filter(
+        reference=payment.reference, operation=ProviderOperation.AUTHORIZE_SAVED
+    ).count()
+    key = f"{payment.reference}:authorize_saved" + (f":{made}" if made else "")
     payments.provider_call_create(
         operation=ProviderOperation.AUTHORIZE_SAVED,
         reference=payment.reference,
-        idempotency_key=f"{payment.reference}:authorize_saved",
+        idempotency_key=key,
         amount=money(payment, payment.amount_minor),
         saved_card=(customer.external_id if customer else "", payment.payment_method),
     )

@@ -94,6 +94,7 @@ class Kind(StrEnum):
     SETUP = "setup"
     SAVED_METHOD = "saved_method"
     SAVED_METHOD_REMOVAL = "saved_method_removal"
+    EXPIRY = "expiry"  # a hold let go before its window ended (`authorization_expire`)
 
 
 def card_digits(payment_method: str) -> str | None:
@@ -377,7 +378,8 @@ class SandboxProvider:
             if any(c["status"] != CaptureStatus.FAILED for c in _children(Kind.CAPTURE, authorization_id)):
                 raise ProviderRefused("already_captured", "This authorization was captured already.")
             status, failure = CaptureStatus.CAPTURED, ""
-            if timezone.now() >= datetime.fromisoformat(auth.response["expires_at"]):
+            lapsed = timezone.now() >= datetime.fromisoformat(auth.response["expires_at"])
+            if lapsed or _children(Kind.EXPIRY, authorization_id):
                 status, failure = CaptureStatus.FAILED, "authorization_expired"
             elif auth.scenario == Scenario.CAPTURE_FAILS:
                 status, failure = CaptureStatus.FAILED, "card_declined"
@@ -387,6 +389,28 @@ class SandboxProvider:
             return _Made(capture.as_json(), capture.id, authorization_id, amount, auth.scenario)
 
         return Capture.from_json(_once(Kind.CAPTURE, idempotency_key, request, make))
+
+    def authorization_expire(self, *, authorization_id: str, report: bool = True) -> None:
+        """Sandbox only: the card's bank lets the hold go now, before its window ends (Stripe
+        cancels such a PaymentIntent, `cancellation_reason: "automatic"`). A capture then fails
+        with `authorization_expired`. With `report`, the sandbox tells the ledger at once, as
+        Stripe's `payment_intent.canceled` webhook does (escrow.lapse); without, the lapse is
+        found when the capture fails. Outside any transaction."""
+        request = {"authorization_id": authorization_id}
+
+        def make() -> _Made:
+            _locked(Kind.AUTHORIZATION, authorization_id, "no_such_authorization")
+            if _children(Kind.VOID, authorization_id) or any(
+                c["status"] != CaptureStatus.FAILED for c in _children(Kind.CAPTURE, authorization_id)
+            ):
+                raise ProviderRefused("authorization_not_capturable", "This hold is not held any more.")
+            return _Made({"authorization_id": authorization_id}, parent_id=authorization_id)
+
+        _once(Kind.EXPIRY, f"expiry:{authorization_id}", request, make)
+        if report:
+            from barnraise.ledger.escrow.lapse import hold_lapsed  # the ledger, as a webhook would
+
+            hold_lapsed(authorization_id=authorization_id, key=f"sandbox:expiry:{authorization_id}")
 
     def void(self, *, authorization_id: str, idempotency_key: str) -> Void:
         request = {"authorization_id": authorization_id}

@@ -52,7 +52,7 @@ def test_a_request_far_ahead_keeps_the_saved_card_and_is_paid_nearer_the_date(cu
     # when the customer asks for a room 20 days ahead, paying with a saved card
     tx = book(customer, room, card=card, days=AHEAD).json()
     # then the deal opens on version 3 with the card kept: nothing is held or charged yet
-    assert (tx["state"], tx["process_version"]) == ("requested", 3)
+    assert (tx["state"], tx["process_version"]) == ("requested", 4)
     assert [e["name"] for e in tx["events"]] == ["request_ahead"]
     payment = Payment.objects.get()
     assert (payment.status, payment.authorization_id, payment.payment_method) == ("scheduled", "", card)
@@ -191,7 +191,8 @@ def test_another_members_saved_card_is_not_kept_for_later(customer, provider, li
     assert (Transaction.objects.count(), Payment.objects.count()) == (0, 0)
 
 
-def test_new_bookings_use_version_3_and_its_diagram_shows_the_timer(api):
+def test_new_bookings_use_version_4_and_its_diagram_shows_the_timer_and_the_lapsed_holds(api):
     shown = api.call("GET", "processes/booking").json()
-    assert shown["version"] == 3
+    assert shown["version"] == 4
     assert "scheduled --> payment_pending: take_payment (system, at payment_due)" in shown["diagram"]
+    assert "payment_pending --> payment_action_needed: hold_lapsed_pay_again (system)" in shown["diagram"]

@@ -1,7 +1,9 @@
 """The books hold whatever members do: a hypothesis state machine drives the public API.
 
 Customers book rooms (on request or instantly, some far ahead with a saved card that is
-authorized off-session nearer the date, or that the bank then wants them to confirm) and buy bikes, in EUR and USD, with sandbox cards
+authorized off-session nearer the date, or that the bank then wants them to confirm; holds
+that lapse at the bank before their capture, on a request or after the scheduled
+authorization, held again on the saved card or paid again) and buy bikes, in EUR and USD, with sandbox cards
 that succeed, are declined, fail at capture or are disputed by the issuer at capture (or later,
 as the provider's signed webhook reports it); providers accept, decline, ship and cancel;
 customers cancel, confirm receipt and dispute; an operator cancels and
@@ -376,6 +378,128 @@ class MoneyMachine(RuleBasedStateMachine):
             return
         assert response.status_code == 200, response.content
         assert tx.state == "accepted"
+
+    # --- Holds that lapse at the bank before they are captured (booking v4) -------------------
+
+    def lapsed_calls_flush(self) -> None:
+        """The worker makes the provider calls left waiting (as its sweeper would)."""
+        from barnraise.ledger.payments import provider_call_make
+
+        while pending := list(
+            ProviderCall.objects.filter(status=ProviderCallStatus.PENDING).order_by("created_at")
+        ):
+            with self.at_clock():
+                after_commit(lambda call=pending[0]: provider_call_make(call_id=call.pk))
+
+    def held(self, tx: Transaction) -> Payment:
+        return Payment.objects.get(reference=f"transaction:{tx.pk}")
+
+    def lapsable(self) -> "QuerySet[Transaction]":
+        """Booking requests whose money is held (a purchase has no step for a lapsed hold)."""
+        held = Payment.objects.filter(
+            reference__in=[f"transaction:{pk}" for pk in self.deals], status="authorized"
+        ).values_list("reference", flat=True)
+        ids = [reference.removeprefix("transaction:") for reference in held]
+        return Transaction.objects.filter(pk__in=ids, process="booking", state="requested")
+
+    @precondition(lambda self: self.lapsable().exists())
+    @rule(pick=st.integers(0, 1000), reported=st.booleans(), saved=st.booleans())
+    def a_held_request_lapses(self, pick: int, reported: bool, saved: bool) -> None:
+        """A request held at once (as a v2 deal is) lapses at the bank before the provider
+        answers: told at once (the sandbox, as Stripe's webhook), or found at the capture. The
+        customer has saved the card they paid with, or not. Nothing is posted either way."""
+        from barnraise.ledger.providers.sandbox import SandboxProvider
+
+        lapsable = list(self.lapsable().order_by("pk"))
+        tx = lapsable[pick % len(lapsable)]
+        assert tx.process_version == 4
+        if saved:
+            self.saved_card(TEST_CARD)
+        payment = self.held(tx)
+        # held again only with the same card saved, and only after a first lapse
+        again = (
+            TEST_CARD in self.saved_cards and payment.payment_method.endswith("4242") and not payment.lapses
+        )
+        entries = JournalEntry.objects.count()
+        with self.at_clock():
+            after_commit(
+                lambda: SandboxProvider().authorization_expire(
+                    authorization_id=payment.authorization_id, report=reported
+                )
+            )
+        tx.refresh_from_db()
+        payment.refresh_from_db()
+        assert JournalEntry.objects.count() == entries
+        if not reported:
+            assert (tx.state, payment.status) == ("requested", "authorized")
+            return
+        assert payment.payment_method == (self.saved_cards[TEST_CARD] if again else "")
+        assert (tx.state, payment.status, payment.authorization_id) == (
+            "requested" if again else "payment_renewal",
+            "scheduled",
+            "",
+        )
+
+    @precondition(lambda self: Transaction.objects.filter(pk__in=self.deals, state="scheduled").exists())
+    @rule(pick=st.integers(0, 1000), reported=st.booleans())
+    def a_hold_lapses_after_the_scheduled_authorization(self, pick: int, reported: bool) -> None:
+        """A booking paid nearer the date: its saved card is held off-session when due, and
+        that hold lapses before the capture is made (told at once, or found by the capture).
+        The saved card is held again once (a card the bank wants confirmed: the customer is
+        asked), and the capture goes on."""
+        from barnraise.ledger.payments import provider_call_make
+        from barnraise.ledger.providers.sandbox import SandboxProvider
+
+        tx = self.deal(pick, lambda tx: tx.state == "scheduled")
+        assert tx is not None
+        timer = (
+            Timer.objects.filter(target=f"transaction:{tx.pk}", status="pending").order_by("due_at").first()
+        )
+        assert timer is not None
+        self.clock = max(self.clock, timer.due_at.replace(microsecond=0)) + timedelta(minutes=1)
+        with self.at_clock():
+            timers.sweep()  # the calls wait: the hold is made, then lapses before its capture
+            authorize = ProviderCall.objects.get(
+                reference=f"transaction:{tx.pk}",
+                operation=ProviderOperation.AUTHORIZE_SAVED,
+                status=ProviderCallStatus.PENDING,
+            )
+            provider_call_make(call_id=authorize.pk)
+        payment = self.held(tx)
+        if payment.status in ("authorized", "capture_pending"):  # held; its capture waits
+            with self.at_clock():
+                after_commit(
+                    lambda: SandboxProvider().authorization_expire(
+                        authorization_id=payment.authorization_id, report=reported
+                    )
+                )
+        self.lapsed_calls_flush()
+        tx.refresh_from_db()
+        payment.refresh_from_db()
+        if payment.lapses:  # held again and captured, or the customer is asked
+            assert tx.state in ("accepted", "payment_action_needed", "disputed"), tx.state
+            assert (tx.state == "payment_action_needed") == (payment.status == "scheduled")
+            assert payment.lapses == 1 or tx.state == "payment_action_needed"
+
+    @precondition(
+        lambda self: Transaction.objects.filter(pk__in=self.deals, state="payment_renewal").exists()
+    )
+    @rule(pick=st.integers(0, 1000), card=st.sampled_from([TEST_CARD, TEST_CARD, DECLINED]))
+    def customer_pays_again_after_a_lapsed_hold(self, pick: int, card: str) -> None:
+        """Asked to pay again: a card that works is held and the request waits for the provider
+        again; a declined one changes nothing (the deadline still runs)."""
+        tx = self.deal(pick, lambda tx: tx.state == "payment_renewal")
+        assert tx is not None
+        before = ledger_state()
+        body = {"name": "pay_again", "params": {"payment_method": card}}
+        response = self.call("customer", "POST", f"transactions/{tx.pk}/transitions", body)
+        tx.refresh_from_db()
+        if card == DECLINED:
+            assert response.status_code == 402, response.content
+            assert (ledger_state(), tx.state) == (before, "payment_renewal")
+            return
+        assert response.status_code == 200, response.content
+        assert (tx.state, self.held(tx).status) == ("requested", "authorized")
 
     @rule(hours=PASSING, snapshot=st.booleans())
     def time_passes(self, hours: int, snapshot: bool) -> None:
