@@ -96,10 +96,10 @@ def test_seed_is_idempotent_and_createoperator_works(tmp_path):
     assert states.returncode == 0, states.stderr
     assert "alice.martin onboarding ['external_account']" in states.stdout
     assert "bob.nguyen ready []" in states.stdout
-    # and a booking a month ahead waits, accepted, for its saved card to be charged (booking v3)
+    # and a booking a month ahead waits, accepted, for its saved card to be charged (booking v3 on)
     far = run(["manage", "shell", "-c", FAR_AHEAD], tmp_path)
     assert far.returncode == 0, far.stderr
-    assert "scheduled 3 scheduled" in far.stdout
+    assert "scheduled 4 scheduled" in far.stdout, far.stdout
     # and the provider login's completed deal was paid out (its timeline shows the payout)
     paid_out = run(["manage", "shell", "-c", PAID_OUT_DEALS], tmp_path)
     assert "paid out for a deal True" in paid_out.stdout, paid_out.stdout + paid_out.stderr

@@ -1,4 +1,4 @@
-"""A booking further out than the payment provider's authorization window (booking v3), in the
+"""A booking further out than the payment provider's authorization window (booking v3 and later), in the
 browser, on a phone and on a desktop, with the sandbox and with PAYMENT_PROVIDER=stripe against
 the fake Stripe API (`stripe_fake`, see test_stripe_journey.py; its window is Stripe's 7 days):
 
@@ -157,9 +157,9 @@ def journey(
     pay_with_card(page)
     pay(page, viewport)
     first = opened(page)
-    # then the booking is asked for on booking v3 with the card saved, nothing held
+    # then the booking is asked for on the current booking version (v4) with the card saved, nothing held
     tx = Transaction.objects.get(pk=first)
-    assert (tx.process_version, tx.state) == (3, "requested")
+    assert (tx.process_version, tx.state) == (4, "requested")
     payment = Payment.objects.get(reference=f"transaction:{first}")
     assert payment.status == "scheduled" and payment.payment_method.startswith(card_prefix)
     assert payment.authorization_id == ""

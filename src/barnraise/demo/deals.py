@@ -95,7 +95,7 @@ def seed_saved_card(member: User) -> None:
 
 def _seed_far_ahead(customer: User, provider: User, bookable: list[Listing]) -> int:
     """A booking a month ahead, beyond the sandbox's 7-day authorization window, paid with the
-    customer's saved card: accepted, it waits to be charged nearer the date (booking v3), and
+    customer's saved card: accepted, it waits to be charged nearer the date (booking v3 on), and
     its page says when. With the sandbox only (where the demo saves the card)."""
     cards = saved_list(member=customer) if payment_provider().name == "sandbox" else []
     if not cards:

@@ -1,4 +1,4 @@
-"""A booking beyond the payment provider's authorization window, through the pages (booking v3):
+"""A booking beyond the payment provider's authorization window, through the pages (booking v3 and later):
 the preview says when the card will be charged, the payment element is told where to save a new
 card, the booking opens with a saved card and holds nothing, and the deal page says when it is
 charged (to each party in their words) and shows that moment, planned, in the timeline.
@@ -103,9 +103,9 @@ def test_a_far_ahead_booking_with_a_card_saved_on_the_page_waits_to_be_charged(
     url = f"/listings/{room.public_id}/deal/"
     made = after_commit(lambda: cam.post(url, {**nights(AHEAD), "payment_method": card, "key": "far-1"}))
     assert made.status_code == 302, made.content.decode()[:2000]
-    # then it opens on booking v3, nothing held: the saved card is kept to be charged
+    # then it opens on the current booking version (v4), nothing held: the saved card is kept to be charged
     tx = Transaction.objects.get()
-    assert (tx.process_version, tx.state) == (3, "requested")
+    assert (tx.process_version, tx.state) == (4, "requested")
     assert (
         Payment.objects.get().status == "scheduled"
         and not ProviderCall.objects.filter(operation__startswith="authorize").exists()
@@ -137,9 +137,9 @@ def test_an_instant_booking_far_ahead_is_booked_and_says_the_card_is_charged_lat
     url = f"/listings/{room.public_id}/deal/"
     made = after_commit(lambda: cam.post(url, {**nights(AHEAD), "payment_method": card, "key": "far-2"}))
     assert made.status_code == 302, made.content.decode()[:2000]
-    # then it is booked on v3, waiting to charge, and the page says so in words
+    # then it is booked on v4, waiting to charge, and the page says so in words
     tx = Transaction.objects.get()
-    assert (tx.process_version, tx.state) == (3, "scheduled")
+    assert (tx.process_version, tx.state) == (4, "scheduled")
     html = cam.get(made["Location"]).content.decode().replace("&#x27;", "'")
     assert "It is booked. Your saved card is charged nearer the date." in html
     assert "Booked: paid nearer the date" in html and "we've saved it for that." in html
