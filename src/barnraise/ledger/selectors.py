@@ -338,12 +338,19 @@ def payout_deals(payouts: list[Payout]) -> dict[UUID, list[tuple[str, Money]]]:
     return found
 
 
-def payout_summary(payout: DealPayout, *, day: str, to_provider: bool = True) -> str:
+def payout_summary(payout: DealPayout, *, day: str | None = None, to_provider: bool = True) -> str:
     """A deal's payout in a sentence, for its provider ("your") or an operator ("the
-    provider's"): paid on `day`, on its way, or failed and back in the balance; and, when the
-    payout paid out more than this deal's part, that it was part of a bigger one."""
+    provider's"): paid (on `day`, where the sentence stands alone: a timeline row carries its
+    own time), on its way, or failed and back in the balance; and, when the payout paid out
+    more than this deal's part, that it was part of a bigger one."""
     amounts = {"part": payout.part.format(), "whole": payout.whole.format(), "day": day}
-    if payout.status == Payout.Status.PAID:
+    if payout.status == Payout.Status.PAID and day is None:
+        said = (
+            _("Paid out %(part)s to your bank account.")
+            if to_provider
+            else _("Paid out %(part)s to the provider's bank account.")
+        )
+    elif payout.status == Payout.Status.PAID:
         said = (
             _("Paid out %(part)s to your bank account on %(day)s.")
             if to_provider

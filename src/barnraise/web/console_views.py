@@ -42,7 +42,6 @@ from barnraise.trust import services as trust_services
 from barnraise.trust import suspensions
 from barnraise.web.deal_forms import price_minor
 from barnraise.web.deal_presenters import event_text, state_label
-from barnraise.web.templatetags.moments import format_date, viewer_zone
 
 ANY = (operators.SUPPORT, operators.FINANCE)
 
@@ -320,10 +319,7 @@ def deal_detail(request: HttpRequest, deal_id: Any) -> HttpResponse:
     o = overview.deal_overview(viewer=viewer, deal=deal)
     timeline = [(e.created_at, e.actor, event_text(deal, e.name)) for e in o.events]
     timeline += [(e.created_at, e.actor, str(e.get_type_display())) for e in o.log]
-    zone = viewer_zone(viewer)
-    timeline += [
-        (p.when, None, payout_summary(p, day=format_date(p.when, zone), to_provider=False)) for p in o.payouts
-    ]
+    timeline += [(p.when, None, payout_summary(p, to_provider=False)) for p in o.payouts]
     timeline.sort(key=lambda row: row[0])
     open_dispute = next((d for d in o.disputes if d.status == Dispute.Status.OPEN), None)
     context = {

@@ -23,7 +23,7 @@ from barnraise.ledger.selectors import DealPayout, event_amount, payout_summary
 from barnraise.messaging.models import Message
 from barnraise.money import Money
 from barnraise.web.deal_forms import day_based
-from barnraise.web.templatetags.moments import format_date, place_date, viewer_zone
+from barnraise.web.templatetags.moments import place_date
 
 PARAM_LABELS: dict[str, Any] = {
     "message": _("Message"),
@@ -322,11 +322,7 @@ def payout_rows(tx: Transaction, payouts: Iterable[DealPayout], viewer: User) ->
     not see the provider's payouts): paid, on its way, or failed and back in the balance."""
     if viewer.pk != tx.provider_id:
         return []
-    zone = viewer_zone(viewer)
-    return [
-        EventRow(str(_("Payout")), payout_summary(p, day=format_date(p.when, zone)), p.when, [])
-        for p in payouts
-    ]
+    return [EventRow(str(_("Barnraise")), payout_summary(p), p.when, []) for p in payouts]
 
 
 def timeline(

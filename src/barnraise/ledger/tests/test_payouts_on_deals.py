@@ -87,7 +87,7 @@ def test_a_payout_split_over_two_deals_and_two_payouts_shows_on_each_deal(custom
     assert re.fullmatch(r"Paid out €24\.00 to your bank account on \d{1,2} \w+\.", summary), summary
     garden_page = page_text(provider.user, f"/transactions/{garden['id']}/")
     assert re.search(
-        r"Paid out €27\.00 to your bank account on \w{3} \d{1,2} \w{3}\. It was part of a payout of €30\.00\.",
+        r"Paid out €27\.00 to your bank account\. It was part of a payout of €30\.00\.",
         garden_page,
     ), garden_page
     # and the customer sees none of the provider's payouts
@@ -98,8 +98,8 @@ def test_a_payout_split_over_two_deals_and_two_payouts_shows_on_each_deal(custom
         email="fin@example.com", name="Fin", password="pw-123456789", groups=["finance"]
     )
     console = page_text(finance, f"/console/deals/{shed['id']}/")
-    assert "Paid out €3.00 to the provider's bank account on" in console
-    assert "Paid out €24.00 to the provider's bank account on" in console
+    assert "Paid out €3.00 to the provider's bank account." in console
+    assert "Paid out €24.00 to the provider's bank account." in console
     # and each payout's notification names what it paid for
     bodies = notification_bodies(provider)
     assert any(
