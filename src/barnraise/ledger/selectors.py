@@ -257,6 +257,7 @@ class PaidRow:
     title: str
     created_at: datetime
     held: bool  # the card is only held: nothing is taken yet
+    scheduled: bool  # a saved card, to be charged nearer the deal's start: nothing held yet
     paid: Money
     back: Money
     net: Money
@@ -281,6 +282,7 @@ def paid_rows(*, member: User, limit: int = 50) -> list[PaidRow]:
                 title=titles.get(payment.reference, ""),
                 created_at=payment.created_at,
                 held=payment.status in HELD,
+                scheduled=payment.status == PaymentStatus.SCHEDULED,
                 paid=Money(paid, payment.currency),
                 back=Money(back, payment.currency),
                 net=Money(paid - back, payment.currency),

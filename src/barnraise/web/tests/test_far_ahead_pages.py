@@ -144,3 +144,7 @@ def test_an_instant_booking_far_ahead_is_booked_and_says_the_card_is_charged_lat
     assert "It is booked. Your saved card is charged nearer the date." in html
     assert "Booked: paid nearer the date" in html and "we've saved it for that." in html
     assert "scheduled" not in html.split("<main", 1)[1].replace("state-scheduled", "")
+    # and the wallet's "What I paid" says nothing is taken yet, and when it will be
+    wallet = cam.get("/wallet/").content.decode().replace("&#x27;", "'")
+    assert "Your saved card will be charged nearer the date: the deal says when." in wallet
+    assert "Nothing was charged." not in wallet
