@@ -184,8 +184,9 @@ def wizard_photo_remove(request: HttpRequest, public_id: UUID, photo_id: UUID) -
 @require_http_methods(["GET", "POST"])
 def photos_moved(request: HttpRequest, public_id: UUID, photo_id: UUID | None = None) -> HttpResponse:
     """The old photo manager (its page, and its add, order and delete forms): the author is sent
-    to the photo step, which does all it did. A form posted from a page drawn before the move
-    changes nothing (the step's forms differ) and is told so, by a 303 to the step."""
+    to the photo step, which does all it did but for a closed listing's photos (the wizard
+    refuses closed listings; the API still deletes their photos). A form posted from a page drawn
+    before the move changes nothing (the step's forms differ) and is told so, by a 303 to the step."""
     listing = _own(request, public_id)
     if request.method == "POST":
         messages.info(request, _("Photos are now edited here. Nothing was changed: please try again."))
