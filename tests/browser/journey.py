@@ -169,3 +169,20 @@ def list_in_wizard(
     page.get_by_role("button", name=re.compile(r"^(Publish|Send for review)$")).click()
     page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
     return public_id
+
+
+def add_photo(person: Person, public_id: str, alt: str, tint: int) -> None:
+    """A photo added to a published listing from its page: "Photos" opens the wizard's photo
+    step, the photo is uploaded, then described beside it; "Done" goes back to the overview."""
+    page = person.go(f"/listings/{public_id}/")
+    page.locator(".author-bar").get_by_role("button", name="Photos", exact=True).click()
+    page.wait_for_url(re.compile(r"/steps/photos/$"))
+    page.set_input_files("#photo-images", jpeg(f"photo-{tint}.jpg", tint))
+    page.locator("form.photo-upload").get_by_role("button", name="Upload").click()
+    page.wait_for_load_state()
+    page.locator("[data-photo-id] input[type=text]").last.fill(alt)
+    page.locator(".form-actions button[name=action][value=save]").click()
+    page.wait_for_load_state()
+    assert page.get_by_alt_text(alt).first.is_visible()
+    page.get_by_role("button", name="Done").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/edit/$"))

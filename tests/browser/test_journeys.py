@@ -27,7 +27,7 @@ from tests.browser.journey import (
     PASSWORD,
     PHONE,
     Person,
-    jpeg,
+    add_photo,
     list_in_wizard,
     member,
     pay_with_card,
@@ -92,20 +92,16 @@ def test_a_newcomer_signs_up_lists_a_room_and_finds_it_on_the_map(live_server: A
         price="45",
         unit="night",
     )
-    ana.go(f"/listings/{public_id}/photos/")
-    page.set_input_files("#photo-image", jpeg())
-    page.fill("#photo-alt", "The attic room with its skylight")
-    page.get_by_role("button", name="Upload").click()
-    page.wait_for_load_state()
-    ana.go(f"/listings/{public_id}/availability/")
+    add_photo(ana, public_id, "The attic room with its skylight", 60)
+    ana.go(f"/listings/{public_id}/steps/availability/")
     page.get_by_role("button", name="Add an exception").click()
     holiday = (datetime.now(ZONE) + timedelta(days=20)).date()
     page.fill("[name=e_start]", f"{holiday}T00:00")
     page.fill("[name=e_end]", f"{holiday}T23:59")
     page.fill("[name=e_seats]", "0")
     page.fill("[name=e_note]", "Family visit")
-    page.get_by_role("button", name="Save availability").click()
-    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+    page.locator("button[name=action][value=save]").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/edit/$"))
     listing = Listing.objects.get(public_id=public_id)
     assert (listing.status, listing.attributes) == ("published", {"bedrooms": 1, "wifi": True})
     assert listing.photos.count() == 1 and listing.exceptions.count() == 1

@@ -15,20 +15,11 @@ from playwright.sync_api import expect
 
 from barnraise.catalog.models import Listing
 from barnraise.demo.seed import seed_categories
-from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, jpeg, list_in_wizard, member
+from tests.browser.journey import DESKTOP, MARKS, PHONE, Person, add_photo, list_in_wizard, member
 
 ZONE = ZoneInfo("America/New_York")
 
 pytestmark = MARKS
-
-
-def add_photo(person: Person, public_id: str, alt: str, tint: int) -> None:
-    page = person.go(f"/listings/{public_id}/photos/")
-    page.set_input_files("#photo-image", jpeg(f"photo-{tint}.jpg", tint))
-    page.fill("#photo-alt", alt)
-    page.get_by_role("button", name="Upload").click()
-    page.wait_for_load_state()
-    assert page.get_by_alt_text(alt).first.is_visible()
 
 
 def test_a_member_lists_a_sale_on_a_phone_then_a_service_with_its_hours_and_a_request(
@@ -68,7 +59,9 @@ def test_a_member_lists_a_sale_on_a_phone_then_a_service_with_its_hours_and_a_re
         unit="hour",
     )
     add_photo(cleo, tutoring_id, "A blackboard with equations", 120)
-    page = cleo.go(f"/listings/{tutoring_id}/availability/")
+    page = cleo.go(f"/listings/{tutoring_id}/")
+    page.locator(".author-bar").get_by_role("button", name="Availability", exact=True).click()
+    page.wait_for_url(re.compile(r"/steps/availability/$"))
     rows = page.locator("#availability-form .plan-row:not(.plan-row-exception)")
     # (the wizard starts a service on weekdays, nine to five: she adds a row, then takes it out)
     expect(rows).to_have_count(5)
@@ -79,8 +72,8 @@ def test_a_member_lists_a_sale_on_a_phone_then_a_service_with_its_hours_and_a_re
     for n in range(5):
         rows.nth(n).locator("[name=w_start]").fill("09:00")
         rows.nth(n).locator("[name=w_end]").fill("17:00")
-    page.get_by_role("button", name="Save availability").click()
-    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/$"))
+    page.locator("button[name=action][value=save]").click()
+    page.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}/edit/$"))
 
     # and a request for help moving a sofa, with a photo of it
     request_id = list_in_wizard(

@@ -28,18 +28,10 @@ from barnraise.catalog.selectors import (
     listing_visible,
     listings_by_author,
 )
-from barnraise.catalog.services import availability_set, listing_close
+from barnraise.catalog.services import listing_close
 from barnraise.commerce.services import booking_quote
 from barnraise.markup import render_markdown
 from barnraise.reputation import selectors as reputation_selectors
-from barnraise.web.availability_forms import (
-    Plan,
-    plan_add_error,
-    plan_from_availability,
-    plan_from_post,
-    plan_parse,
-    weekday_choices,
-)
 from barnraise.web.deal_forms import Parsed, add_domain_error, parse_params
 from barnraise.web.deal_presenters import Panel, deal_panel, line_rows, money
 from barnraise.web.listing_forms import (
@@ -270,46 +262,6 @@ def listing_close_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse
         return redirect("listing_detail", public_id=listing.public_id)
     messages.success(request, _("The listing is closed. It no longer appears in search."))
     return redirect("my_listings")
-
-
-def _availability_page(
-    request: HttpRequest,
-    listing: Listing,
-    plan: Plan,
-    *,
-    status: int = 200,
-    problems: list[str] | None = None,
-) -> HttpResponse:
-    context = {"listing": listing, "plan": plan, "weekdays": weekday_choices(), "problems": problems or []}
-    return render(request, "web/listings/availability.html", context, status=status)
-
-
-@login_required
-@require_http_methods(GET_POST)
-def listing_availability(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    listing = _own(request, public_id)
-    if listing.kind not in BOOKABLE:
-        raise Http404(_("Only rentals and services have availability."))
-    if request.method == "GET":
-        return _availability_page(
-            request, listing, plan_from_availability(availability_of(listing), listing.timezone)
-        )
-    plan = plan_from_post(request.POST)
-    if request.POST.get("action") != "save":
-        return _availability_page(request, listing, plan)
-    weekly, exceptions = plan_parse(plan, listing.timezone)
-    if plan.has_errors:
-        return _availability_page(request, listing, plan, status=422)
-    try:
-        availability_set(
-            actor=member_of(request), public_id=listing.public_id, weekly=weekly, exceptions=exceptions
-        )
-    except errors.InvalidInput as error:
-        return _availability_page(request, listing, plan, status=422, problems=plan_add_error(plan, error))
-    except errors.DomainError as error:
-        return _availability_page(request, listing, plan, status=error.status, problems=[error.message])
-    messages.success(request, _("The availability is saved."))
-    return redirect("listing_detail", public_id=listing.public_id)
 
 
 @login_required

@@ -11,7 +11,6 @@ from barnraise.web import (
     messaging_views,
     notification_views,
     paperwork_views,
-    photo_views,
     process_views,
     reputation_views,
     safety_views,
@@ -139,9 +138,10 @@ urlpatterns = [
         name="wizard_unpublish",
     ),
     path("listings/<uuid:public_id>/close/", listing_views.listing_close_confirm, name="listing_close"),
+    # The old availability page, now the wizard's availability step (the same weekly plan).
     path(
         "listings/<uuid:public_id>/availability/",
-        listing_views.listing_availability,
+        wizard_views.availability_moved,
         name="listing_availability",
     ),
     path("listings/<uuid:public_id>/calendar/", listing_views.listing_calendar, name="listing_calendar"),
@@ -151,14 +151,19 @@ urlpatterns = [
     path("listings/<uuid:public_id>/checkout/", deal_views.listing_checkout, name="listing_checkout"),
     path("listings/<uuid:public_id>/offer/", deal_views.offer_make, name="offer_make"),
     path("listings/<uuid:public_id>/ask/", deal_views.question_ask, name="question_ask"),
-    path("listings/<uuid:public_id>/photos/", photo_views.photo_manager, name="listing_photos"),
-    path("listings/<uuid:public_id>/photos/add/", photo_views.photo_upload, name="listing_photo_add"),
+    # The old photo manager's addresses, now the wizard's photo step.
+    path("listings/<uuid:public_id>/photos/", wizard_photo_views.photos_moved, name="listing_photos"),
+    path("listings/<uuid:public_id>/photos/add/", wizard_photo_views.photos_moved, name="listing_photo_add"),
+    path(
+        "listings/<uuid:public_id>/photos/order/",
+        wizard_photo_views.photos_moved,
+        name="listing_photos_order",
+    ),
     path(
         "listings/<uuid:public_id>/photos/<uuid:photo_id>/delete/",
-        photo_views.photo_remove,
+        wizard_photo_views.photos_moved,
         name="listing_photo_delete",
     ),
-    path("listings/<uuid:public_id>/photos/order/", photo_views.photo_order, name="listing_photos_order"),
     path("transactions/", deal_views.inbox, name="transaction_list"),
     path("transactions/<uuid:transaction_id>/", deal_views.transaction_detail, name="transaction_detail"),
     path("transactions/<uuid:transaction_id>/step/", deal_views.transaction_step, name="transaction_step"),

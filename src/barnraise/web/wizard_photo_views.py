@@ -1,33 +1,69 @@
 """The listing wizard's photo step: several photos uploaded at once, put in order (dragged on
-a desktop, moved with buttons or by touch on a phone), one made the cover, some removed.
+a desktop, moved with buttons or by touch on a phone), one made the cover, some removed. It is
+the one place the site edits a listing's photos: the old photo manager's addresses
+(`/listings/<id>/photos/...`) send the author here.
 
 Each photo has an optional short description (its alt text; the listing's title stands in when
 it is empty), typed beside it: every button of the list's form saves the descriptions first.
 
 Without JavaScript every button works on its own: each "move" or "cover" button posts the whole
-new order, worked out when the page was drawn (as on the photo manager, photo_views.py). The
+new order, worked out when the page was drawn. The
 script (static/web/photo-order.js) lets the rows be dragged and then posts the order it shows.
 """
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barnraise import errors
 from barnraise.catalog.models import Listing, Photo
 from barnraise.catalog.photos import ALT_TEXT_MAX, photo_add, photo_delete, photo_describe, photos_reorder
 from barnraise.catalog.services import listing_update, policy
-from barnraise.web.photo_views import _rows, _said
+from barnraise.web.listing_views import _own
 from barnraise.web.views import member_of
 from barnraise.web.wizard_forms import step_number
 from barnraise.web.wizard_views import _editable, _saved, _step_page
+
+
+@dataclass
+class PhotoRow:
+    photo: Photo
+    up: str  # the order with this photo one place earlier, or "" when it is first
+    down: str
+
+
+def _rows(photos: list[Photo]) -> list[PhotoRow]:
+    ids = [str(p.id) for p in photos]
+    rows = []
+    for i, photo in enumerate(photos):
+        up, down = "", ""
+        if i > 0:
+            moved = ids[:]
+            moved[i - 1], moved[i] = moved[i], moved[i - 1]
+            up = ",".join(moved)
+        if i < len(ids) - 1:
+            moved = ids[:]
+            moved[i + 1], moved[i] = moved[i], moved[i + 1]
+            down = ",".join(moved)
+        rows.append(PhotoRow(photo, up, down))
+    return rows
+
+
+def _said(error: errors.DomainError) -> str:
+    """One line for the page: the field details when there are some, else the message."""
+    if isinstance(error, errors.InvalidInput) and isinstance(error.details, dict):
+        found = [str(m) for messages_ in error.details.values() for m in messages_]
+        return " ".join(found) or error.message
+    return error.message
 
 
 def _cover_orders(photos: list[Photo]) -> list[str]:
@@ -141,4 +177,20 @@ def wizard_photo_remove(request: HttpRequest, public_id: UUID, photo_id: UUID) -
     except errors.DomainError as error:
         return _page(request, listing, status=error.status, problems=[_said(error)])
     messages.success(request, _("The photo is removed."))
+    return redirect("wizard_photos", public_id=listing.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photos_moved(request: HttpRequest, public_id: UUID, photo_id: UUID | None = None) -> HttpResponse:
+    """The old photo manager (its page, and its add, order and delete forms): the author is sent
+    to the photo step, which does all it did but for a closed listing's photos (the wizard
+    refuses closed listings; the API still deletes their photos). A form posted from a page drawn
+    before the move changes nothing (the step's forms differ) and is told so, by a 303 to the step."""
+    listing = _own(request, public_id)
+    if request.method == "POST":
+        messages.info(request, _("Photos are now edited here. Nothing was changed: please try again."))
+        moved = HttpResponseRedirect(reverse("wizard_photos", args=[listing.public_id]))
+        moved.status_code = 303  # See Other: the step is fetched, the old form is not sent again
+        return moved
     return redirect("wizard_photos", public_id=listing.public_id)

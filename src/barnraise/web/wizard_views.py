@@ -391,6 +391,18 @@ def wizard_availability(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(GET_POST)
+def availability_moved(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The old availability page edited the same weekly plan and exceptions with the same form:
+    it is now this step. A form posted from a page drawn before the move is sent on (307 keeps
+    the method and body), so it still saves."""
+    listing = _own(request, public_id)
+    return redirect(
+        "wizard_availability", public_id=listing.public_id, preserve_request=request.method == "POST"
+    )
+
+
+@login_required
 @require_http_methods(["GET"])
 def wizard_preview(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Step 7: the listing page as a visitor will see it, and the button that publishes it."""

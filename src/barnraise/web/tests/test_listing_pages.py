@@ -314,9 +314,14 @@ def test_availability_editor_saves_a_plan(
         actor=author, kind="rental", category=cats["spaces"], title="Studio", price_amount_minor=5000,
         currency="USD", unit="day", lat=44.4, lng=-73.2, timezone="America/New_York",
     )  # fmt: skip
-    url = f"/listings/{room.public_id}/availability/"
+    # the listing page links to the wizard's availability step, which the old page now is
+    url = f"/listings/{room.public_id}/steps/availability/"
+    old = f"/listings/{room.public_id}/availability/"
+    assert f'href="{url}"' in author_client.get(f"/listings/{room.public_id}/").content.decode()
+    moved = author_client.get(old)
+    assert moved.status_code == 302 and moved["Location"] == url
     page = author_client.get(url)
-    assert "Every week" in page.content.decode()
+    assert "Every week" in page.content.decode() and "Back to the overview" in page.content.decode()
     assert_csp_clean(page)
     # when the author adds a row (plain submit), it appears
     added = author_client.post(url, {"action": "add_weekly"}).content.decode()
@@ -329,8 +334,8 @@ def test_availability_editor_saves_a_plan(
         "action": "save",
     }  # fmt: skip
     response = author_client.post(url, data)
-    # then the plan is stored, the exception read in the listing's zone
-    assert response.status_code == 302
+    # then the plan is stored, the exception read in the listing's zone, and the overview shown
+    assert response.status_code == 302 and response["Location"] == f"/listings/{room.public_id}/edit/"
     slots = list(WeeklySlot.objects.filter(listing=room).values_list("weekday", "start", "end", "seats"))
     assert slots == [(0, time(9), time(17), 1), (5, time(10), time(0), 2)]
     exception = AvailabilityException.objects.get(listing=room)
@@ -342,6 +347,10 @@ def test_availability_editor_saves_a_plan(
     bad = author_client.post(url, {**data, "w_end": ["08:00", "00:00"]})
     assert bad.status_code == 422 and "start before end" in bad.content.decode()
     assert WeeklySlot.objects.filter(listing=room).count() == 2
+    # and a form posted to the old page (drawn before it moved) is sent on to the step and saved
+    resent = author_client.post(old, {**data, "w_seats": ["3", "2"]}, follow=True)
+    assert resent.redirect_chain[0] == (url, 307) and resent.status_code == 200
+    assert list(WeeklySlot.objects.filter(listing=room).values_list("seats", flat=True)) == [3, 2]
 
 
 def test_my_listings_shows_every_status(

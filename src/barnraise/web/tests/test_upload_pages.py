@@ -28,7 +28,7 @@ def test_a_multipart_body_without_boundary_is_400_on_the_pages(
     item = portfolio_item_create(actor=member, title="Shed", description="A shed.", url="")
     url = {
         "document": "/account/documents/",
-        "listing photo": f"/listings/{drill.public_id}/photos/add/",
+        "listing photo": f"/listings/{drill.public_id}/steps/photos/add/",
         "portfolio image": f"/account/portfolio/{item.pk}/images/",
     }[page]
     # when
@@ -55,8 +55,8 @@ def test_a_file_too_large_to_show_is_refused_on_the_pages_with_a_message(
         "document": ("/account/documents/", {"kind": "identity", "file": huge}, "more than 25 megapixels"),
         "document pdf": ("/account/documents/", {"kind": "identity", "file": pdf}, "Send at most 20 pages"),
         "listing photo": (
-            f"/listings/{drill.public_id}/photos/add/",
-            {"image": huge},
+            f"/listings/{drill.public_id}/steps/photos/add/",
+            {"images": [huge]},
             "more than 25 megapixels",
         ),
         "portfolio image": (
