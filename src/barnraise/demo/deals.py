@@ -118,13 +118,16 @@ def _seed_far_ahead(customer: User, provider: User, bookable: list[Listing]) -> 
 
 def seed_payout(provider: User) -> None:
     """The provider's completed deals settle now, as if their dispute windows had closed, and
-    their balance is paid out: the deal's timeline shows "Paid out … to your bank account"."""
+    half their balance is paid out: the deal's timeline shows "Paid out … to your bank account",
+    and the wallet still has money to pay out."""
     with transaction.atomic():
         due = Payment.objects.filter(payee=provider, pending_minor__gt=0, frozen=False)
         settle_many(list(due.values_list("pk", flat=True)), now=timezone.now())
-    for balance in member_balances(member=provider):
-        if balance.available.amount_minor > 0:
-            payout_request(actor=provider, currency=balance.currency)
+    for balance in member_balances(member=provider):  # half: the wallet keeps some to pay out
+        if balance.available.amount_minor > 1:
+            payout_request(
+                actor=provider, currency=balance.currency, amount_minor=balance.available.amount_minor // 2
+            )
     _provider_calls_now()
 
 
