@@ -64,6 +64,17 @@ def pay(page: Any, viewport: dict[str, int]) -> None:
         page.locator(".deal-actions button[value=create]").click()
 
 
+def authenticate(page: Any, complete: str) -> None:
+    """Answer the bank's page in the 3-D Secure modal. The modal opens with an animation, and a
+    click inside its frame is aimed by the frame's own layout: once the dialog's own Cancel
+    button stands still (a trial click waits for that), the frame's button is where it seems."""
+    dialog = page.locator("dialog.stripe-shim-challenge")
+    dialog.get_by_role("button", name="Cancel").click(trial=True)
+    page.frame_locator("dialog.stripe-shim-challenge iframe").get_by_role(
+        "button", name=complete, exact=True
+    ).click()
+
+
 def opened(page: Any) -> str:
     page.wait_for_url(re.compile(r"/transactions/[0-9a-f-]{36}/"))
     found = re.search(r"/transactions/([0-9a-f-]{36})/", page.url)
@@ -202,8 +213,7 @@ def journey(
     pay_with_card(page, card=ALWAYS_AUTHENTICATES)
     pay(page, viewport)
     if setup_challenge:  # Stripe's test card asks for 3-D Secure when it is saved too
-        frame = page.frame_locator("dialog.stripe-shim-challenge iframe")
-        frame.get_by_role("button", name=complete, exact=True).click()
+        authenticate(page, complete)
     second = opened(page)
     assert Payment.objects.get(reference=f"transaction:{second}").status == "scheduled"
     host_page = pat.go(f"/transactions/{second}/")
@@ -234,8 +244,7 @@ def journey(
         step.locator("[data-pay-bar] button").click()
     else:
         step.get_by_role("button", name="Confirm the payment").click()
-    frame = page.frame_locator("dialog.stripe-shim-challenge iframe")
-    frame.get_by_role("button", name=complete, exact=True).click()
+    authenticate(page, complete)
     # then the money is held and captured, and the deal goes on
     expect(page.locator(".page-head")).to_contain_text("Accepted")
     assert Payment.objects.get(reference=f"transaction:{second}").status == "captured"

@@ -100,6 +100,7 @@ def test_a_visitor_picks_a_day_a_start_and_a_length_sees_the_price_and_books(
     expect(page.locator("#deal-start")).to_have_value(f"{day.isoformat()}T14:00")
     expect(page.locator("#deal-preview")).to_contain_text("2 × $40.00")
     pay_with_card(page)
+    page.wait_for_load_state("networkidle")  # the price preview has settled: its button stays put
     # (on a phone with the sticky bar at the bottom of the screen, as the payment tests do)
     page.locator("[data-pay-bar] button" if viewport is PHONE else "button[value=create]").click()
     page.wait_for_url(re.compile(r"/transactions/"))
