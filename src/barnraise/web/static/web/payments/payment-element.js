@@ -54,6 +54,37 @@
     mount.hidden = !!savedChoice(box);
   }
 
+  /* A new card saved through a SetupIntent: the element's fields are checked, the page's `url`
+   * starts the setup at the provider, and Stripe.js (or the shim) confirms it, 3-D Secure in this
+   * tab. `beforeConfirm` runs once the setup is started. Resolves with the confirmed intent. */
+  function saveCard(stripe, elements, form, url, beforeConfirm) {
+    return elements.submit().then(function (checked) {
+      if (checked.error) throw checked.error;
+      return fetch(url, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+    }).then(function (response) {
+      if (!response.ok) {
+        return response.json().catch(function () { return {}; }).then(function (body) { throw body.error || {}; });
+      }
+      return response.json();
+    }).then(function (started) {
+      if (beforeConfirm) beforeConfirm();
+      return stripe.confirmSetup({
+        elements: elements,
+        clientSecret: started.client_secret,
+        confirmParams: { return_url: window.location.href },
+        redirect: "if_required",
+      });
+    }).then(function (result) {
+      if (result.error) throw result.error;
+      return result.setupIntent;
+    });
+  }
+
   function setup(box) {
     if (box.dataset.setupUrl) return setupCard(box);
     var form = box.closest("form");
@@ -86,30 +117,10 @@
         send(submitter);
         return;
       }
-      elements.submit().then(function (checked) {
-        if (checked.error) throw checked.error;
-        return fetch(box.dataset.aheadSetupUrl, {
-          method: "POST",
-          body: new FormData(form),
-          credentials: "same-origin",
-          headers: { Accept: "application/json" },
-        });
-      }).then(function (response) {
-        if (!response.ok) {
-          return response.json().catch(function () { return {}; }).then(function (body) { throw body.error || {}; });
-        }
-        return response.json();
-      }).then(function (started) {
+      saveCard(stripe, elements, form, box.dataset.aheadSetupUrl, function () {
         if (mode !== "setup") { mode = "setup"; elements.update({ mode: "setup" }); }
-        return stripe.confirmSetup({
-          elements: elements,
-          clientSecret: started.client_secret,
-          confirmParams: { return_url: window.location.href },
-          redirect: "if_required",
-        });
-      }).then(function (result) {
-        if (result.error) throw result.error;
-        hidden.value = result.setupIntent.payment_method;
+      }).then(function (setupIntent) {
+        hidden.value = setupIntent.payment_method;
         send(submitter);
       }).catch(function (error) {
         busy(form, false);
@@ -190,29 +201,8 @@
       event.preventDefault();
       showError(box, element, "");
       busy(form, true);
-      elements.submit().then(function (checked) {
-        if (checked.error) throw checked.error;
-        return fetch(box.dataset.setupUrl, {
-          method: "POST",
-          body: new FormData(form),
-          credentials: "same-origin",
-          headers: { Accept: "application/json" },
-        });
-      }).then(function (response) {
-        if (!response.ok) {
-          return response.json().catch(function () { return {}; }).then(function (body) { throw body.error || {}; });
-        }
-        return response.json();
-      }).then(function (started) {
-        return stripe.confirmSetup({
-          elements: elements,
-          clientSecret: started.client_secret,
-          confirmParams: { return_url: window.location.href },
-          redirect: "if_required",
-        });
-      }).then(function (result) {
-        if (result.error) throw result.error;
-        form.querySelector("input[name=setup_intent]").value = result.setupIntent.id;
+      saveCard(stripe, elements, form, box.dataset.setupUrl).then(function (setupIntent) {
+        form.querySelector("input[name=setup_intent]").value = setupIntent.id;
         passThrough = true;
         form.submit();
       }).catch(function (error) {
