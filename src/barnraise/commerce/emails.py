@@ -12,7 +12,7 @@ refused when saved. `compose` fills them for a real deal, `preview` for a sample
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -116,39 +116,7 @@ def sample_deal(process: Process) -> Deal:
     """The preview's deal: two nights in a garden room a fortnight from now, or (a process
     that sells things) two of an item, or (a process for requests) a job asked for."""
     start = (timezone.now() + timedelta(days=14)).replace(hour=14, minute=0, second=0, microsecond=0)
-    if process.kinds == ("request",):
-        return Deal(
-            customer="Bruno Booker",
-            provider="Alice Maker",
-            listing=str(_("A logo for my bakery")),
-            kind="request",
-            unit="job",
-            start=None,
-            end=None,
-            zone="Europe/Paris",
-            day_based=False,
-            quantity=1,
-            total=Money(33000, "EUR"),
-            payout=Money(30000, "EUR"),
-            path="/transactions/00000000-0000-0000-0000-000000000000/",
-        )
-    if not {"rental", "service"} & set(process.kinds):
-        return Deal(
-            customer="Bruno Booker",
-            provider="Alice Maker",
-            listing=str(_("Oak stool")),
-            kind="sale",
-            unit="item",
-            start=None,
-            end=None,
-            zone="Europe/Paris",
-            day_based=False,
-            quantity=2,
-            total=Money(9200, "EUR"),
-            payout=Money(8000, "EUR"),
-            path="/transactions/00000000-0000-0000-0000-000000000000/",
-        )
-    return Deal(
+    stay = Deal(
         customer="Bruno Booker",
         provider="Alice Host",
         listing=str(_("Garden room")),
@@ -163,6 +131,34 @@ def sample_deal(process: Process) -> Deal:
         payout=Money(18000, "EUR"),
         path="/transactions/00000000-0000-0000-0000-000000000000/",
     )
+    if process.kinds == ("request",):
+        return replace(
+            stay,
+            provider="Alice Maker",
+            start=None,
+            end=None,
+            day_based=False,
+            listing=str(_("A logo for my bakery")),
+            kind="request",
+            unit="job",
+            total=Money(33000, "EUR"),
+            payout=Money(30000, "EUR"),
+        )
+    if not {"rental", "service"} & set(process.kinds):
+        return replace(
+            stay,
+            provider="Alice Maker",
+            start=None,
+            end=None,
+            day_based=False,
+            listing=str(_("Oak stool")),
+            kind="sale",
+            unit="item",
+            quantity=2,
+            total=Money(9200, "EUR"),
+            payout=Money(8000, "EUR"),
+        )
+    return stay
 
 
 # Placeholders ---------------------------------------------------------------------------------
